@@ -1,0 +1,309 @@
+"""Link classification: each rule with real municipalities, settings, and a slow oracle."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from optil_geo._errors import InputError, SettingsError
+from optil_geo.classify import classify_links
+from optil_geo.settings import LinkRules
+
+
+def one(ref, lead: str, partner: str, region: str = "", name: str = "", **rules):  # type: ignore[no-untyped-def]
+    """Classify a single link given by NIS codes; return the result row as a dict."""
+    frame = pd.DataFrame(
+        {
+            "lead_nis": [lead],
+            "partner_nis": [partner],
+            "partner_region": [region],
+            "partner_name": [name],
+        }
+    )
+    return classify_links(frame, rules=LinkRules(**rules), reference=ref).iloc[0].to_dict()
+
+
+def test_local(ref, nis_of) -> None:
+    r = one(ref, nis_of("Gent"), nis_of("Gent"), "flanders")
+    assert r["class"] == "local"
+    assert r["group"] == "lokaal-regionaal"
+    assert r["reason"] == "Zelfde gemeente (Gent)"
+    assert r["distance_km"] == 0.0
+    assert r["crosses_province"] is False
+    assert r["crosses_region"] is False
+
+
+def test_same_referentieregio(ref, nis_of) -> None:
+    r = one(ref, nis_of("Turnhout"), nis_of("Mol"), "flanders")
+    assert r["class"] == "regional"
+    assert r["reason"] == "Zelfde referentieregio (Kempen)"
+
+
+def test_centrumstad_in_own_region_is_regional_not_urban(ref, nis_of) -> None:
+    r = one(ref, nis_of("Geel"), nis_of("Turnhout"), "flanders")
+    assert r["class"] == "regional"
+    assert r["reason"] == "Zelfde referentieregio (Kempen)"
+
+
+def test_neighbours_across_province_border(ref, nis_of) -> None:
+    r = one(ref, nis_of("Tessenderlo-Ham"), nis_of("Scherpenheuvel-Zichem"), "flanders")
+    assert r["class"] == "regional"
+    assert r["reason"] == "Buurgemeente over de provinciegrens (Scherpenheuvel-Zichem)"
+    assert r["crosses_province"] is True
+    assert r["crosses_region"] is False
+
+
+def test_brussels_lead_with_brussels_and_antwerp_partner(ref, nis_of) -> None:
+    r = one(ref, nis_of("Elsene"), nis_of("Schaarbeek"), "brussels")
+    assert r["class"] == "regional"
+    assert r["reason"] == "Zelfde gewest (Brussels Hoofdstedelijk Gewest)"
+    r = one(ref, nis_of("Elsene"), nis_of("Antwerpen"), "flanders")
+    assert r["class"] == "urban"
+    assert r["reason"] == "Centrumstad buiten de eigen regio (Antwerpen)"
+    assert r["crosses_region"] is True
+
+
+def test_vlaamse_rand_lead_with_brussels_partners(ref, nis_of) -> None:
+    # Dilbeek borders Sint-Jans-Molenbeek: regional across the region border.
+    r = one(ref, nis_of("Dilbeek"), nis_of("Sint-Jans-Molenbeek"), "brussels")
+    assert r["class"] == "regional"
+    assert r["reason"] == "Buurgemeente over de gewestgrens (Sint-Jans-Molenbeek)"
+    assert r["crosses_region"] is True
+    # Elsene is not adjacent to Dilbeek: a Brussels municipality, so urban.
+    r = one(ref, nis_of("Dilbeek"), nis_of("Elsene"), "brussels")
+    assert r["class"] == "urban"
+    assert r["reason"] == "Brussel, buiten de eigen regio (Elsene)"
+
+
+def test_urban_outside_own_region(ref, nis_of) -> None:
+    r = one(ref, nis_of("Brugge"), nis_of("Genk"), "flanders")
+    assert r["class"] == "urban"
+    assert r["reason"] == "Centrumstad buiten de eigen regio (Genk)"
+    assert r["distance_km"] > 150
+
+
+def test_supra_regional_names_the_distance(
+    ref,
+    nis_of,
+) -> None:
+    r = one(ref, nis_of("Poperinge"), nis_of("Lommel"), "flanders")
+    assert r["class"] == "supra_regional"
+    assert r["reason"] == f"Andere referentieregio, {r['distance_km']:.0f} km"
+    assert 150 < r["distance_km"] < 200
+
+
+def test_wallonia_and_abroad(ref, nis_of) -> None:
+    r = one(ref, nis_of("Gent"), "62063", "wallonia", "Luik")
+    assert r["class"] == "supra_regional"
+    assert r["reason"] == "Wallonië (Luik)"
+    assert math.isnan(r["distance_km"])
+    assert r["crosses_region"] is True
+    r = one(ref, nis_of("Gent"), "", "abroad", "Lille, Frankrijk")
+    assert r["class"] == "international"
+    assert r["reason"] == "Buitenland (Lille, Frankrijk)"
+
+
+def test_unresolved_partner_and_lead(ref, nis_of) -> None:
+    r = one(ref, nis_of("Gent"), "", "")
+    assert r["class"] == "unknown"
+    assert r["reason"] == "Locatie partner niet gevonden"
+    assert pd.isna(r["crosses_region"])
+    r = one(ref, "", nis_of("Gent"), "flanders")
+    assert r["class"] == "unknown"
+    assert r["reason"] == "Locatie aanvrager niet gevonden"
+
+
+def test_walloon_lead_never_crashes(ref, nis_of) -> None:
+    frame = pd.DataFrame(
+        {
+            "lead_nis": ["62063", "62063", "62063"],
+            "lead_region": ["wallonia"] * 3,
+            "partner_nis": ["62063", nis_of("Gent"), nis_of("Lommel")],
+            "partner_region": ["wallonia", "flanders", "flanders"],
+        }
+    )
+    out = classify_links(frame, reference=ref)
+    assert list(out["class"]) == ["local", "urban", "supra_regional"]
+
+
+def test_settings_change_the_outcome(ref, nis_of) -> None:
+    tessenderlo, scherpenheuvel = nis_of("Tessenderlo-Ham"), nis_of("Scherpenheuvel-Zichem")
+    # Without the neighbour rule the cross-border neighbours are supra-regional.
+    assert one(ref, tessenderlo, scherpenheuvel, neighbours=False)["class"] == "supra_regional"
+    # Province scheme: Geel (Kempen) and Lier (Rivierenland) share the province of Antwerp.
+    geel, lier = nis_of("Geel"), nis_of("Lier")
+    assert one(ref, geel, lier)["class"] == "supra_regional"
+    r = one(ref, geel, lier, scheme="province")
+    assert (r["class"], r["reason"]) == ("regional", "Zelfde provincie (Antwerpen)")
+    # Streek scheme.
+    r = one(ref, nis_of("Eeklo"), nis_of("Maldegem"), scheme="streek")
+    assert (r["class"], r["reason"]) == ("regional", "Zelfde streek (Meetjesland)")
+    # No region scheme: same referentieregio but not adjacent is no longer regional.
+    turnhout, mol = nis_of("Turnhout"), nis_of("Mol")
+    assert one(ref, turnhout, mol)["class"] == "regional"
+    r = one(ref, turnhout, mol, scheme="none")
+    assert r["class"] == "supra_regional"
+    assert r["reason"].startswith("Geen buurgemeente, ")
+    # Distance threshold makes a nearby link regional.
+    r = one(ref, geel, lier, max_km=40)
+    assert r["class"] == "regional"
+    assert r["reason"].startswith("Binnen 40 km (")
+    # Urban set: a0 only excludes Brussels and most centrumsteden.
+    assert one(ref, nis_of("Dilbeek"), nis_of("Elsene"))["class"] == "urban"
+    assert one(ref, nis_of("Dilbeek"), nis_of("Elsene"), urban="a0")["class"] == "supra_regional"
+    assert one(ref, nis_of("Brugge"), nis_of("Gent"), urban="a0")["class"] == "urban"
+    # Custom urban set.
+    custom = {"urban": "custom", "urban_custom": (nis_of("Lommel"),)}
+    assert one(ref, nis_of("Poperinge"), nis_of("Lommel"), **custom)["class"] == "urban"
+    assert one(ref, nis_of("Brugge"), nis_of("Genk"), **custom)["class"] == "supra_regional"
+
+
+def test_rules_are_validated() -> None:
+    with pytest.raises(SettingsError, match=r"`scheme` was 'provnce' but must be one of"):
+        LinkRules(scheme="provnce")  # type: ignore[arg-type]
+    with pytest.raises(SettingsError, match="max_km"):
+        LinkRules(max_km=-3)
+    with pytest.raises(SettingsError, match="urban_custom"):
+        LinkRules(urban="custom")
+    with pytest.raises(SettingsError, match="unknown rule"):
+        LinkRules().replace(neighbors=False)
+
+
+def test_missing_columns_and_empty_input(ref) -> None:
+    with pytest.raises(InputError, match="partner_region"):
+        classify_links(pd.DataFrame({"lead_nis": [], "partner_nis": []}), reference=ref)
+    empty = classify_links(
+        pd.DataFrame({"lead_nis": [], "partner_nis": [], "partner_region": []}), reference=ref
+    )
+    assert list(empty.columns) == [
+        "class",
+        "group",
+        "reason",
+        "distance_km",
+        "crosses_province",
+        "crosses_region",
+    ]
+    assert len(empty) == 0
+
+
+def test_index_and_order_preserved(ref, nis_of) -> None:
+    frame = pd.DataFrame(
+        {
+            "lead_nis": [nis_of("Gent"), nis_of("Gent"), nis_of("Gent")],
+            "partner_nis": [nis_of("Gent"), "", nis_of("Genk")],
+            "partner_region": ["flanders", "", "flanders"],
+        },
+        index=[10, 5, 7],
+    )
+    out = classify_links(frame, reference=ref)
+    assert list(out.index) == [10, 5, 7]
+    assert list(out["class"]) == ["local", "unknown", "urban"]
+
+
+# --------------------------------------------------------------------------- oracle
+
+
+_BY_NIS: dict[int, pd.DataFrame] = {}
+
+
+def slow_class(ref, lead: str, partner: str, region: str, rules: LinkRules) -> str:  # type: ignore[no-untyped-def]
+    """The rules of the product brief, one link at a time, written for clarity."""
+    m = _BY_NIS.setdefault(id(ref), ref.municipalities.set_index("nis"))
+    if region == "abroad":
+        return "international"
+    lead_ok = lead in m.index or (lead != "")
+    partner_ok = partner in m.index or (partner != "" and region == "wallonia")
+    if not (lead_ok and partner_ok):
+        return "unknown"
+    if lead == partner:
+        return "local"
+    if lead in m.index and partner in m.index:
+        L, P = m.loc[lead], m.loc[partner]
+        column = {
+            "referentieregio": "refreg_code",
+            "province": "province_code",
+            "streek": "streek_code",
+        }.get(rules.scheme)
+        if column is not None and L[column] == P[column]:
+            return "regional"
+        if rules.neighbours and partner in L["neighbours"]:
+            return "regional"
+        distance = math.hypot(L["point_x"] - P["point_x"], L["point_y"] - P["point_y"]) / 1000
+        if rules.max_km is not None and round(distance, 1) < rules.max_km:
+            return "regional"
+    if partner in m.index:
+        P = m.loc[partner]
+        urban = {
+            "centrumsteden": bool(P["is_centrumstad"]) or P["region"] == "brussels",
+            "a0": P["hierarchy_code"] == "a0",
+            "custom": partner in rules.urban_custom,
+        }[rules.urban]
+        if urban:
+            return "urban"
+    return "supra_regional"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_property_agrees_with_slow_rules(ref, data) -> None:  # type: ignore[no-untyped-def]
+    nis = list(ref.municipalities["nis"])
+    rules = LinkRules(
+        scheme=data.draw(st.sampled_from(["referentieregio", "province", "streek", "none"])),
+        neighbours=data.draw(st.booleans()),
+        max_km=data.draw(st.sampled_from([None, 10.0, 25.0])),
+        urban=data.draw(st.sampled_from(["centrumsteden", "a0"])),
+    )
+    n = data.draw(st.integers(min_value=1, max_value=40))
+    # Bias towards close pairs so that every rule is exercised.
+    rows = []
+    for _ in range(n):
+        lead = data.draw(st.sampled_from(nis))
+        kind = data.draw(
+            st.sampled_from(["any", "neighbour", "same", "wallonia", "abroad", "unknown"])
+        )
+        nbs = ref.municipalities.set_index("nis").loc[lead, "neighbours"]
+        if kind == "neighbour" and nbs:
+            rows.append((lead, data.draw(st.sampled_from(list(nbs))), "flanders"))
+        elif kind == "same":
+            rows.append((lead, lead, "flanders"))
+        elif kind == "wallonia":
+            rows.append((lead, "62063", "wallonia"))
+        elif kind == "abroad":
+            rows.append((lead, "", "abroad"))
+        elif kind == "unknown":
+            rows.append((data.draw(st.sampled_from([lead, ""])), "", ""))
+        else:
+            rows.append((lead, data.draw(st.sampled_from(nis)), "flanders"))
+    frame = pd.DataFrame(rows, columns=["lead_nis", "partner_nis", "partner_region"])
+    fast = classify_links(frame, rules=rules, reference=ref)["class"].tolist()
+    slow = [slow_class(ref, a, b, c, rules) for a, b, c in rows]
+    assert fast == slow
+
+
+def test_vectorised_on_many_rows(ref) -> None:
+    rng = np.random.default_rng(1)
+    nis = ref.municipalities["nis"].to_numpy()
+    frame = pd.DataFrame(
+        {
+            "lead_nis": rng.choice(nis, 20_000),
+            "partner_nis": rng.choice(nis, 20_000),
+            "partner_region": "flanders",
+        }
+    )
+    out = classify_links(frame, reference=ref)
+    assert len(out) == 20_000
+    assert set(out["class"]) <= {"local", "regional", "urban", "supra_regional"}
+    sample = frame.sample(200, random_state=2)
+    rules = LinkRules()
+    expected = [
+        slow_class(ref, a, b, "flanders", rules)
+        for a, b in zip(sample["lead_nis"], sample["partner_nis"], strict=True)
+    ]
+    assert out.loc[sample.index, "class"].tolist() == expected
