@@ -8,6 +8,7 @@ from optil_geo._errors import (
     WorkspaceError,
 )
 from optil_geo.classify import CLASS_GROUPS, CLASS_LABELS, CLASSES, classify_links
+from optil_geo.gazetteer import PlaceMatch, normalize_place, resolve_place, resolve_places
 from optil_geo.reference import CREDIT, Reference, fetch_reference, load_reference, reference_info
 from optil_geo.settings import LinkRules, Settings
 
@@ -21,6 +22,7 @@ __all__ = [
     "InputError",
     "LinkRules",
     "OptilGeoError",
+    "PlaceMatch",
     "Reference",
     "ReferenceDataError",
     "Settings",
@@ -30,5 +32,8 @@ __all__ = [
     "classify_links",
     "fetch_reference",
     "load_reference",
+    "normalize_place",
     "reference_info",
+    "resolve_place",
+    "resolve_places",
 ]
