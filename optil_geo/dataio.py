@@ -1,0 +1,2180 @@
+"""Read, validate and write partnership tables (CSV, XLSX).
+
+Reading
+-------
+:func:`read_partnerships` accepts the two forms of PRODUCT.md:
+
+- **two tables**: a workbook with the sheets ``projects`` and ``partners`` (also
+  ``projecten``; any case), or a pair ``(projects CSV, partners CSV)``;
+- **flat**: one sheet or one CSV with a row per partner and the project columns
+  repeated. A flat row whose partner columns are all empty describes only its
+  project.
+
+Files are recognised by their content, not their name: XLSX/XLSM/ODS (zip) and XLS
+(OLE2) are read with python-calamine, anything else as delimited text (``;``, ``,``,
+tab or ``|``; UTF-8 with or without BOM, UTF-16 with BOM, else cp1252). Every cell is
+read as text, so project codes keep their leading zeros and nothing is guessed
+before validation. Headers are matched with the aliases of :mod:`optil_geo._schema`
+(case, accents, spaces and punctuation do not matter); the header row is the first
+row that names at least two known columns (else the first non-empty row).
+
+A file that cannot be read at all (not a spreadsheet, not text, too large, a
+broken zip) raises :class:`~optil_geo.InputError`. Everything else ends up in the
+:class:`ValidationReport`: errors refuse the import, warnings do not. Every input
+row survives: each partner row is exactly one row of ``partners`` and each project
+one row of ``projects``, each with a ``row_status`` (``ok``/``warning``/``error``)
+and, for locations, a status (resolved, ambiguous, unresolved, wallonia, abroad).
+
+Writing
+-------
+:func:`to_safe_csv` and :func:`to_safe_xlsx` are the writers for every table the
+project exports; both neutralise spreadsheet formulas (see
+:func:`neutralise_formulas`). :func:`write_template` writes the empty input
+workbook with explanations and drop-down lists.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+import os
+import re
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, BinaryIO, Literal, TextIO, cast
+
+import numpy as np
+import pandas as pd
+
+from optil_geo import _schema
+from optil_geo._errors import InputError
+from optil_geo._schema import Column, TableKind, header_key
+from optil_geo.gazetteer import resolve_places
+from optil_geo.reference import Reference
+from optil_geo.settings import Settings
+from optil_geo.vocabulary import (
+    UNKNOWN,
+    load_vocabulary,
+    match_roles,
+    match_sectors,
+    normalise_term,
+    parse_target_groups,
+)
+
+__all__ = [
+    "LOCATION_CLASSES",
+    "PartnershipData",
+    "Problem",
+    "TextTable",
+    "ValidationReport",
+    "column_help",
+    "format_report",
+    "neutralise_formulas",
+    "partnerships_from_raw",
+    "read_partnerships",
+    "read_table",
+    "to_safe_csv",
+    "to_safe_xlsx",
+    "validate_command",
+    "validate_file",
+    "write_template",
+]
+
+Form = Literal["two_tables", "flat"]
+Severity = Literal["error", "warning"]
+PathOrBuffer = str | os.PathLike[str] | IO[bytes] | IO[str]
+SingleSource = str | os.PathLike[str] | bytes | bytearray | BinaryIO
+Source = SingleSource | tuple[SingleSource, SingleSource]
+
+LOCATION_CLASSES = ("resolved", "ambiguous", "unresolved", "wallonia", "abroad")
+"""Location classes of a lead or partner, the keys of ``ValidationReport.location_counts``:
+``resolved`` = on a Flemish or Brussels municipality, ``wallonia``/``abroad`` = placed
+outside, ``ambiguous``/``unresolved`` = not placed yet."""
+
+# Limits that keep a crafted spreadsheet (a cell at XFD1048576 expands to 17 billion
+# empty cells) from exhausting memory; real partnership files are far below them.
+MAX_SHEET_CELLS = 5_000_000
+MAX_ROWS = 200_000
+_SNIFF_CHARS = 64_000
+_MB = 1024 * 1024
+
+# OWASP "CSV Injection": a cell starting with one of these may be run as a formula by
+# a spreadsheet. The full-width forms are folded to ASCII by some spreadsheet apps.
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_LEGAL_FORMS = frozenset({"vzw", "ivzw", "asbl", "aisbl", "bv", "bvba", "nv", "cv", "cvba", "vof"})
+_YEAR = re.compile(r"\d{4}")
+
+
+# =========================================================================== report
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in the input.
+
+    Attributes
+    ----------
+    severity
+        ``"error"`` (the import is refused) or ``"warning"`` (the import goes on).
+    code
+        Stable identifier, e.g. ``missing_column``, ``duplicate_project_id``,
+        ``unknown_project``, ``empty_required``, ``ambiguous_location``,
+        ``unresolved_location``, ``unknown_sector``, ``unknown_role``,
+        ``non_numeric_amount``, ``partner_is_lead``.
+    message
+        What is wrong and what was expected, in Dutch.
+    file, sheet
+        Where (``sheet`` is ``None`` for CSV).
+    row
+        Row number as the spreadsheet shows it (the header is row 1 unless there are
+        rows above it); ``None`` for problems of the whole file.
+    column
+        Column header as written in the file (or the Dutch header of a missing column).
+    value
+        The offending cell text, ``None`` when there is none.
+    field
+        Canonical column name, ``None`` when the problem is not about one column.
+    """
+
+    severity: Severity
+    code: str
+    message: str
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the problem as a JSON-ready dict."""
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "file": self.file,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "field": self.field,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+_FRAME_HEADERS_NL = {
+    "severity": "Ernst",
+    "code": "Code",
+    "file": "Bestand",
+    "sheet": "Blad",
+    "row": "Rij",
+    "column": "Kolom",
+    "value": "Waarde",
+    "message": "Melding",
+}
+_SEVERITY_NL = {"error": "fout", "warning": "waarschuwing"}
+
+
+@dataclass
+class ValidationReport:
+    """Errors and warnings of one import, and where every location ended up.
+
+    Attributes
+    ----------
+    errors, warnings
+        The problems, in input order.
+    location_counts
+        Every project lead and every partner row counted once, by location class
+        (see :data:`LOCATION_CLASSES`).
+    """
+
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    location_counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(LOCATION_CLASSES, 0)
+    )
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no errors (warnings allowed)."""
+        return not self.errors
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Errors first, then warnings."""
+        return [*self.errors, *self.warnings]
+
+    def add(self, problem: Problem) -> None:
+        """Add a problem to the list of its severity."""
+        (self.errors if problem.severity == "error" else self.warnings).append(problem)
+
+    def counts_by_code(self) -> dict[str, int]:
+        """Return how often each problem code occurs."""
+        counts: dict[str, int] = {}
+        for problem in self.problems:
+            counts[problem.code] = counts.get(problem.code, 0) + 1
+        return counts
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the problems as a table with Dutch column headers (for the app).
+
+        Columns: Ernst, Code, Bestand, Blad, Rij, Kolom, Waarde, Melding.
+        """
+        records = [
+            {
+                "Ernst": _SEVERITY_NL[p.severity],
+                "Code": p.code,
+                "Bestand": p.file,
+                "Blad": p.sheet or "",
+                "Rij": p.row,
+                "Kolom": p.column or "",
+                "Waarde": p.value if p.value is not None else "",
+                "Melding": p.message,
+            }
+            for p in self.problems
+        ]
+        frame = pd.DataFrame(records, columns=list(_FRAME_HEADERS_NL.values()))
+        frame["Rij"] = frame["Rij"].astype("Int64")
+        return frame
+
+    def to_json_dict(self, rows: Mapping[str, int]) -> dict[str, Any]:
+        """Return the ``optil-geo validate --json`` object.
+
+        Parameters
+        ----------
+        rows
+            ``{"projects": n, "partners": n}``.
+
+        Returns
+        -------
+        dict
+            ``{"rows": {"projects", "partners"}, "errors": [...], "warnings": [...],
+            "locations": {"resolved", "ambiguous", "unresolved", "wallonia", "abroad"}}``;
+            each problem has ``severity, code, file, sheet, row, column, field, value,
+            message``.
+        """
+        return {
+            "rows": {"projects": int(rows["projects"]), "partners": int(rows["partners"])},
+            "errors": [p.to_dict() for p in self.errors],
+            "warnings": [p.to_dict() for p in self.warnings],
+            "locations": {k: int(self.location_counts.get(k, 0)) for k in LOCATION_CLASSES},
+        }
+
+
+@dataclass
+class PartnershipData:
+    """An imported partnership dataset.
+
+    Attributes
+    ----------
+    projects
+        One row per project: the canonical input columns as text, then ``year_int``
+        (Int64), ``subsidy`` (float, NaN when empty or not a number),
+        ``lead_sector_code``, ``lead_sector_group``, ``lead_local_cultural_actor``,
+        ``target_group_codes`` (tuple), ``lead_nis``, ``lead_name``, ``lead_status``,
+        ``lead_region``, ``lead_score``, ``lead_candidates``, ``lead_note``,
+        ``lead_location`` (a :data:`LOCATION_CLASSES` value), ``row_status``,
+        ``source_file``, ``source_sheet``, ``source_row``; then extra input columns.
+    partners
+        One row per input partner row, in input order: the canonical columns as text,
+        then ``sector_code``, ``sector_group``, ``local_cultural_actor``,
+        ``role_code``, ``partner_nis``, ``partner_name``, ``partner_status``,
+        ``partner_region``, ``partner_score``, ``partner_candidates``,
+        ``partner_note``, ``partner_location``, ``is_lead_itself``, ``row_status``,
+        ``source_file``, ``source_sheet``, ``source_row``; then extra input columns.
+    report
+        The validation report.
+    source_name
+        Name of the file(s) read.
+    form
+        ``"two_tables"`` or ``"flat"``.
+    raw_projects, raw_partners
+        The text tables as read (canonical columns, extra columns, source columns):
+        what the workspace stores, and what :func:`partnerships_from_raw` re-imports
+        with new location fixes.
+    """
+
+    projects: pd.DataFrame
+    partners: pd.DataFrame
+    report: ValidationReport
+    source_name: str
+    form: Form
+    raw_projects: pd.DataFrame
+    raw_partners: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        """True when the import has no errors."""
+        return self.report.ok
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """Return ``{"projects": n, "partners": n}``."""
+        return {"projects": len(self.projects), "partners": len(self.partners)}
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Return the ``optil-geo validate --json`` object of this import."""
+        return self.report.to_json_dict(self.rows)
+
+
+# =========================================================================== reading
+
+
+@dataclass
+class _Sheet:
+    """One table as read: its headers and its rows of text with spreadsheet row numbers."""
+
+    file: str
+    sheet: str | None
+    header_row: int
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]
+
+
+@dataclass
+class _Table:
+    """A sheet mapped on the schema."""
+
+    sheet: _Sheet
+    kind: TableKind
+    positions: dict[str, int]  # canonical name -> column position
+    extras: dict[str, int]  # extra output column name -> column position
+
+
+@dataclass
+class _Context:
+    """Everything the assembling step needs besides the two text tables."""
+
+    report: ValidationReport
+    headers: dict[tuple[str, str], str]  # (table, field) -> header as written
+    present: dict[str, set[str]]  # table -> canonical columns present in the input
+    extras: dict[str, list[str]] = field(default_factory=dict)
+
+
+def read_partnerships(
+    source: Source,
+    *,
+    source_name: str | None = None,
+    fixes: Mapping[tuple[str, str], str] | None = None,
+    reference: Reference | None = None,
+    settings: Settings | None = None,
+) -> PartnershipData:
+    """Read and validate a partnership file (two tables or flat; XLSX, XLS, ODS or CSV).
+
+    Parameters
+    ----------
+    source
+        A path, the file's bytes, a binary file object, or a pair ``(projects,
+        partners)`` of those (two CSV files).
+    source_name
+        Name used in the report; default: the file name (``"upload"`` for bytes).
+    fixes
+        Manual location fixes ``(place key, postcode key) → NIS`` (see
+        :meth:`optil_geo.store.Workspace.fix_lookup`), applied before anything else.
+    reference
+        The reference geography; loaded when omitted.
+    settings
+        ``max_upload_mb`` (the size cap) and the gazetteer's settings; default
+        :meth:`Settings.from_env`.
+
+    Returns
+    -------
+    PartnershipData
+        The tables, the validation report and the raw text tables. Check
+        ``result.report.ok`` before using the data.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read at all: missing, empty, larger than
+        ``settings.max_upload_mb``, not a spreadsheet or text, a damaged workbook.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    if isinstance(source, tuple | list):
+        if len(source) != 2:
+            raise InputError(
+                f"`source` was a tuple of {len(source)} items but must be a pair "
+                "(projects, partners)"
+            )
+        names = [_name_of(part, None) for part in source]
+        sheets = [
+            _read_single(part, name, settings)[0] for part, name in zip(source, names, strict=True)
+        ]
+        report = ValidationReport()
+        tables = [
+            _map_table(sheets[0], "projects", report),
+            _map_table(sheets[1], "partners", report),
+        ]
+        name = source_name or f"{names[0]} + {names[1]}"
+        return _from_tables(
+            tables,
+            "two_tables",
+            name=name,
+            report=report,
+            fixes=fixes,
+            reference=reference,
+            settings=settings,
+        )
+
+    name = _name_of(source, source_name)
+    sheets = _read_single(source, name, settings)
+    report = ValidationReport()
+    form, tables = _choose_tables(sheets, name, report)
+    return _from_tables(
+        tables, form, name=name, report=report, fixes=fixes, reference=reference, settings=settings
+    )
+
+
+def partnerships_from_raw(
+    raw_projects: pd.DataFrame,
+    raw_partners: pd.DataFrame,
+    *,
+    source_name: str,
+    form: Form = "two_tables",
+    fixes: Mapping[tuple[str, str], str] | None = None,
+    reference: Reference | None = None,
+    settings: Settings | None = None,
+) -> PartnershipData:
+    """Validate and enrich stored raw tables again, e.g. after new location fixes.
+
+    Parameters
+    ----------
+    raw_projects, raw_partners
+        Text tables with canonical column names, as in ``PartnershipData.raw_projects``
+        and ``raw_partners`` (or as the workspace returns them). Missing canonical
+        columns are treated as empty; ``source_file``/``source_sheet``/``source_row``
+        are used when present.
+    source_name, form
+        As in the original import.
+    fixes, reference, settings
+        As in :func:`read_partnerships`.
+
+    Returns
+    -------
+    PartnershipData
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    report = ValidationReport()
+    frames = []
+    present: dict[str, set[str]] = {}
+    extras: dict[str, list[str]] = {}
+    for table, raw, fields in (
+        ("projects", raw_projects, _schema.PROJECT_FIELDS),
+        ("partners", raw_partners, _schema.PARTNER_FIELDS),
+    ):
+        if not isinstance(raw, pd.DataFrame):
+            raise InputError(f"`raw_{table}` was a {type(raw).__name__} but must be a DataFrame")
+        frame = pd.DataFrame(index=pd.RangeIndex(len(raw)))
+        for name in (*fields, *_schema.SOURCE_FIELDS):
+            values = raw[name] if name in raw.columns else pd.Series([""] * len(raw))
+            frame[name] = _text_series(values.reset_index(drop=True))
+        frame["source_row"] = pd.to_numeric(frame["source_row"], errors="coerce").astype("Int64")
+        extra = [c for c in raw.columns if c not in frame.columns]
+        for name in extra:
+            frame[name] = _text_series(raw[name].reset_index(drop=True))
+        present[table] = {c for c in fields if c in raw.columns}
+        extras[table] = [str(c) for c in extra]
+        frames.append(frame)
+    headers = _default_headers(form)
+    ctx = _Context(report=report, headers=headers, present=present, extras=extras)
+    return _assemble(
+        frames[0],
+        frames[1],
+        ctx=ctx,
+        form=form,
+        source_name=source_name,
+        fixes=fixes,
+        reference=reference,
+        settings=settings,
+    )
+
+
+# --------------------------------------------------------------------------- bytes
+
+
+def _name_of(source: object, given: str | None) -> str:
+    if given:
+        return given
+    if isinstance(source, str | os.PathLike):
+        return Path(source).name
+    name = getattr(source, "name", None)
+    if isinstance(name, str) and name:
+        return Path(name).name
+    return "upload"
+
+
+def _read_single(source: object, name: str, settings: Settings) -> list[_Sheet]:
+    """Return the sheets of one file (one for CSV)."""
+    data = _load_bytes(source, name, settings)
+    if not data:
+        raise InputError(f"Bestand '{name}' is leeg.")
+    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return _read_workbook(data, name)
+    return [_read_csv(data, name)]
+
+
+def _load_bytes(source: object, name: str, settings: Settings) -> bytes:
+    cap = int(settings.max_upload_mb * _MB)
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        _check_size(len(data), cap, name, settings)
+        return data
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise InputError(
+                f"Bestand '{path}' kan niet gelezen worden: {exc.strerror or exc}."
+            ) from None
+        if path.is_dir():
+            raise InputError(f"'{path}' is een map, geen bestand.")
+        _check_size(size, cap, name, settings)
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise InputError(
+                f"Bestand '{path}' kan niet gelezen worden: {exc.strerror or exc}."
+            ) from None
+    read = getattr(source, "read", None)
+    if callable(read):
+        try:
+            # One byte more than allowed tells us the file is too large without
+            # reading all of it.
+            chunk = read(cap + 1)
+        except Exception as exc:
+            raise InputError(f"Bestand '{name}' kan niet gelezen worden: {exc}.") from None
+        if isinstance(chunk, str):
+            chunk = chunk.encode("utf-8")
+        if not isinstance(chunk, bytes | bytearray):
+            raise InputError(f"Bestand '{name}' gaf {type(chunk).__name__} in plaats van bytes.")
+        if len(chunk) > cap:
+            size = _stream_size(source, len(chunk))
+            _check_size(size, cap, name, settings)
+        return bytes(chunk)
+    raise InputError(
+        f"`source` was a {type(source).__name__} but must be a path, bytes, a binary file "
+        "object or a pair (projects, partners) of those"
+    )
+
+
+def _stream_size(source: object, read_so_far: int) -> int:
+    size = getattr(source, "size", None)  # Streamlit's UploadedFile
+    if isinstance(size, int):
+        return size
+    try:
+        seek = cast(Any, source).seek
+        return int(seek(0, io.SEEK_END))
+    except Exception:
+        return read_so_far
+
+
+def _check_size(size: int, cap: int, name: str, settings: Settings) -> None:
+    if size > cap:
+        raise InputError(
+            f"Bestand '{name}' is {_mb(size)} groot; de grens is {_mb(cap)} "
+            f"(instelling max_upload_mb = {settings.max_upload_mb:g}). "
+            "Splits het bestand of verhoog de grens."
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / _MB:.1f} MB".replace(".", ",")
+
+
+# --------------------------------------------------------------------------- workbooks
+
+
+def _read_workbook(data: bytes, name: str) -> list[_Sheet]:
+    """Read every visible worksheet of an XLSX/XLSM/ODS/XLS file as text."""
+    import python_calamine as calamine  # noqa: PLC0415 - only needed for workbooks
+
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if archive.testzip() is not None:
+                    raise zipfile.BadZipFile("CRC error")
+        except Exception as exc:
+            # zipfile raises BadZipFile, zlib.error, EOFError, ValueError, … on damage.
+            raise InputError(
+                f"Bestand '{name}' lijkt een Excel-bestand (zip) maar is beschadigd: {exc}."
+            ) from None
+    sheets: list[_Sheet] = []
+    try:
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        for meta in book.sheets_metadata:
+            visible = meta.visible == calamine.SheetVisibleEnum.Visible
+            if not visible or meta.typ != calamine.SheetTypeEnum.WorkSheet:
+                continue
+            sheet = book.get_sheet_by_name(meta.name)
+            end = sheet.end
+            if end is not None:
+                n_rows, n_cols = end[0] + 1, end[1] + 1
+                if n_rows * n_cols > MAX_SHEET_CELLS or n_rows > MAX_ROWS + 1:
+                    raise InputError(
+                        f"Blad '{meta.name}' in '{name}' is te groot ({n_rows} rijen × "
+                        f"{n_cols} kolommen); maximaal {MAX_ROWS} rijen."
+                    )
+            cells = sheet.to_python(skip_empty_area=False) if end is not None else []
+            sheets.append(
+                _sheet_from_cells(name, meta.name, ([_cell_text(v) for v in row] for row in cells))
+            )
+    except InputError:
+        raise
+    except BaseException as exc:
+        # python-calamine raises its own errors, and pyo3 turns a Rust panic into a
+        # BaseException; any of them means: this workbook cannot be read.
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit | MemoryError):
+            raise
+        raise InputError(
+            f"Bestand '{name}' kan niet gelezen worden als Excel-bestand: "
+            f"{type(exc).__name__}: {str(exc)[:200]}."
+        ) from None
+    if not sheets:
+        raise InputError(f"Bestand '{name}' bevat geen zichtbaar werkblad.")
+    return sheets
+
+
+def _cell_text(value: object) -> str:
+    """Return a cell as the text a person sees (integers without '.0', ISO dates)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return _clean_text(str(value))
+
+
+def _clean_text(text: str) -> str:
+    text = text.strip()
+    # A cell our own writers neutralised ("'=SUM(…)") reads back as it was meant.
+    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_TRIGGERS:
+        return text[1:]
+    return text
+
+
+def _sheet_from_cells(file: str, sheet: str | None, rows: Iterable[list[str]]) -> _Sheet:
+    """Find the header row and keep every non-empty data row with its row number."""
+    numbered = [(i, row) for i, row in enumerate(rows, start=1) if any(row)]
+    if len(numbered) > MAX_ROWS + 1:
+        raise InputError(
+            f"'{file}' heeft meer dan {MAX_ROWS} rijen; dat is te veel voor één import."
+        )
+    if not numbered:
+        return _Sheet(file, sheet, 1, [], [])
+    keys = set(_schema.alias_index("flat")) | set(_schema.alias_index("projects"))
+    header_at = 0
+    for k, (_, row) in enumerate(numbered[:10]):
+        if sum(header_key(cell) in keys for cell in row if cell) >= 2:
+            header_at = k
+            break
+    header_row, headers = numbered[header_at]
+    width = len(headers)
+    data = []
+    for number, row in numbered[header_at + 1 :]:
+        data.append((number, row + [""] * (width - len(row)) if len(row) < width else row))
+    return _Sheet(file, sheet, header_row, headers, data)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _read_csv(data: bytes, name: str) -> _Sheet:
+    text = _decode(data, name)
+    delimiter, text = _delimiter(text)
+    try:
+        records = [
+            [_clean_text(cell) for cell in record]
+            for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        ]
+    except csv.Error as exc:
+        raise InputError(f"Bestand '{name}' is geen leesbare CSV: {exc}.") from None
+    return _sheet_from_cells(name, None, records)
+
+
+def _decode(data: bytes, name: str) -> str:
+    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(
+                f"Bestand '{name}' begint als UTF-16 maar is geen geldige UTF-16-tekst."
+            ) from None
+    if b"\x00" in data[:_SNIFF_CHARS]:
+        raise InputError(
+            f"Bestand '{name}' is geen tekst (CSV) en geen Excel-bestand; "
+            "bewaar het als .xlsx of als CSV (UTF-8 of Windows-1252)."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        # Five bytes are undefined in cp1252; Latin-1 maps them to control characters
+        # instead of refusing a file that is otherwise readable.
+        return data.decode("latin-1")
+
+
+def _delimiter(text: str) -> tuple[str, str]:
+    """Return the delimiter (an Excel ``sep=`` line wins) and the text without that line."""
+    first, _, rest = text.partition("\n")
+    hint = re.fullmatch(r"\s*sep=(.)\s*", first)
+    if hint:
+        return hint.group(1), rest
+    sample = text[:_SNIFF_CHARS]
+    best, best_score = ";", (-1.0, -1.0, -1)
+    for candidate in (";", ",", "\t", "|"):
+        try:
+            rows = [
+                r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=candidate) if r
+            ]
+        except csv.Error:
+            continue
+        rows = rows[:50]
+        if not rows:
+            continue
+        width = len(rows[0])
+        if width < 2:
+            score = (0.0, 0.0, width)
+        else:
+            body = rows[1:-1] if len(rows) > 2 else rows[1:]
+            same = sum(len(r) == width for r in body)
+            score = (1.0, same / len(body) if body else 1.0, width)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best, text
+
+
+# --------------------------------------------------------------------------- plain tables
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A plain table as read by :func:`read_table`: text cells and how the file was written."""
+
+    frame: pd.DataFrame
+    delimiter: str
+    bom: bool
+
+
+def read_table(
+    source: Source, *, source_name: str | None = None, settings: Settings | None = None
+) -> TextTable:
+    """Read a plain table (CSV with ``,`` ``;`` or tab, UTF-8/BOM/cp1252; or a workbook).
+
+    The first non-empty row is the header; every cell is text (empty cells are
+    ``""``). For a workbook the first visible sheet is read. Used by commands that
+    take a simple table, such as ``optil-geo resolve``.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, too large, or not readable as a table.
+    """
+    settings = settings or Settings.from_env()
+    name = _name_of(source, source_name)
+    data = _load_bytes(source, name, settings)
+    if not data:
+        raise InputError(f"Bestand '{name}' is leeg.")
+    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        import python_calamine as calamine  # noqa: PLC0415 - only needed for workbooks
+
+        try:
+            book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            cells = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise InputError(f"Bestand '{name}' kan niet gelezen worden: {exc}.") from None
+        records = [[_cell_text(v) for v in row] for row in cells]
+        delimiter, bom = ";", True
+    else:
+        text = _decode(data, name)
+        bom = data.startswith(b"\xef\xbb\xbf")
+        delimiter, text = _delimiter(text)
+        try:
+            records = [
+                [_clean_text(cell) for cell in record]
+                for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            ]
+        except csv.Error as exc:
+            raise InputError(f"Bestand '{name}' is geen leesbare CSV: {exc}.") from None
+    records = [r for r in records if any(c.strip() for c in r)]
+    if not records:
+        raise InputError(f"Bestand '{name}' bevat geen rijen.")
+    headers = [h.strip() for h in records[0]]
+    width = len(headers)
+    body = [(r + [""] * width)[:width] for r in records[1:]]
+    frame = pd.DataFrame(body, columns=headers, dtype=object)
+    return TextTable(frame=frame, delimiter=delimiter, bom=bom)
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+def _choose_tables(
+    sheets: list[_Sheet], name: str, report: ValidationReport
+) -> tuple[Form, list[_Table]]:
+    by_key = {header_key(s.sheet): s for s in reversed(sheets) if s.sheet is not None}
+    projects = next((by_key[k] for k in _schema.PROJECT_SHEET_NAMES if k in by_key), None)
+    partners = next((by_key[k] for k in _schema.PARTNER_SHEET_NAMES if k in by_key), None)
+    if projects is not None and partners is not None:
+        return "two_tables", [
+            _map_table(projects, "projects", report),
+            _map_table(partners, "partners", report),
+        ]
+    if projects is not None:
+        report.add(
+            Problem(
+                "error",
+                "missing_sheet",
+                f"Het bestand heeft een blad '{projects.sheet}' maar geen blad 'partners'. "
+                "Gebruik twee bladen 'projects' en 'partners', of één plat blad met een rij "
+                "per partner.",
+                name,
+            )
+        )
+        return "two_tables", [
+            _map_table(projects, "projects", report),
+            _map_table(_Sheet(name, "partners", 1, [], []), "partners", report, quiet=True),
+        ]
+    data_sheets = [s for s in sheets if s.headers]
+    flat = data_sheets[0] if data_sheets else sheets[0]
+    return "flat", [_map_table(flat, "flat", report)]
+
+
+def _map_table(
+    sheet: _Sheet, kind: TableKind, report: ValidationReport, *, quiet: bool = False
+) -> _Table:
+    """Map the headers of a sheet on canonical columns; report missing, unknown and doubled ones."""
+    index = _schema.alias_index(kind)
+    positions: dict[str, int] = {}
+    extras: dict[str, int] = {}
+    where = _where(sheet)
+    canonical_names = {c.name for c in _schema.columns_of(kind)}
+    for j, header in enumerate(sheet.headers):
+        if not header:
+            if any(j < len(row) and row[j] for _, row in sheet.rows):
+                report.add(
+                    Problem(
+                        "warning",
+                        "unnamed_column",
+                        f"Kolom {_column_letter(j)} {where} heeft geen kopnaam maar wel waarden; "
+                        "ze wordt bewaard maar niet gebruikt.",
+                        sheet.file,
+                        sheet.sheet,
+                        sheet.header_row,
+                        _column_letter(j),
+                        None,
+                    )
+                )
+                extras[
+                    _unique_name(f"kolom {_column_letter(j)}", canonical_names | set(extras))
+                ] = j
+            continue
+        name = index.get(header_key(header))
+        if name is None:
+            report.add(
+                Problem(
+                    "warning",
+                    "unknown_column",
+                    f"Kolom '{header}' {where} is onbekend; ze wordt bewaard maar niet gebruikt.",
+                    sheet.file,
+                    sheet.sheet,
+                    sheet.header_row,
+                    header,
+                    header,
+                )
+            )
+            extras[_unique_name(header, canonical_names | set(extras))] = j
+        elif name in positions:
+            first = sheet.headers[positions[name]]
+            report.add(
+                Problem(
+                    "warning",
+                    "duplicate_column",
+                    f"Kolom '{header}' {where} betekent hetzelfde als kolom '{first}' ({name}); "
+                    f"alleen '{first}' wordt gebruikt.",
+                    sheet.file,
+                    sheet.sheet,
+                    sheet.header_row,
+                    header,
+                    header,
+                    name,
+                )
+            )
+            extras[_unique_name(header, canonical_names | set(extras))] = j
+        else:
+            positions[name] = j
+    if not quiet:
+        _report_missing(sheet, kind, positions, report)
+    return _Table(sheet, kind, positions, extras)
+
+
+def _report_missing(
+    sheet: _Sheet, kind: TableKind, positions: Mapping[str, int], report: ValidationReport
+) -> None:
+    where = _where(sheet)
+    if not sheet.headers:
+        report.add(
+            Problem(
+                "error",
+                "empty_sheet",
+                f"{where[0].upper()}{where[1:]} is leeg: er is geen kopregel met kolomnamen.",
+                sheet.file,
+                sheet.sheet,
+                None,
+            )
+        )
+        return
+    for col in _schema.columns_of(kind):
+        if not col.required or col.name in positions:
+            continue
+        alternative = _schema.LEAD_LOCATION_ALTERNATIVE.get(col.name)
+        if alternative is not None and alternative in positions:
+            continue
+        accepted = ", ".join(col.accepted())
+        also = ""
+        if alternative is not None:
+            alt = _schema.column(kind, alternative)
+            also = f" (of kolom '{alt.header_nl}')"
+        report.add(
+            Problem(
+                "error",
+                "missing_column",
+                f"Kolom '{col.header_nl}'{also} is verplicht maar ontbreekt {where}. "
+                f"Aanvaarde namen: {accepted}.",
+                sheet.file,
+                sheet.sheet,
+                sheet.header_row,
+                col.header_nl,
+                None,
+                col.name,
+            )
+        )
+
+
+def _where(sheet: _Sheet) -> str:
+    return f"in blad '{sheet.sheet}'" if sheet.sheet is not None else f"in '{sheet.file}'"
+
+
+def _column_letter(j: int) -> str:
+    letters = ""
+    j += 1
+    while j:
+        j, rem = divmod(j - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    candidate, k = name, 2
+    while candidate in taken:
+        candidate, k = f"{name} ({k})", k + 1
+    return candidate
+
+
+# --------------------------------------------------------------------------- raw tables
+
+
+def _raw_frame(
+    table: _Table, fields: Sequence[str], rows: Sequence[tuple[int, list[str]]] | None = None
+) -> pd.DataFrame:
+    """Build the text frame of the canonical ``fields`` (empty when absent) + extras + source."""
+    sheet = table.sheet
+    rows = sheet.rows if rows is None else rows
+    columns: dict[str, list[Any]] = {}
+    for name in fields:
+        j = table.positions.get(name)
+        columns[name] = [row[j] if j is not None and j < len(row) else "" for _, row in rows]
+    for name, j in table.extras.items():
+        columns[name] = [row[j] if j < len(row) else "" for _, row in rows]
+    columns["source_file"] = [sheet.file] * len(rows)
+    columns["source_sheet"] = [sheet.sheet or ""] * len(rows)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), dtype=object)
+    frame["source_row"] = pd.array([n for n, _ in rows], dtype="Int64")
+    return frame
+
+
+def _from_tables(
+    tables: list[_Table],
+    form: Form,
+    *,
+    name: str,
+    report: ValidationReport,
+    fixes: Mapping[tuple[str, str], str] | None,
+    reference: Reference | None,
+    settings: Settings,
+) -> PartnershipData:
+    headers: dict[tuple[str, str], str] = _default_headers(form)
+    present: dict[str, set[str]] = {}
+    extras: dict[str, list[str]] = {}
+    if form == "two_tables":
+        projects_t, partners_t = tables
+        for table_name, t in (("projects", projects_t), ("partners", partners_t)):
+            for f, j in t.positions.items():
+                headers[(table_name, f)] = t.sheet.headers[j]
+            present[table_name] = set(t.positions)
+            extras[table_name] = list(t.extras)
+        projects = _raw_frame(projects_t, _schema.PROJECT_FIELDS)
+        partners = _raw_frame(partners_t, _schema.PARTNER_FIELDS)
+        ctx = _Context(report, headers, present, extras)
+    else:
+        (flat,) = tables
+        for f, j in flat.positions.items():
+            for table_name in ("projects", "partners"):
+                headers[(table_name, f)] = flat.sheet.headers[j]
+        present = {
+            "projects": {f for f in flat.positions if f in _schema.PROJECT_FIELDS},
+            "partners": {f for f in flat.positions if f in _schema.PARTNER_FIELDS},
+        }
+        extras = {"projects": [], "partners": list(flat.extras)}
+        ctx = _Context(report, headers, present, extras)
+        projects, partners = _split_flat(flat, ctx)
+    return _assemble(
+        projects,
+        partners,
+        ctx=ctx,
+        form=form,
+        source_name=name,
+        fixes=fixes,
+        reference=reference,
+        settings=settings,
+    )
+
+
+def _default_headers(form: Form) -> dict[tuple[str, str], str]:
+    headers: dict[tuple[str, str], str] = {}
+    project_cols = _schema.FLAT_COLUMNS if form == "flat" else _schema.PROJECT_COLUMNS
+    for col in project_cols:
+        if col.name in _schema.PROJECT_FIELDS:
+            headers[("projects", col.name)] = col.header_nl
+    for col in _schema.PARTNER_COLUMNS:
+        headers[("partners", col.name)] = col.header_nl
+    return headers
+
+
+def _split_flat(flat: _Table, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a flat sheet into projects (one per project_id) and partner rows."""
+    sheet = flat.sheet
+    pos = flat.positions
+
+    def cell(row: list[str], name: str) -> str:
+        j = pos.get(name)
+        return row[j] if j is not None and j < len(row) else ""
+
+    partner_rows: list[tuple[int, list[str]]] = []
+    groups: dict[str, list[tuple[int, list[str]]]] = {}
+    singles: list[tuple[int, list[str]]] = []
+    order: list[str | tuple[int, list[str]]] = []
+    for number, row in sheet.rows:
+        if any(cell(row, f) for f in _schema.PARTNER_ONLY_FIELDS):
+            partner_rows.append((number, row))
+            key = cell(row, "project_id")
+            if key and key not in groups:
+                groups[key] = []
+                order.append(key)
+            if key:
+                groups[key].append((number, row))
+        else:
+            key = cell(row, "project_id")
+            if key:
+                if key not in groups:
+                    groups[key] = []
+                    order.append(key)
+                groups[key].append((number, row))
+            else:
+                singles.append((number, row))
+                order.append((number, row))
+
+    project_fields = [f for f in _schema.PROJECT_FIELDS if f != "project_id"]
+    project_rows: list[tuple[int, list[str]]] = []
+    for item in order:
+        if not isinstance(item, str):
+            project_rows.append(item)
+            continue
+        members = groups[item]
+        number, first = members[0]
+        merged = list(first)
+        for f in project_fields:
+            j = pos.get(f)
+            if j is None:
+                continue
+            chosen = next((r[j] for _, r in members if r[j]), "")
+            chosen_row = next((n for n, r in members if r[j]), number)
+            merged[j] = chosen
+            for other_number, other in members:
+                if other[j] and other[j] != chosen:
+                    ctx.report.add(
+                        Problem(
+                            "warning",
+                            "conflicting_project_values",
+                            f"Project '{item}' heeft in rij {chosen_row} "
+                            f"{sheet.headers[j]} '{chosen}' maar hier '{other[j]}'; "
+                            "de eerste waarde wordt gebruikt.",
+                            sheet.file,
+                            sheet.sheet,
+                            other_number,
+                            sheet.headers[j],
+                            other[j],
+                            f,
+                        )
+                    )
+        project_rows.append((number, merged))
+    projects_table = _Table(sheet, "flat", pos, {})
+    projects = _raw_frame(projects_table, _schema.PROJECT_FIELDS, project_rows)
+    partners = _raw_frame(flat, _schema.PARTNER_FIELDS, partner_rows)
+    return projects, partners
+
+
+# =========================================================================== assemble
+
+
+@dataclass
+class _Rows:
+    """One table's text columns as Python lists, with provenance and per-row severity marks."""
+
+    table: str
+    text: dict[str, list[str]]
+    files: list[str]
+    sheets: list[str]
+    numbers: list[int | None]
+    marks: np.ndarray
+
+    @classmethod
+    def of(cls, table: str, frame: pd.DataFrame, fields: Sequence[str]) -> _Rows:
+        return cls(
+            table=table,
+            text={f: [str(v) for v in frame[f].tolist()] for f in fields},
+            files=[str(v) for v in frame["source_file"].tolist()],
+            sheets=[str(v) for v in frame["source_sheet"].tolist()],
+            numbers=[_row_number(v) for v in frame["source_row"].tolist()],
+            marks=np.zeros(len(frame), dtype=np.int8),
+        )
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+class _Checker:
+    """Collects row problems into the report and marks the rows they belong to."""
+
+    def __init__(self, ctx: _Context) -> None:
+        self.ctx = ctx
+
+    def add(
+        self,
+        rows: _Rows,
+        i: int,
+        code: str,
+        *,
+        fld: str,
+        value: str,
+        message: str,
+        severity: Severity = "warning",
+    ) -> None:
+        self.ctx.report.add(
+            Problem(
+                severity,
+                code,
+                message,
+                rows.files[i],
+                rows.sheets[i] or None,
+                rows.numbers[i],
+                self.ctx.headers.get((rows.table, fld), fld),
+                value,
+                fld,
+            )
+        )
+        rows.marks[i] = max(int(rows.marks[i]), 2 if severity == "error" else 1)
+
+    def column(self, table: str, fld: str) -> str:
+        """Return "Kolom 'header'" for a message."""
+        return f"Kolom '{self.ctx.headers.get((table, fld), fld)}'"
+
+
+def _assemble(
+    projects: pd.DataFrame,
+    partners: pd.DataFrame,
+    *,
+    ctx: _Context,
+    form: Form,
+    source_name: str,
+    fixes: Mapping[tuple[str, str], str] | None,
+    reference: Reference | None,
+    settings: Settings,
+) -> PartnershipData:
+    """Validate the text tables, add codes and locations, and build the result."""
+    report = ctx.report
+    check = _Checker(ctx)
+    prj = _Rows.of("projects", projects, _schema.PROJECT_FIELDS)
+    prt = _Rows.of("partners", partners, _schema.PARTNER_FIELDS)
+    if len(prj) == 0 and not report.errors:
+        report.add(
+            Problem(
+                "error",
+                "no_projects",
+                "Er staan geen projecten in het bestand: onder de kopregel zijn alle rijen leeg.",
+                source_name,
+            )
+        )
+    known_ids = _check_projects(prj, check)
+    _check_partners(
+        prt,
+        check,
+        known_ids,
+        project_ids_present="project_id" in ctx.present.get("projects", set()),
+    )
+    year_int, subsidy = _numbers(prj, check)
+    lead_sectors, target_codes, sectors, roles = _vocabulary(prj, prt, check)
+    is_lead = _partner_is_lead(prj, prt, check)
+
+    # One gazetteer call for leads and partners: each distinct place is resolved once.
+    places = pd.DataFrame(
+        {
+            "place": [*prj.text["lead_municipality"], *prt.text["municipality"]],
+            "postcode": [*prj.text["lead_postcode"], *prt.text["postcode"]],
+            "country": [""] * len(prj) + prt.text["country"],
+        }
+    )
+    located = _resolve(places, fixes=fixes, reference=reference, settings=settings)
+    lead_loc = located.iloc[: len(prj)].reset_index(drop=True)
+    partner_loc = located.iloc[len(prj) :].reset_index(drop=True)
+    for rows, loc, place_field, postcode_field in (
+        (prj, lead_loc, "lead_municipality", "lead_postcode"),
+        (prt, partner_loc, "municipality", "postcode"),
+    ):
+        for i in range(len(rows)):
+            _location_problem(
+                rows, loc, i, check, place_field=place_field, postcode_field=postcode_field
+            )
+
+    out_projects = projects[list(_schema.PROJECT_FIELDS)].copy()
+    out_projects["year_int"] = year_int
+    out_projects["subsidy"] = subsidy
+    out_projects["lead_sector_code"] = lead_sectors["sector"].to_numpy(dtype=object)
+    out_projects["lead_sector_group"] = lead_sectors["sector_group"].to_numpy(dtype=object)
+    out_projects["lead_local_cultural_actor"] = lead_sectors["local_cultural_actor"].to_numpy(
+        dtype=bool
+    )
+    out_projects["target_group_codes"] = target_codes.to_numpy(dtype=object)
+    for name, column in _LOCATION_OUTPUT.items():
+        out_projects[f"lead_{name}"] = lead_loc[column].to_numpy()
+    out_projects["row_status"] = _statuses(prj.marks)
+    for name in (*_schema.SOURCE_FIELDS, *ctx.extras.get("projects", [])):
+        out_projects[name] = projects[name].to_numpy()
+
+    out_partners = partners[list(_schema.PARTNER_FIELDS)].copy()
+    out_partners["sector_code"] = sectors["sector"].to_numpy(dtype=object)
+    out_partners["sector_group"] = sectors["sector_group"].to_numpy(dtype=object)
+    out_partners["local_cultural_actor"] = sectors["local_cultural_actor"].to_numpy(dtype=bool)
+    out_partners["role_code"] = roles["role"].to_numpy(dtype=object)
+    for name, column in _LOCATION_OUTPUT.items():
+        out_partners[f"partner_{name}"] = partner_loc[column].to_numpy()
+    out_partners["is_lead_itself"] = is_lead
+    out_partners["row_status"] = _statuses(prt.marks)
+    for name in (*_schema.SOURCE_FIELDS, *ctx.extras.get("partners", [])):
+        out_partners[name] = partners[name].to_numpy()
+
+    counts = dict.fromkeys(LOCATION_CLASSES, 0)
+    for value in (*lead_loc["location"], *partner_loc["location"]):
+        counts[str(value)] += 1
+    report.location_counts = counts
+    _sort_problems(report)
+    return PartnershipData(
+        projects=out_projects,
+        partners=out_partners,
+        report=report,
+        source_name=source_name,
+        form=form,
+        raw_projects=projects.copy(),
+        raw_partners=partners.copy(),
+    )
+
+
+def _check_projects(prj: _Rows, check: _Checker) -> set[str]:
+    """Report empty required values and duplicate ids; return the known project ids."""
+    present = check.ctx.present.get("projects", set())
+    seen: dict[str, int] = {}
+    text = prj.text
+    for i in range(len(prj)):
+        for fld in ("project_id", "title", "lead_organisation"):
+            if fld in present and not text[fld][i]:
+                check.add(
+                    prj,
+                    i,
+                    "empty_required",
+                    fld=fld,
+                    value="",
+                    severity="error",
+                    message=f"{check.column('projects', fld)} is verplicht maar leeg.",
+                )
+        has_location_column = "lead_municipality" in present or "lead_postcode" in present
+        if has_location_column and not (text["lead_municipality"][i] or text["lead_postcode"][i]):
+            check.add(
+                prj,
+                i,
+                "empty_required",
+                fld="lead_municipality",
+                value="",
+                severity="error",
+                message=f"{check.column('projects', 'lead_municipality')} is verplicht (of de "
+                "postcode van de aanvrager) maar leeg.",
+            )
+        pid = text["project_id"][i]
+        if not pid:
+            continue
+        if pid in seen:
+            check.add(
+                prj,
+                i,
+                "duplicate_project_id",
+                fld="project_id",
+                value=pid,
+                severity="error",
+                message=f"Projectnummer '{pid}' komt al voor in rij {prj.numbers[seen[pid]]}; "
+                "elk project moet een eigen, uniek nummer hebben.",
+            )
+        else:
+            seen[pid] = i
+    return set(seen)
+
+
+def _check_partners(
+    prt: _Rows, check: _Checker, known_ids: set[str], *, project_ids_present: bool
+) -> None:
+    present = check.ctx.present.get("partners", set())
+    for i in range(len(prt)):
+        pid = prt.text["project_id"][i]
+        if "project_id" in present and not pid:
+            check.add(
+                prt,
+                i,
+                "empty_required",
+                fld="project_id",
+                value="",
+                severity="error",
+                message=f"{check.column('partners', 'project_id')} is verplicht maar leeg: bij "
+                "welk project hoort deze partner?",
+            )
+        elif pid and pid not in known_ids and project_ids_present:
+            check.add(
+                prt,
+                i,
+                "unknown_project",
+                fld="project_id",
+                value=pid,
+                severity="error",
+                message=f"Projectnummer '{pid}' bestaat niet bij de projecten; controleer het "
+                "nummer of voeg het project toe.",
+            )
+        if "organisation" in present and not prt.text["organisation"][i]:
+            check.add(
+                prt,
+                i,
+                "empty_required",
+                fld="organisation",
+                value="",
+                severity="error",
+                message=f"{check.column('partners', 'organisation')} is verplicht maar leeg.",
+            )
+
+
+def _numbers(prj: _Rows, check: _Checker) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
+    """Parse year and subsidy; a round such as 2021-1 gives the year when that is empty."""
+    years: list[int | None] = [None] * len(prj)
+    subsidy = np.full(len(prj), np.nan)
+    for i in range(len(prj)):
+        year_text = prj.text["year"][i]
+        if year_text:
+            if _YEAR.fullmatch(year_text) and 1900 <= int(year_text) <= 2100:
+                years[i] = int(year_text)
+            else:
+                check.add(
+                    prj,
+                    i,
+                    "invalid_year",
+                    fld="year",
+                    value=year_text,
+                    message=f"Jaar '{year_text}' is geen jaartal; verwacht vier cijfers, bv. 2021.",
+                )
+        else:
+            match = re.match(r"(\d{4})", prj.text["round"][i])
+            if match and 1900 <= int(match.group(1)) <= 2100:
+                years[i] = int(match.group(1))
+        amount_text = prj.text["subsidy_eur"][i]
+        if amount_text:
+            amount = _parse_amount(amount_text)
+            if amount is None:
+                check.add(
+                    prj,
+                    i,
+                    "non_numeric_amount",
+                    fld="subsidy_eur",
+                    value=amount_text,
+                    message=f"Subsidie '{amount_text}' is geen bedrag; verwacht een getal in "
+                    "euro, bv. 75000 of 75.000,00. Het bedrag blijft leeg.",
+                )
+            else:
+                subsidy[i] = amount
+    return pd.array(years, dtype="Int64"), subsidy
+
+
+def _vocabulary(
+    prj: _Rows, prt: _Rows, check: _Checker
+) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame, pd.DataFrame]:
+    """Match sectors, roles and target groups; report the texts that match nothing."""
+    vocab = load_vocabulary()
+    advice = "Kies een waarde uit de lijst van het sjabloon."
+    lead_sectors = match_sectors(pd.Series(prj.text["lead_sector"], dtype=object))
+    for i in np.flatnonzero((lead_sectors["sector"] == UNKNOWN).to_numpy()).tolist():
+        text = prj.text["lead_sector"][i]
+        check.add(
+            prj,
+            i,
+            "unknown_sector",
+            fld="lead_sector",
+            value=text,
+            message=f"Sector '{text}' is niet bekend; ze blijft zo staan en telt als "
+            f"'onbekend'. {advice}",
+        )
+    target_codes = parse_target_groups(pd.Series(prj.text["target_groups"], dtype=object))
+    for i, codes in enumerate(target_codes.tolist()):
+        for code in codes:
+            if code not in vocab.target_groups:
+                check.add(
+                    prj,
+                    i,
+                    "unknown_target_group",
+                    fld="target_groups",
+                    value=code,
+                    message=f"Doelgroep '{code}' is niet bekend; ze blijft zo staan. "
+                    "Scheid doelgroepen met ';'.",
+                )
+    sectors = match_sectors(pd.Series(prt.text["sector"], dtype=object))
+    for i in np.flatnonzero((sectors["sector"] == UNKNOWN).to_numpy()).tolist():
+        text = prt.text["sector"][i]
+        check.add(
+            prt,
+            i,
+            "unknown_sector",
+            fld="sector",
+            value=text,
+            message=f"Sector '{text}' is niet bekend; ze blijft zo staan en telt als "
+            f"'onbekend'. {advice}",
+        )
+    roles = match_roles(pd.Series(prt.text["role"], dtype=object))
+    for i in np.flatnonzero((roles["role"] == UNKNOWN).to_numpy()).tolist():
+        text = prt.text["role"][i]
+        check.add(
+            prt,
+            i,
+            "unknown_role",
+            fld="role",
+            value=text,
+            message=f"Rol '{text}' is niet bekend; ze blijft zo staan en telt als "
+            f"'onbekend'. {advice}",
+        )
+    return lead_sectors, target_codes, sectors, roles
+
+
+def _partner_is_lead(prj: _Rows, prt: _Rows, check: _Checker) -> np.ndarray:
+    """Flag partners that are their project's lead, and partners listed twice."""
+    lead_by_id: dict[str, str] = {}
+    for pid, org in zip(prj.text["project_id"], prj.text["lead_organisation"], strict=True):
+        if pid:
+            lead_by_id.setdefault(pid, _organisation_key(org))
+    is_lead = np.zeros(len(prt), dtype=bool)
+    seen: dict[tuple[str, str], int] = {}
+    for i in range(len(prt)):
+        pid, org = prt.text["project_id"][i], prt.text["organisation"][i]
+        key = _organisation_key(org)
+        if not key or not pid:
+            continue
+        if lead_by_id.get(pid) == key:
+            is_lead[i] = True
+            check.add(
+                prt,
+                i,
+                "partner_is_lead",
+                fld="organisation",
+                value=org,
+                message=f"Partner '{org}' is ook de aanvrager van project '{pid}'; de aanvrager "
+                "hoeft niet als partner vermeld te worden. De rij blijft, gemarkeerd als "
+                "aanvrager.",
+            )
+        elif (pid, key) in seen:
+            check.add(
+                prt,
+                i,
+                "duplicate_partner",
+                fld="organisation",
+                value=org,
+                message=f"Partner '{org}' staat al bij project '{pid}' in rij "
+                f"{prt.numbers[seen[(pid, key)]]}.",
+            )
+        else:
+            seen[(pid, key)] = i
+    return is_lead
+
+
+_LOCATION_OUTPUT = {
+    "nis": "nis",
+    "name": "municipality",
+    "status": "status",
+    "region": "region",
+    "score": "score",
+    "candidates": "candidates",
+    "note": "note",
+    "location": "location",
+}
+
+
+def _statuses(marks: np.ndarray) -> np.ndarray:
+    return np.array(["ok", "warning", "error"], dtype=object)[marks]
+
+
+def _row_number(value: object) -> int | None:
+    if value is None or value is pd.NA:
+        return None
+    try:
+        return int(cast(Any, value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _sort_problems(report: ValidationReport) -> None:
+    """Order problems as a person reads the file: by file, sheet, row (file-wide first)."""
+
+    def key(p: Problem) -> tuple[str, str, int]:
+        return (p.file, p.sheet or "", -1 if p.row is None else p.row)
+
+    report.errors.sort(key=key)
+    report.warnings.sort(key=key)
+
+
+def _organisation_key(name: object) -> str:
+    """Compare organisation names without case, accents, punctuation or legal form (vzw)."""
+    words = [w for w in normalise_term(name).split(" ") if w and w not in _LEGAL_FORMS]
+    return " ".join(words)
+
+
+def _parse_amount(text: str) -> float | None:
+    """Read an amount in euro: 75000, 75.000, 75 000, € 75.000,50, 75,000.50, 1,5."""
+    t = re.sub(r"(?i)eur(o)?|€|\s|'|’", "", text)
+    if not t or not re.fullmatch(r"[+-]?[\d.,]+", t) or not re.search(r"\d", t):
+        return None
+    if "," in t and "." in t:
+        if t.rfind(",") > t.rfind("."):
+            t = t.replace(".", "").replace(",", ".")
+        else:
+            t = t.replace(",", "")
+    elif "," in t:
+        t = t.replace(",", "") if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", t) else t.replace(",", ".")
+    elif "." in t and re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", t):
+        # Flemish thousands: 75.000 is seventy-five thousand euro, not 75.
+        t = t.replace(".", "")
+    try:
+        value = float(t)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _resolve(
+    places: pd.DataFrame,
+    *,
+    fixes: Mapping[tuple[str, str], str] | None,
+    reference: Reference | None,
+    settings: Settings,
+) -> pd.DataFrame:
+    """Resolve every (place, postcode, country) with the gazetteer; add the location class."""
+    n = len(places)
+    blank = (places["place"] == "") & (places["postcode"] == "") & (places["country"] == "")
+    out = pd.DataFrame(
+        {
+            "nis": [""] * n,
+            "municipality": [""] * n,
+            "status": ["unresolved"] * n,
+            "region": [""] * n,
+            "score": np.zeros(n, dtype=np.int64),
+            "candidates": [""] * n,
+            "note": [""] * n,
+        },
+        dtype=object,
+    )
+    out["score"] = out["score"].astype(np.int64)
+    todo = places.loc[~blank]
+    if len(todo):
+        found = resolve_places(
+            todo,
+            place="place",
+            postcode="postcode",
+            country="country",
+            fixes=fixes,
+            reference=reference,
+            settings=settings,
+        )
+        for name in out.columns:
+            if name in found.columns:
+                values = found[name].to_numpy()
+                out.loc[todo.index, name] = values
+        out["score"] = pd.to_numeric(out["score"], errors="coerce").fillna(0).astype(np.int64)
+    for name in ("nis", "municipality", "status", "region", "candidates", "note"):
+        out[name] = out[name].fillna("").astype(str).to_numpy(dtype=object)
+    out["location"] = [
+        _location_class(s, r) for s, r in zip(out["status"], out["region"], strict=True)
+    ]
+    return out
+
+
+def _location_class(status: str, region: str) -> str:
+    if status == "ambiguous":
+        return "ambiguous"
+    if region == "abroad":
+        return "abroad"
+    if status == "unresolved":
+        return "unresolved"
+    if region in ("flanders", "brussels"):
+        return "resolved"
+    if region == "wallonia":
+        return "wallonia"
+    return "unresolved"
+
+
+def _location_problem(
+    rows: _Rows,
+    loc: pd.DataFrame,
+    i: int,
+    check: _Checker,
+    *,
+    place_field: str,
+    postcode_field: str,
+) -> None:
+    """Report a lead or partner location that is not placed, or placed with doubt."""
+    place, postcode = rows.text[place_field][i], rows.text[postcode_field][i]
+    shown = place or postcode
+    fld = place_field if place else postcode_field
+    if place:
+        what = f"'{place}'" + (f" (postcode {postcode})" if postcode else "")
+    else:
+        what = f"met postcode '{postcode}'"
+    location = str(loc.at[i, "location"])
+    status = str(loc.at[i, "status"])
+    note = str(loc.at[i, "note"])
+    name = str(loc.at[i, "municipality"])
+    score = int(cast(Any, loc.at[i, "score"]))
+    who = "de aanvrager" if rows.table == "projects" else "de partner"
+    if location == "ambiguous":
+        check.add(
+            rows,
+            i,
+            "ambiguous_location",
+            fld=fld,
+            value=shown,
+            message=f"Locatie {what} van {who} is dubbelzinnig: "
+            f"{note or 'meerdere gemeenten mogelijk'}. Vul de postcode in of kies de gemeente "
+            "bij 'Locaties herstellen'.",
+        )
+    elif location == "unresolved":
+        if not place and not postcode:
+            if rows.table == "partners":
+                check.add(
+                    rows,
+                    i,
+                    "unresolved_location",
+                    fld=place_field,
+                    value="",
+                    message="Geen gemeente en geen postcode ingevuld voor de partner; de partner "
+                    "staat niet op de kaart tot de locatie is aangevuld.",
+                )
+            return  # an empty lead location is already an empty_required error
+        check.add(
+            rows,
+            i,
+            "unresolved_location",
+            fld=fld,
+            value=shown,
+            message=f"Locatie {what} van {who} is niet gevonden"
+            + (f" ({note})" if note and "niet gevonden" not in note else "")
+            + ". Verwacht een gemeente, deelgemeente, postcode of NIS-code; herstel de locatie "
+            "bij 'Locaties herstellen'.",
+        )
+    elif rows.table == "projects" and location in ("wallonia", "abroad"):
+        where = "in Wallonië" if location == "wallonia" else "in het buitenland"
+        check.add(
+            rows,
+            i,
+            "lead_outside_flanders",
+            fld=fld,
+            value=shown,
+            message=f"De aanvrager ligt {where} ({name}); aanvragers horen in Vlaanderen of "
+            "Brussel gevestigd te zijn.",
+        )
+    elif status == "fuzzy":
+        check.add(
+            rows,
+            i,
+            "fuzzy_location",
+            fld=fld,
+            value=shown,
+            message=f"Locatie {what} gelezen als {name} (zekerheid {score} %); controleer dit.",
+        )
+
+
+def _text_series(values: pd.Series) -> pd.Series:
+    """Return values as stripped Python strings; missing values as ``""``."""
+    obj = values.astype(object)
+    return obj.where(obj.notna(), "").map(lambda v: str(v).strip()).astype(object)
+
+
+# =========================================================================== CLI
+
+
+def validate_file(
+    path: str | os.PathLike[str],
+    *,
+    fixes: Mapping[tuple[str, str], str] | None = None,
+    settings: Settings | None = None,
+) -> tuple[PartnershipData | None, int, str | None]:
+    """Read and validate a file for the command line.
+
+    Returns
+    -------
+    tuple
+        ``(data, exit_code, message)``: exit code 0 without errors (warnings allowed),
+        1 with errors, 2 when the file cannot be read (``data`` is ``None`` and
+        ``message`` is the one-line reason).
+    """
+    try:
+        data = read_partnerships(path, fixes=fixes, settings=settings)
+    except InputError as exc:
+        return None, 2, f"InputError: {' '.join(str(exc).split())}"
+    return data, (0 if data.report.ok else 1), None
+
+
+_CODE_TITLES_NL = {
+    "missing_column": "Ontbrekende kolommen",
+    "missing_sheet": "Ontbrekend blad",
+    "empty_sheet": "Leeg blad",
+    "no_projects": "Geen projecten",
+    "empty_required": "Verplichte waarde leeg",
+    "duplicate_project_id": "Dubbel projectnummer",
+    "unknown_project": "Onbekend project",
+    "ambiguous_location": "Dubbelzinnige locatie",
+    "unresolved_location": "Locatie niet gevonden",
+    "fuzzy_location": "Locatie met tikfout verbeterd",
+    "lead_outside_flanders": "Aanvrager buiten Vlaanderen en Brussel",
+    "unknown_sector": "Onbekende sector",
+    "unknown_role": "Onbekende rol",
+    "unknown_target_group": "Onbekende doelgroep",
+    "non_numeric_amount": "Bedrag is geen getal",
+    "invalid_year": "Ongeldig jaar",
+    "partner_is_lead": "Partner is de aanvrager zelf",
+    "duplicate_partner": "Partner dubbel vermeld",
+    "conflicting_project_values": "Tegenstrijdige projectgegevens",
+    "unknown_column": "Onbekende kolom",
+    "unnamed_column": "Kolom zonder naam",
+    "duplicate_column": "Dubbele kolom",
+}
+_SHOWN_PER_CODE = 10
+
+
+def validate_command(
+    path: Path,
+    *,
+    as_json: bool,
+    out: TextIO,
+    err: TextIO,
+    fixes: Mapping[tuple[str, str], str] | None = None,
+    settings: Settings | None = None,
+) -> int:
+    """Run ``optil-geo validate FILE [--json]``: print the report, return the exit code.
+
+    Parameters
+    ----------
+    path
+        The file (XLSX with two sheets or one flat sheet, or a flat CSV).
+    as_json
+        Print one JSON object (the contract of :meth:`ValidationReport.to_json_dict`)
+        instead of the Dutch summary.
+    out, err
+        Where the report and the one-line failure go.
+    fixes, settings
+        As in :func:`read_partnerships` (the CLI passes the workspace's fixes).
+
+    Returns
+    -------
+    int
+        0 without errors (warnings allowed), 1 with errors, 2 when unreadable.
+    """
+    data, code, message = validate_file(path, fixes=fixes, settings=settings)
+    if data is None:
+        print(message, file=err)
+        return code
+    if as_json:
+        out.write(json.dumps(data.to_json_dict(), ensure_ascii=False) + "\n")
+    else:
+        out.write(format_report(data))
+    return code
+
+
+def format_report(data: PartnershipData) -> str:
+    """Return the compact Dutch text report of an import (the CLI's human output)."""
+    report = data.report
+    form = "twee tabellen" if data.form == "two_tables" else "één plat blad"
+    c = report.location_counts
+    lines = [
+        f"{data.source_name} ({form}): {len(data.projects)} projecten, "
+        f"{len(data.partners)} partners",
+        f"Locaties: {c['resolved']} geplaatst, {c['ambiguous']} dubbelzinnig, "
+        f"{c['unresolved']} niet gevonden, {c['wallonia']} in Wallonië, "
+        f"{c['abroad']} in het buitenland",
+    ]
+    for title, problems in (("Fouten", report.errors), ("Waarschuwingen", report.warnings)):
+        if not problems:
+            continue
+        lines.append(f"{title}: {len(problems)}")
+        by_code: dict[str, list[Problem]] = {}
+        for p in problems:
+            by_code.setdefault(p.code, []).append(p)
+        for code, group in by_code.items():
+            lines.append(f"  {_CODE_TITLES_NL.get(code, code)} ({len(group)}×)")
+            for p in group[:_SHOWN_PER_CODE]:
+                where = " ".join(
+                    part
+                    for part in (
+                        f"blad {p.sheet}" if p.sheet else "",
+                        f"rij {p.row}" if p.row is not None else "",
+                    )
+                    if part
+                )
+                lines.append(f"    [{where or p.file}] {p.message}")
+            if len(group) > _SHOWN_PER_CODE:
+                lines.append(f"    … en nog {len(group) - _SHOWN_PER_CODE}")
+    if report.ok:
+        lines.append("Resultaat: geen fouten, de gegevens kunnen geïmporteerd worden.")
+    else:
+        n = len(report.errors)
+        lines.append(f"Resultaat: import geweigerd ({n} {'fout' if n == 1 else 'fouten'}).")
+    return "\n".join(lines) + "\n"
+
+
+# =========================================================================== writing
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy in which no text cell can run as a spreadsheet formula.
+
+    Follows the OWASP *CSV Injection* advice: a text cell that starts with ``=``,
+    ``+``, ``-``, ``@``, a tab, a carriage return or a line feed (or a full-width
+    ``＝ ＋ － ＠``) gets a leading apostrophe ``'``, which spreadsheets show as
+    text. Text that is a plain number (``-12``, ``+3,5``) is left alone because it
+    cannot run anything, and numeric columns are never touched, so numbers stay
+    numbers. Column names are neutralised too (they may come from user headers).
+    The readers of this module drop the apostrophe again on import.
+    """
+    out = df.copy()
+    out.columns = [_neutral(c) if isinstance(c, str) else c for c in out.columns]
+    for j in range(out.shape[1]):
+        column = out.iloc[:, j]
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            out.isetitem(j, column.map(_neutral, na_action="ignore").astype(column.dtype).array)
+    return out
+
+
+def _neutral(value: Any) -> Any:
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_TRIGGERS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def to_safe_csv(df: pd.DataFrame, path_or_buffer: PathOrBuffer) -> None:
+    """Write a table as Excel-friendly CSV: ``;``-separated, decimal comma, UTF-8 with BOM.
+
+    Formulas are neutralised (:func:`neutralise_formulas`); numbers stay numbers,
+    written with a decimal comma so that Excel with Belgian settings reads them as
+    numbers. Lines end with CRLF. A text buffer receives the BOM as ``\\ufeff``.
+
+    Parameters
+    ----------
+    df
+        The table; tuples are written as ``a; b``.
+    path_or_buffer
+        A path, a binary buffer or a text buffer.
+    """
+    frame = neutralise_formulas(_flatten_for_export(df))
+    text = frame.to_csv(sep=";", index=False, decimal=",", lineterminator="\r\n")
+    payload = "\ufeff" + text
+    if isinstance(path_or_buffer, str | os.PathLike):
+        Path(path_or_buffer).write_bytes(payload.encode("utf-8"))
+    elif isinstance(path_or_buffer, io.TextIOBase):
+        path_or_buffer.write(payload)
+    else:
+        cast(IO[bytes], path_or_buffer).write(payload.encode("utf-8"))
+
+
+def to_safe_xlsx(
+    sheets: Mapping[str, pd.DataFrame], path_or_buffer: str | os.PathLike[str] | IO[bytes]
+) -> None:
+    """Write tables to an XLSX workbook, one sheet each, with formulas neutralised.
+
+    Headers are bold, the first row is frozen, column widths follow the content
+    (8–60 characters). Text cells are neutralised as in :func:`neutralise_formulas`
+    and stripped of control characters XLSX cannot hold; numbers, booleans and dates
+    keep their type; missing values are empty cells; tuples become ``a; b``.
+
+    Parameters
+    ----------
+    sheets
+        Sheet name → table. Names are cut to 31 characters and made valid and unique.
+    path_or_buffer
+        A path or a binary buffer.
+    """
+    from openpyxl import Workbook  # noqa: PLC0415 - openpyxl loads slowly; only for export
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+    from openpyxl.styles import Font  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
+    if not sheets:
+        raise InputError("`sheets` was empty but must hold at least one table")
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    used: set[str] = set()
+    for raw_name, df in sheets.items():
+        frame = neutralise_formulas(_flatten_for_export(df))
+        ws = book.create_sheet(_sheet_title(str(raw_name), used))
+        ws.freeze_panes = "A2"
+        headers = [_xlsx_value(c) for c in frame.columns]
+        for j, column in enumerate(frame.columns, start=1):
+            sample = [str(headers[j - 1])] + [
+                str(v) for v in frame[column].head(500) if not _missing(v)
+            ]
+            width = max((len(s) for s in sample), default=8)
+            ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+        header_cells = []
+        for h in headers:
+            c = WriteOnlyCell(ws, value=h)
+            c.font = bold
+            header_cells.append(c)
+        ws.append(header_cells)
+        for row in frame.itertuples(index=False, name=None):
+            ws.append([_xlsx_value(v) for v in row])
+    if isinstance(path_or_buffer, str | os.PathLike):
+        book.save(str(path_or_buffer))
+    else:
+        book.save(path_or_buffer)
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and math.isnan(value)
+
+
+def _xlsx_value(value: Any) -> Any:
+    if _missing(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    if isinstance(value, bool | int | float | dt.date | dt.time | dt.timedelta):
+        if isinstance(value, float) and not math.isfinite(value):
+            return str(value)
+        return value
+    text = value if isinstance(value, str) else str(value)
+    return _XLSX_ILLEGAL.sub("", text)
+
+
+def _flatten_for_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """Write tuples and lists (target groups, candidates) as ``a; b``."""
+    out = frame.copy()
+    for j in range(out.shape[1]):
+        column = out.iloc[:, j]
+        if column.dtype == object and column.map(lambda v: isinstance(v, tuple | list)).any():
+            out.isetitem(
+                j,
+                column.map(
+                    lambda v: "; ".join(map(str, v)) if isinstance(v, tuple | list) else v
+                ).to_numpy(dtype=object),
+            )
+    return out
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    title = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "blad"
+    title = title[:31]
+    candidate, k = title, 2
+    while candidate.lower() in used:
+        suffix = f" ({k})"
+        candidate, k = title[: 31 - len(suffix)] + suffix, k + 1
+    used.add(candidate.lower())
+    return candidate
+
+
+# --------------------------------------------------------------------------- template
+
+
+def column_help(form: Form = "two_tables") -> pd.DataFrame:
+    """Return the Dutch explanation of every input column (the template's ``uitleg`` sheet).
+
+    Columns: Blad, Kolom, Verplicht, Uitleg, Voorbeeld, Aanvaarde kolomnamen.
+    """
+    records = []
+    parts: list[tuple[str, tuple[Column, ...]]] = (
+        [("projects", _schema.PROJECT_COLUMNS), ("partners", _schema.PARTNER_COLUMNS)]
+        if form == "two_tables"
+        else [("partnerschappen", _schema.FLAT_COLUMNS)]
+    )
+    for sheet, columns in parts:
+        for col in columns:
+            required = "ja" if col.required else "nee"
+            if col.name in _schema.LEAD_LOCATION_ALTERNATIVE:
+                required = "ja, of de postcode"
+            records.append(
+                {
+                    "Blad": sheet,
+                    "Kolom": col.header_nl,
+                    "Verplicht": required,
+                    "Uitleg": col.description_nl,
+                    "Voorbeeld": col.example,
+                    "Aanvaarde kolomnamen": ", ".join(col.accepted()),
+                }
+            )
+    return pd.DataFrame(records)
+
+
+_TEMPLATE_ROWS = 2000
+
+
+def write_template(path: str | os.PathLike[str] | IO[bytes], *, form: Form = "two_tables") -> None:
+    """Write the empty input workbook: data sheets, an explanation and drop-down lists.
+
+    The data sheets (``projects`` and ``partners``, or one ``partnerschappen`` sheet
+    for the flat form) carry the Dutch headers, which are accepted aliases, so a
+    filled-in template imports as it is. The ``uitleg`` sheet explains every column
+    (required?, example, accepted header names); the hidden ``lijsten`` sheet holds
+    the Dutch sector, role and target-group labels that feed the drop-down lists of
+    the sector and role columns. Other text is still allowed (a warning in Excel,
+    "onbekend" in optil-geo).
+
+    Parameters
+    ----------
+    path
+        Where to write the ``.xlsx`` (a path or a binary buffer).
+    form
+        ``"two_tables"`` (default) or ``"flat"``.
+    """
+    from openpyxl import Workbook  # noqa: PLC0415 - openpyxl loads slowly; only for export
+    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+    from openpyxl.worksheet.datavalidation import DataValidation  # noqa: PLC0415
+
+    if form not in ("two_tables", "flat"):
+        raise InputError(f"`form` was {form!r} but must be one of ['two_tables', 'flat']")
+    vocab = load_vocabulary()
+    book = Workbook()
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    data_sheets: list[tuple[str, tuple[Column, ...]]] = (
+        [("projects", _schema.PROJECT_COLUMNS), ("partners", _schema.PARTNER_COLUMNS)]
+        if form == "two_tables"
+        else [("partnerschappen", _schema.FLAT_COLUMNS)]
+    )
+    lists = {
+        "sector": [s.label_nl for s in vocab.sectors.values()],
+        "rol": [r.label_nl for r in vocab.roles.values()],
+        "doelgroep": [t.label_nl for t in vocab.target_groups.values()],
+    }
+    first = True
+    for title, columns in data_sheets:
+        ws = book.active if first else book.create_sheet()
+        first = False
+        ws.title = title
+        ws.freeze_panes = "A2"
+        for j, col in enumerate(columns, start=1):
+            cell = ws.cell(row=1, column=j, value=col.header_nl)
+            cell.font = bold
+            cell.fill = fill
+            ws.column_dimensions[get_column_letter(j)].width = max(len(col.header_nl) + 4, 16)
+            if col.name in ("lead_sector", "sector", "role"):
+                kind = "rol" if col.name == "role" else "sector"
+                letter = "B" if kind == "rol" else "A"
+                dv = DataValidation(
+                    type="list",
+                    formula1=f"=lijsten!${letter}$2:${letter}${len(lists[kind]) + 1}",
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorStyle="warning",
+                    errorTitle="Niet in de lijst",
+                    error="Deze waarde staat niet in de lijst. Toch bewaren? "
+                    "optil-geo telt ze dan als 'onbekend'.",
+                    promptTitle=col.header_nl,
+                    prompt="Kies uit de lijst (andere tekst mag ook).",
+                    showInputMessage=True,
+                )
+                column_letter = get_column_letter(j)
+                dv.add(f"{column_letter}2:{column_letter}{_TEMPLATE_ROWS}")
+                ws.add_data_validation(dv)
+
+    help_ws = book.create_sheet("uitleg")
+    help_frame = column_help(form)
+    help_ws.append(list(help_frame.columns))
+    for cell in help_ws[1]:
+        cell.font = bold
+        cell.fill = fill
+    for row in help_frame.itertuples(index=False, name=None):
+        help_ws.append(list(row))
+    widths = {"A": 16, "B": 22, "C": 18, "D": 70, "E": 24, "F": 70}
+    for letter, width in widths.items():
+        help_ws.column_dimensions[letter].width = width
+    for row_cells in help_ws.iter_rows(min_row=2):
+        for cell in row_cells:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    help_ws.freeze_panes = "A2"
+    note_row = help_ws.max_row + 2
+    help_ws.cell(row=note_row, column=1, value="Tip").font = bold
+    help_ws.cell(
+        row=note_row,
+        column=4,
+        value="Doelgroepen: scheid meerdere doelgroepen met ';'. Bekende doelgroepen: "
+        + "; ".join(lists["doelgroep"])
+        + ".",
+    ).alignment = Alignment(wrap_text=True, vertical="top")
+
+    lists_ws = book.create_sheet("lijsten")
+    for j, (header, values) in enumerate(lists.items(), start=1):
+        lists_ws.cell(row=1, column=j, value=header).font = bold
+        for i, value in enumerate(values, start=2):
+            lists_ws.cell(row=i, column=j, value=value)
+        lists_ws.column_dimensions[get_column_letter(j)].width = 45
+    lists_ws.sheet_state = "hidden"
+    if isinstance(path, str | os.PathLike):
+        book.save(str(path))
+    else:
+        book.save(path)
