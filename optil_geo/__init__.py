@@ -1,4 +1,7 @@
-"""optil-geo: the spatial spread of partnerships in Flemish supra-local cultural projects."""
+"""optil-geo: the spatial spread of partnerships in Flemish supra-local cultural projects.
+
+The public API is exactly what ``__all__`` lists; everything else is private.
+"""
 
 from optil_geo._errors import (
     InputError,
@@ -7,10 +10,48 @@ from optil_geo._errors import (
     SettingsError,
     WorkspaceError,
 )
-from optil_geo.classify import CLASS_GROUPS, CLASS_LABELS, CLASSES, classify_links
+from optil_geo.classify import (
+    CLASS_GROUPS,
+    CLASS_LABELS,
+    CLASSES,
+    build_links,
+    classify_links,
+)
+from optil_geo.dataio import (
+    PartnershipData,
+    ValidationReport,
+    format_report,
+    neutralise_formulas,
+    partnerships_from_raw,
+    read_partnerships,
+    read_table,
+    to_safe_csv,
+    to_safe_xlsx,
+    validate_command,
+    validate_file,
+    write_template,
+)
+from optil_geo.demo import DEFAULT_SEED as DEMO_SEED
+from optil_geo.demo import demo_summary, generate_demo, write_demo
+from optil_geo.export import (
+    GEO_FORMATS,
+    municipal_layer,
+    table_bytes,
+    write_municipal_layer,
+    write_table,
+)
 from optil_geo.gazetteer import PlaceMatch, normalize_place, resolve_place, resolve_places
+from optil_geo.measures import (
+    Filters,
+    UnderservedRules,
+    apply_filters,
+    municipality_measures,
+    project_measures,
+)
 from optil_geo.reference import CREDIT, Reference, fetch_reference, load_reference, reference_info
 from optil_geo.settings import LinkRules, Settings
+from optil_geo.store import Workspace, fix_key
+from optil_geo.vocabulary import load_vocabulary
 
 __version__ = "0.1.0"
 
@@ -19,21 +60,51 @@ __all__ = [
     "CLASS_GROUPS",
     "CLASS_LABELS",
     "CREDIT",
+    "DEMO_SEED",
+    "GEO_FORMATS",
+    "Filters",
     "InputError",
     "LinkRules",
     "OptilGeoError",
+    "PartnershipData",
     "PlaceMatch",
     "Reference",
     "ReferenceDataError",
     "Settings",
     "SettingsError",
+    "UnderservedRules",
+    "ValidationReport",
+    "Workspace",
     "WorkspaceError",
     "__version__",
+    "apply_filters",
+    "build_links",
     "classify_links",
+    "demo_summary",
     "fetch_reference",
+    "fix_key",
+    "format_report",
+    "generate_demo",
     "load_reference",
+    "load_vocabulary",
+    "municipal_layer",
+    "municipality_measures",
+    "neutralise_formulas",
     "normalize_place",
+    "partnerships_from_raw",
+    "project_measures",
+    "read_partnerships",
+    "read_table",
     "reference_info",
     "resolve_place",
     "resolve_places",
+    "table_bytes",
+    "to_safe_csv",
+    "to_safe_xlsx",
+    "validate_command",
+    "validate_file",
+    "write_demo",
+    "write_municipal_layer",
+    "write_table",
+    "write_template",
 ]

@@ -390,3 +390,73 @@ def _reasons(
     supra_reason = np.where(p_wallonia, walloon, np.where(l_in, inside, "Buiten de eigen regio"))
     out[sel] = supra_reason[sel]
     return out
+
+
+LINK_COLUMNS = (
+    "project_id",
+    "round",
+    "title",
+    "lead_organisation",
+    "lead_nis",
+    "lead_name",
+    "lead_region",
+    "target_group_codes",
+    "organisation",
+    "sector_code",
+    "sector_group",
+    "local_cultural_actor",
+    "role_code",
+    "partner_nis",
+    "partner_name",
+    "partner_region",
+    "partner_location",
+)
+"""Columns of the links table taken from the projects and partners tables."""
+
+
+def build_links(
+    projects: pd.DataFrame,
+    partners: pd.DataFrame,
+    *,
+    rules: LinkRules | None = None,
+    reference: Reference | None = None,
+) -> pd.DataFrame:
+    """Return the links table: one classified row per partner row, in input order.
+
+    Each partner row is joined with its project (lead municipality, round, title,
+    target groups) and classified with :func:`classify_links`. A partner row whose
+    project is unknown keeps an empty lead and is classified ``unknown``.
+
+    Parameters
+    ----------
+    projects, partners
+        The imported tables (see :class:`optil_geo.PartnershipData`).
+    rules, reference
+        Classification rules and reference geography; defaults when omitted.
+    """
+    project_cols = [
+        c
+        for c in (
+            "project_id",
+            "round",
+            "title",
+            "lead_organisation",
+            "lead_nis",
+            "lead_name",
+            "lead_region",
+            "target_group_codes",
+        )
+        if c in projects.columns
+    ]
+    lead = projects[project_cols].drop_duplicates("project_id")
+    links = partners.reset_index(drop=True).merge(
+        lead, on="project_id", how="left", validate="many_to_one", suffixes=("", "_project")
+    )
+    for col in ("lead_nis", "lead_region", "lead_name", "round", "title", "lead_organisation"):
+        if col in links.columns:
+            links[col] = links[col].astype(object).where(links[col].notna(), "")
+    keep = [c for c in LINK_COLUMNS if c in links.columns]
+    extra = [c for c in links.columns if c not in keep]
+    links = links[keep + extra]
+    classified = classify_links(links, rules=rules, reference=reference)
+    return pd.concat([links, classified], axis=1)

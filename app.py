@@ -1,0 +1,69 @@
+"""optil-geo, the Streamlit app: navigation and the shared sidebar.
+
+Run with ``python -m streamlit run app.py``. The pages live in ``views/``; they
+read the shared selection from ``st.session_state["selection"]`` (set here on
+every run) and call the ``optil_geo`` library.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from optil_geo._assets import install_static_assets
+from ui import state
+from ui.layout import guard
+from ui.text import t
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+st.set_page_config(page_title="optil-geo", page_icon="🗺️", layout="wide")
+
+
+@st.cache_resource(show_spinner=False)
+def _static_assets() -> Path:
+    # Leaflet served from ./static so that maps work with no internet.
+    return install_static_assets(Path(__file__).resolve().parent / "static")
+
+
+_static_assets()
+
+PAGES = [
+    st.Page(
+        "views/overzicht.py",
+        title=t("page_overview"),
+        icon=":material/dashboard:",
+        url_path="overzicht",
+        default=True,
+    ),
+    st.Page("views/kaart.py", title=t("page_map"), icon=":material/map:", url_path="kaart"),
+    st.Page(
+        "views/spreiding.py",
+        title=t("page_spread"),
+        icon=":material/scatter_plot:",
+        url_path="spreiding",
+    ),
+    st.Page(
+        "views/witte_vlekken.py",
+        title=t("page_gaps"),
+        icon=":material/crop_free:",
+        url_path="witte-vlekken",
+    ),
+    st.Page(
+        "views/sectoren.py", title=t("page_sectors"), icon=":material/groups:", url_path="sectoren"
+    ),
+    st.Page("views/data.py", title=t("page_data"), icon=":material/upload_file:", url_path="data"),
+    st.Page(
+        "views/presentatie.py",
+        title=t("page_present"),
+        icon=":material/slideshow:",
+        url_path="presentatie",
+    ),
+]
+
+page = st.navigation(PAGES)
+with guard("sidebar"):
+    st.session_state["selection"] = state.sidebar()
+page.run()

@@ -1,0 +1,260 @@
+"""The ``optil-geo`` command line.
+
+Every subcommand calls the public API only. Domain errors are caught here, once:
+the command prints ``TypeName: message`` on stderr and exits non-zero.
+
+Exit codes: 0 processed (also with warnings or unresolved rows), 1 input errors
+(``validate``, ``classify``, ``measures``), 2 unusable input or a failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import optil_geo as og
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_INPUT_ERRORS = 1
+EXIT_UNUSABLE = 2
+
+
+def _cmd_reference_info(args: argparse.Namespace) -> int:
+    info = og.reference_info()
+    if args.json:
+        print(json.dumps(info))
+    else:
+        for key, value in info.items():
+            print(f"{key:>20}: {value:,}".replace(",", "."))
+        print(f"{'bron':>20}: {og.CREDIT}")
+    return EXIT_OK
+
+
+def _cmd_reference_fetch(args: argparse.Namespace) -> int:
+    settings = og.Settings.from_env()
+    if args.dir:
+        settings = settings.replace(reference_dir=Path(args.dir))
+    files = og.fetch_reference(settings)
+    for name, path in files.items():
+        print(f"ok  {name}  {path}")
+    print(f"{len(files)} reference files present and verified (SHA-256).")
+    return EXIT_OK
+
+
+def _fixes(args: argparse.Namespace) -> dict[tuple[str, str], str]:
+    """Return the workspace's location fixes (empty with --no-fixes or when unusable)."""
+    if getattr(args, "no_fixes", False):
+        return {}
+    try:
+        return og.Workspace.open(og.Settings.from_env()).fix_lookup()
+    except og.WorkspaceError as exc:
+        print(f"warning: location fixes not applied: {exc}", file=sys.stderr)
+        return {}
+
+
+def _cmd_resolve(args: argparse.Namespace) -> int:
+    table = og.read_table(Path(args.input))
+    frame = table.frame
+    if "place" not in frame.columns:
+        raise og.InputError(
+            f"{args.input}: no 'place' column; found columns {list(frame.columns)!r}"
+        )
+    result = og.resolve_places(
+        frame,
+        place="place",
+        postcode="postcode" if "postcode" in frame.columns else None,
+        country="country" if "country" in frame.columns else None,
+    )
+    cols = ["nis", "municipality", "status", "region", "score", "candidates"]
+    out = frame.drop(columns=[c for c in cols if c in frame.columns]).join(result[cols])
+    # Same delimiter (and BOM) as the input, so the file opens as it came in.
+    text = og.neutralise_formulas(out).to_csv(sep=table.delimiter, index=False, lineterminator="\n")
+    Path(args.output).write_bytes(("\ufeff" if table.bom else "").encode() + text.encode("utf-8"))
+    summary = ", ".join(f"{k} {v}" for k, v in out["status"].value_counts().items())
+    print(f"{len(out)} rows resolved -> {args.output} ({summary})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    return og.validate_command(
+        Path(args.file), as_json=args.json, out=sys.stdout, err=sys.stderr, fixes=_fixes(args)
+    )
+
+
+def _read_for_analysis(args: argparse.Namespace) -> og.PartnershipData | int:
+    """Import DATA; on errors print the report to stderr and return the exit code."""
+    data, code, message = og.validate_file(Path(args.data), fixes=_fixes(args))
+    if data is None:
+        print(message, file=sys.stderr)
+        return code
+    if not data.ok:
+        sys.stderr.write(og.format_report(data))
+        print("Import geweigerd: los eerst de fouten hierboven op.", file=sys.stderr)
+        return EXIT_INPUT_ERRORS
+    return data
+
+
+def _rules(args: argparse.Namespace) -> og.LinkRules:
+    return og.LinkRules(scheme=args.scheme, neighbours=not args.no_neighbours, max_km=args.max_km)
+
+
+def _cmd_classify(args: argparse.Namespace) -> int:
+    data = _read_for_analysis(args)
+    if isinstance(data, int):
+        return data
+    links = og.build_links(data.projects, data.partners, rules=_rules(args))
+    first = [
+        "project_id",
+        "organisation",
+        "lead_nis",
+        "lead_name",
+        "partner_nis",
+        "partner_name",
+        "partner_region",
+        "class",
+        "group",
+        "reason",
+        "distance_km",
+        "crosses_province",
+        "crosses_region",
+    ]
+    rest = [
+        c
+        for c in ("round", "sector_group", "role_code", "partner_location", "source_row")
+        if c in links
+    ]
+    og.write_table(links[first + rest], Path(args.output), sheet="links")
+    counts = ", ".join(f"{k} {v}" for k, v in links["class"].value_counts().items())
+    print(f"{len(links)} links classified -> {args.output} ({counts})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_measures(args: argparse.Namespace) -> int:
+    data = _read_for_analysis(args)
+    if isinstance(data, int):
+        return data
+    links = og.build_links(data.projects, data.partners, rules=_rules(args))
+    table = og.municipality_measures(links, data.projects)
+    out = Path(args.output)
+    if out.suffix.lower() in og.GEO_FORMATS:
+        og.write_municipal_layer(table, out)
+    else:
+        og.write_table(table, out, sheet="gemeenten")
+    flagged = int(table["underserved"].sum())
+    print(f"{len(table)} municipalities -> {args.output} ({flagged} underserved)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    og.write_template(Path(args.output), form=args.form)
+    print(f"template written -> {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    seed = og.DEMO_SEED if args.seed is None else args.seed
+    paths = og.write_demo(Path(args.output), seed=seed)
+    for path in paths:
+        print(path)
+    print("De demodata zijn FICTIEF (gegenereerd).", file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_analysis_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", help="partnership data: XLSX (two sheets or flat) or flat CSV")
+    p.add_argument("-o", "--output", required=True, help="output file")
+    p.add_argument(
+        "--scheme",
+        default="referentieregio",
+        choices=["referentieregio", "province", "streek", "none"],
+        help="home region of the lead (default: referentieregio)",
+    )
+    p.add_argument(
+        "--no-neighbours", action="store_true", help="do not count neighbours as regional"
+    )
+    p.add_argument("--max-km", type=float, default=None, help="closer than N km counts as regional")
+    p.add_argument("--no-fixes", action="store_true", help="ignore the workspace's location fixes")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="optil-geo",
+        description="Partnerships of bovenlokale cultuurprojecten on the map of Flanders.",
+    )
+    parser.add_argument("--version", action="version", version=f"optil-geo {og.__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("resolve", help="place text / postal code -> 2025 NIS code")
+    p.add_argument("input", help="CSV with a 'place' column (optional 'postcode', 'country')")
+    p.add_argument("-o", "--output", required=True, help="output CSV")
+    p.set_defaults(func=_cmd_resolve)
+
+    p = sub.add_parser(
+        "validate", help="check a partnership file; exit 0 ok, 1 errors, 2 unreadable"
+    )
+    p.add_argument("file", help="XLSX (two sheets or one flat sheet) or flat CSV")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.add_argument("--no-fixes", action="store_true", help="ignore the workspace's location fixes")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("classify", help="classify every partnership link (CSV or XLSX)")
+    _add_analysis_options(p)
+    p.set_defaults(func=_cmd_classify)
+
+    p = sub.add_parser("measures", help="measures per municipality (CSV, XLSX, GeoJSON, GPKG)")
+    _add_analysis_options(p)
+    p.set_defaults(func=_cmd_measures)
+
+    p = sub.add_parser("template", help="write an empty import template (XLSX)")
+    p.add_argument("-o", "--output", required=True, help="output .xlsx")
+    p.add_argument("--form", choices=["two_tables", "flat"], default="two_tables")
+    p.set_defaults(func=_cmd_template)
+
+    p = sub.add_parser("demo", help="write the fictional demo dataset")
+    p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument(
+        "--seed", type=int, default=None, help="random seed (default: the committed one)"
+    )
+    p.set_defaults(func=_cmd_demo)
+
+    ref = sub.add_parser("reference", help="the reference geography")
+    ref_sub = ref.add_subparsers(dest="reference_command", required=True)
+    p = ref_sub.add_parser("info", help="key counts")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(func=_cmd_reference_info)
+    p = ref_sub.add_parser("fetch", help="download (if needed) and verify the reference files")
+    p.add_argument("--dir", help="use this local copy instead of OPTIL_GEO_REFERENCE_DIR")
+    p.set_defaults(func=_cmd_reference_fetch)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except og.OptilGeoError as exc:
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except FileNotFoundError as exc:
+        print(f"InputError: file not found: {exc.filename}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Exports: tables as Excel-friendly CSV/XLSX, municipal measures for QGIS.
+
+CSV is written for Excel in Belgium (``;``, decimal comma, UTF-8 with BOM) and
+every text cell that a spreadsheet could run as a formula is neutralised (see
+:func:`optil_geo.dataio.neutralise_formulas`). GeoJSON is in EPSG:4326 (RFC 7946);
+GeoPackage keeps the Belgian Lambert 72 geometry (EPSG:31370) that Flemish GIS
+users expect.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from optil_geo._errors import InputError
+from optil_geo.dataio import neutralise_formulas, to_safe_csv, to_safe_xlsx
+from optil_geo.reference import Reference, load_reference
+
+__all__ = [
+    "GEO_FORMATS",
+    "TABLE_FORMATS",
+    "municipal_layer",
+    "table_bytes",
+    "write_municipal_layer",
+    "write_table",
+]
+
+TABLE_FORMATS = (".csv", ".xlsx")
+GEO_FORMATS = (".geojson", ".gpkg")
+
+
+def _suffix(path: Path, allowed: tuple[str, ...]) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise InputError(
+            f"cannot write {str(path)!r}: the extension must be one of {list(allowed)!r}"
+        )
+    return suffix
+
+
+def write_table(frame: pd.DataFrame, path: Path, *, sheet: str = "data") -> None:
+    """Write a table to ``.csv`` (Excel-BE CSV) or ``.xlsx``, formulas neutralised."""
+    suffix = _suffix(Path(path), TABLE_FORMATS)
+    if suffix == ".csv":
+        to_safe_csv(frame, path)
+    else:
+        to_safe_xlsx({sheet: frame}, path)
+
+
+def table_bytes(frames: dict[str, pd.DataFrame], fmt: str) -> bytes:
+    """Return tables as the bytes of an XLSX workbook (one sheet each) or of one CSV."""
+    buffer = io.BytesIO()
+    if fmt == "xlsx":
+        to_safe_xlsx(frames, buffer)
+    elif fmt == "csv":
+        if len(frames) != 1:
+            raise InputError("a CSV file holds one table; choose XLSX for several")
+        to_safe_csv(next(iter(frames.values())), buffer)
+    else:
+        raise InputError(f"`fmt` was {fmt!r} but must be 'xlsx' or 'csv'")
+    return buffer.getvalue()
+
+
+def municipal_layer(
+    measures: pd.DataFrame, *, reference: Reference | None = None, crs: str = "EPSG:31370"
+) -> gpd.GeoDataFrame:
+    """Join per-municipality measures (a ``nis`` column) onto the municipality polygons.
+
+    The full-resolution polygons are used, in ``crs`` (EPSG:31370 by default;
+    EPSG:4326 for GeoJSON). Text cells are neutralised against formula injection,
+    since GIS users often open the attribute table in a spreadsheet.
+    """
+    reference = reference or load_reference()
+    if "nis" not in measures.columns:
+        raise InputError("the measures table needs a 'nis' column")
+    geo = reference.municipalities[["nis", "geometry"]]
+    frame = neutralise_formulas(measures.reset_index(drop=True))
+    gdf = gpd.GeoDataFrame(
+        frame.merge(geo, on="nis", how="left", validate="one_to_one"),
+        geometry="geometry",
+        crs=reference.municipalities.crs,
+    )
+    return gdf.to_crs(crs) if crs != str(gdf.crs) else gdf
+
+
+def write_municipal_layer(
+    measures: pd.DataFrame, path: Path, *, reference: Reference | None = None
+) -> None:
+    """Write measures with geometry: ``.geojson`` (EPSG:4326) or ``.gpkg`` (EPSG:31370)."""
+    suffix = _suffix(Path(path), GEO_FORMATS)
+    crs = "EPSG:4326" if suffix == ".geojson" else "EPSG:31370"
+    gdf = municipal_layer(measures, reference=reference, crs=crs)
+    for col in gdf.columns:
+        if col != "geometry" and gdf[col].dtype == bool:
+            gdf[col] = gdf[col].astype("int8")  # GeoPackage/GeoJSON readers agree on 0/1
+    driver = "GeoJSON" if suffix == ".geojson" else "GPKG"
+    Path(path).unlink(missing_ok=True)
+    gdf.to_file(
+        path, driver=driver, engine="pyogrio", layer="gemeenten" if driver == "GPKG" else None
+    )

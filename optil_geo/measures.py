@@ -1,0 +1,372 @@
+"""Spread measures per project and per municipality, filters, and underserved areas.
+
+The input is the *links table*: one row per partner row of the imported data
+with the project's attributes repeated (see :func:`optil_geo.build_links`), and
+the *projects table*. Both are filtered together by :func:`apply_filters`, so
+every measure respects the same selection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optil_geo._errors import SettingsError
+from optil_geo.classify import CLASSES
+from optil_geo.reference import Reference, load_reference
+
+__all__ = [
+    "INVOLVEMENT_METRICS",
+    "Filters",
+    "UnderservedRules",
+    "apply_filters",
+    "municipality_measures",
+    "project_measures",
+]
+
+INVOLVEMENT_METRICS = (
+    "projects_involved",
+    "projects_led",
+    "partners_located",
+    "links_total",
+)
+"""Metrics that can measure a municipality's involvement (absolute; ``_per_10k`` is derived)."""
+
+_RURAL_CODES = ("c0", "c1", "c2", "c3")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Filters:
+    """A selection of the data; ``None`` (or empty) means no restriction.
+
+    Project filters (``rounds``, ``target_groups``) keep whole projects and their
+    links. Link filters (``sector_groups``, ``sectors``, ``roles``, ``classes``)
+    keep matching links; when one is active, only projects with at least one
+    remaining link stay. ``area`` (a set of NIS codes) keeps links whose lead or
+    partner lies in the area, and the projects they belong to.
+    """
+
+    rounds: tuple[str, ...] | None = None
+    target_groups: tuple[str, ...] | None = None
+    sector_groups: tuple[str, ...] | None = None
+    sectors: tuple[str, ...] | None = None
+    roles: tuple[str, ...] | None = None
+    classes: tuple[str, ...] | None = None
+    area: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        for name in (
+            "rounds",
+            "target_groups",
+            "sector_groups",
+            "sectors",
+            "roles",
+            "classes",
+            "area",
+        ):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, str) or not isinstance(value, tuple | list | set | frozenset):
+                hint = f", e.g. ({value!r},)" if isinstance(value, str) else ""
+                raise SettingsError(
+                    f"`{name}` was {value!r} but must be a tuple of codes or None{hint}"
+                )
+            # A list or set from a widget is fine; keep the frozen dataclass hashable.
+            object.__setattr__(self, name, tuple(value))
+        bad = sorted(set(self.classes or ()) - set(CLASSES))
+        if bad:
+            raise SettingsError(f"`classes` holds {bad!r}; allowed: {list(CLASSES)!r}")
+
+    @property
+    def project_filters_active(self) -> bool:
+        """Whether a filter on project attributes (rounds, target groups) is set."""
+        return bool(self.rounds) or bool(self.target_groups)
+
+    @property
+    def link_filters_active(self) -> bool:
+        """Whether a filter on link attributes restricts the projects too."""
+        return any(
+            bool(v) for v in (self.sector_groups, self.sectors, self.roles, self.classes, self.area)
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnderservedRules:
+    """When a municipality counts as underserved.
+
+    Parameters
+    ----------
+    no_involvement
+        Flag municipalities with no involvement at all in the selection.
+    lowest_share
+        Flag municipalities whose involvement per 10,000 inhabitants is at or
+        below this quantile of all 304 municipalities (default 0.2: the lowest
+        fifth). ``None`` switches this part off.
+    metric
+        The involvement measure, one of :data:`INVOLVEMENT_METRICS`.
+    """
+
+    no_involvement: bool = True
+    lowest_share: float | None = 0.2
+    metric: str = "projects_involved"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.no_involvement, bool | np.bool_):
+            raise SettingsError(
+                f"`no_involvement` was {self.no_involvement!r} but must be True or False"
+            )
+        if self.lowest_share is not None and (
+            isinstance(self.lowest_share, bool) or not isinstance(self.lowest_share, int | float)
+        ):
+            raise SettingsError(
+                f"`lowest_share` was {self.lowest_share!r} but must be a number between 0 and 1, "
+                "or None"
+            )
+        if self.metric not in INVOLVEMENT_METRICS:
+            raise SettingsError(
+                f"`metric` was {self.metric!r} but must be one of {list(INVOLVEMENT_METRICS)!r}"
+            )
+        if self.lowest_share is not None and not 0 < self.lowest_share < 1:
+            raise SettingsError(
+                f"`lowest_share` was {self.lowest_share!r} but must lie between 0 and 1, or be None"
+            )
+
+
+def _isin(values: pd.Series, allowed: Iterable[str]) -> np.ndarray:
+    # A fresh, writable array: with copy-on-write, Series.to_numpy() may be read-only,
+    # and the masks are combined in place.
+    return np.array(values.astype(object).isin(list(allowed)), dtype=bool)
+
+
+def _has_any(values: pd.Series, wanted: Iterable[str]) -> np.ndarray:
+    """Rows whose tuple of codes holds at least one wanted code."""
+    wanted_set = set(wanted)
+    return np.fromiter(
+        (
+            bool(wanted_set.intersection(v)) if isinstance(v, tuple | list) else False
+            for v in values
+        ),
+        dtype=bool,
+        count=len(values),
+    )
+
+
+def apply_filters(
+    links: pd.DataFrame, projects: pd.DataFrame, filters: Filters | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the links and projects kept by ``filters`` (both in their original order)."""
+    if filters is None:
+        return links, projects
+    keep_p = np.ones(len(projects), dtype=bool)
+    if filters.rounds:
+        keep_p &= _isin(projects["round"], filters.rounds)
+    if filters.target_groups:
+        keep_p &= _has_any(projects["target_group_codes"], filters.target_groups)
+    projects = projects[keep_p]
+    # Links follow their projects only when a project filter is set; otherwise a link
+    # whose project is unknown stays, as without filters.
+    if filters.project_filters_active:
+        keep_l = _isin(links["project_id"], projects["project_id"])
+    else:
+        keep_l = np.ones(len(links), dtype=bool)
+    if filters.sector_groups:
+        keep_l &= _isin(links["sector_group"], filters.sector_groups)
+    if filters.sectors:
+        keep_l &= _isin(links["sector_code"], filters.sectors)
+    if filters.roles:
+        keep_l &= _isin(links["role_code"], filters.roles)
+    if filters.classes:
+        keep_l &= _isin(links["class"], filters.classes)
+    if filters.area:
+        keep_l &= _isin(links["lead_nis"], filters.area) | _isin(links["partner_nis"], filters.area)
+    links = links[keep_l]
+    if filters.link_filters_active:
+        projects = projects[_isin(projects["project_id"], links["project_id"])]
+    return links, projects
+
+
+def project_measures(
+    links: pd.DataFrame,
+    projects: pd.DataFrame,
+    *,
+    reference: Reference | None = None,
+) -> pd.DataFrame:
+    """Return one row per project with its spread measures.
+
+    Columns: the project's ``project_id``, ``title``, ``round``,
+    ``lead_organisation``, ``lead_nis``, ``lead_name``; ``partners`` (partner
+    rows), ``municipalities`` (distinct partner municipalities, Wallonia
+    included), ``links_<class>`` for every class, ``share_local_regional``,
+    ``max_km``, ``mean_km``, ``refregs_reached`` and ``provinces_reached`` (by
+    the lead and its partners in Flanders and Brussels), ``sector_groups``
+    (``;``-joined) and ``n_sector_groups``, ``has_local_cultural_actor`` (the lead
+    or a partner), ``has_welfare_care``, ``has_education``.
+    """
+    reference = reference or load_reference()
+    m = reference.municipalities.set_index("nis")
+    base = projects[
+        ["project_id", "title", "round", "lead_organisation", "lead_nis", "lead_name"]
+    ].reset_index(drop=True)
+    pid = links["project_id"]
+    counts = pd.crosstab(pid, links["class"]).reindex(columns=list(CLASSES), fill_value=0)
+    counts.columns = [f"links_{c}" for c in counts.columns]
+    placed = links["partner_nis"].astype(object).where(links["partner_nis"].astype(object) != "")
+    grouped = links.assign(_placed=placed).groupby("project_id", sort=False)
+    per = pd.DataFrame(
+        {
+            "partners": grouped.size(),
+            "municipalities": grouped["_placed"].nunique(),
+            "max_km": grouped["distance_km"].max(),
+            "mean_km": grouped["distance_km"].mean().round(1),
+        }
+    )
+    # Regions and provinces reached: the lead and every partner placed on the map.
+    lead_pairs = pd.DataFrame({"project_id": projects["project_id"], "nis": projects["lead_nis"]})
+    partner_pairs = pd.DataFrame({"project_id": pid, "nis": links["partner_nis"]})
+    pairs = pd.concat([lead_pairs, partner_pairs], ignore_index=True)
+    pairs = pairs[pairs["nis"].isin(m.index)]
+    pairs = pairs.assign(
+        refreg=m["refreg_code"].reindex(pairs["nis"]).to_numpy(),
+        province=m["province_code"].reindex(pairs["nis"]).to_numpy(),
+    )
+    reach = pairs.groupby("project_id").agg(
+        refregs_reached=("refreg", "nunique"), provinces_reached=("province", "nunique")
+    )
+    sector_sets = links.groupby("project_id")["sector_group"].agg(
+        lambda s: ";".join(sorted({g for g in s if g and g != "unknown"}))
+    )
+    local_partner = links.groupby("project_id")["local_cultural_actor"].any()
+
+    out = base.set_index("project_id")
+    out = out.join(per).join(counts).join(reach).join(sector_sets.rename("sector_groups"))
+    out = out.join(local_partner.rename("_local_partner"))
+    int_cols = [
+        "partners",
+        "municipalities",
+        *counts.columns,
+        "refregs_reached",
+        "provinces_reached",
+    ]
+    out[int_cols] = out[int_cols].fillna(0).astype("int64")
+    out["sector_groups"] = out["sector_groups"].fillna("")
+    out["n_sector_groups"] = out["sector_groups"].map(lambda s: len(s.split(";")) if s else 0)
+    placed_links = out["partners"] - out["links_unknown"]
+    local_regional = out["links_local"] + out["links_regional"]
+    out["share_local_regional"] = (local_regional / placed_links.where(placed_links > 0)).round(3)
+    lead_local = projects.set_index("project_id")["lead_local_cultural_actor"].fillna(False)
+    out["has_local_cultural_actor"] = out["_local_partner"].fillna(False).astype(
+        bool
+    ) | lead_local.reindex(out.index).astype(bool)
+    out["has_welfare_care"] = out["sector_groups"].str.contains("welfare_care", regex=False)
+    out["has_education"] = out["sector_groups"].str.contains("education", regex=False)
+    return out.drop(columns="_local_partner").reset_index()
+
+
+def municipality_measures(
+    links: pd.DataFrame,
+    projects: pd.DataFrame,
+    *,
+    reference: Reference | None = None,
+    underserved: UnderservedRules | None = None,
+) -> pd.DataFrame:
+    """Return one row per 2025 municipality (all 304) with its involvement.
+
+    Columns: ``nis``, ``name_nl``, ``province_name``, ``refreg_name``,
+    ``hierarchy_code``, ``hierarchy_label``, ``is_rural`` (hierarchy class c:
+    outside the sphere of a centrumstad), ``is_centrumstad``, ``population``;
+    ``projects_led``, ``partners_located``, ``links_out_<class>`` (links whose
+    lead is here) and ``links_in_<class>`` (links whose partner is here; a local
+    link counts in both), ``links_out``, ``links_in``, ``links_total`` (distinct
+    links touching the municipality), ``projects_involved`` (led here or with a
+    partner here); per 10,000 inhabitants (``*_per_10k``) the projects led,
+    partners located, ``links_out``, ``links_in``, ``links_total`` and projects
+    involved; ``rounds`` (``;``-joined) and ``n_rounds``; ``underserved`` and
+    ``underserved_reason``.
+    """
+    reference = reference or load_reference()
+    rules = underserved or UnderservedRules()
+    m = reference.municipalities
+    out = pd.DataFrame(
+        {
+            "nis": m["nis"],
+            "name_nl": m["name_nl"],
+            "province_name": m["province_name"],
+            "refreg_name": m["refreg_name"],
+            "hierarchy_code": m["hierarchy_code"],
+            "hierarchy_label": m["hierarchy_label"],
+            "is_rural": m["hierarchy_code"].isin(_RURAL_CODES),
+            "is_centrumstad": m["is_centrumstad"],
+            "population": m["population"],
+        }
+    ).set_index("nis")
+    nis_index = out.index
+
+    def count(keys: pd.Series) -> pd.Series:
+        return keys.value_counts().reindex(nis_index, fill_value=0)
+
+    out["projects_led"] = count(projects["lead_nis"])
+    out["partners_located"] = count(links["partner_nis"])
+    for direction, col in (("out", "lead_nis"), ("in", "partner_nis")):
+        table = pd.crosstab(links[col], links["class"]).reindex(
+            index=nis_index, columns=list(CLASSES), fill_value=0
+        )
+        for cls in CLASSES:
+            out[f"links_{direction}_{cls}"] = table[cls]
+        out[f"links_{direction}"] = table.sum(axis=1)
+    local = count(links.loc[links["lead_nis"] == links["partner_nis"], "lead_nis"])
+    out["links_total"] = out["links_out"] + out["links_in"] - local
+
+    involved = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "nis": projects["lead_nis"],
+                    "project_id": projects["project_id"],
+                    "round": projects["round"],
+                }
+            ),
+            links[["partner_nis", "project_id", "round"]].rename(columns={"partner_nis": "nis"}),
+        ],
+        ignore_index=True,
+    )
+    involved = involved[involved["nis"].isin(nis_index)]
+    out["projects_involved"] = (
+        involved.groupby("nis")["project_id"].nunique().reindex(nis_index, fill_value=0)
+    )
+    rounds = involved.groupby("nis")["round"].agg(
+        lambda s: ";".join(sorted({str(r) for r in s if isinstance(r, str) and r}))
+    )
+    out["rounds"] = rounds.reindex(nis_index).fillna("")
+    out["n_rounds"] = out["rounds"].map(lambda s: len(s.split(";")) if s else 0)
+
+    per = 10_000 / out["population"]
+    for col in (*INVOLVEMENT_METRICS, "links_out", "links_in"):
+        out[f"{col}_per_10k"] = (out[col] * per).round(3)
+
+    flagged, reason = _underserved(out, rules)
+    out["underserved"] = flagged
+    out["underserved_reason"] = reason
+    return out.reset_index()
+
+
+def _underserved(out: pd.DataFrame, rules: UnderservedRules) -> tuple[np.ndarray, np.ndarray]:
+    value = out[f"{rules.metric}_per_10k"].to_numpy(dtype=float)
+    none = out[rules.metric].to_numpy() == 0
+    flagged = np.zeros(len(out), dtype=bool)
+    reason = np.full(len(out), "", dtype=object)
+    if rules.lowest_share is not None:
+        # An observed value ("lower"), so the threshold shown is one a municipality has.
+        threshold = float(np.quantile(value, rules.lowest_share, method="lower"))
+        low = value <= threshold
+        flagged |= low
+        pct = round(rules.lowest_share * 100)
+        shown = f"{threshold:.2f}".replace(".", ",")
+        reason[low] = f"Laagste {pct}% per 10.000 inwoners (≤ {shown})"
+    if rules.no_involvement:
+        flagged |= none
+        reason[none] = "Geen betrokkenheid in de selectie"
+    return flagged, reason

@@ -1,0 +1,171 @@
+"""Cached access to the reference geography, the workspace and the analysed datasets.
+
+What is expensive is cached and keyed on what really changes: the reference
+geography once per process (``st.cache_resource``); an analysed dataset per
+(dataset, location fixes, classification rules); filtered measures per filter
+selection. Cached objects are shared between sessions and treated as read-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import optil_geo as og
+
+log = logging.getLogger("optil_geo.app")
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_XLSX = REPO / "data" / "demo" / "optil-geo-demo.xlsx"
+DEMO_KEY = "demo"
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> og.Settings:
+    """Return the settings from the environment (once per process)."""
+    return og.Settings.from_env()
+
+
+@st.cache_resource(show_spinner="Referentiegeografie laden…")
+def reference() -> og.Reference:
+    """Return the reference geography (once per process)."""
+    return og.load_reference(settings())
+
+
+@st.cache_resource(show_spinner=False)
+def workspace() -> og.Workspace:
+    """Return the workspace database (one object per process; it opens a connection per call)."""
+    return og.Workspace.open(settings())
+
+
+def fixes() -> dict[tuple[str, str], str]:
+    """Return the manual location fixes (empty when the workspace cannot be read)."""
+    try:
+        return workspace().fix_lookup()
+    except og.WorkspaceError:
+        log.exception("workspace unreadable; continuing without location fixes")
+        return {}
+
+
+def fixes_digest(lookup: dict[tuple[str, str], str]) -> str:
+    """Return a short digest of the fixes (part of the analysis cache key)."""
+    h = hashlib.sha1(usedforsecurity=False)
+    for (place, postcode), nis in sorted(lookup.items()):
+        h.update(f"{place}\x1f{postcode}\x1f{nis}\n".encode())
+    return h.hexdigest()[:12]
+
+
+def dataset_options() -> dict[str, str]:
+    """Return the selectable datasets: key → label (the demo first, then imports, newest first)."""
+    options = {DEMO_KEY: "demo"}
+    try:
+        listing = workspace().list_datasets()
+    except og.WorkspaceError:
+        log.exception("workspace unreadable; only the demo dataset is offered")
+        return options
+    for row in listing.itertuples(index=False):
+        options[f"ws{row.id}"] = f"{row.name} ({str(row.created_at)[:10]})"
+    return options
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """An imported dataset with its classified links (read-only, shared by sessions)."""
+
+    key: str
+    data: og.PartnershipData
+    links: pd.DataFrame
+
+    @property
+    def is_demo(self) -> bool:
+        """Whether this is the fictional demo dataset."""
+        return self.key == DEMO_KEY
+
+
+@st.cache_resource(max_entries=8, show_spinner="Gegevens inlezen en indelen…")
+def _analysis(key: str, digest: str, rules: og.LinkRules) -> Analysis:
+    del digest  # part of the cache key only: new fixes give a new analysis
+    lookup = fixes()
+    ref = reference()
+    if key == DEMO_KEY:
+        data = og.read_partnerships(DEMO_XLSX, fixes=lookup, reference=ref, settings=settings())
+    else:
+        dataset_id = int(key.removeprefix("ws"))
+        raw_projects, raw_partners = workspace().load_dataset(dataset_id)
+        listing = workspace().list_datasets().set_index("id")
+        source = str(listing.loc[dataset_id, "source_name"]) if dataset_id in listing.index else key
+        data = og.partnerships_from_raw(
+            raw_projects,
+            raw_partners,
+            source_name=source,
+            fixes=lookup,
+            reference=ref,
+            settings=settings(),
+        )
+    links = og.build_links(data.projects, data.partners, rules=rules, reference=ref)
+    return Analysis(key=key, data=data, links=links)
+
+
+def analysis(key: str, rules: og.LinkRules) -> Analysis:
+    """Return the analysed dataset ``key`` under ``rules`` with the current fixes."""
+    return _analysis(key, fixes_digest(fixes()), rules)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The filtered view every page works on."""
+
+    analysis: Analysis
+    filters: og.Filters
+    rules: og.LinkRules
+    links: pd.DataFrame
+    projects: pd.DataFrame
+    municipalities: pd.DataFrame
+    projects_table: pd.DataFrame
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _measures(
+    key: str, digest: str, rules: og.LinkRules, filters: og.Filters
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    base = _analysis(key, digest, rules)
+    links, projects = og.apply_filters(base.links, base.data.projects, filters)
+    ref = reference()
+    mun = og.municipality_measures(links, projects, reference=ref)
+    prj = og.project_measures(links, projects, reference=ref)
+    return links, projects, mun, prj
+
+
+def select(key: str, rules: og.LinkRules, filters: og.Filters) -> Selection:
+    """Return the filtered links, projects and measures of dataset ``key``."""
+    digest = fixes_digest(fixes())
+    base = _analysis(key, digest, rules)
+    links, projects, mun, prj = _measures(key, digest, rules, filters)
+    return Selection(
+        analysis=base,
+        filters=filters,
+        rules=rules,
+        links=links,
+        projects=projects,
+        municipalities=mun,
+        projects_table=prj,
+    )
+
+
+def forget_analyses() -> None:
+    """Drop cached analyses (after an import or a location fix)."""
+    _analysis.clear()
+    _measures.clear()
+
+
+def current() -> Selection:
+    """Return the selection the sidebar made in this run."""
+    selection = st.session_state.get("selection")
+    if not isinstance(selection, Selection):
+        raise og.InputError("De gegevens konden niet geladen worden; zie de melding in de zijbalk.")
+    return selection

@@ -1,0 +1,71 @@
+"""Page plumbing: the error guard, the demo banner, Dutch number formatting."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+import optil_geo as og
+from ui.data import Selection
+from ui.text import t
+
+log = logging.getLogger("optil_geo.app")
+
+
+@contextmanager
+def guard(what: str) -> Iterator[None]:
+    """Show any failure inside the block as a short Dutch message; log the details.
+
+    Domain errors carry a message meant for the user; anything else is a bug,
+    logged with its traceback and shown as a generic message, never as a trace.
+    """
+    try:
+        yield
+    except og.OptilGeoError as exc:
+        log.warning("%s: %s", what, exc)
+        st.error(str(exc))
+    except Exception:
+        log.exception("unexpected failure in %s", what)
+        st.error(t("error_generic"))
+
+
+def demo_banner(selection: Selection) -> None:
+    """Say clearly that the demo data are fictional."""
+    if selection.analysis.is_demo:
+        st.info(t("demo_banner"), icon="ℹ️")
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """Format a number the Dutch way (``12.345,6``)."""
+    from optil_geo.maps import format_number  # noqa: PLC0415 - keep the import cheap
+
+    return format_number(value, decimals)
+
+
+def percent(part: float, whole: float, decimals: int = 0) -> str:
+    """Format ``part / whole`` as a Dutch percentage (``–`` when whole is 0)."""
+    if not whole:
+        return "–"
+    return number(100.0 * part / whole, decimals) + "%"
+
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$&:")
+
+
+def md(text: object) -> str:
+    """Escape user text for ``st.markdown`` (organisation names are untrusted).
+
+    Streamlit does not render raw HTML in Markdown unless asked to; escaping the
+    Markdown punctuation keeps a name from turning into a link, an image or a
+    heading.
+    """
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
+def html_text(text: object) -> str:
+    """Escape user text for HTML (tooltips, popups, custom HTML)."""
+    return html.escape(str(text), quote=True)

@@ -1,0 +1,216 @@
+"""The shared sidebar: language, dataset, filters and rules, bound to the URL.
+
+Every widget here has a short key and ``bind="query-params"``: its value lives
+in the address bar, so a view can be bookmarked or shared, and it survives page
+changes. Values that are not valid for the current dataset are ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import streamlit as st
+
+import optil_geo as og
+from optil_geo import vocabulary
+from ui import data
+from ui.text import LANGS, lang, t
+
+FOCUS_KINDS = ("none", "refreg", "province", "municipality")
+SCHEMES = ("referentieregio", "province", "streek", "none")
+
+_FILTER_KEYS = ("ronde", "sg", "sector", "rol", "dg", "klasse", "focus", "gebied")
+
+
+_LABELLERS = {
+    "sector": vocabulary.sector_label,
+    "group": vocabulary.sector_group_label,
+    "role": vocabulary.role_label,
+    "target": vocabulary.target_group_label,
+}
+
+
+def _labels(kind: str, codes: list[str]) -> dict[str, str]:
+    """Return code → label in the interface language."""
+    label = _LABELLERS[kind]
+    return {c: label(c, cast(Any, lang())) for c in codes}
+
+
+def _present(values: object) -> list[str]:
+    """Distinct non-empty codes of a column (tuples flattened), sorted."""
+    out: set[str] = set()
+    for value in values:  # type: ignore[attr-defined]
+        if isinstance(value, tuple | list):
+            out.update(str(v) for v in value if v)
+        elif isinstance(value, str) and value:
+            out.add(value)
+    return sorted(out)
+
+
+def sidebar() -> data.Selection:
+    """Render the shared sidebar and return the current selection."""
+    with st.sidebar:
+        st.segmented_control(
+            t("language"),
+            list(LANGS),
+            format_func=lambda k: LANGS[k],
+            key="lang",
+            default="nl",
+            bind="query-params",
+            required=True,
+        )
+        options = data.dataset_options()
+        # A page may ask for another dataset (after an import); apply it before the widget exists.
+        if "_pending_ds" in st.session_state:
+            st.session_state["ds"] = st.session_state.pop("_pending_ds")
+        st.selectbox(
+            t("dataset"),
+            list(options),
+            format_func=lambda k: t("demo_label") if k == data.DEMO_KEY else options[k],
+            key="ds",
+            bind="query-params",
+        )
+        key = st.session_state.get("ds") or data.DEMO_KEY
+        if key not in options:
+            key = data.DEMO_KEY
+
+        rules = _rules_widgets()
+        base = data.analysis(key, rules)
+        filters = _filter_widgets(base)
+        st.caption(t("share_hint"))
+    return data.select(key, rules, filters)
+
+
+def _rules_widgets() -> og.LinkRules:
+    with st.sidebar.expander(t("rules")):
+        scheme = st.selectbox(
+            t("scheme"),
+            SCHEMES,
+            format_func=lambda s: t(f"scheme_{s}"),
+            key="schema",
+            bind="query-params",
+        )
+        neighbours = st.checkbox(t("neighbours_rule"), value=True, key="buren", bind="query-params")
+        km = st.number_input(
+            t("max_km"), min_value=0, max_value=100, value=0, step=5, key="km", bind="query-params"
+        )
+    return og.LinkRules(
+        scheme=cast(Any, scheme or "referentieregio"),
+        neighbours=bool(neighbours),
+        max_km=float(km) if km else None,
+    )
+
+
+def _filter_widgets(base: data.Analysis) -> og.Filters:
+    projects = base.data.projects
+    links = base.links
+    ref = data.reference()
+    st.subheader(t("filters"))
+    rounds = sorted({r for r in projects["round"].astype(str) if r})
+    sel_rounds = st.multiselect(
+        t("rounds"), rounds, key="ronde", bind="query-params", placeholder=t("all")
+    )
+    group_codes = [
+        g
+        for g in ("culture", "welfare_care", "education", "local_government", "other", "unknown")
+        if g in set(links["sector_group"])
+    ]
+    groups = _labels("group", group_codes)
+    sel_groups = st.multiselect(
+        t("sector_groups"),
+        list(groups),
+        format_func=lambda c: groups.get(c, c),
+        key="sg",
+        bind="query-params",
+        placeholder=t("all"),
+    )
+    sectors = _labels("sector", _present(links["sector_code"]))
+    sel_sectors = st.multiselect(
+        t("sectors"),
+        list(sectors),
+        format_func=lambda c: sectors.get(c, c),
+        key="sector",
+        bind="query-params",
+        placeholder=t("all"),
+    )
+    roles = _labels("role", _present(links["role_code"]))
+    sel_roles = st.multiselect(
+        t("roles"),
+        list(roles),
+        format_func=lambda c: roles.get(c, c),
+        key="rol",
+        bind="query-params",
+        placeholder=t("all"),
+    )
+    targets = _labels("target", _present(projects["target_group_codes"]))
+    sel_targets = st.multiselect(
+        t("target_groups"),
+        list(targets),
+        format_func=lambda c: targets.get(c, c),
+        key="dg",
+        bind="query-params",
+        placeholder=t("all"),
+    )
+    class_labels = og.CLASS_LABELS[lang()]
+    sel_classes = st.multiselect(
+        t("classes"),
+        list(og.CLASSES),
+        format_func=lambda c: class_labels.get(c, c),
+        key="klasse",
+        bind="query-params",
+        placeholder=t("all"),
+    )
+    focus = st.selectbox(
+        t("focus"),
+        FOCUS_KINDS,
+        format_func=lambda k: t(f"focus_{k}" if k != "refreg" else "focus_refreg"),
+        key="focus",
+        bind="query-params",
+    )
+    area: tuple[str, ...] | None = None
+    m = ref.municipalities
+    if focus == "refreg":
+        regions = dict(
+            sorted(zip(m["refreg_code"], m["refreg_name"], strict=True), key=lambda kv: kv[1])
+        )
+        code = st.selectbox(
+            t("focus_refreg"),
+            list(regions),
+            format_func=lambda c: regions.get(c, c),
+            key="gebied",
+            bind="query-params",
+        )
+        area = tuple(m.loc[m["refreg_code"] == code, "nis"])
+    elif focus == "province":
+        provinces = dict(zip(m["province_code"], m["province_name"], strict=True))
+        code = st.selectbox(
+            t("focus_province"),
+            list(provinces),
+            format_func=lambda c: provinces.get(c, c),
+            key="gebied",
+            bind="query-params",
+        )
+        area = tuple(m.loc[m["province_code"] == code, "nis"])
+    elif focus == "municipality":
+        names = dict(sorted(zip(m["nis"], m["name_nl"], strict=True), key=lambda kv: kv[1]))
+        code = st.selectbox(
+            t("focus_municipality"),
+            list(names),
+            format_func=lambda c: names.get(c, c),
+            key="gebied",
+            bind="query-params",
+        )
+        area = (code,) if code else None
+    if st.button(t("reset"), key="reset_filters"):
+        for k in _FILTER_KEYS:
+            st.session_state.pop(k, None)
+        st.rerun()
+    return og.Filters(
+        rounds=tuple(sel_rounds) or None,
+        sector_groups=tuple(sel_groups) or None,
+        sectors=tuple(sel_sectors) or None,
+        roles=tuple(sel_roles) or None,
+        target_groups=tuple(sel_targets) or None,
+        classes=tuple(sel_classes) or None,
+        area=area,
+    )

@@ -1,0 +1,320 @@
+"""Data: upload and validate, fix locations, manage datasets, download templates and data."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+import optil_geo as og
+from ui import data
+from ui.layout import guard, md, number
+from ui.text import add, lang, t
+
+add(
+    {
+        "upload_title": {"nl": "Gegevens inladen", "en": "Load data"},
+        "upload_help": {
+            "nl": "Een Excel-bestand (.xlsx) met de bladen **projects** en **partners**, of één "
+            "plat blad/CSV met één rij per partner. Download hieronder een leeg sjabloon.",
+            "en": "An Excel file (.xlsx) with the sheets **projects** and **partners**, or one flat "
+            "sheet/CSV with one row per partner. Download an empty template below.",
+        },
+        "upload": {"nl": "Bestand kiezen", "en": "Choose a file"},
+        "too_big": {
+            "nl": "Het bestand '{name}' is {size} MB; de limiet is {cap} MB. Splits het bestand of "
+            "verhoog OPTIL_GEO_MAX_UPLOAD_MB.",
+            "en": "The file '{name}' is {size} MB; the limit is {cap} MB. Split the file or raise "
+            "OPTIL_GEO_MAX_UPLOAD_MB.",
+        },
+        "report": {"nl": "Validatierapport", "en": "Validation report"},
+        "rows_read": {
+            "nl": "{projects} projecten en {partners} partnerrijen gelezen uit {name}.",
+            "en": "{projects} projects and {partners} partner rows read from {name}.",
+        },
+        "has_errors": {
+            "nl": "Het bestand bevat {n} fout(en): het wordt niet geïmporteerd. Verbeter de rijen "
+            "hieronder in Excel en laad het bestand opnieuw.",
+            "en": "The file has {n} error(s): it is not imported. Correct the rows below in Excel "
+            "and load the file again.",
+        },
+        "no_errors": {
+            "nl": "Geen fouten. {n} waarschuwing(en): de import kan door; je kunt locaties nadien "
+            "herstellen.",
+            "en": "No errors. {n} warning(s): the import can go ahead; you can fix locations afterwards.",
+        },
+        "dataset_name": {"nl": "Naam van de dataset", "en": "Dataset name"},
+        "do_import": {"nl": "Importeren in de werkruimte", "en": "Import into the workspace"},
+        "imported": {
+            "nl": "Geïmporteerd als '{name}'. Kies de dataset in de zijbalk.",
+            "en": "Imported as '{name}'. Choose the dataset in the sidebar.",
+        },
+        "fix_title": {"nl": "Locaties herstellen", "en": "Fix locations"},
+        "fix_help": {
+            "nl": "Plaatsen die niet of niet eenduidig gevonden werden. Kies de juiste gemeente en "
+            "bewaar: de keuze wordt onthouden en geldt ook voor latere imports.",
+            "en": "Places that were not found or are ambiguous. Choose the right municipality and "
+            "save: the choice is remembered and applies to later imports too.",
+        },
+        "nothing_to_fix": {
+            "nl": "Alle locaties van deze dataset zijn gevonden.",
+            "en": "All locations of this dataset were found.",
+        },
+        "save_fixes": {"nl": "Herstellingen bewaren", "en": "Save fixes"},
+        "fixes_saved": {"nl": "{n} herstelling(en) bewaard.", "en": "{n} fix(es) saved."},
+        "saved_fixes": {"nl": "Bewaarde herstellingen", "en": "Saved fixes"},
+        "delete_fix": {"nl": "Herstelling verwijderen", "en": "Delete fix"},
+        "downloads": {"nl": "Downloads", "en": "Downloads"},
+        "dl_template": {"nl": "Leeg sjabloon (XLSX)", "en": "Empty template (XLSX)"},
+        "dl_template_flat": {
+            "nl": "Leeg sjabloon, plat (XLSX)",
+            "en": "Empty template, flat (XLSX)",
+        },
+        "dl_demo": {"nl": "Demodata (fictief, XLSX)", "en": "Demo data (fictional, XLSX)"},
+        "dl_links_xlsx": {
+            "nl": "Huidige dataset met indeling (XLSX)",
+            "en": "Current dataset with classification (XLSX)",
+        },
+        "dl_links_csv": {
+            "nl": "Huidige dataset met indeling (CSV)",
+            "en": "Current dataset with classification (CSV)",
+        },
+        "datasets": {"nl": "Datasets in de werkruimte", "en": "Datasets in the workspace"},
+        "no_datasets": {
+            "nl": "Nog geen geïmporteerde datasets.",
+            "en": "No imported datasets yet.",
+        },
+        "delete_dataset": {"nl": "Dataset verwijderen", "en": "Delete dataset"},
+        "place": {"nl": "Plaats", "en": "Place"},
+        "postcode": {"nl": "Postcode", "en": "Postcode"},
+        "rows": {"nl": "Rijen", "en": "Rows"},
+        "status": {"nl": "Status", "en": "Status"},
+        "candidates": {"nl": "Kandidaten", "en": "Candidates"},
+        "choice": {"nl": "Juiste gemeente", "en": "Correct municipality"},
+        "columns_help": {"nl": "Kolommen en aanvaarde namen", "en": "Columns and accepted names"},
+        "status_counts": {"nl": "Locaties", "en": "Locations"},
+        "st_ambiguous": {"nl": "dubbelzinnig", "en": "ambiguous"},
+        "st_unresolved": {"nl": "niet gevonden", "en": "not found"},
+    }
+)
+
+
+def _upload() -> None:
+    st.subheader(t("upload_title"))
+    st.markdown(t("upload_help"))
+    settings = data.settings()
+    file = st.file_uploader(t("upload"), type=["xlsx", "xlsm", "xls", "csv", "txt"], key="upload")
+    if file is None:
+        return
+    cap = settings.max_upload_mb
+    if file.size > cap * 1024 * 1024:
+        st.error(
+            t("too_big", name=file.name, size=number(file.size / 1024 / 1024, 1), cap=number(cap))
+        )
+        return
+    try:
+        imported = og.read_partnerships(
+            file.getvalue(),
+            source_name=file.name,
+            fixes=data.fixes(),
+            reference=data.reference(),
+            settings=settings,
+        )
+    except og.InputError as exc:
+        st.error(str(exc))
+        return
+    rows = imported.rows
+    st.markdown(
+        t("rows_read", projects=rows["projects"], partners=rows["partners"], name=md(file.name))
+    )
+    counts = imported.report.location_counts
+    st.caption(
+        f"{t('status_counts')}: " + " · ".join(f"{k}: {number(v)}" for k, v in counts.items())
+    )
+    errors, warnings = imported.report.errors, imported.report.warnings
+    if errors:
+        st.error(t("has_errors", n=len(errors)))
+    else:
+        st.success(t("no_errors", n=len(warnings)))
+    if errors or warnings:
+        st.markdown(f"**{t('report')}**")
+        st.dataframe(imported.report.to_frame(), hide_index=True, width="stretch")
+    if errors:
+        return
+    name = st.text_input(t("dataset_name"), value=file.name.rsplit(".", 1)[0], max_chars=120)
+    if st.button(t("do_import"), type="primary"):
+        new_id = data.workspace().save_dataset(
+            name or file.name,
+            source_name=file.name,
+            projects=imported.raw_projects,
+            partners=imported.raw_partners,
+        )
+        data.forget_analyses()
+        st.session_state["_pending_ds"] = f"ws{new_id}"
+        st.success(t("imported", name=md(name or file.name)))
+        st.rerun()
+
+
+def _fix_locations(selection: data.Selection) -> None:
+    st.subheader(t("fix_title"))
+    st.markdown(t("fix_help"))
+    ref = data.reference()
+    projects = selection.analysis.data.projects
+    partners = selection.analysis.data.partners
+    open_status = ("ambiguous", "unresolved")
+    leads = projects[projects["lead_location"].isin(open_status)]
+    parts = partners[partners["partner_location"].isin(open_status)]
+    todo = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "place": leads["lead_municipality"],
+                    "postcode": leads["lead_postcode"],
+                    "status": leads["lead_status"],
+                    "candidates": leads["lead_candidates"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "place": parts["municipality"],
+                    "postcode": parts["postcode"],
+                    "status": parts["partner_status"],
+                    "candidates": parts["partner_candidates"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    ).fillna("")
+    if todo.empty:
+        st.success(t("nothing_to_fix"))
+    else:
+        names = dict(zip(ref.municipalities["nis"], ref.municipalities["name_nl"], strict=True))
+        options = ["", *sorted(names, key=lambda n: names[n])]
+        label = {n: f"{names[n]} ({n})" for n in names} | {"": "—"}
+        table = (
+            todo.groupby(["place", "postcode"], sort=True)
+            .agg(
+                rows=("status", "size"),
+                status=("status", "first"),
+                candidates=("candidates", "first"),
+            )
+            .reset_index()
+        )
+        table["candidate_names"] = table["candidates"].map(
+            lambda c: "; ".join(label.get(n, n) for n in str(c).split(";") if n)
+        )
+        # No pre-filled choice: a fix is always a deliberate pick, never a silent guess.
+        table["choice"] = None
+        status_label = {"ambiguous": t("st_ambiguous"), "unresolved": t("st_unresolved")}
+        table["status"] = table["status"].map(lambda v: status_label.get(v, v))
+        edited = st.data_editor(
+            table[["place", "postcode", "rows", "status", "candidate_names", "choice"]],
+            hide_index=True,
+            width="stretch",
+            disabled=["place", "postcode", "rows", "status", "candidate_names"],
+            column_config={
+                "place": t("place"),
+                "postcode": t("postcode"),
+                "rows": t("rows"),
+                "status": t("status"),
+                "candidate_names": t("candidates"),
+                "choice": st.column_config.SelectboxColumn(
+                    t("choice"), options=[label[n] for n in options], required=False
+                ),
+            },
+            key="fix_editor",
+        )
+        if st.button(t("save_fixes"), type="primary"):
+            by_label = {v: k for k, v in label.items()}
+            saved = 0
+            for row in edited.itertuples(index=False):
+                nis = by_label.get(str(row.choice or ""), "")
+                if nis:
+                    data.workspace().save_fix(str(row.place), str(row.postcode) or None, nis)
+                    saved += 1
+            data.forget_analyses()
+            st.toast(t("fixes_saved", n=saved))
+            st.rerun()
+    fixes = data.workspace().fixes()
+    if not fixes.empty:
+        with st.expander(f"{t('saved_fixes')} ({len(fixes)})"):
+            shown = fixes.assign(
+                gemeente=fixes["nis"].map(
+                    lambda n: ref.municipalities.set_index("nis")["name_nl"].get(n, n)
+                )
+            )
+            st.dataframe(
+                shown[["place", "postcode", "nis", "gemeente", "created_at"]],
+                hide_index=True,
+                width="stretch",
+            )
+            keys = [
+                f"{p} | {c}"
+                for p, c in zip(fixes["place"], fixes["postcode"].fillna(""), strict=True)
+            ]
+            which = st.selectbox(t("delete_fix"), ["", *keys], key="fix_delete")
+            if which and st.button(t("delete_fix")):
+                place, _, postcode = which.partition(" | ")
+                data.workspace().delete_fix(place, postcode or None)
+                data.forget_analyses()
+                st.rerun()
+
+
+def _downloads(selection: data.Selection) -> None:
+    st.subheader(t("downloads"))
+    c1, c2, c3 = st.columns(3)
+    buffer = io.BytesIO()
+    og.write_template(buffer)
+    c1.download_button(t("dl_template"), buffer.getvalue(), "optil-geo-sjabloon.xlsx")
+    flat = io.BytesIO()
+    og.write_template(flat, form="flat")
+    c1.download_button(t("dl_template_flat"), flat.getvalue(), "optil-geo-sjabloon-plat.xlsx")
+    c2.download_button(t("dl_demo"), data.DEMO_XLSX.read_bytes(), "optil-geo-demo-fictief.xlsx")
+    links = selection.analysis.links
+    labels = og.CLASS_LABELS[lang()]
+    export = links.drop(columns=[c for c in ("target_group_codes",) if c in links]).assign(
+        soort=links["class"].map(labels)
+    )
+    c3.download_button(
+        t("dl_links_xlsx"),
+        og.table_bytes({"links": export, "projects": selection.analysis.data.projects}, "xlsx"),
+        "optil-geo-samenwerkingen.xlsx",
+    )
+    c3.download_button(
+        t("dl_links_csv"), og.table_bytes({"links": export}, "csv"), "optil-geo-samenwerkingen.csv"
+    )
+    with st.expander(t("columns_help")):
+        st.dataframe(og.dataio.column_help(), hide_index=True, width="stretch")
+
+
+def _datasets() -> None:
+    st.subheader(t("datasets"))
+    listing = data.workspace().list_datasets()
+    if listing.empty:
+        st.caption(t("no_datasets"))
+        return
+    st.dataframe(listing, hide_index=True, width="stretch")
+    ids = [int(i) for i in listing["id"]]
+    names = dict(zip(ids, listing["name"], strict=True))
+    which = st.selectbox(
+        t("delete_dataset"), [0, *ids], format_func=lambda i: names.get(i, "—"), key="ds_delete"
+    )
+    if which and st.button(t("delete_dataset")):
+        data.workspace().delete_dataset(int(which))
+        if st.session_state.get("ds") == f"ws{which}":
+            st.session_state["_pending_ds"] = data.DEMO_KEY
+        data.forget_analyses()
+        st.rerun()
+
+
+with guard("data"):
+    st.title(t("page_data"))
+    selection = data.current()
+    _upload()
+    st.divider()
+    _fix_locations(selection)
+    st.divider()
+    _downloads(selection)
+    st.divider()
+    _datasets()

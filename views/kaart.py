@@ -1,0 +1,243 @@
+"""Kaart: the interactive partnership map with a detail panel per municipality."""
+
+from __future__ import annotations
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+import optil_geo as og
+from optil_geo import maps
+from optil_geo._assets import use_local_assets
+from ui import data
+from ui.layout import demo_banner, guard, md, number
+from ui.text import add, lang, t
+
+add(
+    {
+        "metric": {"nl": "Kaartmaat", "en": "Map measure"},
+        "m_projects_involved": {"nl": "Betrokken projecten", "en": "Projects involved"},
+        "m_projects_led": {"nl": "Projecten als aanvrager", "en": "Projects led"},
+        "m_partners_located": {"nl": "Partners gevestigd", "en": "Partners located"},
+        "m_links_total": {"nl": "Samenwerkingslinks", "en": "Partnership links"},
+        "per_10k": {"nl": "per 10.000 inwoners", "en": "per 10,000 inhabitants"},
+        "breaks": {"nl": "Klassenindeling", "en": "Class breaks"},
+        "n_classes": {"nl": "Aantal klassen", "en": "Number of classes"},
+        "show_flows": {"nl": "Toon samenwerkingen", "en": "Show partnerships"},
+        "top_n": {"nl": "Maximaal aantal verbindingen", "en": "Maximum number of connections"},
+        "background": {"nl": "Achtergrond", "en": "Background"},
+        "click_hint": {
+            "nl": "Klik op een gemeente op de kaart (of kies ze hieronder) voor de details.",
+            "en": "Click a municipality on the map (or choose it below) for its details.",
+        },
+        "choose_municipality": {"nl": "Gemeente", "en": "Municipality"},
+        "outside": {
+            "nl": "Partners zonder lijn op de kaart",
+            "en": "Partners without a line on the map",
+        },
+        "wallonia": {"nl": "Wallonië", "en": "Wallonia"},
+        "abroad": {"nl": "Buitenland", "en": "Abroad"},
+        "unknown_loc": {"nl": "Locatie onbekend", "en": "Location unknown"},
+        "hidden": {
+            "nl": "Getoond: de {shown} grootste van {total} verbindingen; {hidden} links in kleinere "
+            "verbindingen zijn verborgen (verhoog het maximum om ze te zien).",
+            "en": "Shown: the {shown} largest of {total} connections; {hidden} links in smaller "
+            "connections are hidden (raise the maximum to see them).",
+        },
+        "local_rings": {
+            "nl": "Ringen: lokale samenwerkingen (partner in de gemeente van de aanvrager).",
+            "en": "Rings: local partnerships (partner in the lead's municipality).",
+        },
+        "region": {"nl": "Referentieregio", "en": "Reference region"},
+        "province": {"nl": "Provincie", "en": "Province"},
+        "population": {"nl": "Inwoners (2020)", "en": "Inhabitants (2020)"},
+        "hierarchy": {"nl": "Stedelijke hiërarchie", "en": "Urban hierarchy"},
+        "neighbours": {"nl": "Buurgemeenten", "en": "Neighbouring municipalities"},
+        "links_per_class": {"nl": "Links per soort", "en": "Links per kind"},
+        "out": {"nl": "vanuit (aanvrager hier)", "en": "out (lead here)"},
+        "in": {"nl": "naar (partner hier)", "en": "in (partner here)"},
+        "led_here": {"nl": "Projecten met aanvrager hier", "en": "Projects led here"},
+        "partners_here": {"nl": "Partners gevestigd hier", "en": "Partners located here"},
+        "links_out": {
+            "nl": "Samenwerkingen vanuit deze gemeente",
+            "en": "Links from this municipality",
+        },
+        "none_here": {"nl": "Geen in deze selectie.", "en": "None in this selection."},
+    }
+)
+
+METRICS = ("projects_involved", "projects_led", "partners_located", "links_total")
+
+
+def _controls() -> tuple[str, bool, str, int, bool, int, str]:
+    c1, c2, c3, c4, _c5 = st.columns([1.3, 1, 1.3, 1.2, 1.2])
+    metric = c1.selectbox(
+        t("metric"), METRICS, format_func=lambda m: t(f"m_{m}"), key="maat", bind="query-params"
+    )
+    per10k = c1.toggle(t("per_10k"), key="p10k", bind="query-params")
+    scheme = c2.selectbox(
+        t("breaks"),
+        list(maps.CLASSIFIERS),
+        format_func=lambda c: maps.CLASSIFIERS.get(c, c),
+        key="breaks",
+        bind="query-params",
+    )
+    k = c2.slider(t("n_classes"), 3, 7, 5, key="k", bind="query-params")
+    flows = c3.toggle(t("show_flows"), value=True, key="flows", bind="query-params")
+    top_n = c3.slider(t("top_n"), 10, 600, 120, step=10, key="topn", bind="query-params")
+    tiles = c4.selectbox(
+        t("background"),
+        list(maps.TILE_CHOICES),
+        format_func=lambda k: maps.TILE_CHOICES[k][0],
+        key="tiles",
+        bind="query-params",
+    )
+    return (
+        metric or METRICS[0],
+        bool(per10k),
+        scheme or "quantiles",
+        int(k),
+        bool(flows),
+        int(top_n),
+        tiles or "none",
+    )
+
+
+def _outside_box(summary: maps.FlowSummary, total_links: int) -> None:
+    st.markdown(f"**{t('outside')}**")
+    rows = [
+        (t("wallonia"), summary.wallonia, summary.wallonia_places),
+        (t("abroad"), summary.abroad, summary.abroad_places),
+        (t("unknown_loc"), summary.unknown, {}),
+    ]
+    for label, count, places in rows:
+        detail = ", ".join(f"{md(p)} ({n})" for p, n in list(places.items())[:6])
+        st.markdown(f"- {label}: **{number(count)}**" + (f" — {detail}" if detail else ""))
+    if summary.pairs_hidden:
+        st.caption(
+            t(
+                "hidden",
+                shown=summary.pairs_shown,
+                total=summary.pairs_total,
+                hidden=number(summary.links_hidden),
+            )
+        )
+    st.caption(t("local_rings"))
+    del total_links
+
+
+def _detail(selection: data.Selection, ref: og.Reference, nis: str) -> None:
+    m = ref.municipalities.set_index("nis")
+    if nis not in m.index:
+        return
+    row = m.loc[nis]
+    labels = og.CLASS_LABELS[lang()]
+    st.subheader(str(row["name_nl"]))
+    st.markdown(
+        f"{t('region')}: **{md(row['refreg_name'])}** · {t('province')}: {md(row['province_name'])}  \n"
+        f"{t('population')}: {number(row['population'])} · {t('hierarchy')}: "
+        f"{md(row['hierarchy_code'])} ({md(row['hierarchy_label'])})"
+    )
+    neighbours = (
+        ", ".join(sorted(m.loc[list(row["neighbours"]), "name_nl"])) if row["neighbours"] else "–"
+    )
+    st.markdown(f"{t('neighbours')}: {md(neighbours)}")
+
+    mm = selection.municipalities.set_index("nis").loc[nis].to_dict()
+    st.markdown(f"**{t('links_per_class')}**")
+    per_class = pd.DataFrame(
+        {
+            "": [labels[c] for c in og.CLASSES],
+            t("out"): [int(mm[f"links_out_{c}"]) for c in og.CLASSES],
+            t("in"): [int(mm[f"links_in_{c}"]) for c in og.CLASSES],
+        }
+    )
+    st.dataframe(per_class, hide_index=True, width="stretch")
+
+    links = selection.links
+    led = selection.projects[selection.projects["lead_nis"] == nis]
+    st.markdown(f"**{t('led_here')}** ({len(led)})")
+    if led.empty:
+        st.caption(t("none_here"))
+    else:
+        st.dataframe(
+            led[["project_id", "title", "round", "lead_organisation"]],
+            hide_index=True,
+            width="stretch",
+        )
+    located = links[links["partner_nis"] == nis]
+    st.markdown(f"**{t('partners_here')}** ({len(located)})")
+    if located.empty:
+        st.caption(t("none_here"))
+    else:
+        shown = located.assign(soort=located["class"].map(labels))
+        st.dataframe(
+            shown[["organisation", "project_id", "lead_name", "soort", "reason"]],
+            hide_index=True,
+            width="stretch",
+        )
+    out = links[links["lead_nis"] == nis]
+    st.markdown(f"**{t('links_out')}** ({len(out)})")
+    if out.empty:
+        st.caption(t("none_here"))
+    else:
+        shown = out.assign(soort=out["class"].map(labels))
+        st.dataframe(
+            shown[["project_id", "organisation", "partner_name", "soort", "reason"]],
+            hide_index=True,
+            width="stretch",
+        )
+
+
+with guard("kaart"):
+    selection = data.current()
+    ref = data.reference()
+    st.title(t("page_map"))
+    demo_banner(selection)
+    metric, per10k, scheme, k, show_flows, top_n, tiles = _controls()
+
+    column = f"{metric}_per_10k" if per10k else metric
+    values = selection.municipalities.set_index("nis")[column]
+    title = t(f"m_{metric}") + (f" {t('per_10k')}" if per10k else "")
+    choropleth, _legend = maps.choropleth_layer(
+        ref, values, title=title, scheme=scheme, k=k, decimals=2 if per10k else 0
+    )
+    flows, summary = maps.flow_layer(selection.links, ref, top_n=top_n, lang=lang(), legend=False)
+    layers = [choropleth, flows] if show_flows else [choropleth]
+
+    left, right = st.columns([3.2, 1], gap="medium")
+    with left:
+        result = st_folium(
+            use_local_assets(maps.base_map(ref, tiles=tiles)),
+            key="kaart",
+            height=560,
+            use_container_width=True,
+            feature_group_to_add=layers,
+            layer_control=folium.LayerControl(collapsed=True),
+            returned_objects=["last_active_drawing"],
+        )
+    clicked = ((result or {}).get("last_active_drawing") or {}).get("properties") or {}
+    if clicked.get("nis") and clicked["nis"] != st.session_state.get("kaart_clicked"):
+        st.session_state["kaart_clicked"] = clicked["nis"]
+        st.session_state["gemeente"] = clicked["nis"]
+    with right:
+        if show_flows:
+            st.html(maps.flow_legend(summary, lang=lang()).html())
+        _outside_box(summary, len(selection.links))
+        st.caption(t("click_hint"))
+        names = dict(
+            sorted(
+                zip(ref.municipalities["nis"], ref.municipalities["name_nl"], strict=True),
+                key=lambda kv: kv[1],
+            )
+        )
+        chosen = st.selectbox(
+            t("choose_municipality"),
+            ["", *list(names)],
+            format_func=lambda n: names.get(n, "—"),
+            key="gemeente",
+            bind="query-params",
+        )
+        if chosen:
+            _detail(selection, ref, chosen)
