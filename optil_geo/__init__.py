@@ -50,6 +50,7 @@ from optil_geo.measures import (
 )
 from optil_geo.reference import CREDIT, Reference, fetch_reference, load_reference, reference_info
 from optil_geo.settings import LinkRules, Settings
+from optil_geo.staticmap import render_static_map, underserved_map
 from optil_geo.store import Workspace, fix_key
 from optil_geo.vocabulary import load_vocabulary
 
@@ -96,11 +97,13 @@ __all__ = [
     "read_partnerships",
     "read_table",
     "reference_info",
+    "render_static_map",
     "resolve_place",
     "resolve_places",
     "table_bytes",
     "to_safe_csv",
     "to_safe_xlsx",
+    "underserved_map",
     "validate_command",
     "validate_file",
     "write_demo",

@@ -171,7 +171,17 @@ def load_reference(settings: Settings | None = None) -> Reference:
     ReferenceDataError
         When a reference file is missing, corrupt or inconsistent.
     """
-    return _load_cached(settings or Settings.from_env())
+    settings = settings or Settings.from_env()
+    # Key the process cache on what shapes the reference only, so that changing,
+    # say, the workspace path does not build a second copy.
+    key = Settings(
+        reference_dir=settings.reference_dir,
+        cache_dir=settings.cache_dir,
+        allow_download=settings.allow_download,
+        reference_mirror=settings.reference_mirror,
+        workspace_path=Path("-"),
+    )
+    return _load_cached(key)
 
 
 def reference_info(settings: Settings | None = None) -> dict[str, int]:

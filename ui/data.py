@@ -93,7 +93,9 @@ def _analysis(key: str, digest: str, rules: og.LinkRules) -> Analysis:
     lookup = fixes()
     ref = reference()
     if key == DEMO_KEY:
-        data = og.read_partnerships(DEMO_XLSX, fixes=lookup, reference=ref, settings=settings())
+        # The upload cap is for uploads; the demo file is the project's own.
+        own = settings().replace(max_upload_mb=max(settings().max_upload_mb, 100.0))
+        data = og.read_partnerships(DEMO_XLSX, fixes=lookup, reference=ref, settings=own)
     else:
         dataset_id = int(key.removeprefix("ws"))
         raw_projects, raw_partners = workspace().load_dataset(dataset_id)
@@ -161,6 +163,12 @@ def forget_analyses() -> None:
     """Drop cached analyses (after an import or a location fix)."""
     _analysis.clear()
     _measures.clear()
+
+
+def current_or_none() -> Selection | None:
+    """Return the selection of this run, or None when the sidebar could not make one."""
+    selection = st.session_state.get("selection")
+    return selection if isinstance(selection, Selection) else None
 
 
 def current() -> Selection:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 
 import pandas as pd
@@ -12,8 +14,31 @@ from ui import data
 from ui.layout import guard, md, number
 from ui.text import add, lang, t
 
+_MAX_FIX_ROWS = 40
+_PREVIEW = (
+    "project_id",
+    "organisation",
+    "municipality",
+    "postcode",
+    "partner_name",
+    "sector",
+    "role",
+)
+
 add(
     {
+        "more_to_fix": {
+            "nl": "Nog {n} plaatsen; bewaar deze eerst om de volgende te zien.",
+            "en": "{n} more places; save these first to see the next ones.",
+        },
+        "choice_help": {
+            "nl": "★ = kandidaat van de zoekfunctie",
+            "en": "★ = candidate found by the search",
+        },
+        "preview": {
+            "nl": "Zo werd het bestand gelezen (eerste rijen)",
+            "en": "How the file was read (first rows)",
+        },
         "upload_title": {"nl": "Gegevens inladen", "en": "Load data"},
         "upload_help": {
             "nl": "Een Excel-bestand (.xlsx) met de bladen **projects** en **partners**, of één "
@@ -132,6 +157,8 @@ def _upload() -> None:
     st.caption(
         f"{t('status_counts')}: " + " · ".join(f"{k}: {number(v)}" for k, v in counts.items())
     )
+    with st.expander(t("preview")):
+        st.table(imported.partners.head(8)[[c for c in _PREVIEW if c in imported.partners]])
     errors, warnings = imported.report.errors, imported.report.warnings
     if errors:
         st.error(t("has_errors", n=len(errors)))
@@ -189,53 +216,7 @@ def _fix_locations(selection: data.Selection) -> None:
     if todo.empty:
         st.success(t("nothing_to_fix"))
     else:
-        names = dict(zip(ref.municipalities["nis"], ref.municipalities["name_nl"], strict=True))
-        options = ["", *sorted(names, key=lambda n: names[n])]
-        label = {n: f"{names[n]} ({n})" for n in names} | {"": "—"}
-        table = (
-            todo.groupby(["place", "postcode"], sort=True)
-            .agg(
-                rows=("status", "size"),
-                status=("status", "first"),
-                candidates=("candidates", "first"),
-            )
-            .reset_index()
-        )
-        table["candidate_names"] = table["candidates"].map(
-            lambda c: "; ".join(label.get(n, n) for n in str(c).split(";") if n)
-        )
-        # No pre-filled choice: a fix is always a deliberate pick, never a silent guess.
-        table["choice"] = None
-        status_label = {"ambiguous": t("st_ambiguous"), "unresolved": t("st_unresolved")}
-        table["status"] = table["status"].map(lambda v: status_label.get(v, v))
-        edited = st.data_editor(
-            table[["place", "postcode", "rows", "status", "candidate_names", "choice"]],
-            hide_index=True,
-            width="stretch",
-            disabled=["place", "postcode", "rows", "status", "candidate_names"],
-            column_config={
-                "place": t("place"),
-                "postcode": t("postcode"),
-                "rows": t("rows"),
-                "status": t("status"),
-                "candidate_names": t("candidates"),
-                "choice": st.column_config.SelectboxColumn(
-                    t("choice"), options=[label[n] for n in options], required=False
-                ),
-            },
-            key="fix_editor",
-        )
-        if st.button(t("save_fixes"), type="primary"):
-            by_label = {v: k for k, v in label.items()}
-            saved = 0
-            for row in edited.itertuples(index=False):
-                nis = by_label.get(str(row.choice or ""), "")
-                if nis:
-                    data.workspace().save_fix(str(row.place), str(row.postcode) or None, nis)
-                    saved += 1
-            data.forget_analyses()
-            st.toast(t("fixes_saved", n=saved))
-            st.rerun()
+        _fix_form(todo, ref)
     fixes = data.workspace().fixes()
     if not fixes.empty:
         with st.expander(f"{t('saved_fixes')} ({len(fixes)})"):
@@ -259,6 +240,67 @@ def _fix_locations(selection: data.Selection) -> None:
                 data.workspace().delete_fix(place, postcode or None)
                 data.forget_analyses()
                 st.rerun()
+
+
+def _option_label(nis: str, *, names: dict[str, str], starred: set[str]) -> str:
+    if not nis:
+        return "—"
+    return f"{names[nis]} ({nis})" + (" ★" if nis in starred else "")
+
+
+def _fix_form(todo: pd.DataFrame, ref: og.Reference) -> None:
+    """One line per distinct (place, postcode): candidates first, then every municipality."""
+    names = dict(zip(ref.municipalities["nis"], ref.municipalities["name_nl"], strict=True))
+    everything = sorted(names, key=lambda n: names[n])
+    status_label = {"ambiguous": t("st_ambiguous"), "unresolved": t("st_unresolved")}
+    table = (
+        todo.groupby(["place", "postcode"], sort=True)
+        .agg(
+            rows=("status", "size"), status=("status", "first"), candidates=("candidates", "first")
+        )
+        .reset_index()
+    )
+    shown = table.head(_MAX_FIX_ROWS)
+    with st.form("fix_form"):
+        choices: list[tuple[str, str, str]] = []
+        for row in shown.itertuples(index=False):
+            place, postcode = str(row.place), str(row.postcode)
+            candidates = [n for n in str(row.candidates).split(";") if n in names]
+            options = ["", *candidates, *[n for n in everything if n not in candidates]]
+            left, right = st.columns([2, 3])
+            where = f"**{md(place) or '—'}**" + (f" {md(postcode)}" if postcode else "")
+            left.markdown(
+                f"{where}  \n{status_label.get(str(row.status), str(row.status))} · "
+                f"{row.rows} {t('rows').lower()}"
+            )
+            key = (
+                "fix_"
+                + hashlib.sha1(
+                    f"{place}\x1f{postcode}".encode(), usedforsecurity=False
+                ).hexdigest()[:10]
+            )
+            starred = set(candidates)
+            right.selectbox(
+                t("choice"),
+                options,
+                format_func=functools.partial(_option_label, names=names, starred=starred),
+                key=key,
+                label_visibility="collapsed",
+            )
+            choices.append((place, postcode, key))
+        submitted = st.form_submit_button(t("save_fixes"), type="primary")
+    if len(table) > _MAX_FIX_ROWS:
+        st.caption(t("more_to_fix", n=len(table) - _MAX_FIX_ROWS))
+    if submitted:
+        saved = 0
+        for place, postcode, key in choices:
+            nis = st.session_state.get(key) or ""
+            if nis:
+                data.workspace().save_fix(place, postcode or None, nis)
+                saved += 1
+        data.forget_analyses()
+        st.toast(t("fixes_saved", n=saved))
+        st.rerun()
 
 
 def _downloads(selection: data.Selection) -> None:
@@ -308,13 +350,19 @@ def _datasets() -> None:
         st.rerun()
 
 
-with guard("data"):
-    st.title(t("page_data"))
-    selection = data.current()
+st.title(t("page_data"))
+# Each part has its own guard: an upload must stay possible when the current
+# dataset cannot be shown, and the other way round.
+with guard("data/upload"):
     _upload()
+st.divider()
+selection = data.current_or_none()
+if selection is not None:
+    with guard("data/fix"):
+        _fix_locations(selection)
     st.divider()
-    _fix_locations(selection)
+    with guard("data/downloads"):
+        _downloads(selection)
     st.divider()
-    _downloads(selection)
-    st.divider()
+with guard("data/datasets"):
     _datasets()
