@@ -69,7 +69,7 @@ def map_frame(page: Page, timeout_s: float = 40.0) -> Frame:
                 try:
                     if frame.evaluate("() => typeof window.map === 'object' && !!window.map"):
                         return frame
-                except Exception:  # noqa: BLE001 - frame still loading
+                except Exception:  # frame still loading
                     pass
         page.wait_for_timeout(200)
     pytest.fail("the map iframe did not appear", pytrace=False)
