@@ -22,6 +22,7 @@ import hashlib
 import html
 import json
 import math
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -45,6 +46,7 @@ __all__ = [
     "FlowSummary",
     "Legend",
     "base_map",
+    "category_layer",
     "choropleth_layer",
     "flow_layer",
     "flow_legend",
@@ -388,22 +390,32 @@ def _add_legend(layer: Element, legend: Legend, position: str) -> None:
 
 def _breaks(values: np.ndarray, scheme: str, k: int) -> list[float]:
     """Upper bounds of the classes of the positive values (mapclassify)."""
-    positive = values[values > 0]
+    positive = np.sort(values[values > 0])
+    return list(_cached_breaks(positive.tobytes(), scheme, k))
+
+
+@lru_cache(maxsize=64)
+def _cached_breaks(positive_bytes: bytes, scheme: str, k: int) -> tuple[float, ...]:
+    # Fisher-Jenks takes ~0.3 s without numba; a rerun with the same values is free.
+    positive = np.frombuffer(positive_bytes, dtype=float)
     if positive.size == 0:
-        return []
+        return ()
     distinct = np.unique(positive)
     k = max(1, min(k, distinct.size))
     if distinct.size <= k:
-        return [float(v) for v in distinct]
+        return tuple(float(v) for v in distinct)
     if scheme == "quantiles":
         bins = mapclassify.Quantiles(positive, k=k).bins
     elif scheme == "natural_breaks":
-        bins = mapclassify.FisherJenks(positive, k=k).bins
+        with warnings.catch_warnings():
+            # Without numba mapclassify says it uses its pure-Python version: fine here.
+            warnings.filterwarnings("ignore", message="Numba not installed")
+            bins = mapclassify.FisherJenks(positive, k=k).bins
     elif scheme == "equal_interval":
         bins = mapclassify.EqualInterval(positive, k=k).bins
     else:
         raise SettingsError(f"`scheme` was {scheme!r} but must be one of {list(CLASSIFIERS)!r}")
-    return sorted({float(b) for b in bins})
+    return tuple(sorted({float(b) for b in bins}))
 
 
 def _palette(n: int) -> list[str]:
@@ -411,6 +423,70 @@ def _palette(n: int) -> list[str]:
         return []
     idx = np.linspace(0, len(_SEQUENTIAL) - 1, n).round().astype(int) if n > 1 else [3]
     return [_SEQUENTIAL[i] for i in idx]
+
+
+def _polygon_group(
+    reference: Reference,
+    *,
+    fill: np.ndarray,
+    shown: list[str],
+    title: str,
+    name: str,
+    extra: pd.DataFrame | None,
+) -> folium.FeatureGroup:
+    """Return the 304 municipalities as one GeoJSON layer with a fill per municipality.
+
+    ``shown`` is the tooltip text of the value per municipality (already human
+    text); ``extra`` adds per-NIS text columns to the tooltip.
+    """
+    m = reference.municipalities
+    nis = m["nis"].tolist()
+    names = [html.escape(str(n)) for n in m["name_nl"]]
+    regions = [html.escape(str(r)) for r in m["refreg_name"]]
+    extra_cols = list(extra.columns) if extra is not None else []
+    extra_text = (
+        {
+            col: [html.escape(str(v)) for v in extra[col].reindex(nis).fillna("")]
+            for col in extra_cols
+        }
+        if extra is not None
+        else {}
+    )
+    features = []
+    for i, feat in enumerate(_municipality_features(reference)):
+        props = {
+            "nis": nis[i],
+            "naam": names[i],
+            "regio": regions[i],
+            "waarde": shown[i],
+            "fill": str(fill[i]),
+        }
+        for col in extra_cols:
+            props[col] = extra_text[col][i]
+        features.append({"type": "Feature", "geometry": feat["geometry"], "properties": props})
+    group = folium.FeatureGroup(name=name, control=True)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=name,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "color": _LINE_COLOUR,
+            "weight": 0.6,
+            "fillOpacity": 0.85,
+        },
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["naam", "regio", "waarde", *extra_cols],
+            aliases=[
+                "Gemeente",
+                "Regio",
+                html.escape(title),
+                *[html.escape(c) for c in extra_cols],
+            ],
+            sticky=True,
+        ),
+    ).add_to(group)
+    return group
 
 
 def choropleth_layer(
@@ -458,44 +534,9 @@ def choropleth_layer(
     else:
         fill = np.full(len(vals), _ZERO_COLOUR, dtype=object)
 
-    features = []
+    shown = [format_number(v, decimals) for v in vals]
+    group = _polygon_group(reference, fill=fill, shown=shown, title=title, name=name, extra=extra)
     extra_cols = list(extra.columns) if extra is not None else []
-    for i, feat in enumerate(_municipality_features(reference)):
-        props = {
-            "nis": str(m["nis"].iat[i]),
-            "naam": html.escape(str(m["name_nl"].iat[i])),
-            "regio": html.escape(str(m["refreg_name"].iat[i])),
-            "waarde": format_number(vals[i], decimals),
-            "fill": str(fill[i]),
-        }
-        for col in extra_cols:
-            value = extra[col].get(m["nis"].iat[i], "") if extra is not None else ""
-            props[col] = html.escape(str(value))
-        features.append({"type": "Feature", "geometry": feat["geometry"], "properties": props})
-    data = {"type": "FeatureCollection", "features": features}
-
-    group = folium.FeatureGroup(name=name, control=True)
-    folium.GeoJson(
-        data,
-        name=name,
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "color": _LINE_COLOUR,
-            "weight": 0.6,
-            "fillOpacity": 0.85,
-        },
-        highlight_function=lambda _f: {"weight": 2.5, "color": "#000"},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["naam", "regio", "waarde", *extra_cols],
-            aliases=[
-                "Gemeente",
-                "Regio",
-                html.escape(title),
-                *[html.escape(c) for c in extra_cols],
-            ],
-            sticky=True,
-        ),
-    ).add_to(group)
 
     rows = [("box", _ZERO_COLOUR, "0 (geen)")]
     for j, (colour, upper) in enumerate(zip(colours, breaks, strict=True)):
@@ -524,6 +565,67 @@ def municipality_layer(reference: Reference, *, name: str = "Gemeenten") -> foli
         legend=False,
     )
     return group
+
+
+def category_layer(
+    reference: Reference,
+    categories: pd.Series,
+    *,
+    colours: dict[str, str],
+    labels: dict[str, str],
+    title: str,
+    default: str,
+    name: str = "Gemeenten",
+    legend: bool = True,
+    extra: pd.DataFrame | None = None,
+) -> tuple[folium.FeatureGroup, Legend]:
+    """Return the municipalities coloured by a category, as a feature group, and its legend.
+
+    Parameters
+    ----------
+    reference
+        The reference geography.
+    categories
+        One category code per municipality, indexed by NIS; missing → ``default``.
+    colours
+        Fill colour per category code; its order is the order of the legend.
+    labels
+        Human label per category code (legend and tooltip).
+    title
+        Legend title and tooltip label of the category.
+    default
+        The category of municipalities missing from ``categories``.
+    extra
+        Optional per-NIS text columns added to the tooltip (already human text).
+    legend
+        Add the legend as a map control that follows the layer.
+    """
+    unknown = sorted(set(colours) ^ set(labels))
+    if unknown:
+        raise SettingsError(
+            f"`colours` and `labels` must name the same categories; {unknown!r} differ"
+        )
+    if default not in colours:
+        raise SettingsError(f"`default` was {default!r} but must be one of {list(colours)!r}")
+    m = reference.municipalities
+    cats = categories.astype(object).reindex(m["nis"]).fillna(default)
+    bad = sorted(set(cats) - set(colours))
+    if bad:
+        raise SettingsError(f"`categories` holds {bad!r}; allowed: {list(colours)!r}")
+    codes = cats.to_numpy(dtype=object)
+    fill = np.asarray([colours[c] for c in codes], dtype=object)
+    shown = [html.escape(labels[c]) for c in codes]
+    group = _polygon_group(reference, fill=fill, shown=shown, title=title, name=name, extra=extra)
+    counts = pd.Series(codes).value_counts()
+    rows = [
+        ("box", colour, f"{labels[c]} ({int(counts.get(c, 0))})") for c, colour in colours.items()
+    ]
+    lg = Legend(title=title, rows=rows)
+    if legend:
+        _add_legend(group, lg, "topright")
+    shown_extra = extra.astype(str).to_dict("list") if extra is not None else {}
+    _stable_ids(group, "cat" + _digest(title, list(codes), colours, labels, shown_extra))
+    return group, lg
 
 
 # --------------------------------------------------------------------------- flows
@@ -695,21 +797,37 @@ def flow_layer(
             tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False, sticky=True),
         ).add_to(group)
 
-    # Local links: a ring per municipality, area by count.
+    # Local links: a ring per municipality, area by count; one GeoJSON layer, not
+    # one folium element per ring (each element costs a template compile).
     local = links[(links["class"] == "local") & links["lead_nis"].isin(m.index)]
     local_counts = local["lead_nis"].value_counts()
-    for nis, n_links in local_counts.items():
-        row = m.loc[nis]
-        folium.CircleMarker(
-            [float(row["lat"]), float(row["lon"])],
-            radius=float(2.5 + 1.8 * math.sqrt(n_links)),
-            color=CLASS_COLOURS["local"],
-            weight=2,
-            fill=True,
-            fill_opacity=0.1,
-            tooltip=html.escape(
-                f"{row['name_nl']}: {int(n_links)} lokale {'link' if n_links == 1 else 'links'}"
+    if not local_counts.empty:
+        ring_rows = m.loc[local_counts.index]
+        rings = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+                "properties": {
+                    "r": round(2.5 + 1.8 * math.sqrt(n), 1),
+                    "t": html.escape(f"{name}: {n} lokale {'link' if n == 1 else 'links'}"),
+                },
+            }
+            for lon, lat, name, n in zip(
+                ring_rows["lon"],
+                ring_rows["lat"],
+                ring_rows["name_nl"],
+                local_counts.astype(int),
+                strict=True,
+            )
+        ]
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": rings},
+            name="Lokale samenwerkingen",
+            marker=folium.CircleMarker(
+                radius=5, color=CLASS_COLOURS["local"], weight=2, fill=True, fill_opacity=0.1
             ),
+            style_function=lambda f: {"radius": f["properties"]["r"]},
+            tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False, sticky=True),
         ).add_to(group)
 
     region = links["partner_region"].astype(object)

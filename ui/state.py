@@ -110,10 +110,11 @@ def _filter_widgets(base: data.Analysis) -> og.Filters:
     sel_rounds = st.multiselect(
         t("rounds"), rounds, key="ronde", bind="query-params", placeholder=t("all")
     )
+    present_groups = set(links["sector_group"])
     group_codes = [
         g
         for g in ("culture", "welfare_care", "education", "local_government", "other", "unknown")
-        if g in set(links["sector_group"])
+        if g in present_groups
     ]
     groups = _labels("group", group_codes)
     sel_groups = st.multiselect(

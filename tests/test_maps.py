@@ -1,0 +1,183 @@
+"""Folium builders: choropleth classes, flows, legends, escaping, stable ids, offline HTML."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optil_geo import maps
+from optil_geo._assets import external_urls
+from optil_geo._errors import SettingsError
+
+
+def _geojson_children(group):  # type: ignore[no-untyped-def]
+    return [c for c in group._children.values() if c._name == "GeoJson"]
+
+
+def _features(group):  # type: ignore[no-untyped-def]
+    out = []
+    for child in _geojson_children(group):
+        out.extend(child.data["features"])
+    return out
+
+
+def links_frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    """(lead_nis, partner_nis, partner_region, class) rows as a links table."""
+    frame = pd.DataFrame(rows, columns=["lead_nis", "partner_nis", "partner_region", "class"])
+    frame["project_id"] = [f"P{i}" for i in range(len(frame))]
+    frame["partner_name"] = ""
+    return frame
+
+
+def test_format_number_is_dutch() -> None:
+    assert maps.format_number(12345.678, 1) == "12.345,7"
+    assert maps.format_number(0) == "0"
+    assert maps.format_number(float("nan")) == "–"
+
+
+def test_choropleth_has_304_features_with_zero_distinct(ref, nis_of) -> None:
+    values = pd.Series({nis_of("Gent"): 10.0, nis_of("Antwerpen"): 5.0, nis_of("Lier"): 1.0})
+    group, legend = maps.choropleth_layer(ref, values, title="Projecten", scheme="quantiles", k=3)
+    features = _features(group)
+    assert len(features) == 304
+    by_nis = {f["properties"]["nis"]: f["properties"] for f in features}
+    assert by_nis[nis_of("Gent")]["waarde"] == "10"
+    zero = {p["fill"] for n, p in by_nis.items() if n not in values.index}
+    assert zero == {maps._ZERO_COLOUR}
+    coloured = {by_nis[n]["fill"] for n in values.index}
+    assert maps._ZERO_COLOUR not in coloured
+    assert len(coloured) == 3  # three distinct positive values, three classes
+    assert legend.rows[0] == ("box", maps._ZERO_COLOUR, "0 (geen)")
+    assert [r[2] for r in legend.rows[1:]] == ["> 0 – 1", "> 1 – 5", "> 5 – 10"]
+
+
+@pytest.mark.parametrize("scheme", list(maps.CLASSIFIERS))
+def test_every_classifier_gives_ordered_classes(ref, scheme: str) -> None:
+    rng = np.random.default_rng(3)
+    values = pd.Series(
+        rng.gamma(2.0, 3.0, len(ref.municipalities)), index=ref.municipalities["nis"]
+    )
+    group, legend = maps.choropleth_layer(ref, values, title="x", scheme=scheme, k=5)
+    assert len(legend.rows) == 6
+    fills = {f["properties"]["fill"] for f in _features(group)}
+    assert fills <= set(maps._SEQUENTIAL) | {maps._ZERO_COLOUR}
+    # A higher value never gets a lighter class than a lower one.
+    order = {c: i for i, c in enumerate(maps._SEQUENTIAL)}
+    props = sorted(
+        (
+            (values[f["properties"]["nis"]], order[f["properties"]["fill"]])
+            for f in _features(group)
+        ),
+    )
+    ranks = [r for _, r in props]
+    assert ranks == sorted(ranks)
+
+
+def test_choropleth_rejects_unknown_scheme(ref) -> None:
+    with pytest.raises(SettingsError, match="`scheme` was 'jenks'"):
+        maps.choropleth_layer(ref, pd.Series(dtype=float), title="x", scheme="jenks")
+
+
+def test_tooltip_text_is_escaped(ref, nis_of) -> None:
+    extra = pd.DataFrame({"Organisatie": {nis_of("Gent"): "<img src=x onerror=alert(1)>"}})
+    group, _ = maps.choropleth_layer(ref, pd.Series(dtype=float), title="<b>t</b>", extra=extra)
+    gent = next(f for f in _features(group) if f["properties"]["nis"] == nis_of("Gent"))
+    assert gent["properties"]["Organisatie"] == "&lt;img src=x onerror=alert(1)&gt;"
+    m = maps.base_map(ref)
+    group.add_to(m)
+    rendered = m.get_root().render()
+    assert "<img src=x" not in rendered
+    assert "<b>t</b>" not in rendered
+
+
+def test_layers_have_stable_ids(ref, nis_of) -> None:
+    values = pd.Series({nis_of("Gent"): 3.0})
+    a, _ = maps.choropleth_layer(ref, values, title="Projecten")
+    b, _ = maps.choropleth_layer(ref, values, title="Projecten")
+    c, _ = maps.choropleth_layer(ref, pd.Series({nis_of("Gent"): 4.0}), title="Projecten")
+    ids = lambda g: [g._id, *[ch._id for ch in g._children.values()]]  # noqa: E731
+    assert ids(a) == ids(b)
+    assert ids(a) != ids(c)
+    # streamlit-folium rewrites variable names with the pattern _[a-z0-9]+.
+    assert all(i.isalnum() and i.islower() for i in ids(a))
+
+
+def test_flows_aggregate_per_pair_and_count_what_has_no_line(ref, nis_of) -> None:
+    gent, genk, lier, lille = nis_of("Gent"), nis_of("Genk"), nis_of("Lier"), nis_of("Lille")
+    links = links_frame(
+        [
+            (gent, genk, "flanders", "urban"),
+            (gent, genk, "flanders", "urban"),
+            (gent, lier, "flanders", "supra_regional"),
+            (lier, lille, "flanders", "regional"),
+            (gent, gent, "flanders", "local"),
+            (gent, gent, "flanders", "local"),
+            (gent, "62063", "wallonia", "supra_regional"),
+            (gent, "", "abroad", "international"),
+            (gent, "", "", "unknown"),
+        ]
+    )
+    table = maps.flow_table(links, ref)
+    assert table[["lead_nis", "partner_nis", "class", "links"]].values.tolist() == [
+        [gent, genk, "urban", 2],
+        [lier, lille, "regional", 1],  # ties are ordered by NIS
+        [gent, lier, "supra_regional", 1],
+    ]
+    group, summary = maps.flow_layer(links, ref, top_n=2)
+    assert (summary.pairs_total, summary.pairs_shown, summary.links_shown) == (3, 2, 3)
+    assert (summary.links_hidden, summary.pairs_hidden) == (1, 1)
+    assert (summary.wallonia, summary.abroad, summary.unknown) == (1, 1, 1)
+    assert (summary.local_municipalities, summary.local_links) == (1, 2)
+    features = _features(group)
+    lines = [f for f in features if f["geometry"]["type"] == "LineString"]
+    heads = [f for f in features if f["geometry"]["type"] == "Polygon"]
+    rings = [f for f in features if f["geometry"]["type"] == "Point"]
+    assert len(lines) == len(heads) == 2
+    assert len(rings) == 1 and rings[0]["properties"]["t"] == "Gent: 2 lokale links"
+    colours = {f["properties"]["c"] for f in lines}
+    assert colours == {maps.CLASS_COLOURS["urban"], maps.CLASS_COLOURS["regional"]}
+    # The thicker line is the pair with two links.
+    widths = sorted(f["properties"]["w"] for f in lines)
+    assert widths[0] < widths[1]
+    legend = maps.flow_legend(summary)
+    assert "Top 2 van 3 verbindingen." in legend.note
+    assert "Wallonië 1" in legend.note and "buitenland 1" in legend.note
+
+
+def test_arcs_start_and_end_at_the_points_and_bend_right() -> None:
+    start = np.array([[4.0, 51.0]])
+    end = np.array([[5.0, 51.0]])
+    curve = maps._arcs(start, end)
+    assert np.allclose(curve[0, 0], start[0])
+    assert np.allclose(curve[0, -1], end[0])
+    # Heading east, the right-hand side is south.
+    assert curve[0, len(curve[0]) // 2, 1] < 51.0
+    back = maps._arcs(end, start)
+    assert back[0, len(back[0]) // 2, 1] > 51.0
+
+
+def test_legend_html_escapes() -> None:
+    html = maps.Legend(title="<t>", rows=[("box", "#fff", "<b>x</b>")], note="&").html()
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+    assert "&lt;t&gt;" in html and "&amp;" in html
+
+
+def test_standalone_map_has_no_external_urls(ref, nis_of) -> None:
+    m = maps.base_map(ref)
+    group, _ = maps.choropleth_layer(ref, pd.Series({nis_of("Gent"): 1.0}), title="P")
+    html = maps.map_html(m, layers=[group], title="Titel", lines=["Datum: 26-11-2026"])
+    assert external_urls(html) == []
+    assert "Statbel; Provincies in Cijfers" in html
+    assert json.dumps("Titel")[1:-1] in html
+
+
+def test_base_map_tiles_only_when_asked(ref) -> None:
+    offline = maps.base_map(ref).get_root().render()
+    assert "tile.openstreetmap.org" not in offline
+    online = maps.base_map(ref, tiles="osm").get_root().render()
+    assert "tile.openstreetmap.org" in online
+    with pytest.raises(SettingsError, match="`tiles`"):
+        maps.base_map(ref, tiles="google")
