@@ -224,9 +224,8 @@ def main() -> None:
 
     print("Kaart page, demo dataset, no filters (top-N 600 flows), Chromium on 127.0.0.1")
     print(f"time to first map, cold server:        {loads[0]:.2f} s")
-    print(
-        f"time to first map, warm (median of {len(loads) - 1}): {statistics.median(loads[1:]):.2f} s"
-    )
+    warm = statistics.median(loads[1:])
+    print(f"time to first map, warm (median of {len(loads) - 1}): {warm:.2f} s")
     for name, size in payload.items():
         print(f"map payload, {name + ':':<28} {size / 1e6:.3f} MB")
     print(

