@@ -130,9 +130,22 @@ def _wait(frame: Any, predicate: Any, timeout_s: float = 60) -> tuple[int, int]:
     while time.monotonic() < deadline:
         counts = tuple(frame.evaluate(COUNT))
         if predicate(counts):
-            return counts  # type: ignore[return-value]
+            return counts
         frame.page.wait_for_timeout(20)
     raise SystemExit(f"map never reached the expected state (last {counts})")
+
+
+class _ByteCounter:
+    """Count the bytes of every websocket frame a page receives."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def watch(self, ws: Any) -> None:
+        ws.on("framereceived", self.add)
+
+    def add(self, payload: str | bytes) -> None:
+        self.total += len(payload)
 
 
 def _python_payload() -> dict[str, int]:
@@ -187,22 +200,14 @@ def main() -> None:
                         ),
                     )
                     page = context.new_page()
-                    received = [0]
-                    page.on(
-                        "websocket",
-                        lambda ws, received=received: ws.on(
-                            "framereceived",
-                            lambda payload, received=received: received.__setitem__(
-                                0, received[0] + len(payload)
-                            ),
-                        ),
-                    )
+                    received = _ByteCounter()
+                    page.on("websocket", received.watch)
                     started = time.perf_counter()
                     page.goto(url + "/kaart?topn=600")
                     frame = _map_frame(page)
                     first = _wait(frame, lambda c: c[0] == 304 and c[1] > 0)
                     loads.append(time.perf_counter() - started)
-                    ws_bytes.append(received[0])
+                    ws_bytes.append(received.total)
                     if run == 0:
                         context.close()
                         continue  # the cold load; the filter change is measured warm

@@ -11,6 +11,7 @@ import optil_geo as og
 from optil_geo import maps
 from optil_geo._assets import use_local_assets
 from ui import data
+from ui.exports import export_panel
 from ui.layout import demo_banner, guard, md, number
 from ui.text import add, lang, t
 
@@ -241,3 +242,15 @@ with guard("kaart"):
         )
         if chosen:
             _detail(selection, ref, chosen)
+    export_panel(
+        selection,
+        values=values,
+        title=title,
+        scheme=scheme,
+        k=k,
+        decimals=2 if per10k else 0,
+        flows=selection.links if show_flows else None,
+        top_n=top_n,
+        tiles=tiles,
+        key="kaart_exp",
+    )

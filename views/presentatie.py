@@ -1,15 +1,331 @@
-"""Placeholder until the page is written."""
+"""Presentatie: five fixed steps for a projector, large and clean, keyboard-driven.
+
+The sidebar is hidden on this page (CSS), the figures are large, and the step
+lives in the URL (``?stap=3``) so a presenter can jump. Next/previous work with
+the buttons, the step bar, and the keyboard: → and PageDown (what presentation
+clickers send) go forward, ← and PageUp go back.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit_folium import st_folium
 
-from ui import data
-from ui.layout import demo_banner, guard
-from ui.text import t
+import optil_geo as og
+from optil_geo import maps
+from optil_geo._assets import use_local_assets
+from ui import data, gaps
+from ui.exports import Categories, describe_filters, export_panel
+from ui.layout import guard, html_text
+from ui.presentation import STEPS, StepContent, clamp_step, step_after, step_content, step_title
+from ui.text import add, lang, t
+
+add(
+    {
+        "prev": {"nl": "Vorige", "en": "Previous"},
+        "next": {"nl": "Volgende", "en": "Next"},
+        "step": {"nl": "Stap", "en": "Step"},
+        "keys_hint": {
+            "nl": "Pijltjes ← → of PageUp/PageDown om te bladeren.",
+            "en": "Arrow keys ← → or PageUp/PageDown to move.",
+        },
+        "back_to_app": {"nl": "Terug naar de app", "en": "Back to the app"},
+        "flows_title": {
+            "nl": "Samenwerkingen (aanvrager → partner):",
+            "en": "Partnerships (lead → partner):",
+        },
+        "flows_top": {
+            "nl": "de {shown} grootste van {total} verbindingen",
+            "en": "the {shown} largest of {total} connections",
+        },
+        "demo_badge": {"nl": "DEMODATA — FICTIEF", "en": "DEMO DATA — FICTIONAL"},
+    }
+)
+
+URL_KEY = "stap"
+STEP_KEY = "pres_stap"
+# At most this many flows per step: the overview stays readable.
+TOP_N = {1: 80, 2: 150, 3: 120, 4: 100, 5: 0}
+NEXT_KEY, PREV_KEY = "pres_next", "pres_prev"
+
+# Hide the sidebar and its toggle, use the full width, enlarge the type.
+_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"], [data-testid="stSidebarNav"] { display: none !important; }
+[data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 1.2rem 2.2rem 2rem !important; }
+[data-testid="stHeader"] { background: transparent; }
+.og-pres-title { font: 700 2.9rem/1.1 "Source Sans", system-ui, sans-serif; color: #1f1f1f; margin: 0; }
+.og-pres-sub { font: 400 1.55rem/1.3 "Source Sans", system-ui, sans-serif; color: #444; margin: .3rem 0 0; }
+.og-pres-badge { display: inline-block; margin-left: .8rem; padding: .15rem .6rem; border-radius: .3rem;
+                 background: #E69F00; color: #1f1f1f; font: 700 1rem/1.4 system-ui, sans-serif;
+                 vertical-align: middle; }
+.og-fig { border-left: .45rem solid #0072B2; padding: .4rem 0 .4rem 1.1rem; margin: 0 0 1.6rem; }
+.og-fig .v { font: 700 3.6rem/1 "Source Sans", system-ui, sans-serif; color: #0c2c84; }
+.og-fig .l { font: 400 1.45rem/1.25 "Source Sans", system-ui, sans-serif; color: #222; margin-top: .25rem; }
+.og-fig .n { font: 400 1.15rem/1.3 "Source Sans", system-ui, sans-serif; color: #555; margin-top: .15rem; }
+.og-pres-legend { zoom: 1.35; margin-bottom: 1rem; }
+.og-strip { font: 400 1.25rem/1.6 system-ui, sans-serif; color: #222; }
+.og-strip > span { margin-left: 1.2rem; white-space: nowrap; }
+.og-strip .line { display: inline-block; width: 2rem; height: .35rem; border-radius: .2rem;
+                  vertical-align: middle; margin-right: .45rem; }
+.og-strip .ring { display: inline-block; width: .8rem; height: .8rem; border: .2rem solid;
+                  border-radius: 50%; vertical-align: middle; margin-right: .45rem; }
+.og-strip .note { color: #666; font-size: 1.05rem; }
+.og-pres-foot { font: 400 1rem/1.3 system-ui, sans-serif; color: #666; }
+[class*="st-key-pres_"] button p { font-size: 1.2rem; }
+</style>
+"""
+
+# Keyboard: one listener per browser tab (flagged on window), also inside the map
+# iframes (same origin), that clicks Streamlit's own next/previous buttons. The
+# buttons exist only on this page, so on other pages the keys do nothing.
+_KEYS_JS = """
+<script>
+(function () {
+  var root = window;
+  if (root.__optilPresKeys) { return; }
+  root.__optilPresKeys = true;
+  var NEXT = ["ArrowRight", "PageDown"], PREV = ["ArrowLeft", "PageUp"];
+  function onKey(event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+    var target = event.target;
+    if (target && (target.isContentEditable ||
+        /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName || ""))) { return; }
+    var key = NEXT.indexOf(event.key) >= 0 ? "pres_next"
+            : PREV.indexOf(event.key) >= 0 ? "pres_prev" : null;
+    if (!key) { return; }
+    if (!document.querySelector(".st-key-" + key)) { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    queue.push(key);
+    if (queue.length === 1) { setTimeout(flush, 0); }
+  }
+  // Keys are handled one at a time: after a click, the next waits until the step
+  // bar shows the new step and the script has finished. A click sent earlier would
+  // carry the previous step and be lost.
+  var queue = [], waitFor = null;
+  function activeStep() {
+    var buttons = document.querySelectorAll(".st-key-pres_stap button");
+    for (var i = 0; i < buttons.length; i++) {
+      if (buttons[i].getAttribute("aria-checked") === "true") { return i; }
+    }
+    return -1;
+  }
+  function running() {
+    var app = document.querySelector('[data-testid="stApp"]');
+    return (app && app.getAttribute("data-test-script-state") === "running") ||
+      !!document.querySelector('[data-testid="stStatusWidgetRunningIcon"]');
+  }
+  function flush() {
+    if (waitFor && activeStep() === waitFor.step && Date.now() - waitFor.since < 5000) {
+      setTimeout(flush, 60);
+      return;
+    }
+    waitFor = null;
+    if (running()) { setTimeout(flush, 60); return; }
+    var key = queue.shift();
+    var button = key && document.querySelector(".st-key-" + key + " button");
+    if (button && !button.disabled) {
+      waitFor = {step: activeStep(), since: Date.now()};
+      button.click();
+    }
+    if (queue.length) { setTimeout(flush, 60); }
+  }
+  document.addEventListener("keydown", onKey, true);
+  // A click on the map moves the focus into its iframe; listen there too.
+  setInterval(function () {
+    if (!document.querySelector(".st-key-pres_next")) { return; }
+    document.querySelectorAll("iframe").forEach(function (frame) {
+      try {
+        var doc = frame.contentDocument;
+        if (doc && !doc.__optilPresKeys) {
+          doc.__optilPresKeys = true;
+          doc.addEventListener("keydown", onKey, true);
+        }
+      } catch (e) { /* another origin: leave it */ }
+    });
+  }, 1000);
+})();
+</script>
+"""
+
+
+def _go(delta: int) -> None:
+    st.session_state[STEP_KEY] = step_after(st.session_state.get(STEP_KEY, 1), delta)
+
+
+def _figures_html(content: StepContent) -> str:
+    parts = []
+    for fig in content.figures[:3]:
+        note = f'<div class="n">{html_text(fig.note)}</div>' if fig.note else ""
+        parts.append(
+            f'<div class="og-fig"><div class="v">{html_text(fig.value)}</div>'
+            f'<div class="l">{html_text(fig.label)}</div>{note}</div>'
+        )
+    return "".join(parts)
+
+
+def _flow_strip(content: StepContent, summary: maps.FlowSummary) -> str:
+    """A one-line legend of the flows under the map, in large type."""
+    labels = og.CLASS_LABELS[lang()]
+    present = (
+        [c for c in og.CLASSES if c in set(content.flows["class"])]
+        if content.flows is not None
+        else []
+    )
+    items = []
+    for c in present:
+        if c == "unknown":
+            continue
+        swatch = (
+            f'<span class="ring" style="border-color:{maps.CLASS_COLOURS[c]}"></span>'
+            if c == "local"
+            else f'<span class="line" style="background:{maps.CLASS_COLOURS[c]}"></span>'
+        )
+        items.append(f"<span>{swatch}{html_text(labels[c])}</span>")
+    note = (
+        t("flows_top", shown=summary.pairs_shown, total=summary.pairs_total)
+        if summary.pairs_hidden
+        else ""
+    )
+    return (
+        f'<div class="og-strip"><b>{html_text(t("flows_title"))}</b>{"".join(items)}'
+        f'<span class="note">{html_text(note)}</span></div>'
+    )
+
+
+def _navigation() -> int:
+    # The step is kept in the URL as a plain number (?stap=3): the widget itself is
+    # not bound, because a bound option widget writes its label into the URL.
+    if STEP_KEY not in st.session_state:
+        st.session_state[STEP_KEY] = clamp_step(st.query_params.get(URL_KEY, STEPS[0]))
+    step = clamp_step(st.session_state[STEP_KEY])
+    left, middle, right = st.columns([1, 6, 1], vertical_alignment="center")
+    left.button(
+        t("prev"),
+        key=PREV_KEY,
+        icon=":material/arrow_back:",
+        on_click=_go,
+        args=(-1,),
+        disabled=step == STEPS[0],
+        width="stretch",
+    )
+    right.button(
+        t("next"),
+        key=NEXT_KEY,
+        icon=":material/arrow_forward:",
+        on_click=_go,
+        args=(1,),
+        disabled=step == STEPS[-1],
+        width="stretch",
+    )
+    chosen = middle.segmented_control(
+        t("step"),
+        STEPS,
+        format_func=step_title,
+        required=True,
+        key=STEP_KEY,
+        label_visibility="collapsed",
+        width="stretch",
+    )
+    step = clamp_step(chosen)
+    if st.query_params.get(URL_KEY) != str(step):
+        st.query_params[URL_KEY] = str(step)
+    return step
+
 
 with guard("presentatie"):
+    st.html(_CSS)
+    st.html(_KEYS_JS, unsafe_allow_javascript=True)
     selection = data.current()
-    st.title(t("page_present"))
-    demo_banner(selection)
-    st.metric("Projecten", len(selection.projects))
+    ref = data.reference()
+    step = _navigation()
+    rules = gaps.current_rules()
+    content = step_content(step, selection, ref, rules)
+
+    badge = (
+        f'<span class="og-pres-badge">{html_text(t("demo_badge"))}</span>'
+        if selection.analysis.is_demo
+        else ""
+    )
+    st.html(
+        f'<div class="og-pres-title">{html_text(content.title)}{badge}</div>'
+        f'<div class="og-pres-sub">{html_text(content.subtitle)}</div>'
+    )
+
+    if content.categories is not None:
+        area, legend = maps.category_layer(
+            ref,
+            content.categories,
+            colours=gaps.CATEGORY_COLOURS,
+            labels=gaps.category_labels(),
+            title=t("st_gaps"),
+            default=gaps.SERVED,
+            legend=False,
+        )
+        legends = [legend]
+    else:
+        area, legend = maps.choropleth_layer(
+            ref, content.values, title=content.value_label, k=5, decimals=content.decimals,
+            legend=False,
+        )  # fmt: skip
+        legends = [legend]
+    layers = [area]
+    strip = ""
+    if content.flows is not None:
+        flows, summary = maps.flow_layer(
+            content.flows, ref, top_n=TOP_N[step], lang=lang(), legend=False
+        )
+        layers.append(flows)
+        strip = _flow_strip(content, summary)
+
+    map_col, side = st.columns([2.7, 1], gap="large")
+    with map_col:
+        st_folium(
+            use_local_assets(maps.base_map(ref)),
+            key="presentatie_kaart",
+            height=540,
+            use_container_width=True,
+            feature_group_to_add=layers,
+            returned_objects=[],
+        )
+        if strip:
+            st.html(strip)
+    with side:
+        st.html(_figures_html(content))
+        st.html(
+            '<div class="og-pres-legend">'
+            + "".join(f'<div style="margin-bottom:6px">{lg.html()}</div>' for lg in legends)
+            + "</div>"
+        )
+    st.html(
+        f'<div class="og-pres-foot">{html_text(describe_filters(selection.filters, reference=ref))}'
+        f" · {html_text(t('keys_hint'))}</div>"
+    )
+    foot_left, foot_right = st.columns([1, 3])
+    foot_left.page_link("views/overzicht.py", label=t("back_to_app"), icon=":material/close:")
+    with foot_right:
+        export_panel(
+            selection,
+            values=content.values,
+            title=f"{content.title}: {content.subtitle}",
+            value_label=content.value_label,
+            decimals=content.decimals,
+            flows=content.flows,
+            highlight=[]
+            if content.categories is None
+            else [str(n) for n, c in content.categories.items() if c != gaps.SERVED],
+            highlight_label=t("st_gaps"),
+            categories=None
+            if content.categories is None
+            else Categories(
+                values=content.categories,
+                colours=gaps.CATEGORY_COLOURS,
+                labels=gaps.category_labels(),
+                title=t("st_gaps"),
+                default=gaps.SERVED,
+            ),
+            measures=gaps.measures(selection, rules) if step == 5 else None,
+            key="pres_exp",
+        )

@@ -1,15 +1,322 @@
-"""Placeholder until the page is written."""
+"""Spreiding: the spread of each project (searchable table, partners on a map) and charts."""
 
 from __future__ import annotations
 
-import streamlit as st
+import hashlib
+from typing import Any, cast
 
-from ui import data
-from ui.layout import demo_banner, guard
-from ui.text import t
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+import optil_geo as og
+from optil_geo import maps, vocabulary
+from optil_geo._assets import use_local_assets
+from ui import charts, data
+from ui.layout import demo_banner, guard, md, number
+from ui.text import add, lang, t
+
+add(
+    {
+        "spread_intro": {
+            "nl": "Hoe ver reiken de partnerschappen van elk project? Zoek een project, klik links "
+            "naast een rij om het te selecteren, en zie waar zijn partners liggen.",
+            "en": "How far do each project's partnerships reach? Search a project, click left of "
+            "a row to select it, and see where its partners are.",
+        },
+        "search": {"nl": "Zoeken", "en": "Search"},
+        "search_ph": {
+            "nl": "titel, organisatie (ook partners), gemeente of projectcode",
+            "en": "title, organisation (partners too), municipality or project code",
+        },
+        "n_found": {"nl": "{n} van {total} projecten", "en": "{n} of {total} projects"},
+        "none_found": {
+            "nl": "Geen project gevonden voor '{q}'.",
+            "en": "No project found for '{q}'.",
+        },
+        "c_id": {"nl": "Code", "en": "Code"},
+        "c_title": {"nl": "Titel", "en": "Title"},
+        "c_round": {"nl": "Ronde", "en": "Round"},
+        "c_lead": {"nl": "Aanvrager", "en": "Lead"},
+        "c_lead_mun": {"nl": "Gemeente aanvrager", "en": "Lead municipality"},
+        "c_partners": {"nl": "Partners", "en": "Partners"},
+        "c_municipalities": {"nl": "Gemeenten", "en": "Municipalities"},
+        "c_share_lr": {"nl": "Lokaal-regionaal", "en": "Local-regional"},
+        "c_share_lr_help": {
+            "nl": "Aandeel van de partners (met gekende locatie) in de eigen gemeente of regio.",
+            "en": "Share of the partners (with a known location) in the own municipality or region.",
+        },
+        "c_max_km": {"nl": "Verste partner (km)", "en": "Farthest partner (km)"},
+        "c_mean_km": {"nl": "Gem. afstand (km)", "en": "Mean distance (km)"},
+        "c_refregs": {"nl": "Regio's", "en": "Regions"},
+        "c_refregs_help": {
+            "nl": "Aantal referentieregio's (en Brussel) waar de aanvrager of een partner ligt.",
+            "en": "Number of reference regions (and Brussels) of the lead and the partners.",
+        },
+        "c_provinces": {"nl": "Provincies", "en": "Provinces"},
+        "c_sectors": {"nl": "Sectorgroepen", "en": "Sector groups"},
+        "pick_hint": {
+            "nl": "Selecteer een project in de tabel (vakje links van de rij) om zijn partners op de kaart te zien.",
+            "en": "Select a project in the table (box left of the row) to see its partners on the map.",
+        },
+        "lead_here": {"nl": "Aanvrager", "en": "Lead"},
+        "partner_here": {"nl": "Partner", "en": "Partner"},
+        "lead_and_partner": {"nl": "Aanvrager en partner", "en": "Lead and partner"},
+        "other_mun": {"nl": "Niet betrokken", "en": "Not involved"},
+        "role_map": {"nl": "Rol van de gemeente", "en": "Role of the municipality"},
+        "facts": {
+            "nl": "Ronde **{round}** · aanvrager **{lead}** ({mun}) · **{partners}** partners in "
+            "**{muns}** gemeenten · verste partner **{km}** km",
+            "en": "Round **{round}** · lead **{lead}** ({mun}) · **{partners}** partners in "
+            "**{muns}** municipalities · farthest partner **{km}** km",
+        },
+        "p_org": {"nl": "Partner", "en": "Partner"},
+        "p_sector": {"nl": "Sector", "en": "Sector"},
+        "p_role": {"nl": "Rol", "en": "Role"},
+        "p_place": {"nl": "Gemeente", "en": "Municipality"},
+        "p_class": {"nl": "Soort", "en": "Kind"},
+        "p_reason": {"nl": "Waarom", "en": "Why"},
+        "p_km": {"nl": "Afstand (km)", "en": "Distance (km)"},
+        "charts_title": {
+            "nl": "Spreiding in de hele selectie",
+            "en": "Spread across the selection",
+        },
+        "ch_rounds": {"nl": "Links per soort en per ronde", "en": "Links per kind and round"},
+        "ch_share": {"nl": "Als aandeel", "en": "As share"},
+        "ch_leave": {
+            "nl": "Soort links per referentieregio van de aanvrager",
+            "en": "Kind of links per reference region of the lead",
+        },
+        "ch_leave_caption": {
+            "nl": "Gesorteerd op het aandeel links dat de eigen regio verlaat (alles behalve lokaal "
+            "en regionaal). Links zonder gekende locatie tellen niet mee.",
+            "en": "Sorted by the share of links leaving the home region (all but local and "
+            "regional). Links without a known location are left out.",
+        },
+        "ch_dist": {
+            "nl": "Afstand tussen aanvrager en partner",
+            "en": "Distance between lead and partner",
+        },
+        "ch_dist_caption": {
+            "nl": "Partners in Vlaanderen en Brussel buiten de gemeente van de aanvrager; in klassen van 10 km.",
+            "en": "Partners in Flanders and Brussels outside the lead's municipality; in 10 km bins.",
+        },
+    }
+)
+
+_LEAD, _PARTNER, _BOTH, _OTHER = "lead", "partner", "both", "other"
+_ROLE_COLOURS = {_LEAD: "#0c2c84", _BOTH: "#225ea8", _PARTNER: "#7fcdbb", _OTHER: "#f4f3ef"}
+
+
+def _partner_names(links: pd.DataFrame) -> pd.Series:
+    """All partner organisation names of a project in one lower-case string (for search)."""
+    return (
+        links.assign(_o=links["organisation"].astype(str).str.casefold())
+        .groupby("project_id")["_o"]
+        .agg(" | ".join)
+    )
+
+
+def _table(selection: data.Selection) -> pd.DataFrame:
+    prj = selection.projects_table
+    groups = prj["sector_groups"].map(
+        lambda s: ", ".join(
+            vocabulary.sector_group_label(g, cast(Any, lang())) for g in s.split(";") if g
+        )
+    )
+    labels = og.CLASS_LABELS[lang()]
+    out = pd.DataFrame(
+        {
+            "project_id": prj["project_id"],
+            "title": prj["title"],
+            "round": prj["round"],
+            "lead_organisation": prj["lead_organisation"],
+            "lead_name": prj["lead_name"],
+            "partners": prj["partners"],
+            "municipalities": prj["municipalities"],
+            **{labels[c].capitalize(): prj[f"links_{c}"] for c in og.CLASSES if c != "unknown"},
+            "share_lr": (100 * prj["share_local_regional"]).round(0),
+            "max_km": prj["max_km"],
+            "mean_km": prj["mean_km"],
+            "refregs": prj["refregs_reached"],
+            "provinces": prj["provinces_reached"],
+            "sectors": groups,
+        }
+    )
+    return out
+
+
+def _search(table: pd.DataFrame, selection: data.Selection, query: str) -> pd.DataFrame:
+    q = query.strip().casefold()
+    if not q:
+        return table
+    names = _partner_names(selection.links).reindex(table["project_id"]).fillna("").to_numpy()
+    haystack = (
+        table[["project_id", "title", "lead_organisation", "lead_name"]]
+        .astype(str)
+        .agg(" | ".join, axis=1)
+        .str.casefold()
+        + " | "
+        + names
+    )
+    return table[haystack.str.contains(q, regex=False).to_numpy()]
+
+
+def _column_config() -> dict[str, Any]:
+    cc = st.column_config
+    return {
+        "project_id": cc.TextColumn(t("c_id")),
+        "title": cc.TextColumn(t("c_title"), width="medium"),
+        "round": cc.TextColumn(t("c_round"), width="small"),
+        "lead_organisation": cc.TextColumn(t("c_lead"), width="medium"),
+        "lead_name": cc.TextColumn(t("c_lead_mun")),
+        "partners": cc.NumberColumn(t("c_partners"), width="small"),
+        "municipalities": cc.NumberColumn(t("c_municipalities"), width="small"),
+        "share_lr": cc.ProgressColumn(
+            t("c_share_lr"), help=t("c_share_lr_help"), format="%d%%", min_value=0, max_value=100
+        ),
+        "max_km": cc.NumberColumn(t("c_max_km"), format="localized"),
+        "mean_km": cc.NumberColumn(t("c_mean_km"), format="localized"),
+        "refregs": cc.NumberColumn(t("c_refregs"), help=t("c_refregs_help"), width="small"),
+        "provinces": cc.NumberColumn(t("c_provinces"), width="small"),
+        "sectors": cc.TextColumn(t("c_sectors")),
+    }
+
+
+def _project_map(selection: data.Selection, ref: og.Reference, project_id: str) -> None:
+    links = selection.links[selection.links["project_id"] == project_id]
+    project = selection.projects_table.set_index("project_id").loc[project_id].to_dict()
+    lead = str(project["lead_nis"])
+    partners = set(links["partner_nis"].astype(str)) - {""}
+    roles = pd.Series(_PARTNER, index=sorted(partners), dtype=object)
+    roles[lead] = _BOTH if lead in partners else _LEAD
+    role_labels = {
+        _LEAD: t("lead_here"),
+        _BOTH: t("lead_and_partner"),
+        _PARTNER: t("partner_here"),
+        _OTHER: t("other_mun"),
+    }
+    area, _ = maps.category_layer(
+        ref,
+        roles,
+        colours=_ROLE_COLOURS,
+        labels=role_labels,
+        title=t("role_map"),
+        default=_OTHER,
+        name=t("role_map"),
+        legend=False,
+    )
+    flows, summary = maps.flow_layer(links, ref, top_n=200, lang=lang(), legend=False)
+    st.markdown(f"#### {md(project['title'])}")
+    st.markdown(
+        t(
+            "facts",
+            round=md(project["round"]),
+            lead=md(project["lead_organisation"]),
+            mun=md(project["lead_name"]),
+            partners=number(float(project["partners"])),
+            muns=number(float(project["municipalities"])),
+            km=number(float(project["max_km"]), 1),
+        )
+    )
+    left, right = st.columns([2.4, 1], gap="medium")
+    with left:
+        st_folium(
+            use_local_assets(maps.base_map(ref, labels=False)),
+            key="spreiding_kaart",
+            height=420,
+            use_container_width=True,
+            feature_group_to_add=[area, flows],
+            returned_objects=[],
+        )
+    with right:
+        st.html(maps.flow_legend(summary, lang=lang()).html())
+        rows = [(c, role_labels[k]) for k, c in _ROLE_COLOURS.items() if k != _OTHER]
+        swatches = "".join(
+            f'<div><span style="display:inline-block;width:16px;height:11px;margin-right:6px;'
+            f'border:1px solid #999;background:{c}"></span>{label}</div>'
+            for c, label in rows
+        )
+        st.html(f'<div style="font:13px/1.5 system-ui,sans-serif;margin-top:8px">{swatches}</div>')
+    labels = og.CLASS_LABELS[lang()]
+    language = cast(Any, lang())
+    partners_table = pd.DataFrame(
+        {
+            t("p_org"): links["organisation"],
+            t("p_sector"): links["sector_code"].map(lambda c: vocabulary.sector_label(c, language)),
+            t("p_role"): links["role_code"].map(lambda c: vocabulary.role_label(c, language)),
+            t("p_place"): links["partner_name"].where(
+                links["partner_name"].astype(str) != "", links["municipality"]
+            ),
+            t("p_class"): links["class"].map(labels),
+            t("p_reason"): links["reason"],
+            t("p_km"): links["distance_km"],
+        }
+    )
+    st.dataframe(
+        partners_table,
+        hide_index=True,
+        width="stretch",
+        column_config={t("p_km"): st.column_config.NumberColumn(format="localized")},
+    )
+
+
+def _charts(selection: data.Selection) -> None:
+    st.subheader(t("charts_title"))
+    links = selection.links
+    c1, c2 = st.columns(2, gap="large")
+    with c1:
+        st.markdown(f"**{t('ch_rounds')}**")
+        share = st.toggle(t("ch_share"), key="spr_share")
+        st.altair_chart(
+            charts.links_per_round(links, lang=lang(), normalize=share), width="stretch"
+        )
+    with c2:
+        st.markdown(f"**{t('ch_leave')}**")
+        st.altair_chart(
+            charts.classes_per_region(links, data.reference(), lang=lang()), width="stretch"
+        )
+        st.caption(t("ch_leave_caption"))
+    st.markdown(f"**{t('ch_dist')}**")
+    st.altair_chart(charts.distance_histogram(links, lang=lang()), width="stretch")
+    st.caption(t("ch_dist_caption"))
+
 
 with guard("spreiding"):
     selection = data.current()
+    ref = data.reference()
     st.title(t("page_spread"))
     demo_banner(selection)
-    st.metric("Projecten", len(selection.projects))
+    st.caption(t("spread_intro"))
+    if selection.projects_table.empty:
+        st.warning(t("no_data_selection"))
+    else:
+        table = _table(selection)
+        query = st.text_input(
+            t("search"), key="zoek", bind="query-params", placeholder=t("search_ph")
+        )
+        shown = _search(table, selection, query or "").reset_index(drop=True)
+        st.caption(t("n_found", n=number(len(shown)), total=number(len(table))))
+        if shown.empty:
+            st.info(t("none_found", q=md(query)))
+        # A new key when the rows change, so that a stale row selection never points
+        # at another project.
+        digest = hashlib.sha1(
+            "\n".join(shown["project_id"].astype(str)).encode(), usedforsecurity=False
+        ).hexdigest()[:10]
+        event = st.dataframe(
+            shown,
+            key=f"spr_tabel_{digest}",
+            on_select="rerun",
+            selection_mode="single-row",
+            hide_index=True,
+            width="stretch",
+            height=360,
+            column_config=_column_config(),
+        )
+        rows = list(event.selection.rows) if event is not None else []
+        if rows and rows[0] < len(shown):
+            _project_map(selection, ref, str(shown["project_id"].iat[rows[0]]))
+        else:
+            st.info(t("pick_hint"), icon=":material/touch_app:")
+        _charts(selection)

@@ -1,0 +1,158 @@
+"""The pages in Streamlit's AppTest: they run on the demo data and react to their widgets.
+
+Maps are custom components that AppTest does not draw; the browser tests in
+``tests/e2e`` cover them. One AppTest per module keeps the reference loaded once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import optil_geo as og
+from ui import data, gaps
+from ui.layout import number
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+PAGES = [
+    "views/overzicht.py",
+    "views/kaart.py",
+    "views/spreiding.py",
+    "views/witte_vlekken.py",
+    "views/sectoren.py",
+    "views/data.py",
+    "views/presentatie.py",
+]
+TIMEOUT = 120
+
+
+def _problems(at: AppTest) -> list[str]:
+    """Exceptions and error boxes on the page (the guard turns failures into errors)."""
+    return [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
+
+
+@pytest.fixture(scope="module")
+def app(ref) -> Iterator[AppTest]:  # type: ignore[no-untyped-def]
+    del ref  # built once by the session fixture
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    yield at
+
+
+def _open(page: str, **query: str) -> AppTest:
+    """A fresh app on ``page`` with ``query`` in the URL."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(page)
+    at.run()
+    assert not _problems(at), _problems(at)
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_demo_data(app: AppTest, page: str) -> None:
+    app.switch_page(page).run()
+    assert not _problems(app), _problems(app)
+    # The demo is fictional and says so (Presentatie with a badge instead of a box).
+    if page not in {"views/presentatie.py", "views/data.py"}:
+        assert any("fictieve" in i.value for i in app.info)
+
+
+def test_overzicht_figures_follow_the_filters() -> None:
+    at = _open("views/overzicht.py")
+    at.multiselect(key="ronde").set_value(["2021-1"]).run()
+    assert not _problems(at)
+    selection = data.select(data.DEMO_KEY, og.LinkRules(), og.Filters(rounds=("2021-1",)))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Projecten"] == number(len(selection.projects))
+    assert metrics["Samenwerkingslinks"] == number(len(selection.links))
+    reached = int((selection.municipalities["projects_involved"] > 0).sum())
+    assert metrics["Gemeenten bereikt"] == f"{reached} van 304"
+    # The caption is Markdown with the user's text escaped.
+    assert any("Selectie: Rondes: 2021-1" in c.value.replace("\\", "") for c in at.caption)
+    share = selection.projects_table["has_local_cultural_actor"].mean()
+    assert metrics["Met een lokale cultuuractor"] == f"{round(100 * share)}%"
+
+
+def test_witte_vlekken_recompute_with_the_chosen_rules() -> None:
+    at = _open("views/witte_vlekken.py")
+    default = data.select(data.DEMO_KEY, og.LinkRules(), og.Filters())
+    count = int(default.municipalities["underserved"].sum())
+    assert at.metric[0].value == f"{count} van 304"
+
+    at.toggle(key=gaps.KEY_NONE).set_value(False)
+    at.slider(key=gaps.KEY_SHARE).set_value(35)
+    at.selectbox(key=gaps.KEY_METRIC).set_value("links_total")
+    at.run()
+    assert not _problems(at)
+    rules = og.UnderservedRules(no_involvement=False, lowest_share=0.35, metric="links_total")
+    expected = og.municipality_measures(
+        default.links, default.projects, reference=data.reference(), underserved=rules
+    )
+    n = int(expected["underserved"].sum())
+    rural = int((expected["underserved"] & expected["is_rural"]).sum())
+    assert at.metric[0].value == f"{n} van 304"
+    assert at.metric[1].value == str(rural)
+    assert any("laagste 35%" in m.value for m in at.markdown)
+
+    at.radio(key="wv_toon").set_value("rural").run()
+    assert any(c.value == f"{rural} gemeenten" for c in at.caption)
+
+    at.toggle(key=gaps.KEY_LOW).set_value(False).run()
+    assert at.metric[0].value == "0 van 304"
+    assert any("Beide delen van de definitie staan uit" in m.value for m in at.markdown)
+
+
+def test_presentatie_buttons_and_url() -> None:
+    at = _open("views/presentatie.py", stap="4")
+    assert at.session_state["pres_stap"] == 4
+    at.button(key="pres_next").click().run()
+    assert at.session_state["pres_stap"] == 5
+    assert at.query_params["stap"] == "5"
+    assert at.button(key="pres_next").disabled
+    at.button(key="pres_prev").click().run()
+    at.button(key="pres_prev").click().run()
+    assert at.session_state["pres_stap"] == 3
+    assert at.query_params["stap"] == "3"
+    assert not _problems(at)
+
+
+@pytest.mark.parametrize("value", ["9", "twee", ""])
+def test_presentatie_bad_step_in_url_starts_at_one(value: str) -> None:
+    at = _open("views/presentatie.py", stap=value)
+    assert at.session_state["pres_stap"] == 1
+    assert at.button(key="pres_prev").disabled
+
+
+def test_presentatie_underserved_step_reads_rules_from_the_url() -> None:
+    at = _open("views/presentatie.py", stap="5", wv_geen="false", wv_aandeel="30")
+    default = data.select(data.DEMO_KEY, og.LinkRules(), og.Filters())
+    rules = og.UnderservedRules(no_involvement=False, lowest_share=0.3)
+    expected = og.municipality_measures(
+        default.links, default.projects, reference=data.reference(), underserved=rules
+    )
+    html = " ".join(str(h.proto.body) for h in at.get("html"))
+    assert f'<div class="v">{int(expected["underserved"].sum())}</div>' in html
+
+
+def test_spreiding_search() -> None:
+    at = _open("views/spreiding.py")
+    total = len(data.select(data.DEMO_KEY, og.LinkRules(), og.Filters()).projects)
+    assert any(c.value == f"{number(total)} van {number(total)} projecten" for c in at.caption)
+    at.text_input(key="zoek").set_value("kleine makers").run()
+    assert any(c.value == f"1 van {number(total)} projecten" for c in at.caption)
+    at.text_input(key="zoek").set_value("geen-zo-een-project").run()
+    assert any("Geen project gevonden" in i.value for i in at.info)
+    assert not _problems(at)
+
+
+def test_sectoren_switches() -> None:
+    at = _open("views/sectoren.py")
+    for key, value in (("sd_van", "partner"), ("sd_niveau", "refreg"), ("sd_waarden", "share")):
+        at.button_group(key=key).set_value(value).run()
+        assert not _problems(at)

@@ -1,0 +1,501 @@
+"""The app's page logic without a browser: filters, underserved areas, steps, charts, exports.
+
+Hand-made cases run over the real 304 municipalities, with a handful of links whose
+expected values can be checked on paper:
+
+=======  =====  ===============  ========  ======
+project  lead   partner          class     round
+=======  =====  ===============  ========  ======
+P1       Gent   Gent             local     2021-1
+P1       Gent   Merelbeke-Melle  regional  2021-1
+P2       Bever  Gent             urban     2022-1
+P2       Bever  Brussel          urban     2022-1
+=======  =====  ===============  ========  ======
+
+Bever lies in Halle-Vilvoorde (Vlaams-Brabant) and is rural.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import optil_geo as og
+from optil_geo import maps
+from ui import charts, data, exports, figures, gaps, presentation
+from ui.layout import number
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def tiny(nis_of) -> tuple[pd.DataFrame, pd.DataFrame]:  # type: ignore[no-untyped-def]
+    """The links and projects of the table above."""
+    gent, merelbeke, bever, brussel = (
+        nis_of(n) for n in ("Gent", "Merelbeke-Melle", "Bever", "Brussel")
+    )
+    projects = pd.DataFrame(
+        {
+            "project_id": ["P1", "P2"],
+            "title": ["Eén", "Twee"],
+            "round": ["2021-1", "2022-1"],
+            "lead_organisation": ["Bib Gent", "CC Bever"],
+            "lead_nis": [gent, bever],
+            "lead_name": ["Gent", "Bever"],
+            "lead_region": ["flanders", "flanders"],
+            "lead_local_cultural_actor": [True, True],
+            "target_group_codes": [("seniors",), ("children", "families")],
+        }
+    )
+    links = pd.DataFrame(
+        {
+            "project_id": ["P1", "P1", "P2", "P2"],
+            "round": ["2021-1", "2021-1", "2022-1", "2022-1"],
+            "lead_nis": [gent, gent, bever, bever],
+            "lead_region": ["flanders"] * 4,
+            "partner_nis": [gent, merelbeke, gent, brussel],
+            "partner_region": ["flanders", "flanders", "flanders", "brussels"],
+            "partner_name": ["Gent", "Merelbeke-Melle", "Gent", "Brussel"],
+            "organisation": ["Theater Gent", "Bib Merelbeke", "theater  gent", "Museum Brussel"],
+            "class": ["local", "regional", "urban", "urban"],
+            "sector_group": ["culture", "culture", "culture", "welfare_care"],
+            "local_cultural_actor": [False, True, False, False],
+            "distance_km": [0.0, 30.0, 40.0, 20.0],
+            "crosses_province": [False, False, True, True],
+        }
+    )
+    return links, projects
+
+
+def _selection(links: pd.DataFrame, projects: pd.DataFrame, ref: og.Reference) -> data.Selection:
+    """A Selection over hand-made tables (default link rules, no filters)."""
+    analysis = data.Analysis(key="tiny", data=None, links=links)  # type: ignore[arg-type]
+    return data.Selection(
+        analysis=analysis,
+        filters=og.Filters(),
+        rules=og.LinkRules(),
+        links=links,
+        projects=projects,
+        municipalities=og.municipality_measures(links, projects, reference=ref),
+        projects_table=og.project_measures(links, projects, reference=ref),
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_selection(tiny, ref) -> data.Selection:  # type: ignore[no-untyped-def]
+    return _selection(*tiny, ref)
+
+
+@pytest.fixture(scope="module")
+def demo(ref) -> data.Selection:  # type: ignore[no-untyped-def]
+    """The demo data as the app loads it, with no filters."""
+    del ref
+    return data.select(data.DEMO_KEY, og.LinkRules(), og.Filters())
+
+
+# ------------------------------------------------------------------ filter descriptions
+
+
+def test_describe_no_filters(ref) -> None:  # type: ignore[no-untyped-def]
+    assert exports.describe_filters(og.Filters(), reference=ref) == "alle gegevens (geen filters)"
+
+
+def test_describe_rounds_and_sector_groups(ref) -> None:  # type: ignore[no-untyped-def]
+    filters = og.Filters(rounds=("2021-2", "2021-1"), sector_groups=("education",))
+    text = exports.describe_filters(filters, reference=ref)
+    assert text == "Rondes: 2021-1, 2021-2 · Sectorgroepen: Onderwijs"
+
+
+def test_describe_classes_in_legend_order_and_labels(ref) -> None:  # type: ignore[no-untyped-def]
+    filters = og.Filters(classes=("urban", "local"), target_groups=("seniors",))
+    text = exports.describe_filters(filters, reference=ref)
+    assert text == "Doelgroepen: Senioren · Soort samenwerking: lokaal, stedelijk"
+
+
+def test_describe_focus_area_by_name(ref, nis_of) -> None:  # type: ignore[no-untyped-def]
+    m = ref.municipalities
+    kempen = tuple(m.loc[m["refreg_name"] == "Kempen", "nis"])
+    limburg = tuple(m.loc[m["province_name"] == "Limburg", "nis"])
+    describe = exports.describe_filters
+    # Limburg is both a province and a referentieregio with the same members.
+    assert describe(og.Filters(area=kempen), reference=ref) == "Referentieregio: Kempen"
+    assert describe(og.Filters(area=limburg), reference=ref).endswith(": Limburg")
+    assert describe(og.Filters(area=(nis_of("Bever"),)), reference=ref) == "Gemeente: Bever"
+    two = (nis_of("Gent"), nis_of("Aalst"))
+    assert describe(og.Filters(area=two), reference=ref) == "Focusgebied: 2 gemeenten"
+
+
+def test_describe_rules_only_when_not_default() -> None:
+    assert exports.describe_rules(og.LinkRules()) == ""
+    text = exports.describe_rules(og.LinkRules(scheme="province", neighbours=False, max_km=20))
+    assert text == (
+        "Indeling: eigen regio = provincie, buren niet automatisch regionaal, "
+        "regionaal binnen 20 km"
+    )
+
+
+def test_context_lines_say_demo_filters_and_credit(demo, ref) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    lines = exports.context_lines(demo, reference=ref, today=dt.date(2025, 3, 9))
+    assert lines == [
+        "Stand: 09-03-2025",
+        "DEMODATA: fictieve projecten en partners",
+        "Selectie: alle gegevens (geen filters)",
+        og.CREDIT,
+    ]
+
+
+# ------------------------------------------------------------------ key figures
+
+
+def test_distinct_organisations_ignore_case_and_spaces() -> None:
+    names = pd.Series(["Bib Gent", " bib  gent", "BIB GENT", "CC Aalst", "", None])
+    assert figures.distinct_organisations(names) == 2
+
+
+def test_key_figures_of_the_tiny_case(tiny_selection) -> None:  # type: ignore[no-untyped-def]
+    f = figures.key_figures(tiny_selection)
+    assert (f.projects, f.partner_organisations, f.links) == (2, 3, 4)
+    # Gent, Merelbeke-Melle, Bever in Flanders; Brussel (21004) in Brussels.
+    assert (f.reached, f.reached_flanders, f.reached_brussels) == (4, 3, 1)
+    assert f.group_links == {
+        "local_regional": 2,
+        "supra_regional": 0,
+        "urban": 2,
+        "international": 0,
+        "unknown": 0,
+    }
+    assert (f.with_local_actor, f.with_welfare_care, f.with_education) == (2, 1, 0)
+
+
+def test_key_figures_of_the_demo_match_the_tables(demo) -> None:  # type: ignore[no-untyped-def]
+    f = figures.key_figures(demo)
+    assert f.reached == int((demo.municipalities["projects_involved"] > 0).sum())
+    assert f.reached_flanders + f.reached_brussels == f.reached
+    assert sum(f.group_links.values()) == f.links == len(demo.links)
+    assert f.with_local_actor == int(demo.projects_table["has_local_cultural_actor"].sum())
+
+
+# ------------------------------------------------------------------ underserved areas
+
+
+def test_rules_from_state_defaults_and_choices() -> None:
+    assert gaps.rules_from_state({}) == og.UnderservedRules()
+    rules = gaps.rules_from_state(
+        {gaps.KEY_NONE: False, gaps.KEY_SHARE: 35, gaps.KEY_METRIC: "projects_led"}
+    )
+    assert rules == og.UnderservedRules(
+        no_involvement=False, lowest_share=0.35, metric="projects_led"
+    )
+    assert gaps.rules_from_state({gaps.KEY_LOW: False}).lowest_share is None
+
+
+@pytest.mark.parametrize("share", [5, 45, "veel", None])
+def test_rules_from_state_out_of_range_share_falls_back(share: Any) -> None:
+    assert gaps.rules_from_state({gaps.KEY_SHARE: share}).lowest_share == 0.2
+
+
+def test_rules_from_state_unknown_metric_falls_back() -> None:
+    assert gaps.rules_from_state({gaps.KEY_METRIC: "inwoners"}).metric == "projects_involved"
+
+
+def test_explain_in_plain_dutch() -> None:
+    text = gaps.explain(og.UnderservedRules(lowest_share=0.3, metric="links_total"))
+    assert "bij geen enkel project betrokken" in text
+    assert "laagste 30% van de 304 gemeenten" in text
+    assert "samenwerkingslinks" in text
+    off = gaps.explain(og.UnderservedRules(no_involvement=False, lowest_share=None))
+    assert off.startswith("Beide delen van de definitie staan uit")
+
+
+def test_categories_rural_gap_gap_served() -> None:
+    measures = pd.DataFrame(
+        {
+            "nis": ["1", "2", "3", "4"],
+            "underserved": [True, True, False, False],
+            "is_rural": [True, False, True, False],
+        }
+    )
+    assert gaps.categories(measures).to_dict() == {
+        "1": "rural_gap",
+        "2": "gap",
+        "3": "served",
+        "4": "served",
+    }
+
+
+def test_underserved_no_involvement_only(tiny_selection, nis_of) -> None:  # type: ignore[no-untyped-def]
+    rules = og.UnderservedRules(no_involvement=True, lowest_share=None)
+    mm = gaps.measures(tiny_selection, rules).set_index("nis")
+    involved = {nis_of(n) for n in ("Gent", "Merelbeke-Melle", "Bever", "Brussel")}
+    assert set(mm.index[~mm["underserved"]]) == involved
+    assert int(mm["underserved"].sum()) == 300
+    cats = gaps.categories(mm.reset_index())
+    assert cats[nis_of("Bever")] == "served"  # rural, but takes part
+    assert cats[nis_of("Antwerpen")] == "gap"  # a city with no project
+    rural = mm["is_rural"] & mm["underserved"]
+    assert set(cats[cats == "rural_gap"].index) == set(mm.index[rural])
+
+
+def test_underserved_by_metric_projects_led(tiny_selection, nis_of) -> None:  # type: ignore[no-untyped-def]
+    # Only Gent and Bever lead a project; partners no longer count.
+    rules = og.UnderservedRules(no_involvement=True, lowest_share=None, metric="projects_led")
+    mm = gaps.measures(tiny_selection, rules).set_index("nis")
+    assert set(mm.index[~mm["underserved"]]) == {nis_of("Gent"), nis_of("Bever")}
+
+
+def test_underserved_lowest_share_part_alone(tiny_selection) -> None:  # type: ignore[no-untyped-def]
+    # 300 of 304 have 0 projects, so the lowest 10% threshold is 0: the same 300.
+    rules = og.UnderservedRules(no_involvement=False, lowest_share=0.1)
+    mm = gaps.measures(tiny_selection, rules)
+    assert int(mm["underserved"].sum()) == 300
+    assert set(mm.loc[mm["underserved"], "underserved_reason"]) == {
+        "Laagste 10% per 10.000 inwoners (≤ 0,00)"
+    }
+
+
+def test_underserved_both_parts_off(tiny_selection) -> None:  # type: ignore[no-untyped-def]
+    rules = og.UnderservedRules(no_involvement=False, lowest_share=None)
+    assert not gaps.measures(tiny_selection, rules)["underserved"].any()
+
+
+def test_default_rules_reuse_the_selection_measures(tiny_selection) -> None:  # type: ignore[no-untyped-def]
+    assert gaps.measures(tiny_selection, og.UnderservedRules()) is tiny_selection.municipalities
+
+
+def test_gap_table_rural_first_then_lowest(tiny_selection) -> None:  # type: ignore[no-untyped-def]
+    rules = og.UnderservedRules(no_involvement=True, lowest_share=None)
+    mm = gaps.measures(tiny_selection, rules)
+    table = gaps.gap_table(mm, rules, "gaps")
+    assert len(table) == 300
+    n_rural = int((mm["underserved"] & mm["is_rural"]).sum())
+    assert table["rural"].iloc[:n_rural].all()
+    assert not table["rural"].iloc[n_rural:].any()
+    # Within the rural block: all 0 per 10,000, so the larger population first.
+    assert table["population"].iloc[:n_rural].is_monotonic_decreasing
+    rural_only = gaps.gap_table(mm, rules, "rural")
+    assert len(rural_only) == n_rural
+    assert set(rural_only["category"]) == {"Landelijk én witte vlek"}
+    assert len(gaps.gap_table(mm, rules, "all")) == 304
+
+
+# ------------------------------------------------------------------ presentation steps
+
+
+def test_step_arithmetic() -> None:
+    assert presentation.step_after(1, -1) == 1
+    assert presentation.step_after(1, 1) == 2
+    assert presentation.step_after(5, 1) == 5
+    assert presentation.step_after(4, 1) == 5
+    assert [presentation.clamp_step(v) for v in ("3", 3, "9", "x", None, 0)] == [3, 3, 1, 1, 1, 1]
+
+
+def test_step_titles() -> None:
+    titles = [presentation.step_title(s) for s in presentation.STEPS]
+    assert titles == [
+        "1 · Overzicht",
+        "2 · Lokaal-regionaal",
+        "3 · Bovenregionaal",
+        "4 · Stedelijk",
+        "5 · Witte vlekken",
+    ]
+
+
+def test_touching_counts_local_once(tiny_selection, nis_of) -> None:  # type: ignore[no-untyped-def]
+    mm = tiny_selection.municipalities
+    lr = presentation.touching(mm, ("local", "regional"))
+    # Gent: one local link (once) + one regional link out; Merelbeke-Melle: one in.
+    assert lr[nis_of("Gent")] == 2
+    assert lr[nis_of("Merelbeke-Melle")] == 1
+    urban = presentation.touching(mm, ("urban",))
+    assert (urban[nis_of("Bever")], urban[nis_of("Gent")], urban[nis_of("Brussel")]) == (2, 1, 1)
+
+
+def test_steps_of_the_tiny_case(tiny_selection, ref) -> None:  # type: ignore[no-untyped-def]
+    rules = og.UnderservedRules()
+    contents = {
+        s: presentation.step_content(s, tiny_selection, ref, rules) for s in presentation.STEPS
+    }
+    assert [f.value for f in contents[1].figures] == ["2", "4", "50%"]
+    assert set(contents[2].flows["class"]) == {"local", "regional"}
+    assert [f.value for f in contents[2].figures][:2] == ["50%", "100%"]
+    assert contents[3].flows.empty
+    assert contents[3].figures[0].value == "0%"
+    assert set(contents[4].flows["class"]) == {"urban"}
+    # Gent and Brussel are both chosen once: the tie goes to the first name.
+    assert [f.value for f in contents[4].figures] == ["50%", "2", "Brussel"]
+    assert contents[4].figures[2].note == "1 links"
+    assert contents[5].flows is None
+    assert contents[5].categories is not None
+    assert contents[5].figures[0].value == "300"
+    assert all(len(c.figures) <= 3 for c in contents.values())
+
+
+def test_steps_of_the_demo(demo, ref) -> None:  # type: ignore[no-untyped-def]
+    for step in presentation.STEPS:
+        content = presentation.step_content(step, demo, ref, og.UnderservedRules())
+        assert 1 <= len(content.figures) <= 3
+        assert len(content.values) == 304
+        classes = presentation.STEP_CLASSES[step]
+        if classes:
+            assert set(content.flows["class"]) <= set(classes)
+    gap = presentation.step_content(5, demo, ref, og.UnderservedRules())
+    assert gap.figures[0].value == number(int(demo.municipalities["underserved"].sum()))
+
+
+# ------------------------------------------------------------------ chart data
+
+
+def test_links_per_round_data(tiny) -> None:  # type: ignore[no-untyped-def]
+    links, _ = tiny
+    table = charts.links_per_round_data(links)
+    counts = dict(
+        zip(zip(table["round"], table["class"], strict=True), table["links"], strict=True)
+    )
+    assert counts == {
+        ("2021-1", "local"): 1,
+        ("2021-1", "regional"): 1,
+        ("2022-1", "urban"): 2,
+    }
+    assert set(table["soort"]) == {"lokaal", "regionaal", "stedelijk"}
+
+
+def test_classes_per_region_share_leaving(tiny, ref) -> None:  # type: ignore[no-untyped-def]
+    links, _ = tiny
+    table = charts.classes_per_region_data(links, ref).drop_duplicates("region")
+    leaving = dict(zip(table["region"], table["leaving"], strict=True))
+    # Gent's links stay local-regional; Bever's (Halle-Vilvoorde) both go urban.
+    assert leaving == {"Regio Gent": 0.0, "Halle-Vilvoorde": 1.0}
+
+
+def test_distance_histogram_leaves_out_local_links(tiny) -> None:  # type: ignore[no-untyped-def]
+    links, _ = tiny
+    table = charts.distance_histogram_data(links)
+    assert sorted(table["distance_km"]) == [20.0, 30.0, 40.0]
+
+
+def test_sector_class_shares_add_up_per_group(tiny) -> None:  # type: ignore[no-untyped-def]
+    links, _ = tiny
+    table = charts.sector_class_data(links)
+    assert np.allclose(table.groupby("group")["share"].sum(), 1.0, atol=1e-3)
+    culture = table[table["group"] == "culture"].set_index("class")["links"].to_dict()
+    assert culture == {"local": 1, "regional": 1, "urban": 1}
+
+
+def test_sector_region_by_lead_or_partner(tiny, ref) -> None:  # type: ignore[no-untyped-def]
+    links, _ = tiny
+    by_lead = charts.sector_region_data(links, ref, side="lead", level="province")
+    assert by_lead.groupby("region")["links"].sum().to_dict() == {
+        "Oost-Vlaanderen": 2,
+        "Vlaams-Brabant": 2,
+    }
+    by_partner = charts.sector_region_data(links, ref, side="partner", level="province")
+    assert by_partner.groupby("region")["links"].sum().to_dict() == {
+        "Oost-Vlaanderen": 3,
+        "Brussels Hoofdstedelijk Gewest": 1,
+    }
+
+
+def test_region_names_outside_flanders(ref) -> None:  # type: ignore[no-untyped-def]
+    names = charts.region_names(
+        pd.Series(["62063", "", ""]),
+        pd.Series(["wallonia", "abroad", ""]),
+        ref,
+        level="refreg",
+    )
+    assert names.tolist() == ["Wallonië", "Buitenland", "Onbekend"]
+
+
+def test_target_groups_per_region_count_each_group(tiny, ref) -> None:  # type: ignore[no-untyped-def]
+    _, projects = tiny
+    table = charts.target_region_data(projects, ref)
+    counts = {(r.region, r.target): r.projects for r in table.itertuples(index=False)}
+    assert counts == {
+        ("Regio Gent", "seniors"): 1,
+        ("Halle-Vilvoorde", "children"): 1,
+        ("Halle-Vilvoorde", "families"): 1,
+    }
+    assert set(table["share"]) == {1.0}
+
+
+# ------------------------------------------------------------------ maps and exports
+
+
+def test_category_layer_legend_counts_and_errors(ref, nis_of) -> None:  # type: ignore[no-untyped-def]
+    cats = pd.Series({nis_of("Gent"): "a", nis_of("Aalst"): "b"})
+    colours = {"a": "#111111", "b": "#222222", "c": "#eeeeee"}
+    labels = {"a": "Eerste", "b": "Tweede", "c": "Rest"}
+    _, legend = maps.category_layer(
+        ref, cats, colours=colours, labels=labels, title="Soort", default="c"
+    )
+    assert [row[2] for row in legend.rows] == ["Eerste (1)", "Tweede (1)", "Rest (302)"]
+    with pytest.raises(og.SettingsError, match="`default` was 'x'"):
+        maps.category_layer(ref, cats, colours=colours, labels=labels, title="", default="x")
+    with pytest.raises(og.SettingsError, match="holds \\['z'\\]"):
+        maps.category_layer(
+            ref, pd.Series({"11001": "z"}), colours=colours, labels=labels, title="", default="c"
+        )
+
+
+def _spec(selection: data.Selection, **options: Any) -> exports.MapSpec:
+    values = selection.municipalities.set_index("nis")["projects_involved"]
+    return exports.MapSpec(values=values, title="Betrokken projecten", **options)
+
+
+def test_html_export_is_standalone_with_title_lines_and_credit(demo, ref) -> None:  # type: ignore[no-untyped-def]
+    lines = exports.context_lines(demo, reference=ref)
+    page = exports.html_bytes(_spec(demo, flows=demo.links), ref, lines).decode("utf-8")
+    # Nothing is loaded from elsewhere (an attribution may still link to a site).
+    assert not re.search(r"""<script[^>]*\bsrc\s*=\s*["']?(https?:)?//""", page)
+    assert not re.search(r"""<link[^>]*\bhref\s*=\s*["']?(https?:)?//""", page)
+    assert not re.search(r"""url\(\s*["']?(https?:)?//""", page)
+    for text in ("Betrokken projecten", "DEMODATA", "alle gegevens (geen filters)", "Statbel"):
+        assert text in page
+    assert "Samenwerkingen (aanvrager" in page  # the flow legend
+
+
+def test_html_export_with_categories(tiny_selection, ref) -> None:  # type: ignore[no-untyped-def]
+    mm = tiny_selection.municipalities
+    cats = exports.Categories(
+        values=gaps.categories(mm),
+        colours=gaps.CATEGORY_COLOURS,
+        labels=gaps.category_labels(),
+        title="Witte vlekken",
+        default=gaps.SERVED,
+    )
+    page = exports.html_bytes(_spec(tiny_selection, categories=cats), ref, ["regel", og.CREDIT])
+    text = page.decode("utf-8")
+    assert "Landelijk" in text
+    assert "Witte vlek (niet landelijk)" in text
+
+
+def test_static_export_png_size_and_pdf(tiny_selection, ref) -> None:  # type: ignore[no-untyped-def]
+    spec = _spec(tiny_selection, flows=tiny_selection.links)
+    png = exports.static_bytes(spec, ref, ["Stand", "regel", og.CREDIT], "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (2400, 1350)
+    pdf = exports.static_bytes(spec, ref, ["Stand", og.CREDIT], "pdf")
+    assert pdf.startswith(b"%PDF")
+
+
+def test_geo_and_table_exports_read_back(tiny_selection, ref) -> None:  # type: ignore[no-untyped-def]
+    import pyogrio
+    from openpyxl import load_workbook
+
+    mm = tiny_selection.municipalities
+    for suffix in (".gpkg", ".geojson"):
+        blob = exports.geo_bytes(mm, suffix, ref)
+        frame = pyogrio.read_dataframe(io.BytesIO(blob))
+        assert len(frame) == 304
+        assert int(frame["projects_involved"].sum()) == int(mm["projects_involved"].sum())
+    book = load_workbook(io.BytesIO(exports.projects_xlsx(tiny_selection)))
+    assert book.sheetnames == ["projecten", "partners"]
+    assert book["partners"].max_row == 1 + len(tiny_selection.links)
+    assert load_workbook(io.BytesIO(exports.measures_xlsx(mm)))["gemeenten"].max_row == 305

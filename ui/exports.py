@@ -1,0 +1,477 @@
+"""Exports of what a page shows: the map (HTML, PNG, PDF) and the tables (XLSX, GeoJSON, GPKG).
+
+Every exported map carries its title, legend, date, the filters used and the data
+credit (``optil_geo.CREDIT``); demo data say they are fictional. The files are
+made only when a button is clicked (Streamlit's deferred downloads), so an open
+page costs nothing. The byte builders below are plain functions, tested without
+Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import folium
+import pandas as pd
+import streamlit as st
+
+import optil_geo as og
+from optil_geo import maps, vocabulary
+from optil_geo.staticmap import render_static_map
+from ui import data
+from ui.text import add, lang, t
+
+add(
+    {
+        "export": {"nl": "Exporteren", "en": "Export"},
+        "export_intro": {
+            "nl": "Elke kaart krijgt titel, legende, datum, de gebruikte filters en de bronvermelding.",
+            "en": "Every map gets its title, legend, date, the filters used and the data credit.",
+        },
+        "export_map": {"nl": "Kaart", "en": "Map"},
+        "export_municipalities": {"nl": "Gemeenten (304)", "en": "Municipalities (304)"},
+        "export_projects": {"nl": "Projecten", "en": "Projects"},
+        "dl_html": {
+            "nl": "Interactieve kaart (HTML, werkt offline)",
+            "en": "Interactive map (HTML, works offline)",
+        },
+        "dl_png": {"nl": "Afbeelding (PNG, 2400 px)", "en": "Image (PNG, 2400 px)"},
+        "dl_pdf": {"nl": "Afdrukbaar (PDF)", "en": "Printable (PDF)"},
+        "dl_xlsx": {"nl": "Tabel (Excel)", "en": "Table (Excel)"},
+        "dl_geojson": {"nl": "GeoJSON (QGIS, web)", "en": "GeoJSON (QGIS, web)"},
+        "dl_gpkg": {"nl": "GeoPackage (QGIS, Lambert 72)", "en": "GeoPackage (QGIS, Lambert 72)"},
+        "dl_projects": {
+            "nl": "Projecten en partners (Excel)",
+            "en": "Projects and partners (Excel)",
+        },
+        "export_wait": {
+            "nl": "Een PNG of PDF maken duurt enkele seconden.",
+            "en": "Making a PNG or PDF takes a few seconds.",
+        },
+        "date_line": {"nl": "Stand: {date}", "en": "Date: {date}"},
+        "data_line": {"nl": "Gegevens: {name}", "en": "Data: {name}"},
+        "demo_line": {
+            "nl": "DEMODATA: fictieve projecten en partners",
+            "en": "DEMO DATA: fictional projects and partners",
+        },
+        "selection_line": {"nl": "Selectie: {text}", "en": "Selection: {text}"},
+        "no_filters": {"nl": "alle gegevens (geen filters)", "en": "all data (no filters)"},
+        "f_rounds": {"nl": "Rondes", "en": "Rounds"},
+        "f_groups": {"nl": "Sectorgroepen", "en": "Sector groups"},
+        "f_sectors": {"nl": "Sectoren", "en": "Sectors"},
+        "f_roles": {"nl": "Rollen", "en": "Roles"},
+        "f_targets": {"nl": "Doelgroepen", "en": "Target groups"},
+        "f_classes": {"nl": "Soort samenwerking", "en": "Kind of link"},
+        "f_refreg": {"nl": "Referentieregio", "en": "Reference region"},
+        "f_province": {"nl": "Provincie", "en": "Province"},
+        "f_municipality": {"nl": "Gemeente", "en": "Municipality"},
+        "f_area": {"nl": "Focusgebied", "en": "Focus area"},
+        "f_area_n": {"nl": "{n} gemeenten", "en": "{n} municipalities"},
+        "f_rules": {"nl": "Indeling", "en": "Classification"},
+        "r_scheme": {"nl": "eigen regio = {scheme}", "en": "home region = {scheme}"},
+        "r_no_neighbours": {
+            "nl": "buren niet automatisch regionaal",
+            "en": "neighbours not regional by default",
+        },
+        "r_km": {"nl": "regionaal binnen {km} km", "en": "regional within {km} km"},
+    }
+)
+
+_LABELLERS: dict[str, Callable[[str, Any], str]] = {
+    "f_groups": vocabulary.sector_group_label,
+    "f_sectors": vocabulary.sector_label,
+    "f_roles": vocabulary.role_label,
+    "f_targets": vocabulary.target_group_label,
+}
+
+
+# ------------------------------------------------------------------ describing a selection
+
+
+def _area_text(area: Sequence[str], reference: og.Reference) -> str:
+    """Name a focus area: a referentieregio, a province, one municipality, or a count."""
+    m = reference.municipalities
+    chosen = set(area)
+    if len(chosen) == 1:
+        names = m.loc[m["nis"].isin(chosen), "name_nl"]
+        if len(names):
+            return f"{t('f_municipality')}: {names.iat[0]}"
+    for code_col, name_col, label in (
+        ("refreg_code", "refreg_name", "f_refreg"),
+        ("province_code", "province_name", "f_province"),
+    ):
+        for (_code, name), members in m.groupby([code_col, name_col], sort=False)["nis"]:
+            if set(members) == chosen:
+                return f"{t(label)}: {name}"
+    return f"{t('f_area')}: {t('f_area_n', n=len(chosen))}"
+
+
+def describe_filters(filters: og.Filters, *, reference: og.Reference) -> str:
+    """Describe the active filters in the interface language, e.g.
+
+    ``"Rondes: 2021-1, 2021-2 · Sectorgroepen: Onderwijs"``; ``"Filters: geen (alle
+    gegevens)"`` when nothing is filtered.
+    """
+    language = cast(Any, lang())
+    class_labels = og.CLASS_LABELS[lang()]
+    parts: list[str] = []
+    if filters.rounds:
+        parts.append(f"{t('f_rounds')}: {', '.join(sorted(filters.rounds))}")
+    for key, codes in (
+        ("f_groups", filters.sector_groups),
+        ("f_sectors", filters.sectors),
+        ("f_roles", filters.roles),
+        ("f_targets", filters.target_groups),
+    ):
+        if codes:
+            labels = [_LABELLERS[key](c, language) for c in codes]
+            parts.append(f"{t(key)}: {', '.join(labels)}")
+    if filters.classes:
+        labels = [class_labels.get(c, c) for c in og.CLASSES if c in filters.classes]
+        parts.append(f"{t('f_classes')}: {', '.join(labels)}")
+    if filters.area:
+        parts.append(_area_text(filters.area, reference))
+    return " · ".join(parts) if parts else t("no_filters")
+
+
+def describe_rules(rules: og.LinkRules) -> str:
+    """Describe link rules that differ from the defaults ("" when all are default)."""
+    default = og.LinkRules()
+    parts = []
+    if rules.scheme != default.scheme:
+        parts.append(t("r_scheme", scheme=t(f"scheme_{rules.scheme}")))
+    if rules.neighbours != default.neighbours and not rules.neighbours:
+        parts.append(t("r_no_neighbours"))
+    if rules.max_km:
+        parts.append(t("r_km", km=maps.format_number(rules.max_km)))
+    return f"{t('f_rules')}: {', '.join(parts)}" if parts else ""
+
+
+def dataset_name(selection: data.Selection) -> str:
+    """The dataset's name as shown to the user."""
+    if selection.analysis.is_demo:
+        return t("demo_line")
+    return t("data_line", name=selection.analysis.data.source_name)
+
+
+def context_lines(
+    selection: data.Selection, *, reference: og.Reference, today: dt.date | None = None
+) -> list[str]:
+    """Return the lines an exported map carries: date, data, filters (and rules), credit."""
+    day = today or dt.datetime.now().astimezone().date()
+    lines = [t("date_line", date=f"{day:%d-%m-%Y}"), dataset_name(selection)]
+    lines.append(t("selection_line", text=describe_filters(selection.filters, reference=reference)))
+    rules = describe_rules(selection.rules)
+    if rules:
+        lines.append(rules)
+    lines.append(og.CREDIT)
+    return lines
+
+
+# ------------------------------------------------------------------------------ the map
+
+
+@dataclass(frozen=True)
+class Categories:
+    """A categorical map instead of a choropleth (e.g. the underserved municipalities)."""
+
+    values: pd.Series
+    colours: dict[str, str]
+    labels: dict[str, str]
+    title: str
+    default: str
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """What a page's map shows, to be exported as HTML, PNG and PDF."""
+
+    values: pd.Series
+    title: str
+    value_label: str = ""
+    scheme: str = "quantiles"
+    k: int = 5
+    decimals: int = 0
+    flows: pd.DataFrame | None = None
+    top_n: int = 150
+    highlight: tuple[str, ...] = ()
+    highlight_label: str = ""
+    categories: Categories | None = None
+    tiles: str = "none"
+    extra_lines: tuple[str, ...] = field(default_factory=tuple)
+    lang: str = "nl"
+    """The language of the flow legend (captured here: downloads run outside the script)."""
+
+
+def map_layers(
+    spec: MapSpec, reference: og.Reference, *, legend: bool
+) -> list[folium.FeatureGroup]:
+    """Return the folium layers of ``spec``: choropleth (or categories), then flows."""
+    if spec.categories is not None:
+        c = spec.categories
+        area, _ = maps.category_layer(
+            reference,
+            c.values,
+            colours=c.colours,
+            labels=c.labels,
+            title=c.title,
+            default=c.default,
+            legend=legend,
+        )
+    else:
+        area, _ = maps.choropleth_layer(
+            reference,
+            spec.values,
+            title=spec.value_label or spec.title,
+            scheme=spec.scheme,
+            k=spec.k,
+            decimals=spec.decimals,
+            legend=legend,
+        )
+    layers = [area]
+    if spec.flows is not None:
+        flows, _ = maps.flow_layer(
+            spec.flows, reference, top_n=spec.top_n, lang=spec.lang, legend=legend
+        )
+        layers.append(flows)
+    return layers
+
+
+def html_bytes(spec: MapSpec, reference: og.Reference, lines: Sequence[str]) -> bytes:
+    """Return the map as one standalone HTML file (Leaflet inlined; opens offline)."""
+    m = maps.base_map(reference, tiles=spec.tiles)
+    page = maps.map_html(
+        m,
+        layers=map_layers(spec, reference, legend=True),
+        title=spec.title,
+        lines=[*lines[:-1], *spec.extra_lines, lines[-1]] if lines else list(spec.extra_lines),
+    )
+    return page.encode("utf-8")
+
+
+def static_bytes(
+    spec: MapSpec, reference: og.Reference, lines: Sequence[str], fmt: str, *, width_px: int = 2400
+) -> bytes:
+    """Return the map as PNG (``width_px`` wide) or PDF, with legends and credit."""
+    # The static map writes its own date ("Stand: …") and credit; pass the rest.
+    subtitle = [line for line in lines[1:] if line != og.CREDIT]
+    flows = local = None
+    if spec.flows is not None:
+        flows = maps.flow_table(spec.flows, reference)
+        local_links = spec.flows[spec.flows["class"] == "local"]
+        local = local_links["lead_nis"].value_counts()
+    return render_static_map(
+        reference,
+        spec.values,
+        title=spec.title,
+        subtitle_lines=[*subtitle, *spec.extra_lines],
+        value_label=spec.value_label or spec.title,
+        scheme=spec.scheme,
+        k=spec.k,
+        decimals=spec.decimals,
+        flows=flows,
+        top_n=spec.top_n,
+        local_counts=local,
+        highlight=spec.highlight,
+        highlight_label=spec.highlight_label or "Gemarkeerd",
+        fmt=cast(Any, fmt),
+        width_px=width_px,
+        dpi=200,
+    )
+
+
+# ------------------------------------------------------------------------------ tables
+
+
+def geo_bytes(measures: pd.DataFrame, suffix: str, reference: og.Reference) -> bytes:
+    """Return the municipal measures with geometry as ``.geojson`` or ``.gpkg`` bytes."""
+    with tempfile.TemporaryDirectory(prefix="optil-geo-export-") as folder:
+        path = Path(folder) / f"gemeenten{suffix}"
+        og.write_municipal_layer(measures, path, reference=reference)
+        return path.read_bytes()
+
+
+def measures_xlsx(measures: pd.DataFrame) -> bytes:
+    """Return the municipal measures as an Excel workbook (one sheet)."""
+    return og.table_bytes({"gemeenten": measures}, "xlsx")
+
+
+_LINK_COLUMNS = (
+    "project_id",
+    "title",
+    "round",
+    "lead_organisation",
+    "lead_name",
+    "organisation",
+    "sector",
+    "sector_group",
+    "role",
+    "partner_name",
+    "partner_region",
+    "class",
+    "reason",
+    "distance_km",
+)
+
+
+def projects_xlsx(selection: data.Selection) -> bytes:
+    """Return the project table and its partner links as an Excel workbook."""
+    links = selection.links[[c for c in _LINK_COLUMNS if c in selection.links.columns]]
+    return og.table_bytes({"projecten": selection.projects_table, "partners": links}, "xlsx")
+
+
+# ------------------------------------------------------------------------------ the panel
+
+
+def _stem(title: str) -> str:
+    keep = "".join(ch.lower() if ch.isalnum() else "-" for ch in title)
+    stem = "-".join(part for part in keep.split("-") if part)[:48] or "kaart"
+    return f"optil-geo-{stem}-{dt.date.today():%Y%m%d}"
+
+
+def export_panel(
+    selection: data.Selection,
+    *,
+    values: pd.Series,
+    title: str,
+    key: str,
+    value_label: str = "",
+    scheme: str = "quantiles",
+    k: int = 5,
+    decimals: int = 0,
+    flows: pd.DataFrame | None = None,
+    top_n: int = 150,
+    highlight: Sequence[str] = (),
+    highlight_label: str = "",
+    categories: Categories | None = None,
+    measures: pd.DataFrame | None = None,
+    tiles: str = "none",
+    extra_lines: Sequence[str] = (),
+    expander: bool = True,
+) -> None:
+    """Render the download buttons for the current map and tables.
+
+    Parameters
+    ----------
+    selection
+        The current selection (filters, links, measures).
+    values
+        The choropleth values per NIS (also the static map's values).
+    title
+        The map title.
+    key
+        A prefix for the widget keys (unique per page).
+    value_label, scheme, k, decimals
+        The choropleth's legend title and class breaks.
+    flows
+        The links to draw as flows (already filtered by class), or ``None``.
+    top_n
+        At most this many flows.
+    highlight, highlight_label
+        NIS codes the static map outlines (hatched), and their legend label.
+    categories
+        Draw categories instead of the choropleth on the HTML map.
+    measures
+        The municipal measures to export (default: those of the selection).
+    tiles
+        The HTML map's background; ``"none"`` works offline.
+    extra_lines
+        More lines for the map's text box (e.g. the underserved definition).
+    expander
+        Wrap the panel in an expander titled "Exporteren".
+    """
+    reference = data.reference()
+    spec = MapSpec(
+        values=values,
+        title=title,
+        value_label=value_label,
+        scheme=scheme,
+        k=k,
+        decimals=decimals,
+        flows=flows,
+        top_n=top_n,
+        highlight=tuple(highlight),
+        highlight_label=highlight_label,
+        categories=categories,
+        tiles=tiles,
+        extra_lines=tuple(extra_lines),
+        lang=lang(),
+    )
+    lines = context_lines(selection, reference=reference)
+    table = selection.municipalities if measures is None else measures
+    stem = _stem(title)
+    container = st.expander(t("export"), icon=":material/download:") if expander else st.container()
+    with container:
+        st.caption(t("export_intro") + " " + t("export_wait"))
+        c1, c2, c3 = st.columns(3)
+        c1.markdown(f"**{t('export_map')}**")
+        c1.download_button(
+            t("dl_html"),
+            data=lambda: html_bytes(spec, reference, lines),
+            file_name=f"{stem}.html",
+            mime="text/html",
+            on_click="ignore",
+            key=f"{key}_html",
+            icon=":material/public:",
+        )
+        c1.download_button(
+            t("dl_png"),
+            data=lambda: static_bytes(spec, reference, lines, "png"),
+            file_name=f"{stem}.png",
+            mime="image/png",
+            on_click="ignore",
+            key=f"{key}_png",
+            icon=":material/image:",
+        )
+        c1.download_button(
+            t("dl_pdf"),
+            data=lambda: static_bytes(spec, reference, lines, "pdf"),
+            file_name=f"{stem}.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            key=f"{key}_pdf",
+            icon=":material/picture_as_pdf:",
+        )
+        c2.markdown(f"**{t('export_municipalities')}**")
+        c2.download_button(
+            t("dl_xlsx"),
+            data=lambda: measures_xlsx(table),
+            file_name=f"{stem}-gemeenten.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            on_click="ignore",
+            key=f"{key}_mxlsx",
+            icon=":material/table:",
+        )
+        c2.download_button(
+            t("dl_geojson"),
+            data=lambda: geo_bytes(table, ".geojson", reference),
+            file_name=f"{stem}-gemeenten.geojson",
+            mime="application/geo+json",
+            on_click="ignore",
+            key=f"{key}_geojson",
+            icon=":material/layers:",
+        )
+        c2.download_button(
+            t("dl_gpkg"),
+            data=lambda: geo_bytes(table, ".gpkg", reference),
+            file_name=f"{stem}-gemeenten.gpkg",
+            mime="application/geopackage+sqlite3",
+            on_click="ignore",
+            key=f"{key}_gpkg",
+            icon=":material/layers:",
+        )
+        c3.markdown(f"**{t('export_projects')}**")
+        c3.download_button(
+            t("dl_projects"),
+            data=lambda: projects_xlsx(selection),
+            file_name=f"{stem}-projecten.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            on_click="ignore",
+            key=f"{key}_pxlsx",
+            icon=":material/table:",
+        )

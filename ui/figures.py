@@ -1,0 +1,72 @@
+"""Key figures of a selection, shared by Overzicht and Presentatie (no rendering here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ui.data import Selection
+
+GROUPS = ("local_regional", "supra_regional", "urban", "international", "unknown")
+"""Class groups of the key figures; ``local`` + ``regional`` form *local_regional*."""
+
+_GROUP_OF = {
+    "local": "local_regional",
+    "regional": "local_regional",
+    "supra_regional": "supra_regional",
+    "urban": "urban",
+    "international": "international",
+    "unknown": "unknown",
+}
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    """The headline numbers of a selection."""
+
+    projects: int
+    partner_organisations: int
+    links: int
+    reached: int
+    reached_flanders: int
+    reached_brussels: int
+    group_links: dict[str, int]
+    with_local_actor: int
+    with_welfare_care: int
+    with_education: int
+
+
+def distinct_organisations(names: pd.Series) -> int:
+    """Count distinct organisation names, ignoring case and repeated or outer spaces."""
+    text = names.astype(object).fillna("").astype(str)
+    normal = text.str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
+    return int(normal[normal != ""].nunique())
+
+
+def group_counts(classes: pd.Series) -> dict[str, int]:
+    """Count links per class group (every group present, zero when absent)."""
+    groups = classes.astype(object).map(_GROUP_OF).fillna("unknown")
+    counts = groups.value_counts()
+    return {g: int(counts.get(g, 0)) for g in GROUPS}
+
+
+def key_figures(selection: Selection) -> KeyFigures:
+    """Return the key figures of ``selection`` (all computed from its tables)."""
+    mm = selection.municipalities
+    reached = mm["projects_involved"] > 0
+    # Brussels municipalities have NIS codes 21xxx; everything else here is Flemish.
+    brussels = mm["nis"].astype(str).str.startswith("21")
+    prj = selection.projects_table
+    return KeyFigures(
+        projects=len(selection.projects),
+        partner_organisations=distinct_organisations(selection.links["organisation"]),
+        links=len(selection.links),
+        reached=int(reached.sum()),
+        reached_flanders=int((reached & ~brussels).sum()),
+        reached_brussels=int((reached & brussels).sum()),
+        group_links=group_counts(selection.links["class"]),
+        with_local_actor=int(prj["has_local_cultural_actor"].sum()),
+        with_welfare_care=int(prj["has_welfare_care"].sum()),
+        with_education=int(prj["has_education"].sum()),
+    )

@@ -1,0 +1,278 @@
+"""The presentation's steps: what each shows (map values, flows, at most three figures).
+
+No rendering here: :func:`step_content` returns plain data, so the sequence can be
+tested without a browser; ``views/presentatie.py`` draws it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+import optil_geo as og
+from ui import gaps
+from ui.data import Selection
+from ui.figures import distinct_organisations, key_figures
+from ui.layout import number, percent
+from ui.text import add, t
+
+STEPS = (1, 2, 3, 4, 5)
+"""The fixed sequence: overview, local-regional, supra-regional, urban, underserved."""
+
+STEP_KEYS = {1: "overview", 2: "local_regional", 3: "supra_regional", 4: "urban", 5: "gaps"}
+STEP_CLASSES: dict[int, tuple[str, ...] | None] = {
+    1: None,  # all classes
+    2: ("local", "regional"),
+    3: ("supra_regional",),
+    4: ("urban",),
+    5: (),  # no flows
+}
+"""The link classes whose flows a step draws (``None``: all; empty: none)."""
+
+add(
+    {
+        "st_overview": {"nl": "Overzicht", "en": "Overview"},
+        "st_local_regional": {"nl": "Lokaal-regionaal", "en": "Local-regional"},
+        "st_supra_regional": {"nl": "Bovenregionaal", "en": "Supra-regional"},
+        "st_urban": {"nl": "Stedelijk", "en": "Urban"},
+        "st_gaps": {"nl": "Witte vlekken", "en": "Underserved areas"},
+        "sh_overview": {
+            "nl": "Projecten per gemeente en alle samenwerkingen",
+            "en": "Projects per municipality and all partnerships",
+        },
+        "sh_local_regional": {
+            "nl": "Samenwerken in de eigen gemeente, regio en buurgemeenten",
+            "en": "Partnerships in the own municipality, region and neighbours",
+        },
+        "sh_supra_regional": {
+            "nl": "Partners elders in Vlaanderen, Brussel en Wallonië",
+            "en": "Partners elsewhere in Flanders, Brussels and Wallonia",
+        },
+        "sh_urban": {
+            "nl": "Partners in de centrumsteden en Brussel",
+            "en": "Partners in the centrumsteden and Brussels",
+        },
+        "sh_gaps": {
+            "nl": "Gemeenten met weinig of geen betrokkenheid per inwoner",
+            "en": "Municipalities with little or no involvement per inhabitant",
+        },
+        "mv_overview": {"nl": "Betrokken projecten", "en": "Projects involved"},
+        "mv_local_regional": {"nl": "Lokaal-regionale links", "en": "Local-regional links"},
+        "mv_supra_regional": {"nl": "Bovenregionale links", "en": "Supra-regional links"},
+        "mv_urban": {"nl": "Stedelijke links", "en": "Urban links"},
+        "mv_gaps": {"nl": "Projecten per 10.000 inwoners", "en": "Projects per 10,000 inhabitants"},
+        "pf_projects": {"nl": "projecten", "en": "projects"},
+        "pf_partners": {"nl": "{n} partnerorganisaties", "en": "{n} partner organisations"},
+        "pf_reached": {"nl": "gemeenten bereikt", "en": "municipalities reached"},
+        "pf_of_304": {"nl": "van de 304", "en": "of 304"},
+        "pf_lr_share": {"nl": "van de links lokaal-regionaal", "en": "of links local-regional"},
+        "pf_links_of": {"nl": "{n} van {total} links", "en": "{n} of {total} links"},
+        "pf_links": {"nl": "links", "en": "links"},
+        "pf_share_of_links": {"nl": "van alle links", "en": "of all links"},
+        "pf_local_actor": {
+            "nl": "van de projecten met een lokale cultuuractor",
+            "en": "of projects with a local cultural actor",
+        },
+        "pf_x_in_10": {"nl": "{x} op de 10", "en": "{x} in 10"},
+        "pf_munis_lr": {
+            "nl": "gemeenten met een lokaal-regionale partner",
+            "en": "municipalities with a local-regional partner",
+        },
+        "pf_cross_province": {
+            "nl": "over een provinciegrens",
+            "en": "across a province border",
+        },
+        "pf_mean_km": {"nl": "km gemiddelde afstand", "en": "km mean distance"},
+        "pf_cities": {
+            "nl": "centrumsteden en Brusselse gemeenten als partner",
+            "en": "centrumsteden and Brussels municipalities as partner",
+        },
+        "pf_of_32": {"nl": "van de 32", "en": "of 32"},
+        "pf_top_city": {"nl": "meest gekozen stad", "en": "most chosen city"},
+        "pf_gaps": {"nl": "witte vlekken", "en": "underserved"},
+        "pf_rural": {"nl": "landelijk én witte vlek", "en": "rural and underserved"},
+        "pf_people": {"nl": "inwoners in witte vlekken", "en": "inhabitants of underserved"},
+        "pf_of_all_people": {"nl": "{p} van alle inwoners", "en": "{p} of all inhabitants"},
+    }
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One big number with a short label and an optional note."""
+
+    value: str
+    label: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class StepContent:
+    """What a step shows."""
+
+    step: int
+    title: str
+    subtitle: str
+    values: pd.Series
+    value_label: str
+    decimals: int
+    flows: pd.DataFrame | None
+    figures: tuple[Figure, ...]
+    categories: pd.Series | None = None
+
+
+def clamp_step(value: object) -> int:
+    """Return a valid step for any value (an edited URL falls back to step 1)."""
+    try:
+        step = int(str(value))
+    except (TypeError, ValueError):
+        return STEPS[0]
+    return step if step in STEPS else STEPS[0]
+
+
+def step_after(step: int, delta: int) -> int:
+    """Return the step ``delta`` steps on from ``step``, kept within the sequence."""
+    return min(max(clamp_step(step) + delta, STEPS[0]), STEPS[-1])
+
+
+def step_title(step: int) -> str:
+    """Return the short title of a step, e.g. ``"2 · Lokaal-regionaal"``."""
+    return f"{step} · {t('st_' + STEP_KEYS[step])}"
+
+
+def class_links(links: pd.DataFrame, classes: tuple[str, ...] | None) -> pd.DataFrame:
+    """Return the links of the given classes (all for ``None``)."""
+    if classes is None:
+        return links
+    return links[links["class"].isin(classes)]
+
+
+def touching(measures: pd.DataFrame, classes: tuple[str, ...]) -> pd.Series:
+    """Links of ``classes`` touching each municipality (as lead or partner; local once)."""
+    total = pd.Series(0, index=measures.index, dtype="int64")
+    for c in classes:
+        total = total + measures[f"links_out_{c}"]
+        if c != "local":  # a local link is both out and in: count it once
+            total = total + measures[f"links_in_{c}"]
+    return pd.Series(total.to_numpy(), index=measures["nis"].to_numpy())
+
+
+def step_content(
+    step: int, selection: Selection, reference: og.Reference, rules: og.UnderservedRules
+) -> StepContent:
+    """Return the map values, flows and (at most three) figures of ``step``."""
+    step = clamp_step(step)
+    key = STEP_KEYS[step]
+    links = selection.links
+    mm = selection.municipalities
+    n_links = len(links)
+    classes = STEP_CLASSES[step]
+    flows = class_links(links, classes) if classes != () else None
+    title, subtitle = step_title(step), t("sh_" + key)
+    if step == 1:
+        f = key_figures(selection)
+        lr = f.group_links["local_regional"]
+        return StepContent(
+            step=step,
+            title=title,
+            subtitle=subtitle,
+            values=pd.Series(mm["projects_involved"].to_numpy(), index=mm["nis"].to_numpy()),
+            value_label=t("mv_overview"),
+            decimals=0,
+            flows=flows,
+            figures=(
+                Figure(
+                    number(f.projects),
+                    t("pf_projects"),
+                    t("pf_partners", n=number(distinct_organisations(links["organisation"]))),
+                ),
+                Figure(number(f.reached), t("pf_reached"), t("pf_of_304")),
+                Figure(percent(lr, n_links), t("pf_lr_share")),
+            ),
+        )
+    if step in (2, 3, 4):
+        assert classes  # steps 2-4 always name classes
+        chosen = class_links(links, classes)
+        share = Figure(
+            percent(len(chosen), n_links),
+            t("pf_share_of_links"),
+            t("pf_links_of", n=number(len(chosen)), total=number(n_links)),
+        )
+        values = touching(mm, classes)
+        if step == 2:
+            f = key_figures(selection)
+            actor = Figure(
+                percent(f.with_local_actor, f.projects),
+                t("pf_local_actor"),
+                t("pf_x_in_10", x=number(round(10 * f.with_local_actor / f.projects)))
+                if f.projects
+                else "",
+            )
+            munis = Figure(number(int((values > 0).sum())), t("pf_munis_lr"), t("pf_of_304"))
+            figures: tuple[Figure, ...] = (share, actor, munis)
+        elif step == 3:
+            crossing = int(chosen["crosses_province"].fillna(False).astype(bool).sum())
+            km = chosen["distance_km"].mean()
+            figures = (
+                share,
+                Figure(number(crossing), t("pf_cross_province"), percent(crossing, len(chosen))),
+                Figure(number(float(km) if pd.notna(km) else float("nan")), t("pf_mean_km")),
+            )
+        else:
+            partners = chosen["partner_nis"].astype(str)
+            urban = reference.municipalities
+            urban_set = set(
+                urban.loc[urban["is_centrumstad"] | (urban["region"] == "brussels"), "nis"]
+            )
+            cities = partners[partners.isin(urban_set)]
+            names = urban.set_index("nis")["name_nl"]
+            # The most chosen city; a tie goes to the first name in the alphabet.
+            ranked = sorted(
+                cities.value_counts().items(), key=lambda kv: (-kv[1], str(names.get(kv[0])))
+            )
+            top_name, top_n = (
+                (str(names.get(ranked[0][0])), int(ranked[0][1])) if ranked else ("–", 0)
+            )
+            figures = (
+                share,
+                Figure(number(cities.nunique()), t("pf_cities"), t("pf_of_32")),
+                Figure(
+                    top_name, t("pf_top_city"), f"{number(top_n)} {t('pf_links')}" if ranked else ""
+                ),
+            )
+        return StepContent(
+            step=step,
+            title=title,
+            subtitle=subtitle,
+            values=values,
+            value_label=t("mv_" + key),
+            decimals=0,
+            flows=flows,
+            figures=figures,
+        )
+    measures = gaps.measures(selection, rules)
+    cats = gaps.categories(measures)
+    gap = measures["underserved"].astype(bool)
+    pop = measures["population"]
+    return StepContent(
+        step=step,
+        title=title,
+        subtitle=subtitle,
+        values=pd.Series(
+            measures[f"{rules.metric}_per_10k"].to_numpy(), index=measures["nis"].to_numpy()
+        ),
+        value_label=t("gap_metric_" + rules.metric) + " / 10.000",
+        decimals=2,
+        flows=None,
+        figures=(
+            Figure(number(int(gap.sum())), t("pf_gaps"), t("pf_of_304")),
+            Figure(number(int((cats == gaps.RURAL_GAP).sum())), t("pf_rural")),
+            Figure(
+                number(float(pop[gap].sum())),
+                t("pf_people"),
+                t("pf_of_all_people", p=percent(float(pop[gap].sum()), float(pop.sum()), 1)),
+            ),
+        ),
+        categories=cats,
+    )
