@@ -23,8 +23,13 @@ neighbour and has no distance; it is ``supra_regional`` unless it is *L* itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from optil_geo._errors import InputError
 from optil_geo.reference import Reference, load_reference
@@ -130,95 +135,111 @@ def classify_links(
             index=links.index,
         )
 
-    # Classify each distinct link once: real data repeats the same pairs a lot.
-    keys = pd.DataFrame(
-        {
-            "lead_nis": _text(links["lead_nis"]),
-            "partner_nis": _text(links["partner_nis"]),
-            "partner_region": _text(links["partner_region"]),
-            "lead_region": _text(links["lead_region"]) if "lead_region" in links else "",
-            "partner_name": _text(links["partner_name"]) if "partner_name" in links else "",
-        }
+    # Work on integer codes: each distinct text of a column is looked at once, and
+    # reasons are written once per distinct (template, name or distance).
+    lead = _Codes.of(links["lead_nis"])
+    part = _Codes.of(links["partner_nis"])
+    p_region_in = _Codes.of(links["partner_region"])
+    l_region_in = (
+        _Codes.of(links["lead_region"]) if "lead_region" in links else _Codes.blank(len(links))
     )
-    codes, uniques = _factorize_rows(keys)
-    result = _classify_distinct(uniques, rules, reference)
-    out = result.iloc[codes].set_axis(links.index)
-    out["crosses_province"] = out["crosses_province"].astype("boolean")
-    out["crosses_region"] = out["crosses_region"].astype("boolean")
-    return out
+    given = (
+        _Codes.of(links["partner_name"]) if "partner_name" in links else _Codes.blank(len(links))
+    )
+    out = _classify_rows(
+        lead,
+        part,
+        p_region_in=p_region_in,
+        l_region_in=l_region_in,
+        given=given,
+        rules=rules,
+        ref=reference,
+    )
+    return pd.DataFrame(out, index=links.index)
 
 
-def _text(values: pd.Series) -> np.ndarray:
-    """Return the values as stripped text, missing values as ''."""
-    s = values.astype(object).where(values.notna(), "")
-    return s.astype(str).str.strip().to_numpy(dtype=object)
+@dataclass(frozen=True)
+class _Codes:
+    """A text column as codes into its distinct, stripped texts (missing values are '')."""
+
+    codes: np.ndarray
+    texts: np.ndarray  # object array of str
+
+    @classmethod
+    def of(cls, values: pd.Series) -> _Codes:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        texts = np.empty(len(uniques) + 1, dtype=object)
+        texts[:-1] = [str(u).strip() for u in list(uniques)]
+        texts[-1] = ""  # code -1: a missing value
+        return cls(np.asarray(codes, dtype=np.intp), texts)
+
+    @classmethod
+    def blank(cls, n: int) -> _Codes:
+        return cls(np.full(n, -1, dtype=np.intp), np.array([""], dtype=object))
+
+    def per_row(self, per_text: np.ndarray) -> np.ndarray:
+        """Spread a value computed per distinct text over the rows."""
+        return per_text[self.codes]
+
+    def is_(self, text: str) -> np.ndarray:
+        return self.per_row(self.texts == text)
 
 
-def _factorize_rows(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-    joined = keys["lead_nis"]
-    for col in keys.columns[1:]:
-        joined = joined + "\x1f" + keys[col]
-    codes, _ = pd.factorize(joined)
-    first = pd.Series(np.arange(len(keys))).groupby(codes).first().to_numpy()
-    return codes, keys.iloc[first].reset_index(drop=True)
-
-
-def _outside_province(nis: np.ndarray) -> np.ndarray:
-    """Province code for a Walloon NIS (Waals-Brabant 25…, else the first digit)."""
-    s = pd.Series(nis, dtype=object).astype(str)
-    return np.where(s.str[:2] == "25", "25000", s.str[:1] + "0000")
-
-
-def _classify_distinct(k: pd.DataFrame, rules: LinkRules, ref: Reference) -> pd.DataFrame:
+def _classify_rows(
+    lead: _Codes,
+    part: _Codes,
+    *,
+    p_region_in: _Codes,
+    l_region_in: _Codes,
+    given: _Codes,
+    rules: LinkRules,
+    ref: Reference,
+) -> dict[str, Any]:
     m = ref.municipalities
     index = pd.Index(m["nis"])
-    lead = k["lead_nis"].to_numpy(dtype=object)
-    part = k["partner_nis"].to_numpy(dtype=object)
-    p_region_in = k["partner_region"].to_numpy(dtype=object)
-    li = index.get_indexer(lead)
-    pi = index.get_indexer(part)
+    n = len(lead.codes)
+    li = lead.per_row(index.get_indexer(lead.texts))
+    pi = part.per_row(index.get_indexer(part.texts))
     l_in = li >= 0
     p_in = pi >= 0
-    n = len(k)
+    lis = np.where(l_in, li, 0)
+    pis = np.where(p_in, pi, 0)
 
     region = m["region"].to_numpy(dtype=object)
-    names = m["name_nl"].to_numpy(dtype=object)
-    prov = m["province_code"].to_numpy(dtype=object)
     x = m["point_x"].to_numpy(dtype=float)
     y = m["point_y"].to_numpy(dtype=float)
 
-    abroad = p_region_in == "abroad"
-    p_wallonia = ~p_in & (part != "") & ~abroad
-    l_given_region = k["lead_region"].to_numpy(dtype=object)
-    l_wallonia = ~l_in & (lead != "") & ((l_given_region == "wallonia") | (l_given_region == ""))
+    abroad = p_region_in.is_("abroad")
+    p_wallonia = ~p_in & ~part.is_("") & ~abroad
+    l_region_text = l_region_in.per_row(
+        (l_region_in.texts == "wallonia") | (l_region_in.texts == "")
+    )
+    l_wallonia = ~l_in & ~lead.is_("") & l_region_text
     p_known = p_in | p_wallonia
     l_known = l_in | l_wallonia
 
     is_international = abroad
     is_unknown = ~abroad & ~(p_known & l_known)
     open_ = ~(is_international | is_unknown)
-    is_local = open_ & (lead == part)
+    # Same text on both sides: compare codes in one vocabulary of both columns.
+    _, joint = np.unique(np.concatenate([lead.texts, part.texts]).astype(str), return_inverse=True)
+    same_text = lead.per_row(joint[: len(lead.texts)]) == part.per_row(joint[len(lead.texts) :])
+    is_local = open_ & same_text
     open_ &= ~is_local
 
     both = l_in & p_in
-    lis = np.where(l_in, li, 0)
-    pis = np.where(p_in, pi, 0)
-
-    # Home region.
     if rules.scheme == "none":
         same_region = np.zeros(n, dtype=bool)
         home_names = np.full(len(m), "", dtype=object)
         scheme_word = ""
     else:
         code_col, name_col, scheme_word = _SCHEME_COLUMNS[rules.scheme]
-        home = m[code_col].to_numpy(dtype=object)
+        home = pd.factorize(m[code_col])[0]
         home_names = m[name_col].to_numpy(dtype=object)
         same_region = both & (home[lis] == home[pis])
 
-    # Shared border.
     if rules.neighbours:
-        nb_codes = _neighbour_codes(ref)
-        neighbour = both & np.isin(lis.astype(np.int64) * 1000 + pis, nb_codes)
+        neighbour = both & np.isin(lis.astype(np.int64) * 1000 + pis, _neighbour_codes(ref))
     else:
         neighbour = np.zeros(n, dtype=bool)
 
@@ -228,58 +249,92 @@ def _classify_distinct(k: pd.DataFrame, rules: LinkRules, ref: Reference) -> pd.
 
     is_regional = open_ & (same_region | neighbour | near)
     open_ &= ~is_regional
-    urban_set = _urban_mask(m, rules)
-    is_urban = open_ & p_in & urban_set[pis]
+    is_urban = open_ & p_in & _urban_mask(m, rules)[pis]
     is_supra = open_ & ~is_urban
-
     cls = np.select(
         [is_international, is_unknown, is_local, is_regional, is_urban, is_supra],
-        ["international", "unknown", "local", "regional", "urban", "supra_regional"],
-        default="unknown",
-    ).astype(object)
+        [_CLASS_CODE[c] for c in _CHECK_ORDER],
+        default=_CLASS_CODE["unknown"],
+    ).astype(np.intp)
 
     # Crossing flags (NA where a side is unknown).
-    p_region = np.where(p_in, region[pis], np.where(p_wallonia, "wallonia", p_region_in))
-    l_region = np.where(l_in, region[lis], np.where(l_wallonia, "wallonia", ""))
-    p_prov = np.where(p_in, prov[pis], _outside_province(part))
-    l_prov = np.where(l_in, prov[lis], _outside_province(lead))
-    crosses_region = np.where(abroad & l_known, True, l_region != p_region).astype(object)
-    crosses_province = np.where(abroad & l_known, True, l_prov != p_prov).astype(object)
-    undefined = is_unknown
-    crosses_region[undefined] = None
-    crosses_province[undefined] = None
+    region_code = {"flanders": 0, "brussels": 1, "wallonia": 2, "": 3}
+    other_region = 4 + pd.factorize(p_region_in.texts)[0]  # any other given text
+    p_region_given = p_region_in.per_row(
+        np.array([region_code.get(t, -1) for t in p_region_in.texts])
+    )
+    p_region_given = np.where(
+        p_region_given >= 0, p_region_given, p_region_in.per_row(other_region)
+    )
+    muni_region = np.array([region_code[r] for r in region])
+    p_region = np.where(p_in, muni_region[pis], np.where(p_wallonia, 2, p_region_given))
+    l_region = np.where(l_in, muni_region[lis], np.where(l_wallonia, 2, 3))
+    prov_codes, _ = pd.factorize(
+        np.concatenate(
+            [
+                m["province_code"].to_numpy(dtype=object),
+                _outside_province(lead.texts),
+                _outside_province(part.texts),
+            ]
+        )
+    )
+    n_m, n_l = len(m), len(lead.texts)
+    l_prov = np.where(l_in, prov_codes[lis], lead.per_row(prov_codes[n_m : n_m + n_l]))
+    p_prov = np.where(p_in, prov_codes[pis], part.per_row(prov_codes[n_m + n_l :]))
+    abroad_known = abroad & l_known
+    crosses_region = abroad_known | (l_region != p_region)
+    crosses_province = abroad_known | (l_prov != p_prov)
 
     reason = _reasons(
         cls=cls,
-        k=k,
-        names=names,
+        lead=lead,
+        part=part,
+        given=given,
+        names=m["name_nl"].to_numpy(dtype=object),
         lis=lis,
         pis=pis,
         l_known=l_known,
         p_wallonia=p_wallonia,
         same_region=same_region,
         neighbour=neighbour,
-        near=near,
         dist=dist,
         home_names=home_names,
         scheme_word=scheme_word,
-        crosses_province=np.asarray(crosses_province == True),  # noqa: E712 - object array
-        crosses_region=np.asarray(crosses_region == True),  # noqa: E712
+        crosses_province=crosses_province & ~is_unknown,
+        crosses_region=crosses_region & ~is_unknown,
         l_in=l_in,
         p_brussels=p_in & (region[pis] == "brussels"),
         l_brussels=l_in & (region[lis] == "brussels"),
         rules=rules,
     )
-    return pd.DataFrame(
-        {
-            "class": cls,
-            "group": pd.Series(cls).map(CLASS_GROUPS).to_numpy(dtype=object),
-            "reason": reason,
-            "distance_km": dist,
-            "crosses_province": crosses_province,
-            "crosses_region": crosses_region,
-        }
-    )
+    return {
+        "class": _labels(list(CLASSES), cls),
+        "group": _labels([CLASS_GROUPS[c] for c in CLASSES], cls),
+        "reason": reason,
+        "distance_km": dist,
+        "crosses_province": pd.arrays.BooleanArray(crosses_province, is_unknown.copy()),
+        "crosses_region": pd.arrays.BooleanArray(crosses_region, is_unknown.copy()),
+    }
+
+
+_CHECK_ORDER = ("international", "unknown", "local", "regional", "urban", "supra_regional")
+_CLASS_CODE = {c: k for k, c in enumerate(CLASSES)}
+
+
+def _labels(labels: list[str], codes: np.ndarray) -> Any:
+    """Return text labels by code, as a pyarrow-backed ``str`` array."""
+
+    taken = pa.array(labels, type=pa.large_string()).take(pa.array(codes, type=pa.int64()))
+    return pd.array(taken, dtype=_TEXT)
+
+
+_TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)
+
+
+def _outside_province(nis: np.ndarray) -> np.ndarray:
+    """Province code for a Walloon NIS (Waals-Brabant 25…, else the first digit)."""
+    s = pd.Series(nis, dtype=object).astype(str)
+    return np.where(s.str[:2] == "25", "25000", s.str[:1] + "0000")
 
 
 def _neighbour_codes(ref: Reference) -> np.ndarray:
@@ -312,7 +367,9 @@ def _urban_mask(m: pd.DataFrame, rules: LinkRules) -> np.ndarray:
 def _reasons(
     *,
     cls: np.ndarray,
-    k: pd.DataFrame,
+    lead: _Codes,
+    part: _Codes,
+    given: _Codes,
     names: np.ndarray,
     lis: np.ndarray,
     pis: np.ndarray,
@@ -320,7 +377,6 @@ def _reasons(
     p_wallonia: np.ndarray,
     same_region: np.ndarray,
     neighbour: np.ndarray,
-    near: np.ndarray,
     dist: np.ndarray,
     home_names: np.ndarray,
     scheme_word: str,
@@ -330,66 +386,119 @@ def _reasons(
     p_brussels: np.ndarray,
     l_brussels: np.ndarray,
     rules: LinkRules,
-) -> np.ndarray:
-    """Build the Dutch reason of each (distinct) link."""
-    pname = pd.Series(names[pis])
-    given = pd.Series(k["partner_name"].to_numpy(dtype=object))
-    outside_name = given.where(given != "", pd.Series(k["partner_nis"].to_numpy(dtype=object)))
-    km = pd.Series(["" if np.isnan(d) else f"{d:.0f} km" for d in dist], dtype=object)
-    out = np.full(len(cls), "", dtype=object)
+) -> Any:
+    """Build the Dutch reason of each link.
 
-    sel = cls == "international"
-    out[sel] = ("Buitenland (" + given[sel] + ")").where(given[sel] != "", "Buitenland")
+    Every reason is a template with at most one argument (a municipality, a region, a
+    distance, a name as written); each distinct (template, argument) is written once.
+    """
+    n = len(cls)
+    template = np.zeros(n, dtype=np.int64)
+    argument = np.zeros(n, dtype=np.int64)
+    given_code = np.where(given.codes < 0, len(given.texts) - 1, given.codes)
+    part_code = np.where(part.codes < 0, len(part.texts) - 1, part.codes)
+    given_filled = given.per_row(given.texts != "")
+    # The name of a Walloon or foreign place: as written, else its code.
+    outside = np.where(given_filled, given_code, _OTHER_SPACE + part_code)
+    km_codes, km_values = pd.factorize(dist, use_na_sentinel=True)
+    km_texts = ["" if np.isnan(d) else f"{d:.0f} km" for d in km_values] + [""]
+    km_arg = np.where(km_codes < 0, len(km_texts) - 1, km_codes)
 
-    sel = cls == "unknown"
-    out[sel] = np.where(
-        l_known[sel], "Locatie partner niet gevonden", "Locatie aanvrager niet gevonden"
-    )
+    def put(mask: np.ndarray, kind: int, arg: np.ndarray | None = None) -> None:
+        template[mask] = kind
+        if arg is not None:
+            argument[mask] = arg[mask]
 
-    sel = cls == "local"
-    out[sel] = np.where(
-        p_wallonia[sel],
-        "Zelfde gemeente (" + outside_name[sel] + ")",
-        "Zelfde gemeente (" + pname[sel] + ")",
-    )
-
-    sel = cls == "regional"
-    home = pd.Series(home_names[lis], dtype=object)
-    region_word = pd.Series(np.where(l_brussels, "gewest", scheme_word), dtype=object)
-    by_region = "Zelfde " + region_word + " (" + home + ")"
-    by_border = np.where(
-        crosses_region,
-        "Buurgemeente over de gewestgrens (" + pname + ")",
-        np.where(
-            crosses_province,
-            "Buurgemeente over de provinciegrens (" + pname + ")",
-            "Buurgemeente (" + pname + ")",
-        ),
-    )
-    by_distance = f"Binnen {rules.max_km:g} km (" + km + ")" if rules.max_km else km
-    regional_reason = np.where(same_region, by_region, np.where(neighbour, by_border, by_distance))
-    out[sel] = regional_reason[sel]
-
-    sel = cls == "urban"
+    sel = cls == _CLASS_CODE["international"]
+    put(sel & given_filled, _T_ABROAD_NAMED, given_code)
+    put(sel & ~given_filled, _T_ABROAD)
+    sel = cls == _CLASS_CODE["unknown"]
+    put(sel & l_known, _T_PARTNER_NOT_FOUND)
+    put(sel & ~l_known, _T_LEAD_NOT_FOUND)
+    sel = cls == _CLASS_CODE["local"]
+    put(sel & p_wallonia, _T_SAME_MUNICIPALITY_OUTSIDE, outside)
+    put(sel & ~p_wallonia, _T_SAME_MUNICIPALITY, pis)
+    sel = cls == _CLASS_CODE["regional"]
+    by_region = sel & same_region
+    put(by_region & l_brussels, _T_SAME_GEWEST, lis)
+    put(by_region & ~l_brussels, _T_SAME_REGION, lis)
+    by_border = sel & ~same_region & neighbour
+    put(by_border & crosses_region, _T_BORDER_REGION, pis)
+    put(by_border & ~crosses_region & crosses_province, _T_BORDER_PROVINCE, pis)
+    put(by_border & ~crosses_region & ~crosses_province, _T_BORDER, pis)
+    put(sel & ~same_region & ~neighbour, _T_WITHIN_KM, km_arg)
+    sel = cls == _CLASS_CODE["urban"]
     if rules.urban == "centrumsteden":
-        urban_reason = np.where(
-            p_brussels,
-            "Brussel, buiten de eigen regio (" + pname + ")",
-            "Centrumstad buiten de eigen regio (" + pname + ")",
-        )
+        put(sel & p_brussels, _T_URBAN_BRUSSELS, pis)
+        put(sel & ~p_brussels, _T_URBAN_CENTRUMSTAD, pis)
     elif rules.urban == "a0":
-        urban_reason = ("Grote of regionale stad buiten de eigen regio (" + pname + ")").to_numpy()
+        put(sel, _T_URBAN_A0, pis)
     else:
-        urban_reason = ("Stedelijke gemeente buiten de eigen regio (" + pname + ")").to_numpy()
-    out[sel] = urban_reason[sel]
+        put(sel, _T_URBAN_CUSTOM, pis)
+    sel = cls == _CLASS_CODE["supra_regional"]
+    put(sel & p_wallonia, _T_WALLONIA, outside)
+    inside = sel & ~p_wallonia & l_in
+    put(inside & l_brussels, _T_OUTSIDE_BRUSSELS, km_arg)
+    put(inside & ~l_brussels, _T_OTHER_REGION, km_arg)
+    put(sel & ~p_wallonia & ~l_in, _T_OUTSIDE_OWN_REGION)
 
-    sel = cls == "supra_regional"
     other = "Andere " + scheme_word if scheme_word else "Geen buurgemeente"
-    inside = np.where(l_brussels, "Buiten het Brussels gewest, " + km, other + ", " + km)
-    walloon = "Wallonië (" + outside_name + ")"
-    supra_reason = np.where(p_wallonia, walloon, np.where(l_in, inside, "Buiten de eigen regio"))
-    out[sel] = supra_reason[sel]
-    return out
+    within = f"Binnen {rules.max_km:g} km ({{}})" if rules.max_km else "{}"
+
+    def outside_name(a: int) -> str:
+        return given.texts[a] if a < _OTHER_SPACE else part.texts[a - _OTHER_SPACE]
+
+    write: dict[int, Callable[[int], str]] = {
+        _T_ABROAD_NAMED: lambda a: f"Buitenland ({given.texts[a]})",
+        _T_ABROAD: lambda a: "Buitenland",
+        _T_PARTNER_NOT_FOUND: lambda a: "Locatie partner niet gevonden",
+        _T_LEAD_NOT_FOUND: lambda a: "Locatie aanvrager niet gevonden",
+        _T_SAME_MUNICIPALITY_OUTSIDE: lambda a: f"Zelfde gemeente ({outside_name(a)})",
+        _T_SAME_MUNICIPALITY: lambda a: f"Zelfde gemeente ({names[a]})",
+        _T_SAME_GEWEST: lambda a: f"Zelfde gewest ({home_names[a]})",
+        _T_SAME_REGION: lambda a: f"Zelfde {scheme_word} ({home_names[a]})",
+        _T_BORDER_REGION: lambda a: f"Buurgemeente over de gewestgrens ({names[a]})",
+        _T_BORDER_PROVINCE: lambda a: f"Buurgemeente over de provinciegrens ({names[a]})",
+        _T_BORDER: lambda a: f"Buurgemeente ({names[a]})",
+        _T_WITHIN_KM: lambda a: within.format(km_texts[a]),
+        _T_URBAN_BRUSSELS: lambda a: f"Brussel, buiten de eigen regio ({names[a]})",
+        _T_URBAN_CENTRUMSTAD: lambda a: f"Centrumstad buiten de eigen regio ({names[a]})",
+        _T_URBAN_A0: lambda a: f"Grote of regionale stad buiten de eigen regio ({names[a]})",
+        _T_URBAN_CUSTOM: lambda a: f"Stedelijke gemeente buiten de eigen regio ({names[a]})",
+        _T_WALLONIA: lambda a: f"Wallonië ({outside_name(a)})",
+        _T_OUTSIDE_BRUSSELS: lambda a: f"Buiten het Brussels gewest, {km_texts[a]}",
+        _T_OTHER_REGION: lambda a: f"{other}, {km_texts[a]}",
+        _T_OUTSIDE_OWN_REGION: lambda a: "Buiten de eigen regio",
+    }
+    keys, inverse = np.unique(template * _TEMPLATE_SPACE + argument, return_inverse=True)
+    texts = [write[k // _TEMPLATE_SPACE](k % _TEMPLATE_SPACE) for k in keys.tolist()]
+    return _labels(texts, inverse.reshape(-1))
+
+
+_OTHER_SPACE = 1 << 31
+_TEMPLATE_SPACE = 1 << 40
+(
+    _T_ABROAD_NAMED,
+    _T_ABROAD,
+    _T_PARTNER_NOT_FOUND,
+    _T_LEAD_NOT_FOUND,
+    _T_SAME_MUNICIPALITY_OUTSIDE,
+    _T_SAME_MUNICIPALITY,
+    _T_SAME_GEWEST,
+    _T_SAME_REGION,
+    _T_BORDER_REGION,
+    _T_BORDER_PROVINCE,
+    _T_BORDER,
+    _T_WITHIN_KM,
+    _T_URBAN_BRUSSELS,
+    _T_URBAN_CENTRUMSTAD,
+    _T_URBAN_A0,
+    _T_URBAN_CUSTOM,
+    _T_WALLONIA,
+    _T_OUTSIDE_BRUSSELS,
+    _T_OTHER_REGION,
+    _T_OUTSIDE_OWN_REGION,
+) = range(20)
 
 
 LINK_COLUMNS = (
@@ -449,14 +558,43 @@ def build_links(
         if c in projects.columns
     ]
     lead = projects[project_cols].drop_duplicates("project_id")
-    links = partners.reset_index(drop=True).merge(
-        lead, on="project_id", how="left", validate="many_to_one", suffixes=("", "_project")
-    )
-    for col in ("lead_nis", "lead_region", "lead_name", "round", "title", "lead_organisation"):
-        if col in links.columns:
-            links[col] = links[col].astype(object).where(links[col].notna(), "")
-    keep = [c for c in LINK_COLUMNS if c in links.columns]
-    extra = [c for c in links.columns if c not in keep]
-    links = links[keep + extra]
+    left = partners.reset_index(drop=True)
+    # A left join on project_id (the first project of an id), done by position.
+    at = _positions_of(left["project_id"], lead["project_id"])
+    columns: dict[str, Any] = {c: left[c] for c in left.columns}
+    for col in project_cols[1:]:
+        name = col if col not in columns else f"{col}_project"
+        if name in _AS_TEXT:
+            # Text, missing as '': taken from the (few) projects as Python objects.
+            values = lead[col].to_numpy(dtype=object)
+            values = np.append(np.where(pd.isna(values), "", values), "")
+            columns[name] = pd.Series(values[at], dtype=object)
+        else:
+            # Position -1 (no such project) gives a missing value, as the join would.
+            taken = pd.api.extensions.take(lead[col].array, at, allow_fill=True)
+            columns[name] = pd.Series(taken)
+    for col in _AS_TEXT:
+        if col in left.columns:
+            column = left[col].astype(object)
+            columns[col] = column.where(column.notna(), "")
+    keep = [c for c in LINK_COLUMNS if c in columns]
+    extra = [c for c in columns if c not in keep]
+    links = pd.DataFrame({c: columns[c] for c in keep + extra}, index=left.index)
     classified = classify_links(links, rules=rules, reference=reference)
     return pd.concat([links, classified], axis=1)
+
+
+_AS_TEXT = ("lead_nis", "lead_region", "lead_name", "round", "title", "lead_organisation")
+
+
+def _positions_of(keys: pd.Series, labels: pd.Series) -> np.ndarray:
+    """Return the position of each key among the (distinct) labels, -1 when absent.
+
+    Missing values match missing values, as in :meth:`pandas.DataFrame.merge`.
+    """
+    codes, uniques = pd.factorize(
+        pd.concat([labels, keys], ignore_index=True), use_na_sentinel=False
+    )
+    where = np.full(len(uniques), -1, dtype=np.intp)
+    where[codes[: len(labels)]] = np.arange(len(labels))
+    return where[codes[len(labels) :]]

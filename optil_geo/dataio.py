@@ -18,6 +18,13 @@ before validation. Headers are matched with the aliases of :mod:`optil_geo._sche
 (case, accents, spaces and punctuation do not matter); the header row is the first
 row that names at least two known columns (else the first non-empty row).
 
+Large files are handled column-wise: well-formed CSV is parsed by pyarrow's C
+reader (ragged rows, unterminated quotes and the like go through Python's csv
+module, which reads them the same way), text columns are pyarrow-backed ``str``
+columns, checks are vectorised and every distinct value (place, sector, amount,
+organisation name) is looked at once; only the rows with a problem are visited one
+by one, to write their message.
+
 A file that cannot be read at all (not a spreadsheet, not text, too large, a
 broken zip) raises :class:`~optil_geo.InputError`. Everything else ends up in the
 :class:`ValidationReport`: errors refuse the import, warnings do not. Every input
@@ -38,18 +45,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import math
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Literal, TextIO, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from optil_geo import _schema
 from optil_geo._errors import InputError
@@ -110,6 +122,8 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _LEGAL_FORMS = frozenset({"vzw", "ivzw", "asbl", "aisbl", "bv", "bvba", "nv", "cv", "cvba", "vof"})
 _YEAR = re.compile(r"\d{4}")
+# Text columns: pandas' pyarrow-backed strings (the ``str`` dtype of pandas 3).
+TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)
 
 
 # =========================================================================== report
@@ -274,7 +288,7 @@ class PartnershipData:
     Attributes
     ----------
     projects
-        One row per project: the canonical input columns as text, then ``year_int``
+        One row per project: the canonical input columns as text (``str``), then ``year_int``
         (Int64), ``subsidy`` (float, NaN when empty or not a number),
         ``lead_sector_code``, ``lead_sector_group``, ``lead_local_cultural_actor``,
         ``target_group_codes`` (tuple), ``lead_nis``, ``lead_name``, ``lead_status``,
@@ -328,13 +342,27 @@ class PartnershipData:
 
 @dataclass
 class _Sheet:
-    """One table as read: its headers and its rows of text with spreadsheet row numbers."""
+    """One table as read: its headers and its data rows as text columns.
+
+    ``columns[j]`` holds the cells under ``headers[j]`` (text, stripped, ``""`` when
+    empty; one entry per data row) and ``numbers`` the row number a spreadsheet shows
+    for each data row.
+    """
 
     file: str
     sheet: str | None
     header_row: int
     headers: list[str]
-    rows: list[tuple[int, list[str]]]
+    columns: list[pd.Series]
+    numbers: np.ndarray
+
+    @classmethod
+    def empty(cls, file: str, sheet: str | None) -> _Sheet:
+        """Return a sheet without a header row and without data."""
+        return cls(file, sheet, 1, [], [], np.zeros(0, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.numbers)
 
 
 @dataclass
@@ -673,47 +701,187 @@ def _clean_text(text: str) -> str:
 def _sheet_from_cells(file: str, sheet: str | None, rows: Iterable[list[str]]) -> _Sheet:
     """Find the header row and keep every non-empty data row with its row number."""
     numbered = [(i, row) for i, row in enumerate(rows, start=1) if any(row)]
-    if len(numbered) > MAX_ROWS + 1:
+    _check_row_count(len(numbered), file)
+    if not numbered:
+        return _Sheet.empty(file, sheet)
+    header_at = _header_position([row for _, row in numbered[:10]])
+    header_row, headers = numbered[header_at]
+    width = len(headers)
+    body = numbered[header_at + 1 :]
+    columns = [
+        _text_column([row[j] if j < len(row) else "" for _, row in body]) for j in range(width)
+    ]
+    numbers = np.fromiter((n for n, _ in body), dtype=np.int64, count=len(body))
+    return _Sheet(file, sheet, header_row, headers, columns, numbers)
+
+
+def _check_row_count(non_empty_rows: int, file: str) -> None:
+    if non_empty_rows > MAX_ROWS + 1:
         raise InputError(
             f"'{file}' heeft meer dan {MAX_ROWS} rijen; dat is te veel voor één import."
         )
-    if not numbered:
-        return _Sheet(file, sheet, 1, [], [])
-    keys = set(_schema.alias_index("flat")) | set(_schema.alias_index("projects"))
-    header_at = 0
-    for k, (_, row) in enumerate(numbered[:10]):
+
+
+@cache
+def _header_keys() -> frozenset[str]:
+    return frozenset(_schema.alias_index("flat")) | frozenset(_schema.alias_index("projects"))
+
+
+def _header_position(first_rows: Sequence[Sequence[str]]) -> int:
+    """Return which of the first non-empty rows is the header (names two known columns)."""
+    keys = _header_keys()
+    for k, row in enumerate(first_rows[:10]):
         if sum(header_key(cell) in keys for cell in row if cell) >= 2:
-            header_at = k
-            break
-    header_row, headers = numbered[header_at]
-    width = len(headers)
-    data = []
-    for number, row in numbered[header_at + 1 :]:
-        data.append((number, row + [""] * (width - len(row)) if len(row) < width else row))
-    return _Sheet(file, sheet, header_row, headers, data)
+            return k
+    return 0
+
+
+def _text_column(values: Sequence[str] | np.ndarray) -> pd.Series:
+    """Return a text column (pyarrow-backed ``str``) of Python strings."""
+    return pd.Series(pd.array(np.asarray(values, dtype=object), dtype=TEXT), copy=False)
+
+
+def _constant_column(value: str, n: int) -> pd.Series:
+
+    return _text_column_from_arrow(pc.fill_null(pa.nulls(n, type=pa.large_string()), value))
 
 
 # --------------------------------------------------------------------------- CSV
 
+# The characters Python's str.strip() removes, so that the vectorised reader strips
+# exactly what the cell-by-cell one does (tests/test_dataio.py checks the list).
+_PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+# A cell our own writers neutralised: an apostrophe before a formula trigger.
+_NEUTRALISED = "^'[=+\\-@\t\r\n＝＋－＠]"
+_UTF8_BOM = b"\xef\xbb\xbf"
+_MAX_COLUMNS = 4096
+
 
 def _read_csv(data: bytes, name: str) -> _Sheet:
-    text = _decode(data, name)
-    delimiter, text = _delimiter(text)
+    """Read delimited text; the C parser of pyarrow, else (ragged rows…) the csv module.
+
+    Both read a file the same way; the fast path gives up (returns ``None``) on
+    anything it might read differently: NUL bytes, rows of unequal length, an
+    unterminated quote, text that is not UTF-8.
+    """
+    found = _utf8_body(data)
+    if found is not None:
+        body, head = found
+        delimiter, hinted = _delimiter_of(head)
+        sheet = _parse_fast(_after_hint(body, hinted), delimiter, name)
+        if sheet is not None:
+            return sheet
+    text, encoding = _decode_text(data, name)
+    delimiter, hinted = _delimiter_of(text[: 4 * _SNIFF_CHARS])
+    if encoding != "utf-8":
+        sheet = _parse_fast(_after_hint(text.encode("utf-8"), hinted), delimiter, name)
+        if sheet is not None:
+            return sheet
+    rest = text.partition("\n")[2] if hinted else text
     try:
         records = [
             [_clean_text(cell) for cell in record]
-            for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            for record in csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter)
         ]
     except csv.Error as exc:
         raise InputError(f"Bestand '{name}' is geen leesbare CSV: {exc}.") from None
     return _sheet_from_cells(name, None, records)
 
 
+def _utf8_body(data: bytes) -> tuple[bytes, str] | None:
+    """Return the bytes without BOM and the decoded head, if the file may be UTF-8."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:_SNIFF_CHARS]:
+        return None
+    body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
+    head = body[: 4 * _SNIFF_CHARS + 4]  # at least _SNIFF_CHARS characters
+    try:
+        return body, head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if len(head) < len(body) and exc.start >= len(head) - 3:
+            return body, head[: exc.start].decode("utf-8", errors="strict")
+        return None
+
+
+def _after_hint(raw: bytes, hinted: bool) -> bytes:
+    if not hinted:
+        return raw
+    end = raw.find(b"\n")
+    return raw[end + 1 :] if end >= 0 else b""
+
+
+def _parse_fast(raw: bytes, delimiter: str, name: str) -> _Sheet | None:
+    """Parse with pyarrow's multi-threaded CSV reader; ``None`` when it might differ."""
+
+    if not raw or b"\x00" in raw:
+        return None
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(raw),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{j}": pa.large_string() for j in range(_MAX_COLUMNS)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # ragged rows, an unterminated quote, bytes that are not UTF-8
+    if table.num_columns == 0 or any(t != pa.large_string() for t in table.schema.types):
+        return None
+    columns = []
+    non_empty: Any = None
+    for column in table.columns:
+        cells = pc.utf8_trim(column, characters=_PY_WHITESPACE)
+        if pc.any(pc.starts_with(cells, "'")).as_py():
+            neutralised = pc.match_substring_regex(cells, _NEUTRALISED)
+            cells = pc.if_else(neutralised, pc.utf8_slice_codeunits(cells, 1), cells)
+        filled = pc.not_equal(cells, "")
+        non_empty = filled if non_empty is None else pc.or_(non_empty, filled)
+        columns.append(cells)
+    positions = np.flatnonzero(non_empty.to_numpy(zero_copy_only=False))
+    _check_row_count(len(positions), name)
+    if not len(positions):
+        return _Sheet.empty(name, None)
+    first = pa.array(positions[:10])
+    head = [c.take(first).to_pylist() for c in columns]
+    first_rows = [list(row) for row in zip(*head, strict=True)]
+    header_at = _header_position(first_rows)
+    body = positions[header_at + 1 :]
+    if len(body) and body[-1] - body[0] == len(body) - 1:
+        # No empty rows in between (the usual case): a slice, not a copy.
+        taken = [_text_column_from_arrow(c.slice(body[0], len(body))) for c in columns]
+    else:
+        index = pa.array(body)
+        taken = [_text_column_from_arrow(c.take(index)) for c in columns]
+    return _Sheet(name, None, int(positions[header_at]) + 1, first_rows[header_at], taken, body + 1)
+
+
+def _text_column_from_arrow(values: Any) -> pd.Series:
+    return pd.Series(pd.array(values, dtype=TEXT), copy=False)
+
+
 def _decode(data: bytes, name: str) -> str:
     """Decode UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252."""
+    return _decode_text(data, name)[0]
+
+
+def _decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """Return the text and the encoding it was read with (see :func:`_decode`)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise InputError(
                 f"Bestand '{name}' begint als UTF-16 maar is geen geldige UTF-16-tekst."
@@ -724,33 +892,41 @@ def _decode(data: bytes, name: str) -> str:
             "bewaar het als .xlsx of als CSV (UTF-8 of Windows-1252)."
         )
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1252")
+        return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         # Five bytes are undefined in cp1252; Latin-1 maps them to control characters
         # instead of refusing a file that is otherwise readable.
-        return data.decode("latin-1")
+        return data.decode("latin-1"), "latin-1"
 
 
 def _delimiter(text: str) -> tuple[str, str]:
     """Return the delimiter (an Excel ``sep=`` line wins) and the text without that line."""
-    first, _, rest = text.partition("\n")
+    delimiter, hinted = _delimiter_of(text)
+    return delimiter, (text.partition("\n")[2] if hinted else text)
+
+
+def _delimiter_of(text: str) -> tuple[str, bool]:
+    """Return the delimiter, and whether the first line is an Excel ``sep=`` line.
+
+    Only the first line and the first ``_SNIFF_CHARS`` characters of ``text`` are used.
+    """
+    first = text.partition("\n")[0]
     hint = re.fullmatch(r"\s*sep=(.)\s*", first)
     if hint:
-        return hint.group(1), rest
+        return hint.group(1), True
     sample = text[:_SNIFF_CHARS]
     best, best_score = ";", (-1.0, -1.0, -1)
     for candidate in (";", ",", "\t", "|"):
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=candidate)
         try:
-            rows = [
-                r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=candidate) if r
-            ]
+            # The first 50 non-empty rows decide; reading further changes nothing.
+            rows = list(itertools.islice(filter(None, reader), 50))
         except csv.Error:
             continue
-        rows = rows[:50]
         if not rows:
             continue
         width = len(rows[0])
@@ -762,7 +938,7 @@ def _delimiter(text: str) -> tuple[str, str]:
             score = (1.0, same / len(body) if body else 1.0, width)
         if score > best_score:
             best, best_score = candidate, score
-    return best, text
+    return best, False
 
 
 # --------------------------------------------------------------------------- plain tables
@@ -854,7 +1030,7 @@ def _choose_tables(
         )
         return "two_tables", [
             _map_table(projects, "projects", report),
-            _map_table(_Sheet(name, "partners", 1, [], []), "partners", report, quiet=True),
+            _map_table(_Sheet.empty(name, "partners"), "partners", report, quiet=True),
         ]
     data_sheets = [s for s in sheets if s.headers]
     flat = data_sheets[0] if data_sheets else sheets[0]
@@ -872,7 +1048,7 @@ def _map_table(
     canonical_names = {c.name for c in _schema.columns_of(kind)}
     for j, header in enumerate(sheet.headers):
         if not header:
-            if any(j < len(row) and row[j] for _, row in sheet.rows):
+            if j < len(sheet.columns) and _filled(sheet.columns[j]).any():
                 report.add(
                     Problem(
                         "warning",
@@ -996,21 +1172,35 @@ def _unique_name(name: str, taken: set[str]) -> str:
 
 
 def _raw_frame(
-    table: _Table, fields: Sequence[str], rows: Sequence[tuple[int, list[str]]] | None = None
+    table: _Table, fields: Sequence[str], rows: np.ndarray | None = None
 ) -> pd.DataFrame:
-    """Build the text frame of the canonical ``fields`` (empty when absent) + extras + source."""
+    """Build the text frame of the canonical ``fields`` (empty when absent) + extras + source.
+
+    ``rows`` selects data rows of the sheet by position (default: all, in order).
+    """
     sheet = table.sheet
-    rows = sheet.rows if rows is None else rows
-    columns: dict[str, list[Any]] = {}
+    n = len(sheet) if rows is None else len(rows)
+
+    def cells(j: int) -> Any:
+        values = sheet.columns[j].array
+        return values if rows is None else values.take(rows)
+
+    columns: dict[str, Any] = {}
+    blank: pd.Series | None = None
     for name in fields:
         j = table.positions.get(name)
-        columns[name] = [row[j] if j is not None and j < len(row) else "" for _, row in rows]
+        if j is None:
+            blank = _constant_column("", n) if blank is None else blank
+            columns[name] = blank.array
+        else:
+            columns[name] = cells(j)
     for name, j in table.extras.items():
-        columns[name] = [row[j] if j < len(row) else "" for _, row in rows]
-    columns["source_file"] = [sheet.file] * len(rows)
-    columns["source_sheet"] = [sheet.sheet or ""] * len(rows)
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), dtype=object)
-    frame["source_row"] = pd.array([n for n, _ in rows], dtype="Int64")
+        columns[name] = cells(j)
+    columns["source_file"] = _constant_column(sheet.file, n).array
+    columns["source_sheet"] = _constant_column(sheet.sheet or "", n).array
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
+    numbers = sheet.numbers if rows is None else sheet.numbers[rows]
+    frame["source_row"] = pd.array(numbers, dtype="Int64")
     return frame
 
 
@@ -1073,76 +1263,175 @@ def _default_headers(form: Form) -> dict[tuple[str, str], str]:
 
 
 def _split_flat(flat: _Table, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split a flat sheet into projects (one per project_id) and partner rows."""
+    """Split a flat sheet into projects (one per project_id) and partner rows.
+
+    A row with any partner column filled is a partner row. Rows are grouped into
+    projects by project_id (in order of first appearance); a row without project_id
+    and without partner columns is a project of its own. A project takes, column by
+    column, the first non-empty value of its rows; other values are reported.
+    """
     sheet = flat.sheet
     pos = flat.positions
+    n = len(sheet)
+    has_partner = np.zeros(n, dtype=bool)
+    for f in _schema.PARTNER_ONLY_FIELDS:
+        j = pos.get(f)
+        if j is not None:
+            has_partner |= _filled(sheet.columns[j])
+    key_at = pos.get("project_id")
+    has_key = _filled(sheet.columns[key_at]) if key_at is not None else np.zeros(n, dtype=bool)
+    keyed = np.flatnonzero(has_key)
+    if key_at is not None:
+        group_of, group_ids = pd.factorize(sheet.columns[key_at].array.take(keyed))
+        group_of = np.asarray(group_of, dtype=np.intp)
+    else:
+        group_of, group_ids = np.zeros(0, dtype=np.intp), []
+    n_groups = len(group_ids)
+    # Codes follow first appearance, so the first member of group g is keyed[first[g]].
+    group_first = keyed[_first_positions(group_of, n_groups)]
+    singles = np.flatnonzero(~has_partner & ~has_key)
+    item_rows = np.concatenate([group_first, singles])
+    order = np.argsort(item_rows, kind="stable")
+    rank = np.empty(len(item_rows), dtype=np.intp)
+    rank[order] = np.arange(len(item_rows))
+    project_rows = item_rows[order]
+    is_group = order < n_groups
+    group_at = np.where(is_group, order, 0)
 
-    def cell(row: list[str], name: str) -> str:
-        j = pos.get(name)
-        return row[j] if j is not None and j < len(row) else ""
-
-    partner_rows: list[tuple[int, list[str]]] = []
-    groups: dict[str, list[tuple[int, list[str]]]] = {}
-    singles: list[tuple[int, list[str]]] = []
-    order: list[str | tuple[int, list[str]]] = []
-    for number, row in sheet.rows:
-        if any(cell(row, f) for f in _schema.PARTNER_ONLY_FIELDS):
-            partner_rows.append((number, row))
-            key = cell(row, "project_id")
-            if key and key not in groups:
-                groups[key] = []
-                order.append(key)
-            if key:
-                groups[key].append((number, row))
-        else:
-            key = cell(row, "project_id")
-            if key:
-                if key not in groups:
-                    groups[key] = []
-                    order.append(key)
-                groups[key].append((number, row))
-            else:
-                singles.append((number, row))
-                order.append((number, row))
-
-    project_fields = [f for f in _schema.PROJECT_FIELDS if f != "project_id"]
-    project_rows: list[tuple[int, list[str]]] = []
-    for item in order:
-        if not isinstance(item, str):
-            project_rows.append(item)
+    problems: list[tuple[tuple[int, int, int], Problem]] = []
+    columns: dict[str, np.ndarray] = {}
+    for k, f in enumerate(_schema.PROJECT_FIELDS):
+        j = pos.get(f)
+        if j is None:
             continue
-        members = groups[item]
-        number, first = members[0]
-        merged = list(first)
-        for f in project_fields:
-            j = pos.get(f)
-            if j is None:
-                continue
-            chosen = next((r[j] for _, r in members if r[j]), "")
-            chosen_row = next((n for n, r in members if r[j]), number)
-            merged[j] = chosen
-            for other_number, other in members:
-                if other[j] and other[j] != chosen:
-                    ctx.report.add(
+        values = sheet.columns[j].array
+        merged = np.asarray(values.take(project_rows), dtype=object)
+        if f != "project_id" and n_groups and not _same_within_runs(values, keyed, group_of):
+            # Compare codes of distinct texts, not the texts themselves.
+            codes, texts = pd.factorize(values)
+            texts = np.asarray(texts, dtype=object)
+            member_codes = np.asarray(codes, dtype=np.intp)[keyed]
+            filled = (texts != "")[member_codes]
+            with_value = np.flatnonzero(filled)
+            seen = _first_positions(group_of[with_value], n_groups, missing=-1)
+            has = seen >= 0
+            chosen_at = np.full(n_groups, -1, dtype=np.intp)
+            chosen_at[has] = keyed[with_value[seen[has]]]
+            chosen_code = np.full(n_groups, -1, dtype=np.intp)
+            chosen_code[has] = member_codes[with_value[seen[has]]]
+            chosen = np.full(n_groups, "", dtype=object)
+            chosen[has] = texts[chosen_code[has]]
+            merged[is_group] = chosen[group_at[is_group]]
+            differs = filled & (member_codes != chosen_code[group_of])
+            for m in np.flatnonzero(differs).tolist():
+                g = int(group_of[m])
+                row = int(keyed[m])
+                chosen_number = sheet.numbers[chosen_at[g]] if has[g] else sheet.numbers[row]
+                other = texts[member_codes[m]]
+                problems.append(
+                    (
+                        (int(rank[g]), k, row),
                         Problem(
                             "warning",
                             "conflicting_project_values",
-                            f"Project '{item}' heeft in rij {chosen_row} "
-                            f"{sheet.headers[j]} '{chosen}' maar hier '{other[j]}'; "
+                            f"Project '{group_ids[g]}' heeft in rij {chosen_number} "
+                            f"{sheet.headers[j]} '{chosen[g]}' maar hier '{other}'; "
                             "de eerste waarde wordt gebruikt.",
                             sheet.file,
                             sheet.sheet,
-                            other_number,
+                            int(sheet.numbers[row]),
                             sheet.headers[j],
-                            other[j],
+                            other,
                             f,
-                        )
+                        ),
                     )
-        project_rows.append((number, merged))
-    projects_table = _Table(sheet, "flat", pos, {})
-    projects = _raw_frame(projects_table, _schema.PROJECT_FIELDS, project_rows)
+                )
+        columns[f] = merged
+    problems.sort(key=lambda item: item[0])
+    for _, problem in problems:
+        ctx.report.add(problem)
+
+    m = len(project_rows)
+    frame_columns: dict[str, Any] = {}
+    for f in _schema.PROJECT_FIELDS:
+        frame_columns[f] = _text_column(columns[f] if f in columns else np.full(m, "", object))
+    projects = pd.DataFrame(
+        {name: column.array for name, column in frame_columns.items()}, index=pd.RangeIndex(m)
+    )
+    projects["source_file"] = _constant_column(sheet.file, m).array
+    projects["source_sheet"] = _constant_column(sheet.sheet or "", m).array
+    projects["source_row"] = pd.array(sheet.numbers[project_rows], dtype="Int64")
+    partner_rows = None if has_partner.all() else np.flatnonzero(has_partner)
     partners = _raw_frame(flat, _schema.PARTNER_FIELDS, partner_rows)
     return projects, partners
+
+
+def _same_within_runs(values: Any, keyed: np.ndarray, group_of: np.ndarray) -> bool:
+    """Return whether every project's rows are consecutive and hold one and the same value.
+
+    The usual flat file: then each project simply takes the value of its first row,
+    and there is nothing to report, which is quick to establish.
+    """
+
+    if len(keyed) < 2:
+        return True
+    step = np.diff(group_of)
+    if (step < 0).any():
+        return False
+    cells = _arrow(values)
+    if len(keyed) != len(values) or keyed[-1] != len(keyed) - 1:
+        cells = cells.take(pa.array(keyed, type=pa.int64()))
+    equal = pc.equal(cells.slice(1), cells.slice(0, len(cells) - 1))
+    equal = np.asarray(equal.to_numpy(zero_copy_only=False), dtype=bool)
+    return bool((equal | (step != 0)).all())
+
+
+def _filled(column: pd.Series) -> np.ndarray:
+    """Return which cells of a text column are not empty."""
+    return np.asarray(column.array != "", dtype=bool)
+
+
+def _arrow(values: pd.Series | pd.api.extensions.ExtensionArray) -> Any:
+    """Return the pyarrow array behind a text column (no copy)."""
+
+    return pa.array(values.array if isinstance(values, pd.Series) else values)
+
+
+def _texts_at(values: pd.Series, index: np.ndarray) -> list[str]:
+    """Return the cells of a text column at ``index`` as Python strings."""
+
+    if not len(index):
+        return []
+    taken = _arrow(values).take(pa.array(index, type=pa.int64())).to_pylist()
+    return ["" if v is None else v for v in taken]
+
+
+def _index_in(values: pd.Series | pd.api.extensions.ExtensionArray, labels: Any) -> np.ndarray:
+    """Return the position of each cell among ``labels`` (text), -1 when absent."""
+
+    value_set = pa.array(np.asarray(labels, dtype=object), type=pa.large_string())
+    found = pc.index_in(_arrow(values), value_set=value_set)
+    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.intp)
+
+
+def _isin(values: pd.Series, allowed: np.ndarray) -> np.ndarray:
+    """Return which cells of a text column are among ``allowed`` (pyarrow's hash kernel)."""
+
+    value_set = pa.array(np.asarray(allowed, dtype=object), type=pa.large_string())
+    found = pc.is_in(_arrow(values), value_set=value_set)
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _first_positions(codes: np.ndarray, n_codes: int, *, missing: int = 0) -> np.ndarray:
+    """Return, for each code 0..n_codes-1, the position of its first occurrence."""
+    first = np.full(n_codes, missing, dtype=np.intp)
+    if len(codes):
+        if (np.diff(codes) >= 0).all():  # runs of equal codes: each run starts a code
+            at = np.flatnonzero(np.diff(codes, prepend=codes[0] - 1) != 0)
+        else:
+            at = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+        first[codes[at]] = at
+    return first
 
 
 # =========================================================================== assemble
@@ -1150,39 +1439,58 @@ def _split_flat(flat: _Table, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFrame
 
 @dataclass
 class _Rows:
-    """One table's text columns as Python lists, with provenance and per-row severity marks."""
+    """One table's text columns, with provenance and per-row severity marks."""
 
     table: str
-    text: dict[str, list[str]]
-    files: list[str]
-    sheets: list[str]
-    numbers: list[int | None]
+    text: dict[str, pd.Series]
+    files: pd.Series
+    sheets: pd.Series
+    row_numbers: np.ndarray  # int64; meaningless where row_unknown
+    row_unknown: np.ndarray
     marks: np.ndarray
 
     @classmethod
     def of(cls, table: str, frame: pd.DataFrame, fields: Sequence[str]) -> _Rows:
+        numbers = frame["source_row"].astype("Int64")
         return cls(
             table=table,
-            text={f: [str(v) for v in frame[f].tolist()] for f in fields},
-            files=[str(v) for v in frame["source_file"].tolist()],
-            sheets=[str(v) for v in frame["source_sheet"].tolist()],
-            numbers=[_row_number(v) for v in frame["source_row"].tolist()],
+            text={f: frame[f].reset_index(drop=True) for f in fields},
+            files=frame["source_file"].reset_index(drop=True),
+            sheets=frame["source_sheet"].reset_index(drop=True),
+            row_numbers=numbers.to_numpy(dtype=np.int64, na_value=0),
+            row_unknown=np.asarray(numbers.isna(), dtype=bool),
             marks=np.zeros(len(frame), dtype=np.int8),
         )
 
     def __len__(self) -> int:
-        return len(self.files)
+        return len(self.marks)
+
+    def values(self, fld: str, index: np.ndarray) -> list[str]:
+        """Return the texts of ``fld`` in the rows at ``index``."""
+        return _texts_at(self.text[fld], index)
+
+    def number(self, i: int) -> int | None:
+        """Return the spreadsheet row number of row ``i`` (``None`` when unknown)."""
+        return None if self.row_unknown[i] else int(self.row_numbers[i])
+
+    def numbers_at(self, index: np.ndarray) -> list[int | None]:
+        """Return the spreadsheet row numbers of the rows at ``index``."""
+        unknown = self.row_unknown[index].tolist()
+        return [
+            None if u else n for n, u in zip(self.row_numbers[index].tolist(), unknown, strict=True)
+        ]
 
 
-class _Checker:
-    """Collects row problems into the report and marks the rows they belong to."""
+class _Batch:
+    """Problems of one check, reported in the order a row-by-row check finds them."""
 
-    def __init__(self, ctx: _Context) -> None:
-        self.ctx = ctx
+    def __init__(self, rows: _Rows) -> None:
+        self.rows = rows
+        self.items: list[tuple[tuple[int, ...], int, str, str, str, str, Severity]] = []
 
     def add(
         self,
-        rows: _Rows,
+        key: tuple[int, ...],
         i: int,
         code: str,
         *,
@@ -1191,20 +1499,60 @@ class _Checker:
         message: str,
         severity: Severity = "warning",
     ) -> None:
-        self.ctx.report.add(
-            Problem(
-                severity,
-                code,
-                message,
-                rows.files[i],
-                rows.sheets[i] or None,
-                rows.numbers[i],
-                self.ctx.headers.get((rows.table, fld), fld),
-                value,
-                fld,
+        """Add a problem of row ``i``; ``key`` orders the problems of the check."""
+        self.items.append((key, i, code, fld, value, message, severity))
+
+    def add_rows(
+        self,
+        mask: np.ndarray,
+        sub: int,
+        code: str,
+        *,
+        fld: str,
+        message: str,
+        severity: Severity = "warning",
+    ) -> None:
+        """Add the same problem, with an empty value, for every row in ``mask``."""
+        for i in np.flatnonzero(mask).tolist():
+            self.items.append(((i, sub), i, code, fld, "", message, severity))
+
+
+class _Checker:
+    """Collects row problems into the report and marks the rows they belong to."""
+
+    def __init__(self, ctx: _Context) -> None:
+        self.ctx = ctx
+
+    def flush(self, batch: _Batch) -> None:
+        """Report the problems of a check in their row-by-row order."""
+        if not batch.items:
+            return
+        rows = batch.rows
+        batch.items.sort(key=lambda item: item[0])
+        index = np.fromiter((item[1] for item in batch.items), dtype=np.intp)
+        files = _texts_at(rows.files, index)
+        sheets = _texts_at(rows.sheets, index)
+        numbers = rows.numbers_at(index)
+        headers = self.ctx.headers
+        report = self.ctx.report
+        for k, (_, _, code, fld, value, message, severity) in enumerate(batch.items):
+            report.add(
+                Problem(
+                    severity,
+                    code,
+                    message,
+                    files[k],
+                    sheets[k] or None,
+                    numbers[k],
+                    headers.get((rows.table, fld), fld),
+                    value,
+                    fld,
+                )
             )
+        severities = np.fromiter(
+            (2 if item[6] == "error" else 1 for item in batch.items), dtype=np.int8
         )
-        rows.marks[i] = max(int(rows.marks[i]), 2 if severity == "error" else 1)
+        np.maximum.at(rows.marks, index, severities)
 
     def column(self, table: str, fld: str) -> str:
         """Return "Kolom 'header'" for a message."""
@@ -1250,53 +1598,51 @@ def _assemble(
     # One gazetteer call for leads and partners: each distinct place is resolved once.
     places = pd.DataFrame(
         {
-            "place": [*prj.text["lead_municipality"], *prt.text["municipality"]],
-            "postcode": [*prj.text["lead_postcode"], *prt.text["postcode"]],
-            "country": [""] * len(prj) + prt.text["country"],
+            "place": _concat_text(prj.text["lead_municipality"], prt.text["municipality"]),
+            "postcode": _concat_text(prj.text["lead_postcode"], prt.text["postcode"]),
+            "country": _concat_text(_constant_column("", len(prj)), prt.text["country"]),
         }
     )
     located = _resolve(places, fixes=fixes, reference=reference, settings=settings)
     lead_loc = located.iloc[: len(prj)].reset_index(drop=True)
     partner_loc = located.iloc[len(prj) :].reset_index(drop=True)
-    for rows, loc, place_field, postcode_field in (
-        (prj, lead_loc, "lead_municipality", "lead_postcode"),
-        (prt, partner_loc, "municipality", "postcode"),
-    ):
-        for i in range(len(rows)):
-            _location_problem(
-                rows, loc, i, check, place_field=place_field, postcode_field=postcode_field
-            )
-
-    out_projects = projects[list(_schema.PROJECT_FIELDS)].copy()
-    out_projects["year_int"] = year_int
-    out_projects["subsidy"] = subsidy
-    out_projects["lead_sector_code"] = lead_sectors["sector"].to_numpy(dtype=object)
-    out_projects["lead_sector_group"] = lead_sectors["sector_group"].to_numpy(dtype=object)
-    out_projects["lead_local_cultural_actor"] = lead_sectors["local_cultural_actor"].to_numpy(
-        dtype=bool
+    _location_problems(
+        prj, lead_loc, check, place_field="lead_municipality", postcode_field="lead_postcode"
     )
-    out_projects["target_group_codes"] = target_codes.to_numpy(dtype=object)
-    for name, column in _LOCATION_OUTPUT.items():
-        out_projects[f"lead_{name}"] = lead_loc[column].to_numpy()
-    out_projects["row_status"] = _statuses(prj.marks)
-    for name in (*_schema.SOURCE_FIELDS, *ctx.extras.get("projects", [])):
-        out_projects[name] = projects[name].to_numpy()
+    _location_problems(
+        prt, partner_loc, check, place_field="municipality", postcode_field="postcode"
+    )
 
-    out_partners = partners[list(_schema.PARTNER_FIELDS)].copy()
-    out_partners["sector_code"] = sectors["sector"].to_numpy(dtype=object)
-    out_partners["sector_group"] = sectors["sector_group"].to_numpy(dtype=object)
-    out_partners["local_cultural_actor"] = sectors["local_cultural_actor"].to_numpy(dtype=bool)
-    out_partners["role_code"] = roles["role"].to_numpy(dtype=object)
+    columns: dict[str, Any] = {f: projects[f].array for f in _schema.PROJECT_FIELDS}
+    columns["year_int"] = year_int
+    columns["subsidy"] = subsidy
+    columns["lead_sector_code"] = lead_sectors["sector"].array
+    columns["lead_sector_group"] = lead_sectors["sector_group"].array
+    columns["lead_local_cultural_actor"] = lead_sectors["local_cultural_actor"].to_numpy(dtype=bool)
+    columns["target_group_codes"] = target_codes.to_numpy(dtype=object)
     for name, column in _LOCATION_OUTPUT.items():
-        out_partners[f"partner_{name}"] = partner_loc[column].to_numpy()
-    out_partners["is_lead_itself"] = is_lead
-    out_partners["row_status"] = _statuses(prt.marks)
+        columns[f"lead_{name}"] = lead_loc[column].array
+    columns["row_status"] = _statuses(prj.marks)
+    for name in (*_schema.SOURCE_FIELDS, *ctx.extras.get("projects", [])):
+        columns[name] = _output_column(projects[name])
+    out_projects = pd.DataFrame(columns, index=projects.index)
+
+    columns = {f: partners[f].array for f in _schema.PARTNER_FIELDS}
+    columns["sector_code"] = sectors["sector"].array
+    columns["sector_group"] = sectors["sector_group"].array
+    columns["local_cultural_actor"] = sectors["local_cultural_actor"].to_numpy(dtype=bool)
+    columns["role_code"] = roles["role"].array
+    for name, column in _LOCATION_OUTPUT.items():
+        columns[f"partner_{name}"] = partner_loc[column].array
+    columns["is_lead_itself"] = is_lead
+    columns["row_status"] = _statuses(prt.marks)
     for name in (*_schema.SOURCE_FIELDS, *ctx.extras.get("partners", [])):
-        out_partners[name] = partners[name].to_numpy()
+        columns[name] = _output_column(partners[name])
+    out_partners = pd.DataFrame(columns, index=partners.index)
 
     counts = dict.fromkeys(LOCATION_CLASSES, 0)
-    for value in (*lead_loc["location"], *partner_loc["location"]):
-        counts[str(value)] += 1
+    for value, count in located["location"].value_counts(sort=False).items():
+        counts[str(value)] += int(count)
     report.location_counts = counts
     _sort_problems(report)
     return PartnershipData(
@@ -1310,132 +1656,174 @@ def _assemble(
     )
 
 
-def _check_projects(prj: _Rows, check: _Checker) -> set[str]:
+def _output_column(values: pd.Series) -> Any:
+    """Return a source or extra column for the output: text as text, row numbers as numbers."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.array
+    return values.to_numpy()
+
+
+def _concat_text(first: pd.Series, second: pd.Series) -> pd.Series:
+    return pd.concat([first, second], ignore_index=True)
+
+
+def _check_projects(prj: _Rows, check: _Checker) -> np.ndarray:
     """Report empty required values and duplicate ids; return the known project ids."""
     present = check.ctx.present.get("projects", set())
-    seen: dict[str, int] = {}
     text = prj.text
-    for i in range(len(prj)):
-        for fld in ("project_id", "title", "lead_organisation"):
-            if fld in present and not text[fld][i]:
-                check.add(
-                    prj,
-                    i,
-                    "empty_required",
-                    fld=fld,
-                    value="",
-                    severity="error",
-                    message=f"{check.column('projects', fld)} is verplicht maar leeg.",
-                )
-        has_location_column = "lead_municipality" in present or "lead_postcode" in present
-        if has_location_column and not (text["lead_municipality"][i] or text["lead_postcode"][i]):
-            check.add(
-                prj,
-                i,
+    batch = _Batch(prj)
+    for sub, fld in enumerate(("project_id", "title", "lead_organisation")):
+        if fld in present:
+            batch.add_rows(
+                ~_filled(text[fld]),
+                sub,
                 "empty_required",
-                fld="lead_municipality",
-                value="",
+                fld=fld,
                 severity="error",
-                message=f"{check.column('projects', 'lead_municipality')} is verplicht (of de "
-                "postcode van de aanvrager) maar leeg.",
+                message=f"{check.column('projects', fld)} is verplicht maar leeg.",
             )
-        pid = text["project_id"][i]
-        if not pid:
-            continue
-        if pid in seen:
-            check.add(
-                prj,
-                i,
-                "duplicate_project_id",
-                fld="project_id",
-                value=pid,
-                severity="error",
-                message=f"Projectnummer '{pid}' komt al voor in rij {prj.numbers[seen[pid]]}; "
-                "elk project moet een eigen, uniek nummer hebben.",
-            )
-        else:
-            seen[pid] = i
-    return set(seen)
+    if "lead_municipality" in present or "lead_postcode" in present:
+        batch.add_rows(
+            ~_filled(text["lead_municipality"]) & ~_filled(text["lead_postcode"]),
+            3,
+            "empty_required",
+            fld="lead_municipality",
+            severity="error",
+            message=f"{check.column('projects', 'lead_municipality')} is verplicht (of de "
+            "postcode van de aanvrager) maar leeg.",
+        )
+    pid = text["project_id"]
+    codes, uniques = pd.factorize(pid.array)
+    codes = np.asarray(codes, dtype=np.intp)
+    first = _first_positions(codes, len(uniques))
+    duplicate = _filled(pid) & (first[codes] != np.arange(len(codes)))
+    index = np.flatnonzero(duplicate)
+    for i, value in zip(index.tolist(), prj.values("project_id", index), strict=True):
+        batch.add(
+            (i, 4),
+            i,
+            "duplicate_project_id",
+            fld="project_id",
+            value=value,
+            severity="error",
+            message=f"Projectnummer '{value}' komt al voor in rij "
+            f"{prj.number(int(first[codes[i]]))}; "
+            "elk project moet een eigen, uniek nummer hebben.",
+        )
+    check.flush(batch)
+    known = np.asarray(uniques, dtype=object)
+    return known[known != ""]
 
 
 def _check_partners(
-    prt: _Rows, check: _Checker, known_ids: set[str], *, project_ids_present: bool
+    prt: _Rows, check: _Checker, known_ids: np.ndarray, *, project_ids_present: bool
 ) -> None:
     present = check.ctx.present.get("partners", set())
-    for i in range(len(prt)):
-        pid = prt.text["project_id"][i]
-        if "project_id" in present and not pid:
-            check.add(
-                prt,
-                i,
-                "empty_required",
-                fld="project_id",
-                value="",
-                severity="error",
-                message=f"{check.column('partners', 'project_id')} is verplicht maar leeg: bij "
-                "welk project hoort deze partner?",
-            )
-        elif pid and pid not in known_ids and project_ids_present:
-            check.add(
-                prt,
+    pid = prt.text["project_id"]
+    empty = ~_filled(pid)
+    batch = _Batch(prt)
+    if "project_id" in present:
+        batch.add_rows(
+            empty,
+            0,
+            "empty_required",
+            fld="project_id",
+            severity="error",
+            message=f"{check.column('partners', 'project_id')} is verplicht maar leeg: bij "
+            "welk project hoort deze partner?",
+        )
+    if project_ids_present:
+        unknown = ~empty & ~_isin(pid, known_ids)
+        index = np.flatnonzero(unknown)
+        for i, value in zip(index.tolist(), prt.values("project_id", index), strict=True):
+            batch.add(
+                (i, 0),
                 i,
                 "unknown_project",
                 fld="project_id",
-                value=pid,
+                value=value,
                 severity="error",
-                message=f"Projectnummer '{pid}' bestaat niet bij de projecten; controleer het "
-                "nummer of voeg het project toe.",
+                message=f"Projectnummer '{value}' bestaat niet bij de projecten; controleer "
+                "het nummer of voeg het project toe.",
             )
-        if "organisation" in present and not prt.text["organisation"][i]:
-            check.add(
-                prt,
-                i,
-                "empty_required",
-                fld="organisation",
-                value="",
-                severity="error",
-                message=f"{check.column('partners', 'organisation')} is verplicht maar leeg.",
-            )
+    if "organisation" in present:
+        batch.add_rows(
+            ~_filled(prt.text["organisation"]),
+            1,
+            "empty_required",
+            fld="organisation",
+            severity="error",
+            message=f"{check.column('partners', 'organisation')} is verplicht maar leeg.",
+        )
+    check.flush(batch)
 
 
 def _numbers(prj: _Rows, check: _Checker) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
     """Parse year and subsidy; a round such as 2021-1 gives the year when that is empty."""
-    years: list[int | None] = [None] * len(prj)
-    subsidy = np.full(len(prj), np.nan)
-    for i in range(len(prj)):
-        year_text = prj.text["year"][i]
-        if year_text:
-            if _YEAR.fullmatch(year_text) and 1900 <= int(year_text) <= 2100:
-                years[i] = int(year_text)
-            else:
-                check.add(
-                    prj,
-                    i,
-                    "invalid_year",
-                    fld="year",
-                    value=year_text,
-                    message=f"Jaar '{year_text}' is geen jaartal; verwacht vier cijfers, bv. 2021.",
-                )
-        else:
-            match = re.match(r"(\d{4})", prj.text["round"][i])
-            if match and 1900 <= int(match.group(1)) <= 2100:
-                years[i] = int(match.group(1))
-        amount_text = prj.text["subsidy_eur"][i]
-        if amount_text:
-            amount = _parse_amount(amount_text)
-            if amount is None:
-                check.add(
-                    prj,
-                    i,
-                    "non_numeric_amount",
-                    fld="subsidy_eur",
-                    value=amount_text,
-                    message=f"Subsidie '{amount_text}' is geen bedrag; verwacht een getal in "
-                    "euro, bv. 75000 of 75.000,00. Het bedrag blijft leeg.",
-                )
-            else:
-                subsidy[i] = amount
-    return pd.array(years, dtype="Int64"), subsidy
+    n = len(prj)
+    batch = _Batch(prj)
+    # Each distinct text is read once: -1 empty, -2 not a year, else the year.
+    year_codes, year_texts = _distinct(prj.text["year"])
+    year_of = np.array([_year_of(t) for t in year_texts], dtype=np.int64)
+    round_codes, round_texts = _distinct(prj.text["round"])
+    round_year = np.array([_round_year(t) for t in round_texts], dtype=np.int64)
+    years = year_of[year_codes] if n else np.zeros(0, dtype=np.int64)
+    from_round = years == -1
+    years[from_round] = round_year[round_codes[from_round]]
+    invalid = np.flatnonzero(years == -2)
+    for i, text in zip(invalid.tolist(), prj.values("year", invalid), strict=True):
+        batch.add(
+            (i, 0),
+            i,
+            "invalid_year",
+            fld="year",
+            value=text,
+            message=f"Jaar '{text}' is geen jaartal; verwacht vier cijfers, bv. 2021.",
+        )
+    amount_codes, amount_texts = _distinct(prj.text["subsidy_eur"])
+    amounts = [_parse_amount(t) if t else math.nan for t in amount_texts]
+    amount_of = np.array([math.nan if a is None else a for a in amounts], dtype=float)
+    bad_amount = np.array([a is None for a in amounts], dtype=bool)
+    subsidy = amount_of[amount_codes] if n else np.zeros(0, dtype=float)
+    not_numeric = np.flatnonzero(bad_amount[amount_codes]) if n else _NO_ROWS
+    for i, text in zip(not_numeric.tolist(), prj.values("subsidy_eur", not_numeric), strict=True):
+        batch.add(
+            (i, 1),
+            i,
+            "non_numeric_amount",
+            fld="subsidy_eur",
+            value=text,
+            message=f"Subsidie '{text}' is geen bedrag; verwacht een getal in "
+            "euro, bv. 75000 of 75.000,00. Het bedrag blijft leeg.",
+        )
+    check.flush(batch)
+    missing = years < 0
+    year_int = pd.arrays.IntegerArray(np.where(missing, 0, years).astype(np.int64), missing)
+    return year_int, subsidy
+
+
+_NO_ROWS = np.zeros(0, dtype=np.intp)
+
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Return per row the position of its text among the distinct texts, and those texts."""
+    codes, uniques = pd.factorize(values.array)
+    return np.asarray(codes, dtype=np.intp), [str(u) for u in uniques]
+
+
+def _year_of(text: str) -> int:
+    if not text:
+        return -1
+    if _YEAR.fullmatch(text) and 1900 <= int(text) <= 2100:
+        return int(text)
+    return -2
+
+
+def _round_year(text: str) -> int:
+    match = re.match(r"(\d{4})", text)
+    if match and 1900 <= int(match.group(1)) <= 2100:
+        return int(match.group(1))
+    return -3
 
 
 def _vocabulary(
@@ -1444,24 +1832,25 @@ def _vocabulary(
     """Match sectors, roles and target groups; report the texts that match nothing."""
     vocab = load_vocabulary()
     advice = "Kies een waarde uit de lijst van het sjabloon."
-    lead_sectors = match_sectors(pd.Series(prj.text["lead_sector"], dtype=object))
-    for i in np.flatnonzero((lead_sectors["sector"] == UNKNOWN).to_numpy()).tolist():
-        text = prj.text["lead_sector"][i]
-        check.add(
-            prj,
-            i,
-            "unknown_sector",
-            fld="lead_sector",
-            value=text,
-            message=f"Sector '{text}' is niet bekend; ze blijft zo staan en telt als "
-            f"'onbekend'. {advice}",
-        )
-    target_codes = parse_target_groups(pd.Series(prj.text["target_groups"], dtype=object))
+    lead_sectors = match_sectors(prj.text["lead_sector"])
+    _report_unknown(
+        prj,
+        check,
+        np.asarray(lead_sectors["sector"] == UNKNOWN, dtype=bool),
+        code="unknown_sector",
+        fld="lead_sector",
+        message=lambda text: (
+            f"Sector '{text}' is niet bekend; ze blijft zo staan en telt als 'onbekend'. {advice}"
+        ),
+    )
+    target_codes = parse_target_groups(prj.text["target_groups"])
+    batch = _Batch(prj)
+    known = vocab.target_groups
     for i, codes in enumerate(target_codes.tolist()):
-        for code in codes:
-            if code not in vocab.target_groups:
-                check.add(
-                    prj,
+        for k, code in enumerate(codes):
+            if code not in known:
+                batch.add(
+                    (i, k),
                     i,
                     "unknown_target_group",
                     fld="target_groups",
@@ -1469,71 +1858,104 @@ def _vocabulary(
                     message=f"Doelgroep '{code}' is niet bekend; ze blijft zo staan. "
                     "Scheid doelgroepen met ';'.",
                 )
-    sectors = match_sectors(pd.Series(prt.text["sector"], dtype=object))
-    for i in np.flatnonzero((sectors["sector"] == UNKNOWN).to_numpy()).tolist():
-        text = prt.text["sector"][i]
-        check.add(
-            prt,
-            i,
-            "unknown_sector",
-            fld="sector",
-            value=text,
-            message=f"Sector '{text}' is niet bekend; ze blijft zo staan en telt als "
-            f"'onbekend'. {advice}",
-        )
-    roles = match_roles(pd.Series(prt.text["role"], dtype=object))
-    for i in np.flatnonzero((roles["role"] == UNKNOWN).to_numpy()).tolist():
-        text = prt.text["role"][i]
-        check.add(
-            prt,
-            i,
-            "unknown_role",
-            fld="role",
-            value=text,
-            message=f"Rol '{text}' is niet bekend; ze blijft zo staan en telt als "
-            f"'onbekend'. {advice}",
-        )
+    check.flush(batch)
+    sectors = match_sectors(prt.text["sector"])
+    _report_unknown(
+        prt,
+        check,
+        np.asarray(sectors["sector"] == UNKNOWN, dtype=bool),
+        code="unknown_sector",
+        fld="sector",
+        message=lambda text: (
+            f"Sector '{text}' is niet bekend; ze blijft zo staan en telt als 'onbekend'. {advice}"
+        ),
+    )
+    roles = match_roles(prt.text["role"])
+    _report_unknown(
+        prt,
+        check,
+        np.asarray(roles["role"] == UNKNOWN, dtype=bool),
+        code="unknown_role",
+        fld="role",
+        message=lambda text: (
+            f"Rol '{text}' is niet bekend; ze blijft zo staan en telt als 'onbekend'. {advice}"
+        ),
+    )
     return lead_sectors, target_codes, sectors, roles
+
+
+def _report_unknown(
+    rows: _Rows,
+    check: _Checker,
+    mask: np.ndarray,
+    *,
+    code: str,
+    fld: str,
+    message: Callable[[str], str],
+) -> None:
+    batch = _Batch(rows)
+    index = np.flatnonzero(mask)
+    for i, text in zip(index.tolist(), rows.values(fld, index), strict=True):
+        batch.add((i,), i, code, fld=fld, value=text, message=message(text))
+    check.flush(batch)
 
 
 def _partner_is_lead(prj: _Rows, prt: _Rows, check: _Checker) -> np.ndarray:
     """Flag partners that are their project's lead, and partners listed twice."""
-    lead_by_id: dict[str, str] = {}
-    for pid, org in zip(prj.text["project_id"], prj.text["lead_organisation"], strict=True):
-        if pid:
-            lead_by_id.setdefault(pid, _organisation_key(org))
-    is_lead = np.zeros(len(prt), dtype=bool)
-    seen: dict[tuple[str, str], int] = {}
-    for i in range(len(prt)):
-        pid, org = prt.text["project_id"][i], prt.text["organisation"][i]
-        key = _organisation_key(org)
-        if not key or not pid:
-            continue
-        if lead_by_id.get(pid) == key:
-            is_lead[i] = True
-            check.add(
-                prt,
+    # The lead of each project id (its first project row), compared as organisation key.
+    lead_pid = prj.text["project_id"]
+    lead_codes, lead_ids = pd.factorize(lead_pid.array)
+    first = _first_positions(np.asarray(lead_codes, dtype=np.intp), len(lead_ids))
+    lead_keys = _organisation_keys(prj.text["lead_organisation"].iloc[first])
+    pid = prt.text["project_id"]
+    keys = _organisation_keys(prt.text["organisation"])
+    at = _index_in(pid, lead_ids)
+    lead_key = np.full(len(pid), None, dtype=object)
+    found = at >= 0
+    lead_key[found] = lead_keys[at[found]]
+    usable = (keys != "") & _filled(pid)
+    is_lead = usable & (lead_key == keys)
+    # A partner named twice in one project: the same (project id, key) pair again.
+    rest = np.flatnonzero(usable & ~is_lead)
+    pid_codes, _ = pd.factorize(pid.array.take(rest))
+    key_codes, key_values = pd.factorize(keys[rest])
+    pair_codes, pairs = pd.factorize(
+        np.asarray(pid_codes, dtype=np.int64) * max(len(key_values), 1) + key_codes
+    )
+    pair_codes = np.asarray(pair_codes, dtype=np.intp)
+    pair_first = _first_positions(pair_codes, len(pairs))
+    repeated = pair_first[pair_codes] != np.arange(len(rest))
+    first_row = dict(
+        zip(rest[repeated].tolist(), rest[pair_first[pair_codes[repeated]]].tolist(), strict=True)
+    )
+    batch = _Batch(prt)
+    flagged = np.sort(np.concatenate([np.flatnonzero(is_lead), rest[repeated]]))
+    orgs = prt.values("organisation", flagged)
+    pids = prt.values("project_id", flagged)
+    for i, org, p in zip(flagged.tolist(), orgs, pids, strict=True):
+        if is_lead[i]:
+            batch.add(
+                (i,),
                 i,
                 "partner_is_lead",
                 fld="organisation",
                 value=org,
-                message=f"Partner '{org}' is ook de aanvrager van project '{pid}'; de aanvrager "
+                message=f"Partner '{org}' is ook de aanvrager van project '{p}'; de aanvrager "
                 "hoeft niet als partner vermeld te worden. De rij blijft, gemarkeerd als "
                 "aanvrager.",
             )
-        elif (pid, key) in seen:
-            check.add(
-                prt,
+        else:
+            batch.add(
+                (i,),
                 i,
                 "duplicate_partner",
                 fld="organisation",
                 value=org,
-                message=f"Partner '{org}' staat al bij project '{pid}' in rij "
-                f"{prt.numbers[seen[(pid, key)]]}.",
+                message=f"Partner '{org}' staat al bij project '{p}' in rij "
+                f"{prt.number(first_row[i])}.",
             )
-        else:
-            seen[(pid, key)] = i
-    return is_lead
+    check.flush(batch)
+    return np.asarray(is_lead, dtype=bool)
 
 
 _LOCATION_OUTPUT = {
@@ -1548,17 +1970,8 @@ _LOCATION_OUTPUT = {
 }
 
 
-def _statuses(marks: np.ndarray) -> np.ndarray:
-    return np.array(["ok", "warning", "error"], dtype=object)[marks]
-
-
-def _row_number(value: object) -> int | None:
-    if value is None or value is pd.NA:
-        return None
-    try:
-        return int(cast(Any, value))
-    except (TypeError, ValueError):
-        return None
+def _statuses(marks: np.ndarray) -> Any:
+    return _labels(["ok", "warning", "error"], marks)
 
 
 def _sort_problems(report: ValidationReport) -> None:
@@ -1575,6 +1988,35 @@ def _organisation_key(name: object) -> str:
     """Compare organisation names without case, accents, punctuation or legal form (vzw)."""
     words = [w for w in normalise_term(name).split(" ") if w and w not in _LEGAL_FORMS]
     return " ".join(words)
+
+
+_LEGAL_FORM_WORD = " (?:" + "|".join(sorted(_LEGAL_FORMS)) + ") "
+
+
+def _organisation_keys(names: pd.Series) -> np.ndarray:
+    """Return :func:`_organisation_key` of every name (an object array).
+
+    Each distinct name is keyed once. ASCII names, nearly all of them, are keyed with
+    pyarrow string kernels, which for ASCII do exactly what :func:`normalise_term`
+    does (no accents to strip; ``casefold`` is ``lower``); other names one by one.
+    """
+
+    codes, uniques = pd.factorize(names.array)
+    texts = pa.array(np.asarray(uniques, dtype=object), type=pa.string())
+    keys = np.empty(len(texts), dtype=object)
+    ascii_mask = np.asarray(pc.string_is_ascii(texts).to_numpy(zero_copy_only=False), dtype=bool)
+    if ascii_mask.any():
+        plain = pc.filter(texts, pa.array(ascii_mask))
+        words = pc.utf8_trim(
+            pc.replace_substring_regex(pc.ascii_lower(plain), "[^0-9a-z]+", " "), " "
+        )
+        padded = pc.binary_join_element_wise(" ", words, " ", "")
+        while pc.any(pc.match_substring_regex(padded, _LEGAL_FORM_WORD)).as_py():
+            padded = pc.replace_substring_regex(padded, _LEGAL_FORM_WORD, " ")
+        keys[ascii_mask] = np.asarray(pc.utf8_trim(padded, " ").to_pylist(), dtype=object)
+    for k in np.flatnonzero(~ascii_mask).tolist():
+        keys[k] = _organisation_key(uniques[k])
+    return keys[np.asarray(codes, dtype=np.intp)] if len(keys) else np.zeros(len(codes), object)
 
 
 def _parse_amount(text: str) -> float | None:
@@ -1607,143 +2049,165 @@ def _resolve(
     settings: Settings,
 ) -> pd.DataFrame:
     """Resolve every (place, postcode, country) with the gazetteer; add the location class."""
-    n = len(places)
-    blank = (places["place"] == "") & (places["postcode"] == "") & (places["country"] == "")
-    out = pd.DataFrame(
-        {
-            "nis": [""] * n,
-            "municipality": [""] * n,
-            "status": ["unresolved"] * n,
-            "region": [""] * n,
-            "score": np.zeros(n, dtype=np.int64),
-            "candidates": [""] * n,
-            "note": [""] * n,
-        },
-        dtype=object,
+    found = resolve_places(
+        places,
+        place="place",
+        postcode="postcode",
+        country="country",
+        fixes=fixes,
+        reference=reference,
+        settings=settings,
     )
+    out = found[["nis", "municipality", "status", "region", "score", "candidates", "note"]].copy()
     out["score"] = out["score"].astype(np.int64)
-    todo = places.loc[~blank]
-    if len(todo):
-        found = resolve_places(
-            todo,
-            place="place",
-            postcode="postcode",
-            country="country",
-            fixes=fixes,
-            reference=reference,
-            settings=settings,
-        )
-        for name in out.columns:
-            if name in found.columns:
-                values = found[name].to_numpy()
-                out.loc[todo.index, name] = values
-        out["score"] = pd.to_numeric(out["score"], errors="coerce").fillna(0).astype(np.int64)
-    for name in ("nis", "municipality", "status", "region", "candidates", "note"):
-        out[name] = out[name].fillna("").astype(str).to_numpy(dtype=object)
-    out["location"] = [
-        _location_class(s, r) for s, r in zip(out["status"], out["region"], strict=True)
-    ]
+    blank = ~_filled(places["place"]) & ~_filled(places["postcode"]) & ~_filled(places["country"])
+    if blank.any():
+        # A row without any location text is unresolved and has nothing to note (it is
+        # reported elsewhere). The gazetteer answers it so already, only with a note,
+        # unless a fix was given for the empty text.
+        reset = _BLANK_LOCATION if fixes and ("", "") in fixes else {"note": ""}
+        for name, empty in reset.items():
+            out[name] = out[name].where(~blank, empty)
+    status, region = out["status"], out["region"]
+    location = np.select(
+        [
+            _equals(status, "ambiguous"),
+            _equals(region, "abroad"),
+            _equals(status, "unresolved"),
+            _equals(region, "flanders") | _equals(region, "brussels"),
+            _equals(region, "wallonia"),
+        ],
+        [1, 4, 2, 0, 3],
+        default=2,
+    )
+    out["location"] = _labels(list(LOCATION_CLASSES), location)
     return out
 
 
-def _location_class(status: str, region: str) -> str:
-    if status == "ambiguous":
-        return "ambiguous"
-    if region == "abroad":
-        return "abroad"
-    if status == "unresolved":
-        return "unresolved"
-    if region in ("flanders", "brussels"):
-        return "resolved"
-    if region == "wallonia":
-        return "wallonia"
-    return "unresolved"
+def _equals(column: pd.Series, text: str) -> np.ndarray:
+    """Return which cells of a text column are ``text``."""
+    return np.asarray(column.array == text, dtype=bool)
 
 
-def _location_problem(
+def _labels(labels: list[str], codes: np.ndarray) -> Any:
+    """Return ``labels[code]`` for every code, as a text column (built in pyarrow)."""
+
+    taken = pa.array(labels, type=pa.large_string()).take(pa.array(codes, type=pa.int64()))
+    return pd.array(taken, dtype=TEXT)
+
+
+_BLANK_LOCATION: dict[str, Any] = {
+    "nis": "",
+    "municipality": "",
+    "status": "unresolved",
+    "region": "",
+    "score": 0,
+    "candidates": "",
+    "note": "",
+}
+
+
+def _location_problems(
     rows: _Rows,
     loc: pd.DataFrame,
-    i: int,
     check: _Checker,
     *,
     place_field: str,
     postcode_field: str,
 ) -> None:
-    """Report a lead or partner location that is not placed, or placed with doubt."""
-    place, postcode = rows.text[place_field][i], rows.text[postcode_field][i]
-    shown = place or postcode
-    fld = place_field if place else postcode_field
-    if place:
-        what = f"'{place}'" + (f" (postcode {postcode})" if postcode else "")
-    else:
-        what = f"met postcode '{postcode}'"
-    location = str(loc.at[i, "location"])
-    status = str(loc.at[i, "status"])
-    note = str(loc.at[i, "note"])
-    name = str(loc.at[i, "municipality"])
-    score = int(cast(Any, loc.at[i, "score"]))
+    """Report lead or partner locations that are not placed, or placed with doubt."""
+    location = loc["location"]
+    no_text = ~_filled(rows.text[place_field]) & ~_filled(rows.text[postcode_field])
+    ambiguous = _equals(location, "ambiguous")
+    unresolved = _equals(location, "unresolved")
+    wallonia = _equals(location, "wallonia")
+    # An empty lead location is already an empty_required error.
+    silent = unresolved & no_text & (rows.table == "projects")
+    outside = (rows.table == "projects") & (wallonia | _equals(location, "abroad"))
+    fuzzy = _equals(loc["status"], "fuzzy")
+    index = np.flatnonzero(ambiguous | (unresolved & ~silent) | outside | fuzzy)
+    if not len(index):
+        return
+    places = rows.values(place_field, index)
+    postcodes = rows.values(postcode_field, index)
+    notes = _texts_at(loc["note"], index)
+    names = _texts_at(loc["municipality"], index)
+    scores = loc["score"].to_numpy()[index].tolist()
     who = "de aanvrager" if rows.table == "projects" else "de partner"
-    if location == "ambiguous":
-        check.add(
-            rows,
-            i,
-            "ambiguous_location",
-            fld=fld,
-            value=shown,
-            message=f"Locatie {what} van {who} is dubbelzinnig: "
-            f"{note or 'meerdere gemeenten mogelijk'}. Vul de postcode in of kies de gemeente "
-            "bij 'Locaties herstellen'.",
-        )
-    elif location == "unresolved":
-        if not place and not postcode:
-            if rows.table == "partners":
-                check.add(
-                    rows,
-                    i,
-                    "unresolved_location",
-                    fld=place_field,
-                    value="",
-                    message="Geen gemeente en geen postcode ingevuld voor de partner; de partner "
-                    "staat niet op de kaart tot de locatie is aangevuld.",
-                )
-            return  # an empty lead location is already an empty_required error
-        check.add(
-            rows,
-            i,
-            "unresolved_location",
-            fld=fld,
-            value=shown,
-            message=f"Locatie {what} van {who} is niet gevonden"
-            + (f" ({note})" if note and "niet gevonden" not in note else "")
-            + ". Verwacht een gemeente, deelgemeente, postcode of NIS-code; herstel de locatie "
-            "bij 'Locaties herstellen'.",
-        )
-    elif rows.table == "projects" and location in ("wallonia", "abroad"):
-        where = "in Wallonië" if location == "wallonia" else "in het buitenland"
-        check.add(
-            rows,
-            i,
-            "lead_outside_flanders",
-            fld=fld,
-            value=shown,
-            message=f"De aanvrager ligt {where} ({name}); aanvragers horen in Vlaanderen of "
-            "Brussel gevestigd te zijn.",
-        )
-    elif status == "fuzzy":
-        check.add(
-            rows,
-            i,
-            "fuzzy_location",
-            fld=fld,
-            value=shown,
-            message=f"Locatie {what} gelezen als {name} (zekerheid {score} %); controleer dit.",
-        )
+    batch = _Batch(rows)
+    for k, i in enumerate(index.tolist()):
+        place, postcode, note = places[k], postcodes[k], notes[k]
+        shown = place or postcode
+        fld = place_field if place else postcode_field
+        if place:
+            what = f"'{place}'" + (f" (postcode {postcode})" if postcode else "")
+        else:
+            what = f"met postcode '{postcode}'"
+        if ambiguous[i]:
+            batch.add(
+                (i,),
+                i,
+                "ambiguous_location",
+                fld=fld,
+                value=shown,
+                message=f"Locatie {what} van {who} is dubbelzinnig: "
+                f"{note or 'meerdere gemeenten mogelijk'}. Vul de postcode in of kies de "
+                "gemeente bij 'Locaties herstellen'.",
+            )
+        elif unresolved[i] and no_text[i]:
+            batch.add(
+                (i,),
+                i,
+                "unresolved_location",
+                fld=place_field,
+                value="",
+                message="Geen gemeente en geen postcode ingevuld voor de partner; de partner "
+                "staat niet op de kaart tot de locatie is aangevuld.",
+            )
+        elif unresolved[i]:
+            batch.add(
+                (i,),
+                i,
+                "unresolved_location",
+                fld=fld,
+                value=shown,
+                message=f"Locatie {what} van {who} is niet gevonden"
+                + (f" ({note})" if note and "niet gevonden" not in note else "")
+                + ". Verwacht een gemeente, deelgemeente, postcode of NIS-code; herstel de "
+                "locatie bij 'Locaties herstellen'.",
+            )
+        elif outside[i]:
+            where = "in Wallonië" if wallonia[i] else "in het buitenland"
+            batch.add(
+                (i,),
+                i,
+                "lead_outside_flanders",
+                fld=fld,
+                value=shown,
+                message=f"De aanvrager ligt {where} ({names[k]}); aanvragers horen in "
+                "Vlaanderen of Brussel gevestigd te zijn.",
+            )
+        else:
+            batch.add(
+                (i,),
+                i,
+                "fuzzy_location",
+                fld=fld,
+                value=shown,
+                message=f"Locatie {what} gelezen als {names[k]} (zekerheid {scores[k]} %); "
+                "controleer dit.",
+            )
+    check.flush(batch)
 
 
 def _text_series(values: pd.Series) -> pd.Series:
-    """Return values as stripped Python strings; missing values as ``""``."""
+    """Return values as stripped text (``str``); missing values as ``""``."""
+    if isinstance(values.dtype, pd.StringDtype):
+        text = values.astype(TEXT).fillna("").str.strip(_PY_WHITESPACE)
+        return text.reset_index(drop=True)
     obj = values.astype(object)
-    return obj.where(obj.notna(), "").map(lambda v: str(v).strip()).astype(object)
+    stripped = obj.where(obj.notna(), "").map(lambda v: str(v).strip())
+    return _text_column(stripped.to_numpy(dtype=object))
 
 
 # =========================================================================== CLI

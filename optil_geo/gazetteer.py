@@ -96,6 +96,7 @@ from typing import Any, Final, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from rapidfuzz import fuzz, process
 
 from optil_geo._errors import InputError
@@ -241,8 +242,12 @@ def normalize_place(text: str) -> str:
         The key, e.g. ``'sint niklaas'`` for ``'St.-Niklaas'`` and ``'s gravenwezel'``
         for ``"'s-Gravenwezel"``.
     """
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = str(text)
+    if text.isascii():
+        plain = text  # nothing to decompose (the usual case, and much faster)
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     plain = plain.casefold().translate(_LETTER_FIXES)
     plain = _OP_DEN_RE.sub(" op den ", plain)
     plain = _AAN_DE_RE.sub(" aan de ", plain)
@@ -1082,7 +1087,12 @@ def resolve_places(
         uniques.append([None, *list(col_uniques)])
     sizes = [len(u) for u in uniques]
     combined = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
-    distinct, inverse = np.unique(combined, return_inverse=True)
+    # The distinct combinations in sorted order (hashing, then sorting only those).
+    first_seen, found = pd.factorize(combined)
+    order = np.argsort(found, kind="stable")
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    distinct, inverse = found[order], rank[first_seen]
     triples = []
     for value in distinct.tolist():
         rest, c = divmod(value, sizes[2])
@@ -1100,8 +1110,16 @@ def resolve_places(
         "note": [m.note for m in matches],
     }
     out: dict[str, Any] = {}
+    rows = pa.array(inverse.reshape(-1), type=pa.int64())
     for name in RESULT_COLUMNS:
-        values = np.asarray(table[name], dtype=np.int64 if name == "score" else object)
-        taken = values[inverse] if len(values) else values
-        out[name] = pd.Series(taken, index=df.index, dtype="int64" if name == "score" else "str")
+        if name == "score":
+            values = np.asarray(table[name], dtype=np.int64)
+            out[name] = values[inverse.reshape(-1)] if len(values) else values
+        else:
+            # Take from the distinct answers in pyarrow: no Python object per row.
+            taken = pa.array(table[name], type=pa.large_string()).take(rows)
+            out[name] = pd.array(taken, dtype=_TEXT)
     return pd.DataFrame(out, index=df.index)
+
+
+_TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)

@@ -303,45 +303,47 @@ def municipality_measures(
             "population": m["population"],
         }
     ).set_index("nis")
-    nis_index = out.index
-
-    def count(keys: pd.Series) -> pd.Series:
-        return keys.value_counts().reindex(nis_index, fill_value=0)
-
-    out["projects_led"] = count(projects["lead_nis"])
-    out["partners_located"] = count(links["partner_nis"])
-    for direction, col in (("out", "lead_nis"), ("in", "partner_nis")):
-        table = pd.crosstab(links[col], links["class"]).reindex(
-            index=nis_index, columns=list(CLASSES), fill_value=0
-        )
-        for cls in CLASSES:
-            out[f"links_{direction}_{cls}"] = table[cls]
+    nis = m["nis"].to_numpy(dtype=object)
+    n_m = len(nis)
+    # Everything is counted on positions in the municipality table: fast on many links.
+    lead_at = _positions(links["lead_nis"], nis)
+    part_at = _positions(links["partner_nis"], nis)
+    class_at = _positions(links["class"], np.asarray(CLASSES, dtype=object))
+    led_at = _positions(projects["lead_nis"], nis)
+    out["projects_led"] = _count(led_at, n_m)
+    out["partners_located"] = _count(part_at, n_m)
+    n_c = len(CLASSES)
+    for direction, at in (("out", lead_at), ("in", part_at)):
+        ok = (at >= 0) & (class_at >= 0)
+        table = np.bincount(at[ok] * n_c + class_at[ok], minlength=n_m * n_c).reshape(n_m, n_c)
+        for k, cls in enumerate(CLASSES):
+            out[f"links_{direction}_{cls}"] = table[:, k]
         out[f"links_{direction}"] = table.sum(axis=1)
-    local = count(links.loc[links["lead_nis"] == links["partner_nis"], "lead_nis"])
-    out["links_total"] = out["links_out"] + out["links_in"] - local
+    local = _count(np.where(lead_at == part_at, lead_at, -1), n_m)
+    out["links_total"] = out["links_out"] - local + out["links_in"]
 
-    involved = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "nis": projects["lead_nis"],
-                    "project_id": projects["project_id"],
-                    "round": projects["round"],
-                }
-            ),
-            links[["partner_nis", "project_id", "round"]].rename(columns={"partner_nis": "nis"}),
-        ],
-        ignore_index=True,
+    # Involvement: the lead of each project, and every partner row.
+    where = np.concatenate([led_at, part_at])
+    project_codes, project_ids = pd.factorize(
+        pd.concat([projects["project_id"], links["project_id"]], ignore_index=True)
     )
-    involved = involved[involved["nis"].isin(nis_index)]
-    out["projects_involved"] = (
-        involved.groupby("nis")["project_id"].nunique().reindex(nis_index, fill_value=0)
+    ok = (where >= 0) & (project_codes >= 0)
+    pairs = pd.unique(where[ok].astype(np.int64) * len(project_ids) + project_codes[ok])
+    out["projects_involved"] = _count(pairs // max(len(project_ids), 1), n_m)
+    round_codes, round_values = pd.factorize(
+        pd.concat([projects["round"], links["round"]], ignore_index=True)
     )
-    rounds = involved.groupby("nis")["round"].agg(
-        lambda s: ";".join(sorted({str(r) for r in s if isinstance(r, str) and r}))
-    )
-    out["rounds"] = rounds.reindex(nis_index).fillna("")
-    out["n_rounds"] = out["rounds"].map(lambda s: len(s.split(";")) if s else 0)
+    named = np.array([isinstance(r, str) and r != "" for r in round_values], dtype=bool)
+    ok = (where >= 0) & (round_codes >= 0)
+    ok[ok] = named[round_codes[ok]]
+    n_r = max(len(round_values), 1)
+    pairs = pd.unique(where[ok].astype(np.int64) * n_r + round_codes[ok])
+    per_municipality: dict[int, list[str]] = {}
+    for pair in pairs.tolist():
+        per_municipality.setdefault(pair // n_r, []).append(str(round_values[pair % n_r]))
+    rounds = [";".join(sorted(per_municipality.get(k, []))) for k in range(n_m)]
+    out["rounds"] = rounds
+    out["n_rounds"] = [len(per_municipality.get(k, [])) for k in range(n_m)]
 
     per = 10_000 / out["population"]
     for col in (*INVOLVEMENT_METRICS, "links_out", "links_in"):
@@ -370,3 +372,21 @@ def _underserved(out: pd.DataFrame, rules: UnderservedRules) -> tuple[np.ndarray
         flagged |= none
         reason[none] = "Geen betrokkenheid in de selectie"
     return flagged, reason
+
+
+def _positions(values: pd.Series, labels: np.ndarray) -> np.ndarray:
+    """Return the position of each value among ``labels`` (distinct), -1 when absent."""
+    # Text columns stay pyarrow strings (fast); anything else is compared as objects.
+    dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else object
+    codes, uniques = pd.factorize(
+        pd.concat([pd.Series(labels, dtype=dtype), values.astype(dtype)], ignore_index=True)
+    )
+    where = np.full(len(uniques), -1, dtype=np.intp)
+    where[codes[: len(labels)]] = np.arange(len(labels))
+    found = codes[len(labels) :]
+    return np.where(found >= 0, where[found], -1)
+
+
+def _count(at: np.ndarray, n: int) -> np.ndarray:
+    """Count the positions 0..n-1 (negative positions are not counted)."""
+    return np.bincount(at[at >= 0], minlength=n).astype(np.int64)

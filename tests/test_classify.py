@@ -223,24 +223,31 @@ def slow_class(ref, lead: str, partner: str, region: str, rules: LinkRules) -> s
     if lead == partner:
         return "local"
     if lead in m.index and partner in m.index:
-        L, P = m.loc[lead], m.loc[partner]
+        lead_row, partner_row = m.loc[lead], m.loc[partner]
         column = {
             "referentieregio": "refreg_code",
             "province": "province_code",
             "streek": "streek_code",
         }.get(rules.scheme)
-        if column is not None and L[column] == P[column]:
+        if column is not None and lead_row[column] == partner_row[column]:
             return "regional"
-        if rules.neighbours and partner in L["neighbours"]:
+        if rules.neighbours and partner in lead_row["neighbours"]:
             return "regional"
-        distance = math.hypot(L["point_x"] - P["point_x"], L["point_y"] - P["point_y"]) / 1000
+        distance = (
+            math.hypot(
+                lead_row["point_x"] - partner_row["point_x"],
+                lead_row["point_y"] - partner_row["point_y"],
+            )
+            / 1000
+        )
         if rules.max_km is not None and round(distance, 1) < rules.max_km:
             return "regional"
     if partner in m.index:
-        P = m.loc[partner]
+        partner_row = m.loc[partner]
         urban = {
-            "centrumsteden": bool(P["is_centrumstad"]) or P["region"] == "brussels",
-            "a0": P["hierarchy_code"] == "a0",
+            "centrumsteden": bool(partner_row["is_centrumstad"])
+            or partner_row["region"] == "brussels",
+            "a0": partner_row["hierarchy_code"] == "a0",
             "custom": partner in rules.urban_custom,
         }[rules.urban]
         if urban:

@@ -1,0 +1,161 @@
+"""The vectorised CSV reader reads every file exactly as the csv module does.
+
+``optil_geo.dataio`` parses well-formed CSV with pyarrow and falls back to Python's
+csv module for anything pyarrow might read differently (rows of unequal length, an
+unterminated quote, NUL bytes). These tests hold both paths to the same result.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from optil_geo import dataio
+from optil_geo.dataio import _organisation_key, _organisation_keys
+
+
+def _slow(data: bytes, name: str = "t.csv") -> dataio._Sheet:
+    """The cell-by-cell reader: decode, find the delimiter, csv module, strip."""
+    text = dataio._decode(data, name)
+    delimiter, rest = dataio._delimiter(text)
+    records = [
+        [dataio._clean_text(cell) for cell in record]
+        for record in csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter)
+    ]
+    return dataio._sheet_from_cells(name, None, records)
+
+
+def _as_lists(sheet: dataio._Sheet) -> tuple[object, ...]:
+    return (
+        sheet.header_row,
+        list(sheet.headers),
+        sheet.numbers.tolist(),
+        [column.tolist() for column in sheet.columns],
+    )
+
+
+def _same(data: bytes) -> dataio._Sheet:
+    fast = dataio._read_csv(data, "t.csv")
+    assert _as_lists(fast) == _as_lists(_slow(data))
+    return fast
+
+
+def test_python_whitespace_is_what_str_strip_removes() -> None:
+    expected = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert expected == dataio._PY_WHITESPACE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "projectnummer;titel\nP1;A\nP2;B\n",
+        "projectnummer;titel\r\nP1;A\r\n\r\nP2;B",  # empty row in between: numbering
+        "projectnummer;titel\rP1;A\rP2;B\r",  # old Mac line ends
+        'projectnummer;titel\nP1;"met ; en\nnieuwe lijn"\nP2;"zegt ""hallo"""\n',
+        'projectnummer;titel\nP1;a"b\nP2;"c"d\n',  # quotes inside a field
+        "projectnummer;titel\n  P1 ;\u00a0A\u2003\nP2;\tB\x1c\n",  # every kind of blank
+        "projectnummer;titel\nP1;'=1+1\nP2;'-x\nP3;'gewoon\nP4;'\n",  # neutralised cells
+        "sep=,\nprojectnummer,titel\nP1,A\n",  # Excel's delimiter line
+        "Overzicht;\n;\nprojectnummer;titel\nP1;A\n",  # a title above the header
+        "projectnummer;titel;;\nP1;A;;\nP2;B;x;\n",  # unnamed columns
+        "projectnummer\tgemeente\nP1\tGent\n",
+        "projectnummer|gemeente\nP1|Gent\n",
+        "projectnummer,titel\n",  # only a header
+        "\n\n",
+        "projectnummer;titel\nP1;A;extra\nP2\n",  # ragged: the csv module reads it
+        'projectnummer;titel\nP1;"open quote\n',  # unterminated quote
+        "projectnummer;titel\nP1;Liège\nP2;Ōsaka 🎭\n",
+    ],
+)
+def test_fast_reader_equals_csv_module(text: str) -> None:
+    _same(text.encode("utf-8"))
+    _same(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+
+def test_nul_bytes() -> None:
+    head = "projectnummer;titel\n" + "P0;" + "x" * 70_000 + "\n"
+    _same((head + "P1;A\x00B\n").encode("utf-8"))  # after the first 64 kB: read
+    with pytest.raises(dataio.InputError, match="geen tekst"):
+        dataio._read_csv(b"projectnummer;titel\nP1;A\x00B\n", "t.csv")
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16"])
+def test_other_encodings(encoding: str) -> None:
+    text = "projectnummer;gemeente\r\nP1;Liège\r\nP2;Écaussinnes\r\n"
+    sheet = _same(text.encode(encoding))
+    assert sheet.columns[1].tolist() == ["Liège", "Écaussinnes"]
+
+
+def test_rectangular_utf8_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the csv module path was used")
+
+    monkeypatch.setattr(dataio, "_sheet_from_cells", refuse)
+    sheet = dataio._read_csv(b"projectnummer;titel\nP1;A\n", "t.csv")
+    assert sheet.columns[1].tolist() == ["A"]
+    assert str(sheet.columns[1].dtype) == "str"
+
+
+def test_ragged_rows_take_the_csv_module_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    original = dataio._sheet_from_cells
+
+    def spy(*args: object, **kwargs: object) -> dataio._Sheet:
+        calls.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dataio, "_sheet_from_cells", spy)
+    sheet = dataio._read_csv(b"projectnummer;titel\nP1;A;extra\nP2\n", "t.csv")
+    assert calls == [1]
+    assert sheet.columns[0].tolist() == ["P1", "P2"]
+    assert sheet.columns[1].tolist() == ["A", ""]
+
+
+_CELL = st.text(
+    alphabet=st.sampled_from(list("ab ;,\"'=+-@\t\r\n\u00a0éZ1")), min_size=0, max_size=6
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=0, max_size=6),
+    delimiter=st.sampled_from([";", ",", "\t"]),
+    terminator=st.sampled_from(["\n", "\r\n"]),
+)
+def test_property_fast_equals_slow(rows: list[list[str]], delimiter: str, terminator: str) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=terminator)
+    writer.writerow(["projectnummer", "titel", "gemeente"])
+    writer.writerows(rows)
+    _same(out.getvalue().encode("utf-8"))
+
+
+def test_organisation_keys_match_one_by_one() -> None:
+    names = [
+        "CC Gent vzw",
+        "cc  GENT",
+        "VZW vzw Test",
+        "Test vzw vzw",
+        "vzw",
+        "Café Zénith VZW",
+        "Straße 1",
+        "ASBL Théâtre de Liège",
+        "bv. nv de Zaak",
+        "De-Kunst_werf (ivzw)",
+        "",
+        "   ",
+        "Ｇｅｎｔ ｖｚｗ",
+        "Ĳzer",
+        "a.s.b.l.",
+    ]
+    series = pd.Series(pd.array(names * 3, dtype=dataio.TEXT))
+    keys = _organisation_keys(series)
+    assert isinstance(keys, np.ndarray)
+    assert keys.tolist() == [_organisation_key(n) for n in names * 3]
