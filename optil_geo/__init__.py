@@ -40,7 +40,14 @@ from optil_geo.export import (
     write_municipal_layer,
     write_table,
 )
-from optil_geo.gazetteer import PlaceMatch, normalize_place, resolve_place, resolve_places
+from optil_geo.gazetteer import (
+    PlaceMatch,
+    is_municipality,
+    normalize_place,
+    resolve_place,
+    resolve_places,
+    save_location_fix,
+)
 from optil_geo.measures import (
     Filters,
     UnderservedRules,
@@ -86,6 +93,7 @@ __all__ = [
     "fix_key",
     "format_report",
     "generate_demo",
+    "is_municipality",
     "load_reference",
     "load_vocabulary",
     "municipal_layer",
@@ -100,6 +108,7 @@ __all__ = [
     "render_static_map",
     "resolve_place",
     "resolve_places",
+    "save_location_fix",
     "table_bytes",
     "to_safe_csv",
     "to_safe_xlsx",

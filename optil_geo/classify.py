@@ -4,7 +4,11 @@ A link runs from a project's lead municipality *L* to a partner's location *P*.
 The default rules of the product brief, first match wins:
 
 1. *P* is abroad → ``international``.
-2. *P* (or *L*) could not be resolved → ``unknown`` (kept and reported).
+2. *P* (or *L*) could not be resolved → ``unknown`` (kept and reported). A code
+   that is neither a municipality of Flanders or Brussels nor marked ``wallonia``
+   (``99999``, a code of 2024 such as ``11007``) is not resolved. An *L* abroad
+   is ``unknown`` too, with its own reason: with the lead outside Flanders and
+   Brussels, local or regional cannot be judged.
 3. *P* = *L* → ``local``.
 4. *P* lies in *L*'s home region (by default the referentieregio; for a Brussels
    *L* the Brussels-Capital Region), or *P* shares a border with *L*, or — when
@@ -19,6 +23,9 @@ points (EPSG:31370), and whether it crosses a province or region border.
 
 Walloon municipalities have no polygon here: a Walloon partner is never a
 neighbour and has no distance; it is ``supra_regional`` unless it is *L* itself.
+A location is Walloon only when its region says so (``partner_region`` /
+``lead_region`` is ``wallonia``) and it has a code. The crossing flags are NA
+when either side is unknown (an unresolved or foreign *L*, an unresolved *P*).
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 
 from optil_geo._errors import InputError
-from optil_geo.reference import Reference, load_reference
+from optil_geo.reference import Reference, load_reference, province_of_nis
 from optil_geo.settings import LinkRules
 
 __all__ = [
@@ -100,9 +107,10 @@ def classify_links(
         One row per link with the columns ``lead_nis`` (2025 NIS of *L*, empty
         when unresolved), ``partner_nis`` (2025 NIS of *P*; empty when abroad or
         unresolved) and ``partner_region`` (``flanders``, ``brussels``,
-        ``wallonia``, ``abroad`` or empty). Optional: ``lead_region`` (to tell a
-        Walloon *L*), ``partner_name`` (named in the reason of Walloon and foreign
-        partners).
+        ``wallonia``, ``abroad`` or empty). Optional: ``lead_region`` (``wallonia``
+        makes a lead code outside the reference a Walloon *L*, ``abroad`` marks a
+        foreign *L*; without it such a lead is unknown), ``partner_name`` (named in
+        the reason of Walloon and foreign partners).
     rules
         The classification rules; the defaults of :class:`LinkRules` when omitted.
     reference
@@ -210,11 +218,11 @@ def _classify_rows(
     y = m["point_y"].to_numpy(dtype=float)
 
     abroad = p_region_in.is_("abroad")
-    p_wallonia = ~p_in & ~part.is_("") & ~abroad
-    l_region_text = l_region_in.per_row(
-        (l_region_in.texts == "wallonia") | (l_region_in.texts == "")
-    )
-    l_wallonia = ~l_in & ~lead.is_("") & l_region_text
+    # Only a code the region calls Walloon is Walloon; any other code outside the
+    # reference (a typo, a code of 2024) is unknown.
+    p_wallonia = ~p_in & ~part.is_("") & ~abroad & p_region_in.is_("wallonia")
+    l_wallonia = ~l_in & ~lead.is_("") & l_region_in.is_("wallonia")
+    l_abroad = ~l_in & ~l_wallonia & l_region_in.is_("abroad")
     p_known = p_in | p_wallonia
     l_known = l_in | l_wallonia
 
@@ -273,17 +281,19 @@ def _classify_rows(
         np.concatenate(
             [
                 m["province_code"].to_numpy(dtype=object),
-                _outside_province(lead.texts),
-                _outside_province(part.texts),
+                _province_codes(lead.texts),
+                _province_codes(part.texts),
             ]
         )
     )
     n_m, n_l = len(m), len(lead.texts)
     l_prov = np.where(l_in, prov_codes[lis], lead.per_row(prov_codes[n_m : n_m + n_l]))
     p_prov = np.where(p_in, prov_codes[pis], part.per_row(prov_codes[n_m + n_l :]))
-    abroad_known = abroad & l_known
-    crosses_region = abroad_known | (l_region != p_region)
-    crosses_province = abroad_known | (l_prov != p_prov)
+    crosses_region = abroad | (l_region != p_region)
+    crosses_province = abroad | (l_prov != p_prov)
+    # NA where a side is unknown: an unknown link, or a foreign partner of an
+    # unresolved or foreign lead.
+    flags_na = is_unknown | ~l_known
 
     reason = _reasons(
         cls=cls,
@@ -294,6 +304,7 @@ def _classify_rows(
         lis=lis,
         pis=pis,
         l_known=l_known,
+        l_abroad=l_abroad,
         p_wallonia=p_wallonia,
         same_region=same_region,
         neighbour=neighbour,
@@ -312,8 +323,8 @@ def _classify_rows(
         "group": _labels([CLASS_GROUPS[c] for c in CLASSES], cls),
         "reason": reason,
         "distance_km": dist,
-        "crosses_province": pd.arrays.BooleanArray(crosses_province, is_unknown.copy()),
-        "crosses_region": pd.arrays.BooleanArray(crosses_region, is_unknown.copy()),
+        "crosses_province": pd.arrays.BooleanArray(crosses_province, flags_na.copy()),
+        "crosses_region": pd.arrays.BooleanArray(crosses_region, flags_na.copy()),
     }
 
 
@@ -331,10 +342,9 @@ def _labels(labels: list[str], codes: np.ndarray) -> Any:
 _TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)
 
 
-def _outside_province(nis: np.ndarray) -> np.ndarray:
-    """Province code for a Walloon NIS (Waals-Brabant 25…, else the first digit)."""
-    s = pd.Series(nis, dtype=object).astype(str)
-    return np.where(s.str[:2] == "25", "25000", s.str[:1] + "0000")
+def _province_codes(texts: np.ndarray) -> np.ndarray:
+    """Province code of each distinct NIS text ('' when the code names none)."""
+    return np.array([province_of_nis(str(t)) for t in texts], dtype=object)
 
 
 def _neighbour_codes(ref: Reference) -> np.ndarray:
@@ -374,6 +384,7 @@ def _reasons(
     lis: np.ndarray,
     pis: np.ndarray,
     l_known: np.ndarray,
+    l_abroad: np.ndarray,
     p_wallonia: np.ndarray,
     same_region: np.ndarray,
     neighbour: np.ndarray,
@@ -414,7 +425,8 @@ def _reasons(
     put(sel & ~given_filled, _T_ABROAD)
     sel = cls == _CLASS_CODE["unknown"]
     put(sel & l_known, _T_PARTNER_NOT_FOUND)
-    put(sel & ~l_known, _T_LEAD_NOT_FOUND)
+    put(sel & ~l_known & ~l_abroad, _T_LEAD_NOT_FOUND)
+    put(sel & l_abroad, _T_LEAD_ABROAD)
     sel = cls == _CLASS_CODE["local"]
     put(sel & p_wallonia, _T_SAME_MUNICIPALITY_OUTSIDE, outside)
     put(sel & ~p_wallonia, _T_SAME_MUNICIPALITY, pis)
@@ -453,6 +465,7 @@ def _reasons(
         _T_ABROAD: lambda a: "Buitenland",
         _T_PARTNER_NOT_FOUND: lambda a: "Locatie partner niet gevonden",
         _T_LEAD_NOT_FOUND: lambda a: "Locatie aanvrager niet gevonden",
+        _T_LEAD_ABROAD: lambda a: "Aanvrager buiten Vlaanderen en Brussel",
         _T_SAME_MUNICIPALITY_OUTSIDE: lambda a: f"Zelfde gemeente ({outside_name(a)})",
         _T_SAME_MUNICIPALITY: lambda a: f"Zelfde gemeente ({names[a]})",
         _T_SAME_GEWEST: lambda a: f"Zelfde gewest ({home_names[a]})",
@@ -498,7 +511,8 @@ _TEMPLATE_SPACE = 1 << 40
     _T_OUTSIDE_BRUSSELS,
     _T_OTHER_REGION,
     _T_OUTSIDE_OWN_REGION,
-) = range(20)
+    _T_LEAD_ABROAD,
+) = range(21)
 
 
 LINK_COLUMNS = (

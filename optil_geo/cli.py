@@ -1,10 +1,13 @@
 """The ``optil-geo`` command line.
 
-Every subcommand calls the public API only. Domain errors are caught here, once:
-the command prints ``TypeName: message`` on stderr and exits non-zero.
+Every subcommand calls the public API (and two private text helpers: header
+matching and Dutch numbers). Errors are caught here, once: the command prints
+``TypeName: message`` on stderr and exits non-zero; a file that cannot be written
+is ``InputError: cannot write '…': reason``.
 
 Exit codes: 0 processed (also with warnings or unresolved rows), 1 input errors
-(``validate``, ``classify``, ``measures``), 2 unusable input or a failure.
+(``validate``, ``classify``, ``measures``), 2 unusable input or a failure. Any
+failure is one line on stderr; ``-v`` adds the traceback of an unexpected one.
 """
 
 from __future__ import annotations
@@ -13,10 +16,14 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import optil_geo as og
+from optil_geo._schema import header_key
+from optil_geo._text import format_number
 
 __all__ = ["main"]
 
@@ -31,7 +38,7 @@ def _cmd_reference_info(args: argparse.Namespace) -> int:
         print(json.dumps(info))
     else:
         for key, value in info.items():
-            print(f"{key:>20}: {value:,}".replace(",", "."))
+            print(f"{key:>20}: {format_number(value)}")
         print(f"{'bron':>20}: {og.CREDIT}")
     return EXIT_OK
 
@@ -58,27 +65,64 @@ def _fixes(args: argparse.Namespace) -> dict[tuple[str, str], str]:
         return {}
 
 
+# Accepted headers of `resolve`, compared without case, accents, spaces or
+# punctuation; the first alias found in the file wins.
+_RESOLVE_COLUMNS = {
+    "place": ("place", "plaats", "gemeente", "locatie"),
+    "postcode": ("postcode", "postal_code", "zip"),
+    "country": ("country", "land"),
+}
+_RESOLVE_OUTPUT = ("nis", "municipality", "status", "region", "score", "candidates")
+
+
+def _find_column(headers: Sequence[str], aliases: Sequence[str]) -> str | None:
+    """Return the first header (in alias order, then column order) matching an alias."""
+    keys = [header_key(h) for h in headers]
+    for alias in aliases:
+        wanted = header_key(alias)
+        for header, key in zip(headers, keys, strict=True):
+            if key == wanted:
+                return header
+    return None
+
+
 def _cmd_resolve(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    if output.suffix.lower() != ".csv":
+        raise og.InputError(
+            f"cannot write {args.output!r}: `resolve` writes CSV, so the output must end in .csv"
+        )
     table = og.read_table(Path(args.input))
     frame = table.frame
-    if "place" not in frame.columns:
+    headers = [str(c) for c in frame.columns]
+    found = {name: _find_column(headers, aliases) for name, aliases in _RESOLVE_COLUMNS.items()}
+    place = found["place"]
+    if place is None:
+        accepted = ", ".join(repr(a) for a in _RESOLVE_COLUMNS["place"])
         raise og.InputError(
-            f"{args.input}: no 'place' column; found columns {list(frame.columns)!r}"
+            f"{args.input}: no place column (one of {accepted}); found columns {headers!r}"
         )
     result = og.resolve_places(
-        frame,
-        place="place",
-        postcode="postcode" if "postcode" in frame.columns else None,
-        country="country" if "country" in frame.columns else None,
+        frame, place=place, postcode=found["postcode"], country=found["country"]
     )
-    cols = ["nis", "municipality", "status", "region", "score", "candidates"]
+    cols = list(_RESOLVE_OUTPUT)
     out = frame.drop(columns=[c for c in cols if c in frame.columns]).join(result[cols])
     # Same delimiter (and BOM) as the input, so the file opens as it came in.
     text = og.neutralise_formulas(out).to_csv(sep=table.delimiter, index=False, lineterminator="\n")
-    Path(args.output).write_bytes(("\ufeff" if table.bom else "").encode() + text.encode("utf-8"))
+    with _writing(output):
+        output.write_bytes(("\ufeff" if table.bom else "").encode() + text.encode("utf-8"))
     summary = ", ".join(f"{k} {v}" for k, v in out["status"].value_counts().items())
     print(f"{len(out)} rows resolved -> {args.output} ({summary})", file=sys.stderr)
     return EXIT_OK
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn a failure to write ``path`` (no such folder, a file in the way…) into an InputError."""
+    try:
+        yield
+    except OSError as exc:
+        raise og.InputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from exc
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -101,7 +145,9 @@ def _read_for_analysis(args: argparse.Namespace) -> og.PartnershipData | int:
 
 
 def _rules(args: argparse.Namespace) -> og.LinkRules:
-    return og.LinkRules(scheme=args.scheme, neighbours=not args.no_neighbours, max_km=args.max_km)
+    # 0 km means "no distance rule", as in the app.
+    max_km = args.max_km if args.max_km else None
+    return og.LinkRules(scheme=args.scheme, neighbours=not args.no_neighbours, max_km=max_km)
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
@@ -129,7 +175,8 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         for c in ("round", "sector_group", "role_code", "partner_location", "source_row")
         if c in links
     ]
-    og.write_table(links[first + rest], Path(args.output), sheet="links")
+    with _writing(Path(args.output)):
+        og.write_table(links[first + rest], Path(args.output), sheet="links")
     counts = ", ".join(f"{k} {v}" for k, v in links["class"].value_counts().items())
     print(f"{len(links)} links classified -> {args.output} ({counts})", file=sys.stderr)
     return EXIT_OK
@@ -142,24 +189,27 @@ def _cmd_measures(args: argparse.Namespace) -> int:
     links = og.build_links(data.projects, data.partners, rules=_rules(args))
     table = og.municipality_measures(links, data.projects)
     out = Path(args.output)
-    if out.suffix.lower() in og.GEO_FORMATS:
-        og.write_municipal_layer(table, out)
-    else:
-        og.write_table(table, out, sheet="gemeenten")
+    with _writing(out):
+        if out.suffix.lower() in og.GEO_FORMATS:
+            og.write_municipal_layer(table, out)
+        else:
+            og.write_table(table, out, sheet="gemeenten")
     flagged = int(table["underserved"].sum())
     print(f"{len(table)} municipalities -> {args.output} ({flagged} underserved)", file=sys.stderr)
     return EXIT_OK
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    og.write_template(Path(args.output), form=args.form)
+    with _writing(Path(args.output)):
+        og.write_template(Path(args.output), form=args.form)
     print(f"template written -> {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     seed = og.DEMO_SEED if args.seed is None else args.seed
-    paths = og.write_demo(Path(args.output), seed=seed)
+    with _writing(Path(args.output)):
+        paths = og.write_demo(Path(args.output), seed=seed)
     for path in paths:
         print(path)
     print("De demodata zijn FICTIEF (gegenereerd).", file=sys.stderr)
@@ -178,7 +228,12 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-neighbours", action="store_true", help="do not count neighbours as regional"
     )
-    p.add_argument("--max-km", type=float, default=None, help="closer than N km counts as regional")
+    p.add_argument(
+        "--max-km",
+        type=float,
+        default=None,
+        help="closer than N km counts as regional (0: no distance rule, the default)",
+    )
     p.add_argument("--no-fixes", action="store_true", help="ignore the workspace's location fixes")
 
 
@@ -192,8 +247,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("resolve", help="place text / postal code -> 2025 NIS code")
-    p.add_argument("input", help="CSV with a 'place' column (optional 'postcode', 'country')")
-    p.add_argument("-o", "--output", required=True, help="output CSV")
+    p.add_argument(
+        "input",
+        help="CSV or XLSX with a place column (place, plaats, gemeente or locatie; "
+        "optional postcode/postal_code/zip and country/land)",
+    )
+    p.add_argument("-o", "--output", required=True, help="output .csv")
     p.set_defaults(func=_cmd_resolve)
 
     p = sub.add_parser(
@@ -247,13 +306,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return func(args)
     except og.OptilGeoError as exc:
-        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    except FileNotFoundError as exc:
-        print(f"InputError: file not found: {exc.filename}", file=sys.stderr)
+        print(f"{type(exc).__name__}: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"InputError: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        _details(args)
+        return EXIT_UNUSABLE
+    except Exception as exc:
+        # A bug or an error of a dependency: one line, the traceback only with -v.
+        print(f"{type(exc).__name__}: {_one_line(str(exc))}", file=sys.stderr)
+        _details(args)
+        return EXIT_UNUSABLE
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _details(args: argparse.Namespace) -> None:
+    if args.verbose:
+        traceback.print_exc(file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

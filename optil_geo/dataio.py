@@ -66,6 +66,7 @@ import pyarrow.csv as pacsv
 from optil_geo import _schema
 from optil_geo._errors import InputError
 from optil_geo._schema import Column, TableKind, header_key
+from optil_geo._text import format_number
 from optil_geo.gazetteer import resolve_places
 from optil_geo.reference import Reference
 from optil_geo.settings import Settings
@@ -539,12 +540,22 @@ def _name_of(source: object, given: str | None) -> str:
 
 def _read_single(source: object, name: str, settings: Settings) -> list[_Sheet]:
     """Return the sheets of one file (one for CSV)."""
+    data = _load_nonempty(source, name, settings)
+    if _is_workbook(data):
+        return _read_workbook(data, name)
+    return [_read_csv(data, name)]
+
+
+def _load_nonempty(source: object, name: str, settings: Settings) -> bytes:
     data = _load_bytes(source, name, settings)
     if not data:
         raise InputError(f"Bestand '{name}' is leeg.")
-    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return _read_workbook(data, name)
-    return [_read_csv(data, name)]
+    return data
+
+
+def _is_workbook(data: bytes) -> bool:
+    """Return whether the bytes are a zip (XLSX/XLSM/ODS) or an OLE file (XLS)."""
+    return data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def _load_bytes(source: object, name: str, settings: Settings) -> bytes:
@@ -613,7 +624,7 @@ def _check_size(size: int, cap: int, name: str, settings: Settings) -> None:
 
 
 def _mb(size: int) -> str:
-    return f"{size / _MB:.1f} MB".replace(".", ",")
+    return f"{format_number(size / _MB, 1)} MB"
 
 
 # --------------------------------------------------------------------------- workbooks
@@ -762,11 +773,16 @@ _MAX_COLUMNS = 4096
 
 
 def _read_csv(data: bytes, name: str) -> _Sheet:
+    """Read delimited text (see :func:`_read_delimited`)."""
+    return _read_delimited(data, name)[0]
+
+
+def _read_delimited(data: bytes, name: str) -> tuple[_Sheet, str]:
     """Read delimited text; the C parser of pyarrow, else (ragged rows…) the csv module.
 
     Both read a file the same way; the fast path gives up (returns ``None``) on
     anything it might read differently: NUL bytes, rows of unequal length, an
-    unterminated quote, text that is not UTF-8.
+    unterminated quote, text that is not UTF-8. Returns the sheet and the delimiter.
     """
     found = _utf8_body(data)
     if found is not None:
@@ -774,13 +790,13 @@ def _read_csv(data: bytes, name: str) -> _Sheet:
         delimiter, hinted = _delimiter_of(head)
         sheet = _parse_fast(_after_hint(body, hinted), delimiter, name)
         if sheet is not None:
-            return sheet
+            return sheet, delimiter
     text, encoding = _decode_text(data, name)
     delimiter, hinted = _delimiter_of(text[: 4 * _SNIFF_CHARS])
     if encoding != "utf-8":
         sheet = _parse_fast(_after_hint(text.encode("utf-8"), hinted), delimiter, name)
         if sheet is not None:
-            return sheet
+            return sheet, delimiter
     rest = text.partition("\n")[2] if hinted else text
     try:
         records = [
@@ -789,7 +805,7 @@ def _read_csv(data: bytes, name: str) -> _Sheet:
         ]
     except csv.Error as exc:
         raise InputError(f"Bestand '{name}' is geen leesbare CSV: {exc}.") from None
-    return _sheet_from_cells(name, None, records)
+    return _sheet_from_cells(name, None, records), delimiter
 
 
 def _utf8_body(data: bytes) -> tuple[bytes, str] | None:
@@ -956,50 +972,59 @@ class TextTable:
 def read_table(
     source: Source, *, source_name: str | None = None, settings: Settings | None = None
 ) -> TextTable:
-    """Read a plain table (CSV with ``,`` ``;`` or tab, UTF-8/BOM/cp1252; or a workbook).
+    """Read a plain table (CSV with ``,`` ``;`` ``|`` or tab, UTF-8/BOM/cp1252; or a workbook).
 
-    The first non-empty row is the header; every cell is text (empty cells are
-    ``""``). For a workbook the first visible sheet is read. Used by commands that
-    take a simple table, such as ``optil-geo resolve``.
+    Read as partnership files are (the same size and row limits, encodings and
+    delimiter detection): the header is the first non-empty row, or within the
+    first ten the row that names two known columns; every cell is text, stripped
+    (empty cells are ``""``). For a workbook the first *visible* worksheet is read.
+    Columns without a header and without any value (a trailing delimiter) are
+    dropped. Used by commands that take a simple table, such as ``optil-geo resolve``.
+
+    Returns
+    -------
+    TextTable
+        The frame (text columns under the headers as written), the delimiter
+        (``";"`` for a workbook) and whether the file began with a byte order mark
+        (``True`` for a workbook, so that a CSV written from it opens well in Excel).
 
     Raises
     ------
     InputError
-        When the file is missing, too large, or not readable as a table.
+        When the file is missing, empty, too large or not readable as a table, or a
+        header is empty (with values under it) or appears twice.
     """
     settings = settings or Settings.from_env()
     name = _name_of(source, source_name)
-    data = _load_bytes(source, name, settings)
-    if not data:
-        raise InputError(f"Bestand '{name}' is leeg.")
-    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        import python_calamine as calamine  # noqa: PLC0415 - only needed for workbooks
-
-        try:
-            book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-            cells = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise InputError(f"Bestand '{name}' kan niet gelezen worden: {exc}.") from None
-        records = [[_cell_text(v) for v in row] for row in cells]
-        delimiter, bom = ";", True
+    data = _load_nonempty(source, name, settings)
+    if _is_workbook(data):
+        sheet, delimiter, bom = _read_workbook(data, name)[0], ";", True
     else:
-        text = _decode(data, name)
-        bom = data.startswith(b"\xef\xbb\xbf")
-        delimiter, text = _delimiter(text)
-        try:
-            records = [
-                [_clean_text(cell) for cell in record]
-                for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-            ]
-        except csv.Error as exc:
-            raise InputError(f"Bestand '{name}' is geen leesbare CSV: {exc}.") from None
-    records = [r for r in records if any(c.strip() for c in r)]
-    if not records:
+        sheet, delimiter = _read_delimited(data, name)
+        bom = data.startswith((_UTF8_BOM, b"\xff\xfe", b"\xfe\xff"))
+    if not sheet.headers:
         raise InputError(f"Bestand '{name}' bevat geen rijen.")
-    headers = [h.strip() for h in records[0]]
-    width = len(headers)
-    body = [(r + [""] * width)[:width] for r in records[1:]]
-    frame = pd.DataFrame(body, columns=headers, dtype=object)
+    columns: dict[str, pd.Series] = {}
+    for j, header in enumerate(sheet.headers):
+        column = sheet.columns[j]
+        where = f"'{name}'" + (f", blad '{sheet.sheet}'" if sheet.sheet else "")
+        letter = _column_letter(j)
+        if not header:
+            if not column.astype(bool).any():
+                continue  # an empty column after a trailing delimiter
+            raise InputError(
+                f"Bestand {where}: kolom {letter} heeft waarden maar geen kolomnaam "
+                f"(rij {sheet.header_row}); geef elke kolom een naam."
+            )
+        if header in columns:
+            first = _column_letter(sheet.headers.index(header))
+            raise InputError(
+                f"Bestand {where}: kolomnaam {header!r} staat twee keer in rij "
+                f"{sheet.header_row} (kolommen {first} en {letter}); geef elke kolom "
+                "een eigen naam."
+            )
+        columns[header] = column.reset_index(drop=True)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(sheet)))
     return TextTable(frame=frame, delimiter=delimiter, bom=bom)
 
 
@@ -2354,7 +2379,10 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     text. Text that is a plain number (``-12``, ``+3,5``) is left alone because it
     cannot run anything, and numeric columns are never touched, so numbers stay
     numbers. Column names are neutralised too (they may come from user headers).
-    The readers of this module drop the apostrophe again on import.
+    Control characters that no spreadsheet cell can hold (U+0000–U+001F except
+    tab, line feed and carriage return) are removed first, so that they cannot
+    hide a formula (``"\x01=HYPERLINK(…)"``). The readers of this module drop the
+    apostrophe again on import.
     """
     out = df.copy()
     out.columns = [_neutral(c) if isinstance(c, str) else c for c in out.columns]
@@ -2366,11 +2394,10 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _neutral(value: Any) -> Any:
-    if (
-        isinstance(value, str)
-        and value.startswith(_FORMULA_TRIGGERS)
-        and not _PLAIN_NUMBER.fullmatch(value)
-    ):
+    if not isinstance(value, str):
+        return value
+    value = _XLSX_ILLEGAL.sub("", value)
+    if value.startswith(_FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 
@@ -2406,9 +2433,11 @@ def to_safe_xlsx(
     """Write tables to an XLSX workbook, one sheet each, with formulas neutralised.
 
     Headers are bold, the first row is frozen, column widths follow the content
-    (8–60 characters). Text cells are neutralised as in :func:`neutralise_formulas`
-    and stripped of control characters XLSX cannot hold; numbers, booleans and dates
-    keep their type; missing values are empty cells; tuples become ``a; b``.
+    (8–60 characters). Text cells are stripped of the control characters XLSX
+    cannot hold and written as explicit string cells, so that no text (``=1+1``,
+    ``-Org``, ``+32 2 …``, ``#N/A``) can ever be a formula or an error value; it
+    shows exactly as written, without the apostrophe CSV needs. Numbers, booleans
+    and dates keep their type; missing values are empty cells; tuples become ``a; b``.
 
     Parameters
     ----------
@@ -2428,26 +2457,32 @@ def to_safe_xlsx(
     bold = Font(bold=True)
     used: set[str] = set()
     for raw_name, df in sheets.items():
-        frame = neutralise_formulas(_flatten_for_export(df))
+        frame = _flatten_for_export(df)
         ws = book.create_sheet(_sheet_title(str(raw_name), used))
         ws.freeze_panes = "A2"
         headers = [_xlsx_value(c) for c in frame.columns]
-        for j, column in enumerate(frame.columns, start=1):
-            sample = [str(headers[j - 1])] + [
-                str(v) for v in frame[column].head(500) if not _missing(v)
+        for j in range(frame.shape[1]):
+            sample = [str(headers[j])] + [
+                str(v) for v in frame.iloc[:, j].head(500) if not _missing(v)
             ]
             width = max((len(s) for s in sample), default=8)
-            ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+            ws.column_dimensions[get_column_letter(j + 1)].width = min(max(width + 2, 8), 60)
         header_cells = []
         for h in headers:
             c = WriteOnlyCell(ws, value=h)
+            if isinstance(h, str):
+                c.data_type = "s"  # a header '=x' is text too
             c.font = bold
             header_cells.append(c)
         ws.append(header_cells)
         for row in frame.itertuples(index=False, name=None):
-            ws.append([_xlsx_value(v) for v in row])
+            ws.append([_xlsx_cell(ws, _xlsx_value(v), WriteOnlyCell) for v in row])
     if isinstance(path_or_buffer, str | os.PathLike):
-        book.save(str(path_or_buffer))
+        # Built in memory first: a path that cannot be written fails with a plain
+        # OSError and leaves no half-written workbook behind.
+        buffer = io.BytesIO()
+        book.save(buffer)
+        Path(path_or_buffer).write_bytes(buffer.getvalue())
     else:
         book.save(path_or_buffer)
 
@@ -2473,6 +2508,24 @@ def _xlsx_value(value: Any) -> Any:
         return value
     text = value if isinstance(value, str) else str(value)
     return _XLSX_ILLEGAL.sub("", text)
+
+
+def _xlsx_cell(ws: Any, value: Any, make_cell: Any) -> Any:
+    """Return a value that openpyxl writes as a string cell if it is text.
+
+    openpyxl types text itself as a string cell, except text that starts with
+    ``=`` (a formula) and the error codes (``#N/A``, …): those become explicit
+    string cells, shown as written. Only they pay for a cell object of their own.
+    """
+    if not isinstance(value, str) or not (value.startswith("=") or value in _XLSX_ERROR_CODES):
+        return value
+    cell = make_cell(ws, value=value)
+    cell.data_type = "s"
+    return cell
+
+
+# What openpyxl would write as an error value instead of text (openpyxl.cell.cell).
+_XLSX_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
 
 def _flatten_for_export(frame: pd.DataFrame) -> pd.DataFrame:

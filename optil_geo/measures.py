@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from optil_geo._errors import SettingsError
+from optil_geo._text import format_number
 from optil_geo.classify import CLASSES
 from optil_geo.reference import Reference, load_reference
 
@@ -366,7 +367,7 @@ def _underserved(out: pd.DataFrame, rules: UnderservedRules) -> tuple[np.ndarray
         low = value <= threshold
         flagged |= low
         pct = round(rules.lowest_share * 100)
-        shown = f"{threshold:.2f}".replace(".", ",")
+        shown = format_number(threshold, 2)
         reason[low] = f"Laagste {pct}% per 10.000 inwoners (≤ {shown})"
     if rules.no_involvement:
         flagged |= none

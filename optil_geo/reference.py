@@ -77,6 +77,36 @@ _PROVINCES = {
 }
 _PROVINCE_ORDER = ["10000", "20001", "30000", "40000", "70000", "04000"]
 
+# The first digits of a NIS code are its province (Statbel REFNIS): Vlaams-Brabant
+# is 20001 (23…, 24…), Waals-Brabant 20002 (25…), Brussels 04000 (21…).
+_PROVINCE_OF_NIS_PREFIX = {
+    "1": "10000",
+    "21": "04000",
+    "23": "20001",
+    "24": "20001",
+    "25": "20002",
+    "3": "30000",
+    "4": "40000",
+    "5": "50000",
+    "6": "60000",
+    "7": "70000",
+    "8": "80000",
+    "9": "90000",
+}
+
+
+def province_of_nis(nis: str) -> str:
+    """Return the Statbel province code of a 5-digit NIS code, ``""`` when it names none.
+
+    The code of a municipality (of any year) starts with its province's digits:
+    ``44021`` → ``40000``, ``25005`` → ``20002`` (Waals-Brabant), ``21004`` →
+    ``04000`` (Brussels-Capital Region, which has no province).
+    """
+    if len(nis) != 5 or not nis.isdigit():
+        return ""
+    return _PROVINCE_OF_NIS_PREFIX.get(nis[:2]) or _PROVINCE_OF_NIS_PREFIX.get(nis[:1], "")
+
+
 _PIC = "provinciesincijfers/"
 
 

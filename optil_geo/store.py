@@ -313,7 +313,9 @@ class Workspace:
     ) -> None:
         """Remember that ``place`` (with ``postcode``) lies in municipality ``nis``.
 
-        A fix with the same key (see :func:`fix_key`) is replaced.
+        A fix with the same key (see :func:`fix_key`) is replaced. Only the form of
+        ``nis`` is checked here (the store does not know the reference geography);
+        :func:`optil_geo.save_location_fix` also checks that it is a municipality.
 
         Parameters
         ----------

@@ -118,6 +118,101 @@ def test_unresolved_partner_and_lead(ref, nis_of) -> None:
     assert r["reason"] == "Locatie aanvrager niet gevonden"
 
 
+@pytest.mark.parametrize(
+    ("partner", "region"),
+    [("11007", "flanders"), ("11007", ""), ("99999", ""), ("99999", "brussels"), ("x", "")],
+)
+def test_unknown_partner_codes_are_unknown_not_walloon(ref, nis_of, partner, region) -> None:  # type: ignore[no-untyped-def]
+    # 11007 (Borsbeek) is a code of 2024; only a code marked wallonia is Walloon.
+    r = one(ref, nis_of("Gent"), partner, region, "Ergens")
+    assert (r["class"], r["reason"]) == ("unknown", "Locatie partner niet gevonden")
+    assert pd.isna(r["crosses_region"]) and pd.isna(r["crosses_province"])
+
+
+def test_unknown_lead_codes_are_unknown_not_walloon(ref, nis_of) -> None:  # type: ignore[no-untyped-def]
+    frame = pd.DataFrame(
+        {
+            "lead_nis": ["99999", "11007", "62063", "62063"],
+            "lead_region": ["", "flanders", "wallonia", ""],
+            "partner_nis": [nis_of("Gent")] * 4,
+            "partner_region": ["flanders"] * 4,
+        }
+    )
+    out = classify_links(frame, reference=ref)
+    assert out["class"].tolist() == ["unknown", "unknown", "urban", "unknown"]
+    assert out["reason"].tolist() == [
+        "Locatie aanvrager niet gevonden",
+        "Locatie aanvrager niet gevonden",
+        "Centrumstad buiten de eigen regio (Gent)",
+        "Locatie aanvrager niet gevonden",
+    ]
+    assert out["crosses_region"].tolist()[2] is True
+    assert out["crosses_region"].isna().tolist() == [True, True, False, True]
+    # Without a lead_region column a code outside the reference is unknown as well.
+    r = one(ref, "62063", nis_of("Gent"), "flanders")
+    assert (r["class"], r["reason"]) == ("unknown", "Locatie aanvrager niet gevonden")
+
+
+def test_crossing_flags_are_na_when_the_lead_is_unknown(ref, nis_of) -> None:  # type: ignore[no-untyped-def]
+    frame = pd.DataFrame(
+        {
+            "lead_nis": ["", "", nis_of("Gent")],
+            "lead_region": ["", "abroad", "flanders"],
+            "partner_nis": ["", "", ""],
+            "partner_region": ["abroad"] * 3,
+            "partner_name": ["Lille"] * 3,
+        }
+    )
+    out = classify_links(frame, reference=ref)
+    assert out["class"].tolist() == ["international"] * 3
+    assert out["crosses_region"].isna().tolist() == [True, True, False]
+    assert out["crosses_province"].isna().tolist() == [True, True, False]
+    assert (out.loc[2, "crosses_region"], out.loc[2, "crosses_province"]) == (True, True)
+
+
+def test_lead_abroad_has_its_own_reason(ref, nis_of) -> None:  # type: ignore[no-untyped-def]
+    frame = pd.DataFrame(
+        {
+            "lead_nis": ["", "", ""],
+            "lead_region": ["abroad"] * 3,
+            "partner_nis": [nis_of("Gent"), "62063", ""],
+            "partner_region": ["flanders", "wallonia", ""],
+        }
+    )
+    out = classify_links(frame, reference=ref)
+    assert out["class"].tolist() == ["unknown"] * 3
+    assert out["reason"].tolist() == ["Aanvrager buiten Vlaanderen en Brussel"] * 3
+    assert out["crosses_region"].isna().all()
+
+
+def test_walloon_brabant_is_its_own_province(ref, nis_of) -> None:  # type: ignore[no-untyped-def]
+    # Waals-Brabant (20002, codes 25…) is not Vlaams-Brabant (20001), nor Hainaut (50000).
+    frame = pd.DataFrame(
+        {
+            "lead_nis": ["25005", "25005", "57081"],
+            "lead_region": ["wallonia"] * 3,
+            "partner_nis": ["25072", "57081", "25005"],
+            "partner_region": ["wallonia"] * 3,
+        }
+    )
+    out = classify_links(frame, reference=ref)
+    assert out["crosses_province"].tolist() == [False, True, True]
+    assert out["crosses_region"].tolist() == [False, False, False]
+
+
+def test_province_of_nis() -> None:
+    from optil_geo.reference import province_of_nis
+
+    assert [province_of_nis(c) for c in ("25005", "24020", "23101", "21004", "57081")] == [
+        "20002",
+        "20001",
+        "20001",
+        "04000",
+        "50000",
+    ]
+    assert [province_of_nis(c) for c in ("", "2500", "x2500", "05000")] == ["", "", "", ""]
+
+
 def test_walloon_lead_never_crashes(ref, nis_of) -> None:
     frame = pd.DataFrame(
         {
@@ -211,12 +306,15 @@ def test_index_and_order_preserved(ref, nis_of) -> None:
 _BY_NIS: dict[int, pd.DataFrame] = {}
 
 
-def slow_class(ref, lead: str, partner: str, region: str, rules: LinkRules) -> str:  # type: ignore[no-untyped-def]
+def slow_class(  # type: ignore[no-untyped-def]
+    ref, lead: str, partner: str, region: str, rules: LinkRules, *, lead_region: str = ""
+) -> str:
     """The rules of the product brief, one link at a time, written for clarity."""
     m = _BY_NIS.setdefault(id(ref), ref.municipalities.set_index("nis"))
     if region == "abroad":
         return "international"
-    lead_ok = lead in m.index or (lead != "")
+    # A code outside the reference is Walloon only when its region says so.
+    lead_ok = lead in m.index or (lead != "" and lead_region == "wallonia")
     partner_ok = partner in m.index or (partner != "" and region == "wallonia")
     if not (lead_ok and partner_ok):
         return "unknown"
@@ -273,7 +371,9 @@ def test_property_agrees_with_slow_rules(ref, data) -> None:  # type: ignore[no-
     for _ in range(n):
         lead = data.draw(st.sampled_from(nis))
         kind = data.draw(
-            st.sampled_from(["any", "neighbour", "same", "wallonia", "abroad", "unknown"])
+            st.sampled_from(
+                ["any", "neighbour", "same", "wallonia", "abroad", "unknown", "bad_code"]
+            )
         )
         nbs = ref.municipalities.set_index("nis").loc[lead, "neighbours"]
         if kind == "neighbour" and nbs:
@@ -286,6 +386,14 @@ def test_property_agrees_with_slow_rules(ref, data) -> None:  # type: ignore[no-
             rows.append((lead, "", "abroad"))
         elif kind == "unknown":
             rows.append((data.draw(st.sampled_from([lead, ""])), "", ""))
+        elif kind == "bad_code":
+            # A code of 2024 or a typo, on either side, whatever region is given.
+            bad = data.draw(st.sampled_from(["11007", "99999"]))
+            region = data.draw(st.sampled_from(["", "flanders", "wallonia"]))
+            if data.draw(st.booleans()):
+                rows.append((lead, bad, region))
+            else:
+                rows.append((bad, lead, "flanders"))
         else:
             rows.append((lead, data.draw(st.sampled_from(nis)), "flanders"))
     frame = pd.DataFrame(rows, columns=["lead_nis", "partner_nis", "partner_region"])

@@ -218,13 +218,169 @@ def test_resolve_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 def test_resolve_without_place_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "in.csv"
-    src.write_text("gemeente,postcode\nGent,9000\n")
+    src.write_text("naam,postcode\nGent,9000\n")
     code, stdout, stderr = run(capsys, "resolve", src, "-o", tmp_path / "o.csv")
     assert code == 2
     assert stdout == ""
     assert stderr.splitlines() == [
-        f"InputError: {src}: no 'place' column; found columns ['gemeente', 'postcode']"
+        f"InputError: {src}: no place column (one of 'place', 'plaats', 'gemeente', "
+        "'locatie'); found columns ['naam', 'postcode']"
     ]
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("header", "postcode", "country"),
+    [
+        ("gemeente", "postcode", "land"),
+        ("Plaats", "Postal code", "Country"),
+        ("LOCATIE", "zip", "land"),
+        ("Gemeente ", "POSTCODE", "Lând"),
+    ],
+)
+def test_resolve_accepts_dutch_and_other_headers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], header: str, postcode: str, country: str
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(f"id;{header};{postcode};{country}\n1;Deurne;3290;\n2;Lille;;Frankrijk\n")
+    out = tmp_path / "out.csv"
+    code, _, stderr = run(capsys, "resolve", src, "-o", out)
+    assert code == 0, stderr
+    back = pd.read_csv(out, sep=";", dtype=str, keep_default_na=False)
+    # The headers as written, then the contract columns.
+    assert back.columns.tolist() == [
+        "id",
+        header.strip(),
+        postcode,
+        country,
+        *RESOLVE_COLUMNS,
+    ]
+    assert back["nis"].tolist() == ["24020", ""]  # Deurne 3290 is in Diest
+    assert back["region"].tolist() == ["flanders", "abroad"]
+
+
+def test_resolve_prefers_place_over_other_aliases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("gemeente;place\nXyzzy;Gent\n")
+    out = tmp_path / "out.csv"
+    assert run(capsys, "resolve", src, "-o", out)[0] == 0
+    back = pd.read_csv(out, sep=";", dtype=str, keep_default_na=False)
+    assert back.loc[0, ["gemeente", "place", "nis"]].tolist() == ["Xyzzy", "Gent", "44021"]
+
+
+@pytest.mark.parametrize("name", ["out.xlsx", "out.txt", "out"])
+def test_resolve_refuses_an_output_that_is_not_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("place\nGent\n")
+    out = tmp_path / name
+    code, stdout, stderr = run(capsys, "resolve", src, "-o", out)
+    assert (code, stdout) == (2, "")
+    assert stderr.splitlines() == [
+        f"InputError: cannot write {str(out)!r}: `resolve` writes CSV, so the output must "
+        "end in .csv"
+    ]
+    assert not out.exists()
+
+
+def test_resolve_accepts_an_upper_case_csv_suffix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("place\nGent\n")
+    assert run(capsys, "resolve", src, "-o", tmp_path / "OUT.CSV")[0] == 0
+    assert (tmp_path / "OUT.CSV").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "place;place\nGent;Gent\n",
+            "kolomnaam 'place' staat twee keer in rij 1 (kolommen A en B)",
+        ),
+        ("place;;postcode\nGent;x;9000\n", "kolom B heeft waarden maar geen kolomnaam (rij 1)"),
+    ],
+)
+def test_resolve_refuses_duplicate_and_empty_headers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(text)
+    code, stdout, stderr = run(capsys, "resolve", src, "-o", tmp_path / "o.csv")
+    assert (code, stdout) == (2, "")
+    (line,) = stderr.splitlines()
+    assert line.startswith("InputError: Bestand 'in.csv': " + message)
+
+
+def test_resolve_reads_the_first_visible_sheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.xlsx"
+    with pd.ExcelWriter(src, engine="openpyxl") as writer:
+        pd.DataFrame({"place": ["Xyzzy"]}).to_excel(writer, sheet_name="verborgen", index=False)
+        pd.DataFrame({"plaats": ["Gent"]}).to_excel(writer, sheet_name="lijst", index=False)
+        writer.book["verborgen"].sheet_state = "hidden"
+    out = tmp_path / "out.csv"
+    assert run(capsys, "resolve", src, "-o", out)[0] == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # from a workbook: UTF-8 with BOM, ';'
+    back = pd.read_csv(out, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert back.columns.tolist() == ["plaats", *RESOLVE_COLUMNS]
+    assert back["nis"].tolist() == ["44021"]
+
+
+def test_resolve_keeps_the_row_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(og.dataio, "MAX_ROWS", 2)
+    src = tmp_path / "in.csv"
+    src.write_text("place\nGent\nGenk\nGeel\n")
+    code, _, stderr = run(capsys, "resolve", src, "-o", tmp_path / "o.csv")
+    assert code == 2
+    assert stderr.splitlines() == [
+        "InputError: 'in.csv' heeft meer dan 2 rijen; dat is te veel voor één import."
+    ]
+
+
+def test_write_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    src = tmp_path / "in.csv"
+    src.write_text("place\nGent\n")
+    target = blocker / "x.csv"
+    code, stdout, stderr = run(capsys, "resolve", src, "-o", target)
+    assert (code, stdout) == (2, "")
+    assert stderr.splitlines() == [f"InputError: cannot write {str(target)!r}: Not a directory"]
+    for argv in (
+        ("classify", _small(tmp_path), "-o", blocker / "links.csv"),
+        ("classify", _small(tmp_path), "-o", tmp_path / "nope" / "links.xlsx"),
+        ("measures", _small(tmp_path), "-o", blocker / "gemeenten.gpkg"),
+        ("measures", _small(tmp_path), "-o", tmp_path / "nope" / "gemeenten.geojson"),
+        ("template", "-o", blocker / "sjabloon.xlsx"),
+        ("demo", "-o", blocker / "demo"),
+    ):
+        code, stdout, stderr = run(capsys, *argv)
+        assert (code, stdout) == (2, ""), argv
+        (line,) = stderr.splitlines()
+        assert line.startswith(f"InputError: cannot write {str(argv[-1])!r}: "), line
+
+
+def test_unexpected_errors_are_one_line_and_detailed_with_v(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom\n  on two lines")
+
+    monkeypatch.setattr(og, "write_template", boom)
+    out = tmp_path / "t.xlsx"
+    assert run(capsys, "template", "-o", out) == (2, "", "RuntimeError: boom on two lines\n")
+    code, _, stderr = run(capsys, "-v", "template", "-o", out)
+    assert code == 2
+    assert stderr.startswith("RuntimeError: boom on two lines\nTraceback (most recent call last):")
 
 
 # =========================================================================== reference
@@ -414,6 +570,29 @@ def test_classify_max_km(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert reasons[1] == "Binnen 15 km (8 km)"
 
 
+def test_classify_max_km_zero_means_off(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _classes(tmp_path, capsys, "--max-km", "0") == DEFAULT_CLASSES
+    reasons = _read_csv(tmp_path / "links.csv")["reason"].tolist()
+    assert not any(r.startswith("Binnen") for r in reasons)
+
+
+def test_classify_xlsx_never_holds_a_formula(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "small.csv"
+    src.write_text(SMALL.replace("Bib Gent;Gent", '\x01=HYPERLINK("http://x");Gent'))
+    out = tmp_path / "links.xlsx"
+    assert run(capsys, "classify", src, "-o", out)[0] == 0
+    ws = load_workbook(out)["links"]
+    cell = ws["B2"]
+    assert (ws["B1"].value, cell.value, cell.data_type) == (
+        "organisation",
+        '=HYPERLINK("http://x")',
+        "s",
+    )
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
 def test_classify_invalid_scheme(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["classify", str(_small(tmp_path)), "-o", str(tmp_path / "x.csv"), "--scheme", "x"])
@@ -453,6 +632,17 @@ def test_classify_applies_workspace_fixes(
         ws.save_fix("Xyzzy", None, "44021")
     assert _classes(tmp_path, capsys)[9] == "local"  # Collectief X now lies in Gent
     assert _classes(tmp_path, capsys, "--no-fixes")[9] == "unknown"
+
+
+def test_a_bad_fix_in_the_workspace_does_not_block_validate_or_classify(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], workspace: Path
+) -> None:
+    with og.Workspace(workspace) as ws:
+        ws.save_fix("Gent", None, "99999")  # the store checks the form only
+        ws.save_fix("Xyzzy", None, "44021")
+    code, _, stderr = run(capsys, "validate", _small(tmp_path))
+    assert code == 0, stderr
+    assert _classes(tmp_path, capsys)[9] == "local"  # the good fix still applies
 
 
 # =========================================================================== measures

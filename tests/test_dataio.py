@@ -26,6 +26,7 @@ from optil_geo.dataio import (
     neutralise_formulas,
     partnerships_from_raw,
     read_partnerships,
+    read_table,
     to_safe_csv,
     to_safe_xlsx,
     validate_command,
@@ -617,6 +618,18 @@ def test_fixes_from_the_workspace_are_applied_first(tmp_path: Path, nis_of: Any)
     pd.testing.assert_frame_equal(again.projects, after.projects)
 
 
+def test_a_fix_to_an_unknown_code_does_not_block_the_import(tmp_path: Path, nis_of: Any) -> None:
+    partners = [["P001", "Kunstcollectief", "Xyzzy", "", "", "kunstenaar", "toeleider"]]
+    path = two_sheet(tmp_path, PROJECT_ROWS[:1], partners)
+    fixes = {fix_key("Xyzzy", ""): "99999", fix_key("Aalst", ""): nis_of("Gent")}
+    data = read_partnerships(path, fixes=fixes)
+    assert data.report.ok
+    assert data.partners.loc[0, "partner_status"] == "unresolved"
+    assert data.projects.loc[0, "lead_status"] == "manual"
+    assert data.projects.loc[0, "lead_nis"] == nis_of("Gent")
+    assert validate_file(path, fixes=fixes)[1:] == (0, None)
+
+
 def test_raw_tables_round_trip_through_text(tmp_path: Path) -> None:
     data = messy(tmp_path)
     # the workspace stores text; reading it back must give the same import
@@ -768,6 +781,80 @@ def test_neutralise_formulas() -> None:
     assert list(neutralise_formulas(pd.DataFrame(columns=["=x"])).columns) == ["'=x"]
 
 
+def test_neutralise_formulas_strips_control_characters_first() -> None:
+    df = pd.DataFrame({"text": ['\x01=HYPERLINK("x")', "\x00\x1f@cmd", "a\x02b", "\t=x"]})
+    out = neutralise_formulas(df)
+    assert out["text"].tolist() == ['\'=HYPERLINK("x")', "'@cmd", "ab", "'\t=x"]
+
+
+XLSX_TRICKY = [
+    "=1+1",
+    '\x01=HYPERLINK("x")',
+    "@SUM(A1)",
+    "+32 2 123",
+    "-Org",
+    "\t=cmd",
+    "\r=cmd",
+    "#N/A",
+    "'=al gequoot",
+    "-12",
+]
+
+
+def test_to_safe_xlsx_writes_every_text_as_a_string_cell(tmp_path: Path) -> None:
+    path = tmp_path / "tricky.xlsx"
+    df = pd.DataFrame({"organisation": XLSX_TRICKY, "=kop": range(len(XLSX_TRICKY))})
+    to_safe_xlsx({"data": df}, path)
+    ws = openpyxl.load_workbook(path).active
+    column = [ws.cell(row=i, column=1) for i in range(2, len(XLSX_TRICKY) + 2)]
+    assert [c.data_type for c in column] == ["s"] * len(XLSX_TRICKY)
+    # As written, minus the control character XLSX cannot hold, and without the
+    # apostrophe CSV needs. XML reads a carriage return as a line feed.
+    assert [c.value for c in column] == [
+        "=1+1",
+        '=HYPERLINK("x")',
+        "@SUM(A1)",
+        "+32 2 123",
+        "-Org",
+        "\t=cmd",
+        "\n=cmd",
+        "#N/A",
+        "'=al gequoot",
+        "-12",
+    ]
+    assert (ws["B1"].value, ws["B1"].data_type) == ("=kop", "s")
+    assert (ws["B2"].value, ws["B2"].data_type) == (0, "n")
+    with zipfile.ZipFile(path) as archive:
+        assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
+
+
+def test_xlsx_error_codes_are_openpyxls() -> None:
+    from openpyxl.cell.cell import ERROR_CODES
+
+    from optil_geo.dataio import _XLSX_ERROR_CODES
+
+    assert frozenset(ERROR_CODES) == _XLSX_ERROR_CODES
+
+
+def test_our_xlsx_reads_back_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "tricky.xlsx"
+    to_safe_xlsx({"data": pd.DataFrame({"organisation": XLSX_TRICKY})}, path)
+    back = read_table(path).frame["organisation"].tolist()
+    # The readers strip surrounding whitespace (tab, line feed) from every cell.
+    assert back == [
+        "=1+1",
+        '=HYPERLINK("x")',
+        "@SUM(A1)",
+        "+32 2 123",
+        "-Org",
+        "=cmd",
+        "=cmd",
+        "#N/A",
+        "=al gequoot",
+        "-12",
+    ]
+
+
 def test_to_safe_csv_round_trip(tmp_path: Path) -> None:
     df = pd.DataFrame(
         {
@@ -809,7 +896,7 @@ def test_to_safe_xlsx_round_trip(tmp_path: Path) -> None:
     ws = book.worksheets[0]
     assert ws.freeze_panes == "A2"
     assert ws["A1"].font.bold
-    assert ws["A3"].value == "'=1+1" and ws["A3"].data_type == "s"
+    assert ws["A3"].value == "=1+1" and ws["A3"].data_type == "s"
     assert ws["A4"].value == "tabje"
     assert ws["B2"].value == 1 and ws["B3"].value is None
     assert ws["C2"].value == 1.5 and ws["D2"].value is True

@@ -178,9 +178,11 @@ def test_xlsx_formulas_neutralised(tmp_path: Path) -> None:
     book = load_workbook(path)
     ws = book["data"]
     cells = [ws.cell(row=i, column=1) for i in range(2, ws.max_row + 1)]
-    # No cell is a formula. XML reads a carriage return back as a line feed.
-    expected = [c.replace("\r", "\n") for c in _expected_formula_cells()]
-    assert all(c.data_type != "f" for c in cells)
+    # Every text is an explicit string cell, shown as written (no apostrophe needed).
+    # XML reads a carriage return back as a line feed.
+    expected = [c.replace("\r", "\n") for c in [*DANGEROUS, *HARMLESS]]
+    assert [c.data_type for c in cells[:-1]] == ["s"] * (len(cells) - 1)
+    assert cells[-1].value is None  # the empty text: an empty cell
     assert [c.value or "" for c in cells] == expected
     back = pd.read_excel(path, engine="calamine", keep_default_na=False)
     assert back["text"].tolist() == expected

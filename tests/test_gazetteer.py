@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 import math
 from importlib import resources
 
@@ -19,12 +20,14 @@ from optil_geo.gazetteer import (
     STATUSES,
     Gazetteer,
     PlaceMatch,
+    is_municipality,
     normalize_place,
     resolve_place,
     resolve_places,
+    save_location_fix,
 )
 from optil_geo.settings import Settings
-from optil_geo.store import fix_key
+from optil_geo.store import Workspace, fix_key
 
 # Codes the reference README states (merged municipalities got new codes).
 ANTWERPEN, DIEST, AALST, SINT_TRUIDEN = "11002", "24020", "41002", "71053"
@@ -625,10 +628,39 @@ def test_fixes_come_first(ref, nis_of) -> None:  # type: ignore[no-untyped-def]
     assert out.loc[0, "municipality"] == "Diest"
 
 
-def test_a_fix_to_an_unknown_code_is_an_input_error(ref) -> None:  # type: ignore[no-untyped-def]
-    df = pd.DataFrame({"place": ["Gent"]})
-    with pytest.raises(InputError, match="'99999'"):
-        resolve_places(df, fixes={("gent", ""): "99999"}, reference=ref)
+def test_a_fix_to_an_unknown_code_is_skipped_with_a_warning(ref, caplog) -> None:  # type: ignore[no-untyped-def]
+    df = pd.DataFrame({"place": ["Gent", "Xyzzy"]})
+    fixes = {("gent", ""): "99999", ("xyzzy", ""): "44021"}
+    with caplog.at_level(logging.WARNING, logger="optil_geo.gazetteer"):
+        out = resolve_places(df, fixes=fixes, reference=ref)
+    assert out["status"].tolist() == ["exact", "manual"]
+    assert out["nis"].tolist() == ["44021", "44021"]
+    assert caplog.messages == [
+        "skipping the location fix for ('gent', ''): '99999' is not the NIS code of a "
+        "Belgian municipality"
+    ]
+
+
+def test_is_municipality(ref) -> None:  # type: ignore[no-untyped-def]
+    assert is_municipality("44021", ref) is True
+    assert is_municipality(" 21004 ", ref) is True  # Brussel
+    assert is_municipality("62063", ref) is True  # Luik (Wallonia)
+    assert is_municipality("11007", ref) is False  # Borsbeek, merged into Antwerpen in 2025
+    assert is_municipality("99999", ref) is False
+    assert is_municipality("40000", ref) is False  # a province
+    assert is_municipality("", ref) is False
+    assert is_municipality(44021, ref) is False  # type: ignore[arg-type]
+
+
+def test_save_location_fix_checks_the_code(ref, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ws = Workspace(tmp_path / "ws.sqlite")
+    save_location_fix(ws, "Xyzzy", None, " 44021 ", note="test", reference=ref)
+    assert ws.fix_lookup() == {("xyzzy", ""): "44021"}
+    with pytest.raises(InputError, match=r"^`nis` was '99999' but must be the NIS code of a"):
+        save_location_fix(ws, "Gent", "9000", "99999", reference=ref)
+    with pytest.raises(InputError, match=r"^`nis` was '11007' but"):
+        save_location_fix(ws, "Gent", "9000", "11007", reference=ref)
+    assert ws.fix_lookup() == {("xyzzy", ""): "44021"}
 
 
 # --------------------------------------------------------------------------- the table
