@@ -13,8 +13,8 @@ from pathlib import Path
 import streamlit as st
 
 from optil_geo._assets import install_static_assets
-from ui import state
-from ui.layout import guard
+from ui import data, state
+from ui.layout import guard, md
 from ui.text import t
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -22,13 +22,25 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 st.set_page_config(page_title="optil-geo", page_icon="🗺️", layout="wide")
 
 
+STATIC = Path(__file__).resolve().parent / "static"
+
+
 @st.cache_resource(show_spinner=False)
 def _static_assets() -> Path:
     # Leaflet served from ./static so that maps work with no internet.
-    return install_static_assets(Path(__file__).resolve().parent / "static")
+    return install_static_assets(STATIC)
 
 
-_static_assets()
+with guard("static assets"):
+    # .streamlit/config.toml switches static serving on (Streamlit reads it next to
+    # app.py too); a flag, an environment variable or a user config can switch it off
+    # again, and then every map stays blank. Say so.
+    if not st.get_option("server.enableStaticServing"):
+        st.error(t("static_off"), icon=":material/map:")
+    try:
+        _static_assets()
+    except OSError as exc:  # a read-only checkout: the maps may lack Leaflet
+        st.error(t("static_copy_failed", folder=md(STATIC), error=md(exc)))
 
 PAGES = [
     st.Page(
@@ -64,6 +76,10 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+# A selection of an earlier run must never stand in for this one: when the sidebar
+# fails, the pages say so instead of silently showing old data.
+st.session_state.pop("selection", None)
 with guard("sidebar"):
+    data.begin_run()
     st.session_state["selection"] = state.sidebar()
 page.run()

@@ -156,3 +156,24 @@ def test_sectoren_switches() -> None:
     for key, value in (("sd_van", "partner"), ("sd_niveau", "refreg"), ("sd_waarden", "share")):
         at.button_group(key=key).set_value(value).run()
         assert not _problems(at)
+
+
+def test_kaart_without_flows_still_counts_partners_without_a_line() -> None:
+    at = _open("views/kaart.py")
+    shown = [m.value for m in at.markdown if m.value.startswith("- ")]
+    at.toggle(key="flows").set_value(False).run()
+    assert not _problems(at)
+    assert [m.value for m in at.markdown if m.value.startswith("- ")] == shown
+    assert not any("Ringen" in c.value for c in at.caption)  # no rings drawn, none explained
+
+
+def test_presentatie_underserved_step_within_the_focus_area() -> None:
+    ref = data.reference()
+    m = ref.municipalities
+    kempen = m.loc[m["refreg_name"] == "Kempen"]
+    at = _open("views/presentatie.py", stap="5")
+    at.sidebar.selectbox(key="focus").set_value("refreg").run()
+    at.sidebar.selectbox(key="gebied").set_value(kempen["refreg_code"].iloc[0]).run()
+    assert not _problems(at)
+    html = " ".join(str(h.proto.body) for h in at.get("html"))
+    assert f"van de {len(kempen)}" in html

@@ -499,3 +499,148 @@ def test_geo_and_table_exports_read_back(tiny_selection, ref) -> None:  # type: 
     assert book.sheetnames == ["projecten", "partners"]
     assert book["partners"].max_row == 1 + len(tiny_selection.links)
     assert load_workbook(io.BytesIO(exports.measures_xlsx(mm)))["gemeenten"].max_row == 305
+
+
+# ------------------------------------------------------------------ review fixes
+
+
+def test_distinct_organisations_match_the_validation() -> None:
+    # The legal form, accents and punctuation do not make another organisation.
+    names = pd.Series(["Bib Gent vzw", "Bib Gent", "BIB GENT VZW", "Élan", "elan", None])
+    assert figures.distinct_organisations(names) == 2
+
+
+def test_class_groups_follow_the_library() -> None:
+    assert set(figures._GROUP_OF) == set(og.CLASSES)
+    assert set(figures._GROUP_OF.values()) == set(figures.GROUPS)
+    assert figures.group_counts(pd.Series(["local", "regional", "urban"]))["local_regional"] == 2
+    assert tuple(og.load_vocabulary().groups) == charts.SECTOR_GROUPS
+
+
+def test_target_groups_none_at_all_give_an_empty_table(tiny, ref) -> None:  # type: ignore[no-untyped-def]
+    _, projects = tiny
+    none = projects.assign(target_group_codes=[(), ()])
+    table = charts.target_region_data(none, ref)
+    assert table.empty
+    assert list(table.columns) == ["region", "target", "projects", "share", "doelgroep"]
+    # Pandas 3 text columns: the share is a number, also when there are rows.
+    text = projects.assign(lead_region=pd.array(["flanders", "flanders"], dtype="str"))
+    assert charts.target_region_data(text, ref)["share"].dtype == float
+
+
+def test_flag_underserved_on_all_304_matches_the_library(demo, ref) -> None:  # type: ignore[no-untyped-def]
+    for rules in (
+        og.UnderservedRules(),
+        og.UnderservedRules(no_involvement=False, lowest_share=0.35, metric="links_total"),
+        og.UnderservedRules(lowest_share=None, metric="projects_led"),
+    ):
+        expected = og.municipality_measures(
+            demo.links, demo.projects, reference=ref, underserved=rules
+        )
+        ours = gaps.flag_underserved(expected.drop(columns="underserved"), rules)
+        assert (ours["underserved"].to_numpy() == expected["underserved"].to_numpy()).all()
+
+
+def test_flag_underserved_within_an_area(nis_of) -> None:  # type: ignore[no-untyped-def]
+    # Five municipalities: 0, 1, 2, 3, 4 projects per 10,000 inhabitants.
+    mm = pd.DataFrame(
+        {
+            "nis": ["1", "2", "3", "4", "5"],
+            "projects_involved": [0, 1, 2, 3, 4],
+            "projects_involved_per_10k": [0.0, 1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    rules = og.UnderservedRules(no_involvement=True, lowest_share=0.4)
+    out = gaps.flag_underserved(mm, rules)
+    # The lowest 40% of five: the observed quantile is 1.0, so 0 and 1 are flagged.
+    assert out["underserved"].tolist() == [True, True, False, False, False]
+    assert out["underserved_reason"].tolist()[:2] == [
+        "Geen betrokkenheid in de selectie",
+        "Laagste 40% van het focusgebied per 10.000 inwoners (≤ 1,00)",
+    ]
+    only_none = gaps.flag_underserved(mm, og.UnderservedRules(lowest_share=None))
+    assert only_none["underserved"].tolist() == [True, False, False, False, False]
+    # One municipality has nothing to compare with: only "no involvement" counts.
+    assert gaps.area_rules(rules, ("1",)).lowest_share is None
+    assert gaps.area_rules(rules, ("1", "2")) == rules
+
+
+def test_scoped_measures_keep_the_area_only(tiny, ref, nis_of) -> None:  # type: ignore[no-untyped-def]
+    links, projects = tiny
+    m = ref.municipalities
+    area = tuple(m.loc[m["refreg_name"] == "Regio Gent", "nis"])
+    selection = _selection(links, projects, ref)
+    scoped = gaps.scoped_measures(
+        data.Selection(**{**selection.__dict__, "filters": og.Filters(area=area)}),
+        og.UnderservedRules(),
+    )
+    assert set(scoped["nis"]) == set(area)
+    # Bever (outside) does not appear; Gent and Merelbeke-Melle take part.
+    assert (
+        not scoped.set_index("nis")
+        .loc[[nis_of("Gent"), nis_of("Merelbeke-Melle")]]["underserved"]
+        .any()
+    )
+    assert gaps.scoped_measures(selection, og.UnderservedRules()) is selection.municipalities
+    text = gaps.explain(og.UnderservedRules(), area_size=len(area))
+    assert f"de {len(area)} gemeenten van het focusgebied" in text
+
+
+def test_a_new_click_on_the_same_municipality_counts() -> None:
+    from ui.mapview import clicked_municipality
+
+    def result(count: int | None, nis: str | None) -> dict[str, Any]:
+        drawing = {"properties": {"nis": nis}} if nis else None
+        return {"last_object_clicked_count": count, "last_active_drawing": drawing}
+
+    seen, nis = clicked_municipality(result(1, "44021"), None)
+    assert (seen, nis) == ((1, "44021"), "44021")
+    # The same result on a rerun (after another municipality was chosen in the list):
+    assert clicked_municipality(result(1, "44021"), seen) == ((1, "44021"), None)
+    # A second click on the same polygon raises the count: it counts again.
+    assert clicked_municipality(result(2, "44021"), seen) == ((2, "44021"), "44021")
+    # A fresh map (no click yet) forgets; a click on a flow line selects nothing.
+    assert clicked_municipality(result(None, None), seen) == (None, None)
+    assert clicked_municipality(result(3, None), seen) == (None, None)
+    assert clicked_municipality(None, seen) == (None, None)
+
+
+def test_outside_summary_matches_the_flow_layer(demo, ref) -> None:  # type: ignore[no-untyped-def]
+    from ui.mapview import outside_summary
+
+    _, full = maps.flow_layer(demo.links, ref, top_n=50)
+    cheap = outside_summary(demo.links)
+    assert (cheap.wallonia, cheap.abroad, cheap.unknown) == (
+        full.wallonia,
+        full.abroad,
+        full.unknown,
+    )
+    assert cheap.wallonia_places == full.wallonia_places
+    assert cheap.abroad_places == full.abroad_places
+    assert cheap.pairs_hidden == 0
+
+
+def test_html_export_never_loads_tiles(demo, ref) -> None:  # type: ignore[no-untyped-def]
+    assert "tiles" not in {f.name for f in exports.MapSpec.__dataclass_fields__.values()}
+    page = exports.html_bytes(_spec(demo), ref, ["regel", og.CREDIT]).decode("utf-8")
+    assert "{z}" not in page and "tile.openstreetmap" not in page
+
+
+def test_filter_codes_once_per_analysis_and_measures_shared() -> None:
+    analysis = data.analysis(data.DEMO_KEY, og.LinkRules())
+    codes = analysis.filter_codes
+    assert analysis.filter_codes is codes  # computed once
+    assert codes["sector"] == sorted(set(analysis.links["sector_code"].dropna()) - {""})
+    assert "seniors" in codes["target"]
+    first = data.select(data.DEMO_KEY, og.LinkRules(), og.Filters(rounds=("2021-1",)))
+    again = data.select(data.DEMO_KEY, og.LinkRules(), og.Filters(rounds=("2021-1",)))
+    assert again.municipalities is first.municipalities  # shared, not unpickled
+
+
+def test_urban_figure_follows_the_rules(tiny_selection, ref) -> None:  # type: ignore[no-untyped-def]
+    step = presentation.step_content(4, tiny_selection, ref, og.UnderservedRules())
+    assert step.figures[1].note == "van de 32"
+    a0 = data.Selection(**{**tiny_selection.__dict__, "rules": og.LinkRules(urban="a0")})
+    n_a0 = int((ref.municipalities["hierarchy_code"] == "a0").sum())
+    step = presentation.step_content(4, a0, ref, og.UnderservedRules())
+    assert step.figures[1].note == f"van de {n_a0}"

@@ -273,8 +273,8 @@ def heatmap(
 
 # ------------------------------------------------------------------ sectors and target groups
 
-SECTOR_GROUPS = ("culture", "welfare_care", "education", "local_government", "other", "unknown")
-"""Sector groups in display order."""
+SECTOR_GROUPS = tuple(og.load_vocabulary().groups)
+"""Sector groups in display order (the vocabulary's order)."""
 
 _OUTSIDE = {
     "nl": {"wallonia": "Wallonië", "abroad": "Buitenland", "unknown": "Onbekend"},
@@ -380,9 +380,20 @@ def target_region_data(
         }
     ).explode("target")
     frame = frame[frame["target"] != ""]
+    if frame.empty:  # no target groups at all: an empty table with the right columns
+        return pd.DataFrame(
+            {
+                "region": pd.Series(dtype=object),
+                "target": pd.Series(dtype=object),
+                "projects": pd.Series(dtype="int64"),
+                "share": pd.Series(dtype=float),
+                "doelgroep": pd.Series(dtype=object),
+            }
+        )
     table = frame.groupby(["region", "target"]).size().rename("projects").reset_index()
     per_region = pd.Series(region.to_numpy()).value_counts()
-    table["share"] = (table["projects"] / table["region"].map(per_region)).round(4)
+    in_region = table["region"].map(per_region).astype(float)
+    table["share"] = (table["projects"] / in_region).round(4)
     return table.assign(
         doelgroep=table["target"].map(lambda c: vocabulary.target_group_label(c, cast(Any, lang)))
     )

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 import optil_geo as og
+from ui.text import t
 
 log = logging.getLogger("optil_geo.app")
 
@@ -43,13 +45,30 @@ def workspace() -> og.Workspace:
     return og.Workspace.open(settings())
 
 
-def fixes() -> dict[tuple[str, str], str]:
-    """Return the manual location fixes (empty when the workspace cannot be read)."""
+_RUN_FIXES = "_fixes_of_run"
+
+
+def _read_fixes() -> dict[tuple[str, str], str]:
     try:
         return workspace().fix_lookup()
     except og.WorkspaceError:
         log.exception("workspace unreadable; continuing without location fixes")
         return {}
+
+
+def begin_run() -> None:
+    """Read the location fixes once for this script run (``app.py`` calls this first)."""
+    st.session_state[_RUN_FIXES] = _read_fixes()
+
+
+def fixes() -> dict[tuple[str, str], str]:
+    """Return the manual location fixes of this run (empty when the workspace cannot be read).
+
+    Read once per run (see :func:`begin_run`) instead of at every use; a page that
+    saves or deletes a fix reruns the script, which reads them afresh.
+    """
+    lookup = st.session_state.get(_RUN_FIXES)
+    return lookup if isinstance(lookup, dict) else _read_fixes()
 
 
 def fixes_digest(lookup: dict[tuple[str, str], str]) -> str:
@@ -85,6 +104,30 @@ class Analysis:
     def is_demo(self) -> bool:
         """Whether this is the fictional demo dataset."""
         return self.key == DEMO_KEY
+
+    @cached_property
+    def filter_codes(self) -> dict[str, list[str]]:
+        """The sector-group, sector, role and target-group codes present, for the filters.
+
+        Computed once per analysis (it loops over every link), not on every rerun.
+        """
+        return {
+            "group": present_codes(self.links["sector_group"]),
+            "sector": present_codes(self.links["sector_code"]),
+            "role": present_codes(self.links["role_code"]),
+            "target": present_codes(self.data.projects["target_group_codes"]),
+        }
+
+
+def present_codes(values: pd.Series) -> list[str]:
+    """Distinct non-empty codes of a column (tuples and lists flattened), sorted."""
+    out: set[str] = set()
+    for value in values:
+        if isinstance(value, tuple | list):
+            out.update(str(v) for v in value if v)
+        elif isinstance(value, str) and value:
+            out.add(value)
+    return sorted(out)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Gegevens inlezen en indelen…")
@@ -131,7 +174,9 @@ class Selection:
     projects_table: pd.DataFrame
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+# cache_resource, not cache_data: the frames are shared read-only (like the analysis),
+# so a rerun does not unpickle four frames.
+@st.cache_resource(max_entries=32, show_spinner=False)
 def _measures(
     key: str, digest: str, rules: og.LinkRules, filters: og.Filters
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -160,9 +205,10 @@ def select(key: str, rules: og.LinkRules, filters: og.Filters) -> Selection:
 
 
 def forget_analyses() -> None:
-    """Drop cached analyses (after an import or a location fix)."""
+    """Drop cached analyses and this run's copy of the fixes (after an import or a fix)."""
     _analysis.clear()
     _measures.clear()
+    st.session_state.pop(_RUN_FIXES, None)
 
 
 def current_or_none() -> Selection | None:
@@ -175,5 +221,5 @@ def current() -> Selection:
     """Return the selection the sidebar made in this run."""
     selection = st.session_state.get("selection")
     if not isinstance(selection, Selection):
-        raise og.InputError("De gegevens konden niet geladen worden; zie de melding in de zijbalk.")
+        raise og.InputError(t("no_selection"))
     return selection

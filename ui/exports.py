@@ -34,11 +34,17 @@ add(
             "en": "Every map gets its title, legend, date, the filters used and the data credit.",
         },
         "export_map": {"nl": "Kaart", "en": "Map"},
-        "export_municipalities": {"nl": "Gemeenten (304)", "en": "Municipalities (304)"},
+        "export_municipalities": {"nl": "Gemeenten ({n})", "en": "Municipalities ({n})"},
         "export_projects": {"nl": "Projecten", "en": "Projects"},
         "dl_html": {
             "nl": "Interactieve kaart (HTML, werkt offline)",
             "en": "Interactive map (HTML, works offline)",
+        },
+        "dl_html_help": {
+            "nl": "Zonder achtergrondkaart (enkel de grenzen), zodat het bestand ook zonder "
+            "internet volledig werkt.",
+            "en": "Without a background map (boundaries only), so that the file works fully "
+            "without internet.",
         },
         "dl_png": {"nl": "Afbeelding (PNG, 2400 px)", "en": "Image (PNG, 2400 px)"},
         "dl_pdf": {"nl": "Afdrukbaar (PDF)", "en": "Printable (PDF)"},
@@ -202,7 +208,6 @@ class MapSpec:
     highlight: tuple[str, ...] = ()
     highlight_label: str = ""
     categories: Categories | None = None
-    tiles: str = "none"
     extra_lines: tuple[str, ...] = field(default_factory=tuple)
     lang: str = "nl"
     """The language of the flow legend (captured here: downloads run outside the script)."""
@@ -243,8 +248,12 @@ def map_layers(
 
 
 def html_bytes(spec: MapSpec, reference: og.Reference, lines: Sequence[str]) -> bytes:
-    """Return the map as one standalone HTML file (Leaflet inlined; opens offline)."""
-    m = maps.base_map(reference, tiles=spec.tiles)
+    """Return the map as one standalone HTML file (Leaflet inlined; opens offline).
+
+    Always without background tiles, whatever the page shows: tiles come from the
+    internet, and the file must work on a projector with no wifi.
+    """
+    m = maps.base_map(reference, tiles="none")
     page = maps.map_html(
         m,
         layers=map_layers(spec, reference, legend=True),
@@ -350,7 +359,6 @@ def export_panel(
     highlight_label: str = "",
     categories: Categories | None = None,
     measures: pd.DataFrame | None = None,
-    tiles: str = "none",
     extra_lines: Sequence[str] = (),
     expander: bool = True,
 ) -> None:
@@ -378,8 +386,6 @@ def export_panel(
         Draw categories instead of the choropleth on the HTML map.
     measures
         The municipal measures to export (default: those of the selection).
-    tiles
-        The HTML map's background; ``"none"`` works offline.
     extra_lines
         More lines for the map's text box (e.g. the underserved definition).
     expander
@@ -398,7 +404,6 @@ def export_panel(
         highlight=tuple(highlight),
         highlight_label=highlight_label,
         categories=categories,
-        tiles=tiles,
         extra_lines=tuple(extra_lines),
         lang=lang(),
     )
@@ -418,6 +423,7 @@ def export_panel(
             on_click="ignore",
             key=f"{key}_html",
             icon=":material/public:",
+            help=t("dl_html_help"),
         )
         c1.download_button(
             t("dl_png"),
@@ -437,7 +443,7 @@ def export_panel(
             key=f"{key}_pdf",
             icon=":material/picture_as_pdf:",
         )
-        c2.markdown(f"**{t('export_municipalities')}**")
+        c2.markdown(f"**{t('export_municipalities', n=len(table))}**")
         c2.download_button(
             t("dl_xlsx"),
             data=lambda: measures_xlsx(table),

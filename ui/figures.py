@@ -6,18 +6,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+import optil_geo as og
+from optil_geo import dataio
 from ui.data import Selection
 
 GROUPS = ("local_regional", "supra_regional", "urban", "international", "unknown")
-"""Class groups of the key figures; ``local`` + ``regional`` form *local_regional*."""
+"""Class groups of the key figures in display order; ``local`` + ``regional`` form
+*local_regional*."""
 
+# The grouping is the library's (og.CLASS_GROUPS: class → group label); a group's code
+# joins the codes of its classes, so local + regional give "local_regional".
 _GROUP_OF = {
-    "local": "local_regional",
-    "regional": "local_regional",
-    "supra_regional": "supra_regional",
-    "urban": "urban",
-    "international": "international",
-    "unknown": "unknown",
+    c: "_".join(k for k in og.CLASSES if og.CLASS_GROUPS[k] == og.CLASS_GROUPS[c])
+    for c in og.CLASSES
 }
 
 
@@ -38,10 +39,16 @@ class KeyFigures:
 
 
 def distinct_organisations(names: pd.Series) -> int:
-    """Count distinct organisation names, ignoring case and repeated or outer spaces."""
-    text = names.astype(object).fillna("").astype(str)
-    normal = text.str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
-    return int(normal[normal != ""].nunique())
+    """Count distinct organisations the way the validation compares them.
+
+    ``Bib Gent vzw``, ``bib gent`` and ``Bib  Gent`` are one organisation: case,
+    accents, punctuation and the legal form are ignored.
+    """
+    text = pd.Series(names.astype(object).fillna("").astype(str).to_numpy(), dtype=object)
+    # Deliberate reuse of the import's private key (optil_geo.dataio), so that the
+    # overview and the validation report never count organisations differently.
+    keys = pd.Series(dataio._organisation_keys(text), dtype=object)
+    return int(keys[keys != ""].nunique())
 
 
 def group_counts(classes: pd.Series) -> dict[str, int]:

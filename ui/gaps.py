@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -24,9 +25,11 @@ KEY_NONE, KEY_LOW, KEY_SHARE, KEY_METRIC = "wv_geen", "wv_laag", "wv_aandeel", "
 SHARE_RANGE = (10, 40)
 """The lowest share, in percent, a user can choose (0.1-0.4 of the 304 municipalities)."""
 
-RURAL_GAP, GAP, SERVED = "rural_gap", "gap", "served"
+RURAL_GAP, GAP, SERVED, OUTSIDE = "rural_gap", "gap", "served", "outside"
 CATEGORY_COLOURS = {RURAL_GAP: "#B2182B", GAP: "#F4A582", SERVED: "#E4ECF2"}
 """Fill per category: dark red stands out; light salmon and pale blue differ in lightness too."""
+OUTSIDE_COLOUR = "#FFFFFF"
+"""Municipalities outside the focus area: left white, only their borders drawn."""
 
 METRICS = INVOLVEMENT_METRICS
 """The involvement measures a user can choose for the definition."""
@@ -49,18 +52,37 @@ add(
             "en": "Lowest involvement per inhabitant",
         },
         "gap_share": {
-            "nl": "Laagste aandeel van de 304 gemeenten",
-            "en": "Lowest share of the 304 municipalities",
+            "nl": "Laagste aandeel van de gemeenten",
+            "en": "Lowest share of the municipalities",
         },
+        "gap_scope_all": {"nl": "de 304 gemeenten", "en": "the 304 municipalities"},
+        "gap_scope_area": {
+            "nl": "de {n} gemeenten van het focusgebied",
+            "en": "the {n} municipalities of the focus area",
+        },
+        "gap_area_note": {
+            "nl": "De definitie wordt toegepast **binnen het focusgebied** ({n} gemeenten): "
+            "tabel, cijfers en kaart vergelijken enkel die gemeenten met elkaar.",
+            "en": "The definition is applied **within the focus area** ({n} municipalities): "
+            "table, figures and map compare only these municipalities with each other.",
+        },
+        "gap_area_one": {
+            "nl": "Het focusgebied is één gemeente: er valt niets te vergelijken, dus telt enkel "
+            "'geen enkele betrokkenheid'. Kies een referentieregio of provincie om gemeenten "
+            "te vergelijken.",
+            "en": "The focus area is one municipality: there is nothing to compare, so only 'no "
+            "involvement at all' counts. Choose a reference region or province to compare "
+            "municipalities.",
+        },
+        "cat_outside": {"nl": "Buiten het focusgebied", "en": "Outside the focus area"},
         "gap_metric": {"nl": "Betrokkenheid gemeten als", "en": "Involvement measured as"},
         "gap_rule_none": {
             "nl": "ze in deze selectie bij geen enkel project betrokken is (als aanvrager of als partner)",
             "en": "it takes part in no project of this selection (as lead or as partner)",
         },
         "gap_rule_low": {
-            "nl": "ze per 10.000 inwoners tot de laagste {pct}% van de 304 gemeenten hoort "
-            "(maat: {metric})",
-            "en": "per 10,000 inhabitants it is among the lowest {pct}% of the 304 municipalities "
+            "nl": "ze per 10.000 inwoners tot de laagste {pct}% van {scope} hoort (maat: {metric})",
+            "en": "per 10,000 inhabitants it is among the lowest {pct}% of {scope} "
             "(measure: {metric})",
         },
         "gap_rule_intro": {
@@ -162,16 +184,22 @@ def current_rules() -> og.UnderservedRules:
     return rules_from_state(state)
 
 
-def explain(rules: og.UnderservedRules) -> str:
-    """Return the definition in plain language (Markdown), in the interface language."""
+def explain(rules: og.UnderservedRules, *, area_size: int | None = None) -> str:
+    """Return the definition in plain language (Markdown), in the interface language.
+
+    ``area_size``: the number of municipalities of the focus area the definition is
+    applied within (``None``: all 304).
+    """
     parts = []
     if rules.no_involvement:
         parts.append(t("gap_rule_none"))
     if rules.lowest_share is not None:
+        scope = t("gap_scope_area", n=area_size) if area_size else t("gap_scope_all")
         parts.append(
             t(
                 "gap_rule_low",
                 pct=round(rules.lowest_share * 100),
+                scope=scope,
                 metric=_metric_label(rules.metric).lower(),
             )
         )
@@ -194,9 +222,14 @@ def categories(measures: pd.DataFrame) -> pd.Series:
     return pd.Series(codes, index=measures["nis"].to_numpy(), name="category", dtype=object)
 
 
-def category_labels() -> dict[str, str]:
+def category_colours(*, area: bool = False) -> dict[str, str]:
+    """Return the fill per category (legend order); with a focus area, also ``outside``."""
+    return {**CATEGORY_COLOURS, OUTSIDE: OUTSIDE_COLOUR} if area else dict(CATEGORY_COLOURS)
+
+
+def category_labels(*, area: bool = False) -> dict[str, str]:
     """Return the category labels in the interface language (legend order)."""
-    return {c: t(f"cat_{c}") for c in CATEGORY_COLOURS}
+    return {c: t(f"cat_{c}") for c in category_colours(area=area)}
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -230,6 +263,56 @@ def measures(selection: data.Selection, rules: og.UnderservedRules) -> pd.DataFr
         selection.links,
         selection.projects,
     )
+
+
+def flag_underserved(measures: pd.DataFrame, rules: og.UnderservedRules) -> pd.DataFrame:
+    """Recompute ``underserved`` and its reason among the rows of ``measures`` only.
+
+    The semantics of :class:`optil_geo.UnderservedRules` (as in
+    ``optil_geo.municipality_measures``), applied to a subset, e.g. the municipalities
+    of a focus area: the lowest-share threshold is the ``lowest_share`` quantile
+    (an observed value, ``method="lower"``) of these rows' involvement per 10,000
+    inhabitants; no involvement means the metric is 0.
+    """
+    value = measures[f"{rules.metric}_per_10k"].to_numpy(dtype=float)
+    none = measures[rules.metric].to_numpy() == 0
+    flagged = np.zeros(len(measures), dtype=bool)
+    reason = np.full(len(measures), "", dtype=object)
+    if rules.lowest_share is not None and len(measures):
+        threshold = float(np.quantile(value, rules.lowest_share, method="lower"))
+        low = value <= threshold
+        flagged |= low
+        pct = round(rules.lowest_share * 100)
+        shown = f"{threshold:.2f}".replace(".", ",")
+        reason[low] = f"Laagste {pct}% van het focusgebied per 10.000 inwoners (≤ {shown})"
+    if rules.no_involvement:
+        flagged |= none
+        reason[none] = "Geen betrokkenheid in de selectie"
+    return measures.assign(underserved=flagged, underserved_reason=reason)
+
+
+def area_rules(rules: og.UnderservedRules, area: tuple[str, ...] | None) -> og.UnderservedRules:
+    """Return the rules as applied within ``area``: one municipality has no lowest share."""
+    if area is not None and len(area) == 1 and rules.lowest_share is not None:
+        return og.UnderservedRules(
+            no_involvement=rules.no_involvement, lowest_share=None, metric=rules.metric
+        )
+    return rules
+
+
+def scoped_measures(selection: data.Selection, rules: og.UnderservedRules) -> pd.DataFrame:
+    """Return the measures the underserved views show: all 304, or the focus area's.
+
+    With a focus area, everything outside it has no links by construction and would
+    count as "no involvement"; so only the area's municipalities are kept and the
+    underserved flags are recomputed among them (:func:`flag_underserved`).
+    """
+    area = selection.filters.area
+    full = measures(selection, rules)
+    if not area:
+        return full
+    inside = full[full["nis"].isin(area)].reset_index(drop=True)
+    return flag_underserved(inside, area_rules(rules, area))
 
 
 SHOW = ("gaps", "rural", "all")

@@ -27,7 +27,8 @@ def guard(what: str) -> Iterator[None]:
         yield
     except og.OptilGeoError as exc:
         log.warning("%s: %s", what, exc)
-        st.error(str(exc))
+        # The message may quote user text (a file name, a cell value): never Markdown.
+        st.error(md(exc))
     except Exception:
         log.exception("unexpected failure in %s", what)
         st.error(t("error_generic"))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 import optil_geo as og
+from optil_geo.classify import _urban_mask
 from ui import gaps
 from ui.data import Selection
 from ui.figures import distinct_organisations, key_figures
@@ -88,12 +89,16 @@ add(
             "nl": "centrumsteden en Brusselse gemeenten als partner",
             "en": "centrumsteden and Brussels municipalities as partner",
         },
-        "pf_of_32": {"nl": "van de 32", "en": "of 32"},
+        "pf_of_n": {"nl": "van de {n}", "en": "of {n}"},
         "pf_top_city": {"nl": "meest gekozen stad", "en": "most chosen city"},
         "pf_gaps": {"nl": "witte vlekken", "en": "underserved"},
         "pf_rural": {"nl": "landelijk én witte vlek", "en": "rural and underserved"},
         "pf_people": {"nl": "inwoners in witte vlekken", "en": "inhabitants of underserved"},
         "pf_of_all_people": {"nl": "{p} van alle inwoners", "en": "{p} of all inhabitants"},
+        "pf_of_area_people": {
+            "nl": "{p} van de inwoners van het focusgebied",
+            "en": "{p} of the focus area's inhabitants",
+        },
     }
 )
 
@@ -220,13 +225,14 @@ def step_content(
                 Figure(number(float(km) if pd.notna(km) else float("nan")), t("pf_mean_km")),
             )
         else:
+            m = reference.municipalities
+            # The urban set of the classification rules in force (centrumsteden and
+            # Brussels by default; hierarchy a0 or a custom list when chosen): the
+            # library's own definition, so the figure matches the link classes.
+            urban_set = set(m.loc[_urban_mask(m, selection.rules), "nis"])
             partners = chosen["partner_nis"].astype(str)
-            urban = reference.municipalities
-            urban_set = set(
-                urban.loc[urban["is_centrumstad"] | (urban["region"] == "brussels"), "nis"]
-            )
             cities = partners[partners.isin(urban_set)]
-            names = urban.set_index("nis")["name_nl"]
+            names = m.set_index("nis")["name_nl"]
             # The most chosen city; a tie goes to the first name in the alphabet.
             ranked = sorted(
                 cities.value_counts().items(), key=lambda kv: (-kv[1], str(names.get(kv[0])))
@@ -236,7 +242,11 @@ def step_content(
             )
             figures = (
                 share,
-                Figure(number(cities.nunique()), t("pf_cities"), t("pf_of_32")),
+                Figure(
+                    number(cities.nunique()),
+                    t("pf_cities"),
+                    t("pf_of_n", n=number(len(urban_set))),
+                ),
                 Figure(
                     top_name, t("pf_top_city"), f"{number(top_n)} {t('pf_links')}" if ranked else ""
                 ),
@@ -251,7 +261,8 @@ def step_content(
             flows=flows,
             figures=figures,
         )
-    measures = gaps.measures(selection, rules)
+    full = gaps.measures(selection, rules)
+    measures = gaps.scoped_measures(selection, rules)  # the focus area's, when one is set
     cats = gaps.categories(measures)
     gap = measures["underserved"].astype(bool)
     pop = measures["population"]
@@ -259,19 +270,22 @@ def step_content(
         step=step,
         title=title,
         subtitle=subtitle,
-        values=pd.Series(
-            measures[f"{rules.metric}_per_10k"].to_numpy(), index=measures["nis"].to_numpy()
-        ),
+        # The values cover all 304 (the static export's choropleth); the categories
+        # and figures are those of the focus area when one is set.
+        values=pd.Series(full[f"{rules.metric}_per_10k"].to_numpy(), index=full["nis"].to_numpy()),
         value_label=t("gap_metric_" + rules.metric) + " / 10.000",
         decimals=2,
         flows=None,
         figures=(
-            Figure(number(int(gap.sum())), t("pf_gaps"), t("pf_of_304")),
+            Figure(number(int(gap.sum())), t("pf_gaps"), t("pf_of_n", n=number(len(measures)))),
             Figure(number(int((cats == gaps.RURAL_GAP).sum())), t("pf_rural")),
             Figure(
                 number(float(pop[gap].sum())),
                 t("pf_people"),
-                t("pf_of_all_people", p=percent(float(pop[gap].sum()), float(pop.sum()), 1)),
+                t(
+                    "pf_of_area_people" if selection.filters.area else "pf_of_all_people",
+                    p=percent(float(pop[gap].sum()), float(pop.sum()), 1),
+                ),
             ),
         ),
         categories=cats,

@@ -13,11 +13,11 @@ import streamlit as st
 
 import optil_geo as og
 from optil_geo import vocabulary
+from optil_geo.settings import SCHEMES
 from ui import data
 from ui.text import LANGS, lang, t
 
 FOCUS_KINDS = ("none", "refreg", "province", "municipality")
-SCHEMES = ("referentieregio", "province", "streek", "none")
 
 _FILTER_KEYS = ("ronde", "sg", "sector", "rol", "dg", "klasse", "focus", "gebied")
 
@@ -34,17 +34,6 @@ def _labels(kind: str, codes: list[str]) -> dict[str, str]:
     """Return code → label in the interface language."""
     label = _LABELLERS[kind]
     return {c: label(c, cast(Any, lang())) for c in codes}
-
-
-def _present(values: object) -> list[str]:
-    """Distinct non-empty codes of a column (tuples flattened), sorted."""
-    out: set[str] = set()
-    for value in values:  # type: ignore[attr-defined]
-        if isinstance(value, tuple | list):
-            out.update(str(v) for v in value if v)
-        elif isinstance(value, str) and value:
-            out.add(value)
-    return sorted(out)
 
 
 def sidebar() -> data.Selection:
@@ -106,19 +95,15 @@ def _rules_widgets() -> og.LinkRules:
 
 def _filter_widgets(base: data.Analysis) -> og.Filters:
     projects = base.data.projects
-    links = base.links
+    codes = base.filter_codes
     ref = data.reference()
     st.subheader(t("filters"))
     rounds = sorted({r for r in projects["round"].astype(str) if r})
     sel_rounds = st.multiselect(
         t("rounds"), rounds, key="ronde", bind="query-params", placeholder=t("all")
     )
-    present_groups = set(links["sector_group"])
-    group_codes = [
-        g
-        for g in ("culture", "welfare_care", "education", "local_government", "other", "unknown")
-        if g in present_groups
-    ]
+    # The vocabulary's own order of the sector groups.
+    group_codes = [g for g in og.load_vocabulary().groups if g in codes["group"]]
     groups = _labels("group", group_codes)
     sel_groups = st.multiselect(
         t("sector_groups"),
@@ -128,7 +113,7 @@ def _filter_widgets(base: data.Analysis) -> og.Filters:
         bind="query-params",
         placeholder=t("all"),
     )
-    sectors = _labels("sector", _present(links["sector_code"]))
+    sectors = _labels("sector", codes["sector"])
     sel_sectors = st.multiselect(
         t("sectors"),
         list(sectors),
@@ -137,7 +122,7 @@ def _filter_widgets(base: data.Analysis) -> og.Filters:
         bind="query-params",
         placeholder=t("all"),
     )
-    roles = _labels("role", _present(links["role_code"]))
+    roles = _labels("role", codes["role"])
     sel_roles = st.multiselect(
         t("roles"),
         list(roles),
@@ -146,7 +131,7 @@ def _filter_widgets(base: data.Analysis) -> og.Filters:
         bind="query-params",
         placeholder=t("all"),
     )
-    targets = _labels("target", _present(projects["target_group_codes"]))
+    targets = _labels("target", codes["target"])
     sel_targets = st.multiselect(
         t("target_groups"),
         list(targets),

@@ -77,6 +77,30 @@ _TEXT: dict[str, dict[str, str]] = {
         "nl": "Er liep iets mis bij het tonen van deze pagina. De details staan in het logboek.",
         "en": "Something went wrong showing this page. The details are in the log.",
     },
+    "no_selection": {
+        "nl": "De gegevens konden niet geladen worden; zie de foutmelding hierboven.",
+        "en": "The data could not be loaded; see the error message above.",
+    },
+    "static_off": {
+        "nl": "De kaarten blijven leeg: het serveren van de kaartbestanden staat uit "
+        "(`server.enableStaticServing`). Start de app met `python -m streamlit run app.py` "
+        "zonder `--server.enableStaticServing false`, en zonder die instelling in "
+        "`~/.streamlit/config.toml` of in `STREAMLIT_SERVER_ENABLE_STATIC_SERVING`; of voeg "
+        "`--server.enableStaticServing true` toe aan het commando.",
+        "en": "The maps stay blank: serving the map files is switched off "
+        "(`server.enableStaticServing`). Start the app with `python -m streamlit run app.py` "
+        "without `--server.enableStaticServing false`, and without that setting in "
+        "`~/.streamlit/config.toml` or `STREAMLIT_SERVER_ENABLE_STATIC_SERVING`; or add "
+        "`--server.enableStaticServing true` to the command.",
+    },
+    "static_copy_failed": {
+        "nl": "De kaartbestanden (Leaflet) konden niet naar de map {folder} gekopieerd worden "
+        "({error}). Kaarten blijven daardoor mogelijk leeg. Start de app vanuit een map waarin "
+        "je mag schrijven, of kopieer de map `static` er één keer zelf naartoe.",
+        "en": "The map files (Leaflet) could not be copied to the folder {folder} ({error}). "
+        "Maps may therefore stay blank. Start the app from a folder you can write to, or copy "
+        "the `static` folder there once yourself.",
+    },
     "no_data_selection": {
         "nl": "Geen projecten in deze selectie. Verruim de filters.",
         "en": "No projects in this selection. Widen the filters.",

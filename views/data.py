@@ -5,7 +5,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import logging
+from typing import Literal
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +16,8 @@ import optil_geo as og
 from ui import data
 from ui.layout import guard, md, number
 from ui.text import add, lang, t
+
+log = logging.getLogger("optil_geo.app")
 
 _MAX_FIX_ROWS = 40
 _PREVIEW = (
@@ -46,7 +51,16 @@ add(
             "en": "An Excel file (.xlsx) with the sheets **projects** and **partners**, or one flat "
             "sheet/CSV with one row per partner. Download an empty template below.",
         },
-        "upload": {"nl": "Bestand kiezen", "en": "Choose a file"},
+        "upload": {
+            "nl": "Bestand kiezen (Excel of CSV, hoogstens {cap} MB)",
+            "en": "Choose a file (Excel or CSV, at most {cap} MB)",
+        },
+        "upload_cap": {
+            "nl": "Toegelaten: .xlsx, .xlsm, .xls, .csv, .txt, hoogstens {cap} MB. De limiet "
+            "is instelbaar met OPTIL_GEO_MAX_UPLOAD_MB.",
+            "en": "Accepted: .xlsx, .xlsm, .xls, .csv, .txt, at most {cap} MB. Set "
+            "OPTIL_GEO_MAX_UPLOAD_MB to change the limit.",
+        },
         "too_big": {
             "nl": "Het bestand '{name}' is {size} MB; de limiet is {cap} MB. Splits het bestand of "
             "verhoog OPTIL_GEO_MAX_UPLOAD_MB.",
@@ -72,8 +86,9 @@ add(
         "dataset_name": {"nl": "Naam van de dataset", "en": "Dataset name"},
         "do_import": {"nl": "Importeren in de werkruimte", "en": "Import into the workspace"},
         "imported": {
-            "nl": "Geïmporteerd als '{name}'. Kies de dataset in de zijbalk.",
-            "en": "Imported as '{name}'. Choose the dataset in the sidebar.",
+            "nl": "Geïmporteerd als '{name}'. Deze dataset is nu gekozen in de zijbalk; alle "
+            "pagina's tonen hem.",
+            "en": "Imported as '{name}'. It is now chosen in the sidebar; every page shows it.",
         },
         "fix_title": {"nl": "Locaties herstellen", "en": "Fix locations"},
         "fix_help": {
@@ -87,6 +102,19 @@ add(
             "en": "All locations of this dataset were found.",
         },
         "save_fixes": {"nl": "Herstellingen bewaren", "en": "Save fixes"},
+        "fixes_failed": {
+            "nl": "{n} herstelling(en) konden niet bewaard worden: {places}. Kies opnieuw en "
+            "bewaar nog eens; de details staan in het logboek.",
+            "en": "{n} fix(es) could not be saved: {places}. Choose again and save once more; "
+            "the details are in the log.",
+        },
+        "no_place": {
+            "nl": "{n} rij(en) hebben geen plaats en geen postcode. Die kunnen hier niet "
+            "hersteld worden: vul de gemeente of postcode aan in het bestand en laad het "
+            "opnieuw.",
+            "en": "{n} row(s) have neither a place nor a postcode. They cannot be fixed here: "
+            "fill in the municipality or postcode in the file and load it again.",
+        },
         "fixes_saved": {"nl": "{n} herstelling(en) bewaard.", "en": "{n} fix(es) saved."},
         "saved_fixes": {"nl": "Bewaarde herstellingen", "en": "Saved fixes"},
         "delete_fix": {"nl": "Herstelling verwijderen", "en": "Delete fix"},
@@ -125,29 +153,74 @@ add(
 )
 
 
+@st.cache_data(max_entries=4, show_spinner="Bestand lezen en controleren…")
+def _parse(
+    content_hash: str,
+    fixes_digest: str,
+    name: str,
+    _content: bytes,
+    _fixes: dict[tuple[str, str], str],
+) -> og.PartnershipData:
+    """Read and validate an upload, once per file content and set of fixes.
+
+    Keyed on the content's hash and the fixes' digest (the bytes and the fixes
+    themselves are not hashed again): typing in the name box reruns the page but
+    does not re-read the file.
+    """
+    del content_hash, fixes_digest  # cache key only
+    return og.read_partnerships(
+        _content,
+        source_name=name,
+        fixes=_fixes,
+        reference=data.reference(),
+        settings=data.settings(),
+    )
+
+
+def _upload_cap_mb() -> float:
+    """The effective upload cap: the app's setting, within Streamlit's own limit."""
+    server_cap = st.get_option("server.maxUploadSize")
+    return min(float(data.settings().max_upload_mb), float(server_cap or 200))
+
+
 def _upload() -> None:
     st.subheader(t("upload_title"))
     st.markdown(t("upload_help"))
-    settings = data.settings()
-    file = st.file_uploader(t("upload"), type=["xlsx", "xlsm", "xls", "csv", "txt"], key="upload")
+    done = st.session_state.pop("_imported", None)
+    if done:
+        st.success(t("imported", name=md(done)))
+    cap = _upload_cap_mb()
+    shown_cap = number(cap, 0 if cap == int(cap) else 2)
+    # Streamlit's own line under the uploader names its hard limit (200 MB), not the
+    # app's: hide it; the label says the real limit and the accepted types.
+    st.html("<style>[data-testid='stFileUploaderDropzoneInstructions']{display:none}</style>")
+    # A new key after an import empties the uploader (no second import of the same file).
+    round_ = int(st.session_state.get("_upload_round", 0))
+    file = st.file_uploader(
+        t("upload", cap=shown_cap),
+        type=["xlsx", "xlsm", "xls", "csv", "txt"],
+        key=f"upload_{round_}",
+        help=t("upload_cap", cap=shown_cap),
+    )
     if file is None:
         return
-    cap = settings.max_upload_mb
     if file.size > cap * 1024 * 1024:
         st.error(
-            t("too_big", name=file.name, size=number(file.size / 1024 / 1024, 1), cap=number(cap))
+            t(
+                "too_big",
+                name=md(file.name),
+                size=number(file.size / 1024 / 1024, 1),
+                cap=shown_cap,
+            )
         )
         return
+    content = file.getvalue()
+    digest = hashlib.sha256(content).hexdigest()
+    fixes = data.fixes()
     try:
-        imported = og.read_partnerships(
-            file.getvalue(),
-            source_name=file.name,
-            fixes=data.fixes(),
-            reference=data.reference(),
-            settings=settings,
-        )
+        imported = _parse(digest, data.fixes_digest(fixes), file.name, content, fixes)
     except og.InputError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     rows = imported.rows
     st.markdown(
@@ -171,21 +244,30 @@ def _upload() -> None:
         return
     name = st.text_input(t("dataset_name"), value=file.name.rsplit(".", 1)[0], max_chars=120)
     if st.button(t("do_import"), type="primary"):
+        shown_name = name.strip() or file.name
         new_id = data.workspace().save_dataset(
-            name or file.name,
+            shown_name,
             source_name=file.name,
             projects=imported.raw_projects,
             partners=imported.raw_partners,
         )
         data.forget_analyses()
         st.session_state["_pending_ds"] = f"ws{new_id}"
-        st.success(t("imported", name=md(name or file.name)))
+        st.session_state["_upload_round"] = round_ + 1
+        st.session_state["_imported"] = shown_name
         st.rerun()
 
 
 def _fix_locations(selection: data.Selection) -> None:
     st.subheader(t("fix_title"))
     st.markdown(t("fix_help"))
+    result = st.session_state.pop("_fix_result", None)
+    if result:
+        saved, failed = result
+        if failed:
+            st.error(t("fixes_failed", n=len(failed), places=md(", ".join(failed))))
+        if saved or not failed:
+            st.toast(t("fixes_saved", n=saved))
     ref = data.reference()
     projects = selection.analysis.data.projects
     partners = selection.analysis.data.partners
@@ -213,10 +295,23 @@ def _fix_locations(selection: data.Selection) -> None:
         ],
         ignore_index=True,
     ).fillna("")
-    if todo.empty:
+    # A row with neither place nor postcode has nothing a fix could be keyed on: it
+    # needs data entry in the file, not a choice here.
+    blank = np.array(
+        [
+            og.fix_key(str(p), str(c)) == ("", "")
+            for p, c in zip(todo["place"], todo["postcode"], strict=True)
+        ],
+        dtype=bool,
+    )
+    n_blank = int(blank.sum())
+    todo = todo[~blank]
+    if todo.empty and not n_blank:
         st.success(t("nothing_to_fix"))
-    else:
+    elif not todo.empty:
         _fix_form(todo, ref)
+    if n_blank:
+        st.info(t("no_place", n=number(n_blank)))
     fixes = data.workspace().fixes()
     if not fixes.empty:
         with st.expander(f"{t('saved_fixes')} ({len(fixes)})"):
@@ -250,6 +345,8 @@ def _option_label(nis: str, *, names: dict[str, str], starred: set[str]) -> str:
 
 def _fix_form(todo: pd.DataFrame, ref: og.Reference) -> None:
     """One line per distinct (place, postcode): candidates first, then every municipality."""
+    # Only municipalities of 2025 are offered (the reference's 304): a candidate code
+    # of an older or a Walloon municipality is left out.
     names = dict(zip(ref.municipalities["nis"], ref.municipalities["name_nl"], strict=True))
     everything = sorted(names, key=lambda n: names[n])
     status_label = {"ambiguous": t("st_ambiguous"), "unresolved": t("st_unresolved")}
@@ -268,7 +365,7 @@ def _fix_form(todo: pd.DataFrame, ref: og.Reference) -> None:
             candidates = [n for n in str(row.candidates).split(";") if n in names]
             options = ["", *candidates, *[n for n in everything if n not in candidates]]
             left, right = st.columns([2, 3])
-            where = f"**{md(place) or '—'}**" + (f" {md(postcode)}" if postcode else "")
+            where = f"**{md(place)}** {md(postcode)}" if place else f"**{md(postcode)}**"
             left.markdown(
                 f"{where}  \n{status_label.get(str(row.status), str(row.status))} · "
                 f"{row.rows} {t('rows').lower()}"
@@ -292,40 +389,81 @@ def _fix_form(todo: pd.DataFrame, ref: og.Reference) -> None:
     if len(table) > _MAX_FIX_ROWS:
         st.caption(t("more_to_fix", n=len(table) - _MAX_FIX_ROWS))
     if submitted:
-        saved = 0
+        saved, failed = 0, []
         for place, postcode, key in choices:
             nis = st.session_state.get(key) or ""
-            if nis:
-                data.workspace().save_fix(place, postcode or None, nis)
+            if not nis:
+                continue
+            # Each fix on its own: one that fails must not keep the others from being saved.
+            try:
+                og.save_location_fix(data.workspace(), place, postcode or None, nis, reference=ref)
+            except og.OptilGeoError as exc:
+                log.warning("location fix %r/%r -> %r not saved: %s", place, postcode, nis, exc)
+                failed.append(place or postcode)
+            else:
                 saved += 1
-        data.forget_analyses()
-        st.toast(t("fixes_saved", n=saved))
+        if saved:
+            data.forget_analyses()
+        # Shown after the rerun, which rebuilds the form without the fixed places.
+        st.session_state["_fix_result"] = (saved, failed)
         st.rerun()
 
 
-def _downloads(selection: data.Selection) -> None:
-    st.subheader(t("downloads"))
-    c1, c2, c3 = st.columns(3)
+def _template_bytes(form: Literal["two_tables", "flat"]) -> bytes:
     buffer = io.BytesIO()
-    og.write_template(buffer)
-    c1.download_button(t("dl_template"), buffer.getvalue(), "optil-geo-sjabloon.xlsx")
-    flat = io.BytesIO()
-    og.write_template(flat, form="flat")
-    c1.download_button(t("dl_template_flat"), flat.getvalue(), "optil-geo-sjabloon-plat.xlsx")
-    c2.download_button(t("dl_demo"), data.DEMO_XLSX.read_bytes(), "optil-geo-demo-fictief.xlsx")
-    links = selection.analysis.links
-    labels = og.CLASS_LABELS[lang()]
-    export = links.drop(columns=[c for c in ("target_group_codes",) if c in links]).assign(
+    og.write_template(buffer, form=form)
+    return buffer.getvalue()
+
+
+def _links_export(analysis: data.Analysis, language: str) -> pd.DataFrame:
+    links = analysis.links
+    labels = og.CLASS_LABELS[language]
+    return links.drop(columns=[c for c in ("target_group_codes",) if c in links]).assign(
         soort=links["class"].map(labels)
     )
-    c3.download_button(
-        t("dl_links_xlsx"),
-        og.table_bytes({"links": export, "projects": selection.analysis.data.projects}, "xlsx"),
-        "optil-geo-samenwerkingen.xlsx",
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _downloads(selection: data.Selection) -> None:
+    """Download buttons; each file is made only when its button is clicked."""
+    st.subheader(t("downloads"))
+    c1, c2, c3 = st.columns(3)
+    analysis, language = selection.analysis, lang()
+    buttons = (
+        (c1, "dl_template", lambda: _template_bytes("two_tables"), "optil-geo-sjabloon.xlsx"),
+        (c1, "dl_template_flat", lambda: _template_bytes("flat"), "optil-geo-sjabloon-plat.xlsx"),
+        (c2, "dl_demo", data.DEMO_XLSX.read_bytes, "optil-geo-demo-fictief.xlsx"),
+        (
+            c3,
+            "dl_links_xlsx",
+            lambda: og.table_bytes(
+                {
+                    "links": _links_export(analysis, language),
+                    "projects": analysis.data.projects,
+                },
+                "xlsx",
+            ),
+            "optil-geo-samenwerkingen.xlsx",
+        ),
+        (
+            c3,
+            "dl_links_csv",
+            lambda: og.table_bytes({"links": _links_export(analysis, language)}, "csv"),
+            "optil-geo-samenwerkingen.csv",
+        ),
     )
-    c3.download_button(
-        t("dl_links_csv"), og.table_bytes({"links": export}, "csv"), "optil-geo-samenwerkingen.csv"
-    )
+    for column, label, make, file_name in buttons:
+        column.download_button(
+            t(label),
+            data=make,
+            file_name=file_name,
+            mime="text/csv" if file_name.endswith(".csv") else _XLSX,
+            on_click="ignore",
+            key=f"dl_{label}",
+            icon=":material/download:",
+        )
     with st.expander(t("columns_help")):
         st.dataframe(og.dataio.column_help(), hide_index=True, width="stretch")
 

@@ -10,7 +10,8 @@ from streamlit_folium import st_folium
 import optil_geo as og
 from optil_geo import maps
 from optil_geo._assets import use_local_assets
-from ui import data
+from optil_geo.measures import INVOLVEMENT_METRICS as METRICS
+from ui import data, mapview
 from ui.exports import export_panel
 from ui.layout import demo_banner, guard, md, number
 from ui.text import add, lang, t
@@ -68,11 +69,9 @@ add(
     }
 )
 
-METRICS = ("projects_involved", "projects_led", "partners_located", "links_total")
-
 
 def _controls() -> tuple[str, bool, str, int, bool, int, str]:
-    c1, c2, c3, c4, _c5 = st.columns([1.3, 1, 1.3, 1.2, 1.2])
+    c1, c2, c3, c4, _c5 = st.columns([1.3, 1, 1.3, 1.7, 0.7])
     metric = c1.selectbox(
         t("metric"), METRICS, format_func=lambda m: t(f"m_{m}"), key="maat", bind="query-params"
     )
@@ -86,7 +85,9 @@ def _controls() -> tuple[str, bool, str, int, bool, int, str]:
     )
     k = c2.slider(t("n_classes"), 3, 7, 5, key="k", bind="query-params")
     flows = c3.toggle(t("show_flows"), value=True, key="flows", bind="query-params")
-    top_n = c3.slider(t("top_n"), 10, 600, 120, step=10, key="topn", bind="query-params")
+    top_n = c3.slider(
+        t("top_n"), 10, 600, 120, step=10, key="topn", bind="query-params", disabled=not flows
+    )
     tiles = c4.selectbox(
         t("background"),
         list(maps.TILE_CHOICES),
@@ -105,7 +106,7 @@ def _controls() -> tuple[str, bool, str, int, bool, int, str]:
     )
 
 
-def _outside_box(summary: maps.FlowSummary, total_links: int) -> None:
+def _outside_box(summary: maps.FlowSummary, *, flows_shown: bool) -> None:
     st.markdown(f"**{t('outside')}**")
     rows = [
         (t("wallonia"), summary.wallonia, summary.wallonia_places),
@@ -124,8 +125,8 @@ def _outside_box(summary: maps.FlowSummary, total_links: int) -> None:
                 hidden=number(summary.links_hidden),
             )
         )
-    st.caption(t("local_rings"))
-    del total_links
+    if flows_shown:
+        st.caption(t("local_rings"))
 
 
 def _detail(selection: data.Selection, ref: og.Reference, nis: str) -> None:
@@ -204,8 +205,14 @@ with guard("kaart"):
     choropleth, _legend = maps.choropleth_layer(
         ref, values, title=title, scheme=scheme, k=k, decimals=2 if per10k else 0
     )
-    flows, summary = maps.flow_layer(selection.links, ref, top_n=top_n, lang=lang(), legend=False)
-    layers = [choropleth, flows] if show_flows else [choropleth]
+    # The flows are built only when shown; the side box's counts are cheap either way.
+    if show_flows:
+        flows, summary = maps.flow_layer(
+            selection.links, ref, top_n=top_n, lang=lang(), legend=False
+        )
+        layers = [choropleth, flows]
+    else:
+        summary, layers = mapview.outside_summary(selection.links), [choropleth]
 
     left, right = st.columns([3.2, 1], gap="medium")
     with left:
@@ -216,16 +223,18 @@ with guard("kaart"):
             use_container_width=True,
             feature_group_to_add=layers,
             layer_control=folium.LayerControl(collapsed=True),
-            returned_objects=["last_active_drawing"],
+            # The click counter changes on every click, also a second click on the same
+            # municipality (after another was chosen in the list below).
+            returned_objects=["last_active_drawing", "last_object_clicked_count"],
         )
-    clicked = ((result or {}).get("last_active_drawing") or {}).get("properties") or {}
-    if clicked.get("nis") and clicked["nis"] != st.session_state.get("kaart_clicked"):
-        st.session_state["kaart_clicked"] = clicked["nis"]
-        st.session_state["gemeente"] = clicked["nis"]
+    seen, clicked = mapview.clicked_municipality(result, st.session_state.get("kaart_click"))
+    st.session_state["kaart_click"] = seen
+    if clicked:
+        st.session_state["gemeente"] = clicked
     with right:
         if show_flows:
             st.html(maps.flow_legend(summary, lang=lang()).html())
-        _outside_box(summary, len(selection.links))
+        _outside_box(summary, flows_shown=show_flows)
         st.caption(t("click_hint"))
         names = dict(
             sorted(
@@ -251,6 +260,5 @@ with guard("kaart"):
         decimals=2 if per10k else 0,
         flows=selection.links if show_flows else None,
         top_n=top_n,
-        tiles=tiles,
         key="kaart_exp",
     )

@@ -243,6 +243,10 @@ with guard("presentatie"):
     step = _navigation()
     rules = gaps.current_rules()
     content = step_content(step, selection, ref, rules)
+    in_area = bool(selection.filters.area)
+    gap_colours = gaps.category_colours(area=in_area)
+    gap_labels = gaps.category_labels(area=in_area)
+    gap_default = gaps.OUTSIDE if in_area else gaps.SERVED
 
     badge = (
         f'<span class="og-pres-badge">{html_text(t("demo_badge"))}</span>'
@@ -258,10 +262,10 @@ with guard("presentatie"):
         area, legend = maps.category_layer(
             ref,
             content.categories,
-            colours=gaps.CATEGORY_COLOURS,
-            labels=gaps.category_labels(),
+            colours=gap_colours,
+            labels=gap_labels,
             title=t("st_gaps"),
-            default=gaps.SERVED,
+            default=gap_default,
             legend=False,
         )
         legends = [legend]
@@ -321,11 +325,11 @@ with guard("presentatie"):
             if content.categories is None
             else Categories(
                 values=content.categories,
-                colours=gaps.CATEGORY_COLOURS,
-                labels=gaps.category_labels(),
+                colours=gap_colours,
+                labels=gap_labels,
                 title=t("st_gaps"),
-                default=gaps.SERVED,
+                default=gap_default,
             ),
-            measures=gaps.measures(selection, rules) if step == 5 else None,
+            measures=gaps.scoped_measures(selection, rules) if step == 5 else None,
             key="pres_exp",
         )

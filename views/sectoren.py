@@ -68,6 +68,12 @@ add(
         "ax_projects": {"nl": "Projecten", "en": "Projects"},
         "ax_share": {"nl": "Aandeel", "en": "Share"},
         "as_table": {"nl": "Als tabel", "en": "As a table"},
+        "no_partners": {
+            "nl": "Geen partners in deze selectie: de projecten hebben (nog) geen partnerrijen, "
+            "dus er zijn geen sectoren of samenwerkingen te tonen.",
+            "en": "No partners in this selection: the projects have no partner rows (yet), so "
+            "there are no sectors or links to show.",
+        },
         "no_targets": {
             "nl": "Geen doelgroepen ingevuld in deze selectie.",
             "en": "No target groups filled in for this selection.",
@@ -91,7 +97,7 @@ with guard("sectoren"):
     demo_banner(selection)
     st.caption(t("sectors_intro"))
     links = selection.links
-    if links.empty:
+    if selection.projects.empty:
         st.warning(t("no_data_selection"))
     else:
         c1, c2, c3 = st.columns(3)
@@ -130,50 +136,53 @@ with guard("sectoren"):
         class_labels = og.CLASS_LABELS[lang()]
         class_order = [class_labels[c] for c in og.CLASSES]
 
-        st.subheader(t("h_sector_class"))
-        sc = charts.sector_class_data(links, lang=lang())
-        st.altair_chart(
-            charts.heatmap(
-                sc,
-                row="sectorgroep",
-                column="soort",
-                value=value,
-                row_title=t("ax_group"),
-                column_title=t("ax_kind"),
-                value_title=value_title,
-                row_order=_group_order(),
-                column_order=class_order,
-                percent=share,
-            ),
-            width="stretch",
-        )
-        st.caption(t("h_sector_class_caption"))
+        if links.empty:
+            st.info(t("no_partners"))
+        else:
+            st.subheader(t("h_sector_class"))
+            sc = charts.sector_class_data(links, lang=lang())
+            st.altair_chart(
+                charts.heatmap(
+                    sc,
+                    row="sectorgroep",
+                    column="soort",
+                    value=value,
+                    row_title=t("ax_group"),
+                    column_title=t("ax_kind"),
+                    value_title=value_title,
+                    row_order=_group_order(),
+                    column_order=class_order,
+                    percent=share,
+                ),
+                width="stretch",
+            )
+            st.caption(t("h_sector_class_caption"))
 
-        st.subheader(t("h_sector_region"))
-        sr = charts.sector_region_data(
-            links, ref, side=side or "lead", level=level or "province", lang=lang()
-        )
-        region_order = (
-            sr.groupby("region")["links"].sum().sort_values(ascending=False).index.tolist()
-        )
-        st.altair_chart(
-            charts.heatmap(
-                sr,
-                row="region",
-                column="sectorgroep",
-                value=value,
-                row_title=t("ax_region"),
-                column_title=t("ax_group"),
-                value_title=value_title,
-                row_order=region_order,
-                column_order=_group_order(),
-                percent=share,
-            ),
-            width="stretch",
-        )
-        st.caption(t("h_sector_region_caption", side=t(f"side_{side or 'lead'}")))
-        with st.expander(t("as_table")):
-            st.dataframe(_pivot(sr, "region", "sectorgroep", "links"), width="stretch")
+            st.subheader(t("h_sector_region"))
+            sr = charts.sector_region_data(
+                links, ref, side=side or "lead", level=level or "province", lang=lang()
+            )
+            region_order = (
+                sr.groupby("region")["links"].sum().sort_values(ascending=False).index.tolist()
+            )
+            st.altair_chart(
+                charts.heatmap(
+                    sr,
+                    row="region",
+                    column="sectorgroep",
+                    value=value,
+                    row_title=t("ax_region"),
+                    column_title=t("ax_group"),
+                    value_title=value_title,
+                    row_order=region_order,
+                    column_order=_group_order(),
+                    percent=share,
+                ),
+                width="stretch",
+            )
+            st.caption(t("h_sector_region_caption", side=t(f"side_{side or 'lead'}")))
+            with st.expander(t("as_table")):
+                st.dataframe(_pivot(sr, "region", "sectorgroep", "links"), width="stretch")
 
         st.subheader(t("h_targets"))
         tg = charts.target_region_data(selection.projects, ref, lang=lang())

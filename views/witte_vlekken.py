@@ -24,19 +24,23 @@ add(
         },
         "definition": {"nl": "Definitie", "en": "Definition"},
         "g_count": {"nl": "Witte vlekken", "en": "Underserved"},
-        "g_count_value": {"nl": "{n} van 304", "en": "{n} of 304"},
+        "g_count_value": {"nl": "{n} van {total}", "en": "{n} of {total}"},
         "g_rural": {"nl": "Waarvan landelijk", "en": "Of which rural"},
         "g_population": {"nl": "Inwoners in witte vlekken", "en": "Inhabitants of underserved"},
         "g_population_delta": {
             "nl": "{p} van alle inwoners",
             "en": "{p} of all inhabitants",
         },
+        "g_population_delta_area": {
+            "nl": "{p} van de inwoners van het focusgebied",
+            "en": "{p} of the focus area's inhabitants",
+        },
         "g_none": {"nl": "Zonder enig project", "en": "Without any project"},
         "map_gaps": {"nl": "Witte vlekken", "en": "Underserved municipalities"},
         "show": {"nl": "Toon in de tabel", "en": "Show in the table"},
         "show_gaps": {"nl": "alle witte vlekken", "en": "all underserved"},
         "show_rural": {"nl": "enkel landelijke witte vlekken", "en": "rural underserved only"},
-        "show_all": {"nl": "alle 304 gemeenten", "en": "all 304 municipalities"},
+        "show_all": {"nl": "alle {n} gemeenten", "en": "all {n} municipalities"},
         "t_name": {"nl": "Gemeente", "en": "Municipality"},
         "t_province": {"nl": "Provincie", "en": "Province"},
         "t_refreg": {"nl": "Referentieregio", "en": "Reference region"},
@@ -80,12 +84,16 @@ def _headers(metric_label: str) -> dict[str, str]:
     }
 
 
-def _figures(measures: pd.DataFrame) -> None:
+def _figures(measures: pd.DataFrame, *, in_area: bool) -> None:
     gap = measures["underserved"].astype(bool)
     rural = gap & measures["is_rural"].astype(bool)
     pop = measures["population"]
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("g_count"), t("g_count_value", n=number(gap.sum())), border=True)
+    c1.metric(
+        t("g_count"),
+        t("g_count_value", n=number(gap.sum()), total=number(len(measures))),
+        border=True,
+    )
     c2.metric(
         t("g_rural"),
         number(rural.sum()),
@@ -97,7 +105,10 @@ def _figures(measures: pd.DataFrame) -> None:
     c3.metric(
         t("g_population"),
         number(pop[gap].sum()),
-        delta=t("g_population_delta", p=percent(pop[gap].sum(), pop.sum(), 1)),
+        delta=t(
+            "g_population_delta_area" if in_area else "g_population_delta",
+            p=percent(pop[gap].sum(), pop.sum(), 1),
+        ),
         delta_color="off",
         delta_arrow="off",
         border=True,
@@ -116,15 +127,25 @@ with guard("witte_vlekken"):
     with st.container(border=True):
         st.markdown(f"**{t('definition')}**")
         rules = gaps.rules_widgets()
-        st.markdown(gaps.explain(rules))
+        area = selection.filters.area
+        area_size = len(area) if area else None
+        st.markdown(gaps.explain(gaps.area_rules(rules, area), area_size=area_size))
+        if area_size == 1:
+            st.caption(t("gap_area_one"))
+        elif area_size:
+            st.caption(t("gap_area_note", n=number(area_size)))
         st.caption(t("gap_rural_note"))
-    measures = gaps.measures(selection, rules)
-    _figures(measures)
+    measures = gaps.scoped_measures(selection, rules)
+    _figures(measures, in_area=bool(area))
 
     metric_label = t(f"gap_metric_{rules.metric}")
-    per10k = measures.set_index("nis")[f"{rules.metric}_per_10k"]
+    # The static map's choropleth covers all 304 (outside the area too, with the links
+    # of the selection); the highlighted gaps are the area's.
+    per10k = gaps.measures(selection, rules).set_index("nis")[f"{rules.metric}_per_10k"]
     cats = gaps.categories(measures)
-    labels = gaps.category_labels()
+    labels = gaps.category_labels(area=bool(area))
+    colours = gaps.category_colours(area=bool(area))
+    default = gaps.OUTSIDE if area else gaps.SERVED
     tooltip = pd.DataFrame(
         {
             t("t_population"): measures["population"].map(number).to_numpy(),
@@ -140,10 +161,10 @@ with guard("witte_vlekken"):
     layer, legend = maps.category_layer(
         ref,
         cats,
-        colours=gaps.CATEGORY_COLOURS,
+        colours=colours,
         labels=labels,
         title=t("map_gaps"),
-        default=gaps.SERVED,
+        default=default,
         extra=tooltip,
         legend=False,
     )
@@ -162,7 +183,7 @@ with guard("witte_vlekken"):
         show = st.radio(
             t("show"),
             gaps.SHOW,
-            format_func=lambda s: t(f"show_{s}"),
+            format_func=lambda s: t(f"show_{s}", n=number(len(measures))),
             key="wv_toon",
             bind="query-params",
         )
@@ -231,12 +252,14 @@ with guard("witte_vlekken"):
         highlight_label=f"{t('static_gap_label')} ({len(gap_nis)}; {rural_n} {t('t_rural').lower()})",
         categories=Categories(
             values=cats,
-            colours=gaps.CATEGORY_COLOURS,
+            colours=colours,
             labels=labels,
             title=t("map_gaps"),
-            default=gaps.SERVED,
+            default=default,
         ),
         measures=measures,
-        extra_lines=[gaps.explain(rules).replace("**", "")],
+        extra_lines=[
+            gaps.explain(gaps.area_rules(rules, area), area_size=area_size).replace("**", "")
+        ],
         key="wv_exp",
     )

@@ -121,26 +121,7 @@ def test_clicking_a_municipality_opens_its_details(server: StreamlitServer, page
     open_app(page, server.url + "/kaart?flows=false")
     frame = map_frame(page)
     wait_counts(frame, lambda c: c[0] == 304)
-    # Dispatch a click on Lommel's SVG path at its centre point, as the browser does for a
-    # user's click (Playwright's mouse positions are unreliable inside Streamlit's
-    # scrolling container + component iframe). Leaflet turns it into a layer click.
-    client = frame.evaluate(
-        """() => {
-            let target = null;
-            window.map.eachLayer((layer) => {
-                const f = layer.feature;
-                if (f && f.properties && f.properties.naam === "Lommel") { target = layer; }
-            });
-            target._path.setAttribute("data-test", "lommel");
-            const centre = window.map.latLngToContainerPoint(target.getCenter());
-            const map = window.map.getContainer().getBoundingClientRect();
-            return [centre.x + map.left, centre.y + map.top];
-        }"""
-    )
-    for kind in ("mousedown", "mouseup", "click"):
-        frame.locator('path[data-test="lommel"]').dispatch_event(
-            kind, {"clientX": client[0], "clientY": client[1], "bubbles": True, "button": 0}
-        )
+    _click_municipality(frame, "Lommel")
     page.get_by_role("heading", name="Lommel").wait_for(timeout=30_000)
     wait_for_script_done(page)
     assert_no_streamlit_exception(page)
@@ -151,6 +132,42 @@ def test_clicking_a_municipality_opens_its_details(server: StreamlitServer, page
     assert page.get_by_text("Buurgemeenten:").count() == 1
     assert page.get_by_text("Projecten met aanvrager hier").count() == 1
     assert "gemeente=" in page.url  # the chosen municipality is part of the shareable URL
+
+    # Choose another municipality in the list, then click Lommel again: it opens again.
+    main = page.locator('[data-testid="stMain"]')
+    main.locator('[data-testid="stSelectbox"]').filter(has_text="Gemeente").click()
+    page.keyboard.type("Gent")
+    page.get_by_role("option", name="Gent", exact=True).click()
+    page.get_by_role("heading", name="Gent", exact=True).wait_for(timeout=30_000)
+    wait_for_script_done(page)
+    _click_municipality(map_frame(page), "Lommel")
+    page.get_by_role("heading", name="Lommel").wait_for(timeout=30_000)
+    assert_no_streamlit_exception(page)
+
+
+def _click_municipality(frame: Frame, name: str) -> None:
+    """Click a municipality's polygon on the map, as a user does."""
+    # Dispatch a click on the SVG path at its centre point, as the browser does for a
+    # user's click (Playwright's mouse positions are unreliable inside Streamlit's
+    # scrolling container + component iframe). Leaflet turns it into a layer click.
+    client = frame.evaluate(
+        """(name) => {
+            let target = null;
+            window.map.eachLayer((layer) => {
+                const f = layer.feature;
+                if (f && f.properties && f.properties.naam === name) { target = layer; }
+            });
+            target._path.setAttribute("data-test", "clicked");
+            const centre = window.map.latLngToContainerPoint(target.getCenter());
+            const map = window.map.getContainer().getBoundingClientRect();
+            return [centre.x + map.left, centre.y + map.top];
+        }""",
+        name,
+    )
+    for kind in ("mousedown", "mouseup", "click"):
+        frame.locator('path[data-test="clicked"]').dispatch_event(
+            kind, {"clientX": client[0], "clientY": client[1], "bubbles": True, "button": 0}
+        )
 
 
 def test_changing_a_filter_changes_the_flows(server: StreamlitServer, page: Page) -> None:
@@ -228,8 +245,11 @@ def test_upload_shows_untrusted_names_as_text(
     # The unresolved place is reported as a warning; the import is allowed.
     assert page.get_by_text("Nergenshuizen").count() >= 1
     page.get_by_role("button", name="Importeren in de werkruimte").click()
+    page.get_by_text("Geïmporteerd als", exact=False).wait_for(timeout=30_000)
     wait_for_script_done(page)
     assert_no_streamlit_exception(page)
+    # The uploader is empty again: the same file cannot be imported twice by accident.
+    assert page.get_by_role("button", name="Importeren in de werkruimte").count() == 0
     # Look at the imported data on the map page too.
     open_app(page, server.url + "/kaart")
     map_frame(page)
