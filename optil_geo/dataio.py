@@ -1507,11 +1507,22 @@ class _Rows:
 
 
 class _Batch:
-    """Problems of one check, reported in the order a row-by-row check finds them."""
+    """Problems of one check, reported in the order a row-by-row check finds them.
+
+    Kept column-wise (one list per attribute) so that a check can add thousands of
+    problems at once with :meth:`add_many`; a problem's order key is ``(row, sub)``.
+    """
 
     def __init__(self, rows: _Rows) -> None:
         self.rows = rows
-        self.items: list[tuple[tuple[int, ...], int, str, str, str, str, Severity]] = []
+        self.rows_of: list[int] = []  # the row of each problem
+        self.at: list[int] = []  # its order key: (at, sub)
+        self.sub: list[int] = []
+        self.codes: list[str] = []
+        self.fields: list[str] = []
+        self.values: list[str] = []
+        self.messages: list[str] = []
+        self.severities: list[Severity] = []
 
     def add(
         self,
@@ -1524,8 +1535,36 @@ class _Batch:
         message: str,
         severity: Severity = "warning",
     ) -> None:
-        """Add a problem of row ``i``; ``key`` orders the problems of the check."""
-        self.items.append((key, i, code, fld, value, message, severity))
+        """Add a problem of row ``i``; ``key`` (``(i,)`` or ``(i, sub)``) orders them."""
+        self.at.append(key[0])
+        self.sub.append(key[1] if len(key) > 1 else 0)
+        self.codes.append(code)
+        self.fields.append(fld)
+        self.values.append(value)
+        self.messages.append(message)
+        self.severities.append(severity)
+        self.rows_of.append(i)
+
+    def add_many(
+        self,
+        index: Sequence[int],
+        code: Sequence[str],
+        *,
+        fld: Sequence[str],
+        value: Sequence[str],
+        message: Sequence[str],
+        sub: int = 0,
+        severity: Severity = "warning",
+    ) -> None:
+        """Add one problem for every row in ``index``, ordered by ``(row, sub)``."""
+        self.at.extend(index)
+        self.sub.extend([sub] * len(index))
+        self.codes.extend(code)
+        self.fields.extend(fld)
+        self.values.extend(value)
+        self.messages.extend(message)
+        self.severities.extend([severity] * len(index))
+        self.rows_of.extend(index)
 
     def add_rows(
         self,
@@ -1538,8 +1577,17 @@ class _Batch:
         severity: Severity = "warning",
     ) -> None:
         """Add the same problem, with an empty value, for every row in ``mask``."""
-        for i in np.flatnonzero(mask).tolist():
-            self.items.append(((i, sub), i, code, fld, "", message, severity))
+        index = np.flatnonzero(mask).tolist()
+        n = len(index)
+        self.add_many(
+            index,
+            [code] * n,
+            fld=[fld] * n,
+            value=[""] * n,
+            message=[message] * n,
+            sub=sub,
+            severity=severity,
+        )
 
 
 class _Checker:
@@ -1550,34 +1598,33 @@ class _Checker:
 
     def flush(self, batch: _Batch) -> None:
         """Report the problems of a check in their row-by-row order."""
-        if not batch.items:
+        if not batch.at:
             return
         rows = batch.rows
-        batch.items.sort(key=lambda item: item[0])
-        index = np.fromiter((item[1] for item in batch.items), dtype=np.intp)
+        # A stable sort on (key row, sub): problems with equal keys keep their order.
+        order = np.lexsort((np.asarray(batch.sub), np.asarray(batch.at))).tolist()
+        index = np.asarray(batch.rows_of, dtype=np.intp)[order]
         files = _texts_at(rows.files, index)
         sheets = _texts_at(rows.sheets, index)
         numbers = rows.numbers_at(index)
-        headers = self.ctx.headers
+        headers = {fld: self.ctx.headers.get((rows.table, fld), fld) for fld in set(batch.fields)}
         report = self.ctx.report
-        for k, (_, _, code, fld, value, message, severity) in enumerate(batch.items):
-            report.add(
-                Problem(
-                    severity,
-                    code,
-                    message,
-                    files[k],
-                    sheets[k] or None,
-                    numbers[k],
-                    headers.get((rows.table, fld), fld),
-                    value,
-                    fld,
-                )
+        for k, j in enumerate(order):
+            fld = batch.fields[j]
+            problem = Problem(
+                batch.severities[j],
+                batch.codes[j],
+                batch.messages[j],
+                files[k],
+                sheets[k] or None,
+                numbers[k],
+                headers[fld],
+                batch.values[j],
+                fld,
             )
-        severities = np.fromiter(
-            (2 if item[6] == "error" else 1 for item in batch.items), dtype=np.int8
-        )
-        np.maximum.at(rows.marks, index, severities)
+            (report.errors if problem.severity == "error" else report.warnings).append(problem)
+        severities = np.asarray([2 if s == "error" else 1 for s in batch.severities], np.int8)
+        np.maximum.at(rows.marks, index, severities[order])
 
     def column(self, table: str, fld: str) -> str:
         """Return "Kolom 'header'" for a message."""
@@ -1931,21 +1978,28 @@ def _partner_is_lead(prj: _Rows, prt: _Rows, check: _Checker) -> np.ndarray:
     lead_pid = prj.text["project_id"]
     lead_codes, lead_ids = pd.factorize(lead_pid.array)
     first = _first_positions(np.asarray(lead_codes, dtype=np.intp), len(lead_ids))
-    lead_keys = _organisation_keys(prj.text["lead_organisation"].iloc[first])
+    # Leads and partners are keyed in one go, so that equal keys get equal codes and
+    # the comparisons below are on integers, not on 100,000 Python strings.
+    key_codes, key_texts = _organisation_key_codes(
+        [
+            _arrow(prj.text["lead_organisation"]).take(pa.array(first, type=pa.int64())),
+            _arrow(prt.text["organisation"]),
+        ]
+    )
+    lead_keys, keys = key_codes[: len(first)], key_codes[len(first) :]
     pid = prt.text["project_id"]
-    keys = _organisation_keys(prt.text["organisation"])
     at = _index_in(pid, lead_ids)
-    lead_key = np.full(len(pid), None, dtype=object)
     found = at >= 0
-    lead_key[found] = lead_keys[at[found]]
-    usable = (keys != "") & _filled(pid)
-    is_lead = usable & (lead_key == keys)
+    empty_key = _code_of(key_texts, "")
+    usable = (keys != empty_key) & _filled(pid)
+    same_as_lead = np.zeros(len(pid), dtype=bool)
+    same_as_lead[found] = lead_keys[at[found]] == keys[found]
+    is_lead = usable & same_as_lead
     # A partner named twice in one project: the same (project id, key) pair again.
     rest = np.flatnonzero(usable & ~is_lead)
-    pid_codes, _ = pd.factorize(pid.array.take(rest))
-    key_codes, key_values = pd.factorize(keys[rest])
+    pid_codes = _dictionary_codes(_arrow(pid))
     pair_codes, pairs = pd.factorize(
-        np.asarray(pid_codes, dtype=np.int64) * max(len(key_values), 1) + key_codes
+        pid_codes[rest].astype(np.int64) * max(len(key_texts), 1) + keys[rest]
     )
     pair_codes = np.asarray(pair_codes, dtype=np.intp)
     pair_first = _first_positions(pair_codes, len(pairs))
@@ -2019,29 +2073,68 @@ _LEGAL_FORM_WORD = " (?:" + "|".join(sorted(_LEGAL_FORMS)) + ") "
 
 
 def _organisation_keys(names: pd.Series) -> np.ndarray:
-    """Return :func:`_organisation_key` of every name (an object array).
+    """Return :func:`_organisation_key` of every name (an object array)."""
+    codes, texts = _organisation_key_codes([_arrow(names)])
+    keys = np.asarray(texts.to_pylist(), dtype=object)
+    return keys[codes] if len(keys) else np.zeros(len(codes), dtype=object)
+
+
+def _organisation_key_codes(parts: Sequence[Any]) -> tuple[np.ndarray, Any]:
+    """Key the names of the pyarrow text arrays ``parts``, concatenated.
+
+    Returns, per name, a code and the keys by code (a pyarrow array): two names have
+    the same code exactly when their :func:`_organisation_key` is the same.
 
     Each distinct name is keyed once. ASCII names, nearly all of them, are keyed with
     pyarrow string kernels, which for ASCII do exactly what :func:`normalise_term`
     does (no accents to strip; ``casefold`` is ``lower``); other names one by one.
+    The regular expressions, the slow part, only see the names they would change.
     """
+    chunks: list[Any] = []
+    for part in parts:
+        text = part.cast(pa.large_string())
+        chunks.extend(text.chunks if isinstance(text, pa.ChunkedArray) else [text])
+    names = pa.chunked_array(chunks, type=pa.large_string()).combine_chunks()
+    encoded = pc.dictionary_encode(pc.fill_null(names, ""))
+    texts = encoded.dictionary.cast(pa.string())  # the kernels below take 32-bit offsets
+    ascii_mask = pc.string_is_ascii(texts)
+    keys = texts
+    if pc.any(ascii_mask).as_py():
+        words = pc.ascii_lower(pc.filter(texts, ascii_mask))
+        # Anything but single spaces between letters and digits: punctuation to spaces.
+        messy = pc.match_substring_regex(words, "[^0-9a-z ]|  |^ | $")
+        if pc.any(messy).as_py():
+            cleaned = pc.replace_substring_regex(pc.filter(words, messy), "[^0-9a-z]+", " ")
+            words = pc.replace_with_mask(words, messy, pc.utf8_trim(cleaned, " "))
+        # Legal forms dropped as words; one pass cannot drop two in a row ("vzw vzw").
+        legal = pc.match_substring_regex(words, "(?:^| )" + _LEGAL_FORM_WORD[1:-1] + "(?: |$)")
+        if pc.any(legal).as_py():
+            padded = pc.binary_join_element_wise(" ", pc.filter(words, legal), " ", "")
+            while pc.any(pc.match_substring_regex(padded, _LEGAL_FORM_WORD)).as_py():
+                padded = pc.replace_substring_regex(padded, _LEGAL_FORM_WORD, " ")
+            words = pc.replace_with_mask(words, legal, pc.utf8_trim(padded, " "))
+        keys = pc.replace_with_mask(keys, ascii_mask, words)
+    other = pc.invert(ascii_mask)
+    if pc.any(other).as_py():
+        by_hand = [_organisation_key(t) for t in pc.filter(texts, other).to_pylist()]
+        keys = pc.replace_with_mask(keys, other, pa.array(by_hand, type=pa.string()))
+    keyed = pc.dictionary_encode(keys)
+    key_of_text = keyed.indices.to_numpy(zero_copy_only=False)
+    codes = np.asarray(key_of_text[encoded.indices.to_numpy(zero_copy_only=False)], dtype=np.intp)
+    return codes, keyed.dictionary
 
-    codes, uniques = pd.factorize(names.array)
-    texts = pa.array(np.asarray(uniques, dtype=object), type=pa.string())
-    keys = np.empty(len(texts), dtype=object)
-    ascii_mask = np.asarray(pc.string_is_ascii(texts).to_numpy(zero_copy_only=False), dtype=bool)
-    if ascii_mask.any():
-        plain = pc.filter(texts, pa.array(ascii_mask))
-        words = pc.utf8_trim(
-            pc.replace_substring_regex(pc.ascii_lower(plain), "[^0-9a-z]+", " "), " "
-        )
-        padded = pc.binary_join_element_wise(" ", words, " ", "")
-        while pc.any(pc.match_substring_regex(padded, _LEGAL_FORM_WORD)).as_py():
-            padded = pc.replace_substring_regex(padded, _LEGAL_FORM_WORD, " ")
-        keys[ascii_mask] = np.asarray(pc.utf8_trim(padded, " ").to_pylist(), dtype=object)
-    for k in np.flatnonzero(~ascii_mask).tolist():
-        keys[k] = _organisation_key(uniques[k])
-    return keys[np.asarray(codes, dtype=np.intp)] if len(keys) else np.zeros(len(codes), object)
+
+def _dictionary_codes(values: Any) -> np.ndarray:
+    """Return per cell of a pyarrow text array the code of its text (equal texts, equal codes)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(pc.fill_null(values, ""))
+    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
+
+
+def _code_of(texts: Any, text: str) -> int:
+    """Return the position of ``text`` in the pyarrow text array ``texts``, -1 when absent."""
+    return int(pc.index(texts, text).as_py())
 
 
 def _parse_amount(text: str) -> float | None:
@@ -2153,14 +2246,34 @@ def _location_problems(
     index = np.flatnonzero(ambiguous | (unresolved & ~silent) | outside | fuzzy)
     if not len(index):
         return
-    places = rows.values(place_field, index)
-    postcodes = rows.values(postcode_field, index)
-    notes = _texts_at(loc["note"], index)
-    names = _texts_at(loc["municipality"], index)
-    scores = loc["score"].to_numpy()[index].tolist()
+    # The message of a row depends only on the texts and flags below, and a file has
+    # far fewer such cases than rows: each case's message is written once (for its
+    # first row) and copied to the other rows of the case.
+    kind = np.select(
+        [ambiguous, unresolved & no_text, unresolved, outside & wallonia, outside],
+        [1, 2, 3, 4, 5],
+        default=6,
+    )[index]
+    scores_all = loc["score"].to_numpy()[index]
+    case, first = _case_codes(
+        [
+            kind,
+            scores_all,
+            _dictionary_codes(_arrow(rows.text[place_field]).take(pa.array(index))),
+            _dictionary_codes(_arrow(rows.text[postcode_field]).take(pa.array(index))),
+            _dictionary_codes(_arrow(loc["note"]).take(pa.array(index))),
+            _dictionary_codes(_arrow(loc["municipality"]).take(pa.array(index))),
+        ]
+    )
+    shown_rows = index[first]
+    places = rows.values(place_field, shown_rows)
+    postcodes = rows.values(postcode_field, shown_rows)
+    notes = _texts_at(loc["note"], shown_rows)
+    names = _texts_at(loc["municipality"], shown_rows)
+    scores = scores_all[first].tolist()
     who = "de aanvrager" if rows.table == "projects" else "de partner"
-    batch = _Batch(rows)
-    for k, i in enumerate(index.tolist()):
+    batch = _Batch(rows)  # one problem per case, in the loop below
+    for k, i in enumerate(shown_rows.tolist()):
         place, postcode, note = places[k], postcodes[k], notes[k]
         shown = place or postcode
         fld = place_field if place else postcode_field
@@ -2222,7 +2335,39 @@ def _location_problems(
                 message=f"Locatie {what} gelezen als {names[k]} (zekerheid {scores[k]} %); "
                 "controleer dit.",
             )
-    check.flush(batch)
+    per_row = _Batch(rows)
+    per_row.add_many(
+        index.tolist(),
+        _pick(batch.codes, case),
+        fld=_pick(batch.fields, case),
+        value=_pick(batch.values, case),
+        message=_pick(batch.messages, case),
+    )
+    check.flush(per_row)
+
+
+def _case_codes(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct combinations of integer ``keys`` (equal length).
+
+    Returns per row its combination's number (in order of first appearance) and,
+    per number, the position of its first row.
+    """
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    n = 1
+    for key in keys:
+        codes = np.asarray(key, dtype=np.int64)
+        low = int(codes.min()) if len(codes) else 0
+        width = int(codes.max()) - low + 1 if len(codes) else 1
+        # Re-numbered after each key, so the product stays below rows² (no overflow).
+        found, uniques = pd.factorize(combined * width + (codes - low))
+        combined, n = np.asarray(found, dtype=np.int64), len(uniques)
+    case = combined.astype(np.intp)
+    return case, _first_positions(case, n)
+
+
+def _pick(values: list[str], at: np.ndarray) -> list[str]:
+    """Return ``values[k]`` for every ``k`` in ``at``."""
+    return np.asarray(values, dtype=object)[at].tolist()
 
 
 def _text_series(values: pd.Series) -> pd.Series:
