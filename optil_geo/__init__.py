@@ -3,6 +3,9 @@
 The public API is exactly what ``__all__`` lists; everything else is private.
 """
 
+import importlib as _importlib
+from typing import Any as _Any
+
 from optil_geo._errors import (
     InputError,
     OptilGeoError,
@@ -57,11 +60,30 @@ from optil_geo.measures import (
 )
 from optil_geo.reference import CREDIT, Reference, fetch_reference, load_reference, reference_info
 from optil_geo.settings import LinkRules, Settings
-from optil_geo.staticmap import render_static_map, underserved_map
 from optil_geo.store import Workspace, fix_key
 from optil_geo.vocabulary import load_vocabulary
 
 __version__ = "0.1.0"
+
+# The static maps need matplotlib and folium; importing them costs more than a second,
+# which the command line and the reference loading should not pay. They load on first use.
+_LAZY = {
+    "render_static_map": "optil_geo.staticmap",
+    "underserved_map": "optil_geo.staticmap",
+}
+
+
+def __getattr__(name: str) -> _Any:
+    if name in _LAZY:
+        value = getattr(_importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'optil_geo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "CLASSES",

@@ -28,7 +28,6 @@ from functools import lru_cache
 from typing import Any
 
 import folium
-import mapclassify
 import numpy as np
 import pandas as pd
 from branca.element import Element, MacroElement
@@ -397,6 +396,9 @@ def _cached_breaks(positive_bytes: bytes, scheme: str, k: int) -> tuple[float, .
     k = max(1, min(k, distinct.size))
     if distinct.size <= k:
         return tuple(float(v) for v in distinct)
+    # mapclassify pulls in scipy.stats and scikit-learn (over a second): only when needed.
+    import mapclassify  # noqa: PLC0415
+
     if scheme == "quantiles":
         bins = mapclassify.Quantiles(positive, k=k).bins
     elif scheme == "natural_breaks":
