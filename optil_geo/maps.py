@@ -48,12 +48,14 @@ __all__ = [
     "base_map",
     "category_layer",
     "choropleth_layer",
+    "classifier_label",
     "flow_layer",
     "flow_legend",
     "flow_table",
     "format_number",
     "map_html",
     "municipality_layer",
+    "tile_label",
 ]
 
 # Okabe-Ito, a palette that stays distinct for the common colour-vision deficiencies.
@@ -78,6 +80,30 @@ CLASSIFIERS = {
     "equal_interval": "Gelijke intervallen",
 }
 """Class-break methods of the choropleth (mapclassify) with their Dutch names."""
+
+_CLASSIFIERS_EN = {
+    "quantiles": "Quantiles",
+    "natural_breaks": "Natural breaks (Fisher-Jenks)",
+    "equal_interval": "Equal intervals",
+}
+_TILES_EN = {
+    "none": "No background (offline)",
+    "osm": "OpenStreetMap (online)",
+    "positron": "CARTO light (online)",
+}
+
+
+def classifier_label(scheme: str, lang: str = "nl") -> str:
+    """Return the name of a class-break method in Dutch (default) or English."""
+    return (_CLASSIFIERS_EN if lang == "en" else CLASSIFIERS).get(scheme, scheme)
+
+
+def tile_label(key: str, lang: str = "nl") -> str:
+    """Return the name of a background choice in Dutch (default) or English."""
+    if lang == "en":
+        return _TILES_EN.get(key, key)
+    return TILE_CHOICES[key][0] if key in TILE_CHOICES else key
+
 
 TILE_CHOICES = {
     "none": ("Geen achtergrond (offline)", None, None),
@@ -495,6 +521,7 @@ def choropleth_layer(
     name: str = "Gemeenten",
     legend: bool = True,
     extra: pd.DataFrame | None = None,
+    lang: str = "nl",
 ) -> tuple[folium.FeatureGroup, Legend]:
     """Return the choropleth of a per-municipality value as a feature group, and its legend.
 
@@ -533,7 +560,7 @@ def choropleth_layer(
     group = _polygon_group(reference, fill=fill, shown=shown, title=title, name=name, extra=extra)
     extra_cols = list(extra.columns) if extra is not None else []
 
-    rows = [("box", _ZERO_COLOUR, "0 (geen)")]
+    rows = [("box", _ZERO_COLOUR, "0 (geen)" if lang != "en" else "0 (none)")]
     for j, (colour, upper) in enumerate(zip(colours, breaks, strict=True)):
         lower = breaks[j - 1] if j else 0.0
         rows.append(
@@ -543,7 +570,7 @@ def choropleth_layer(
                 f"> {format_number(lower, decimals)} – {format_number(upper, decimals)}",
             )
         )
-    lg = Legend(title=title, rows=rows, note=CLASSIFIERS[scheme] if breaks else "")
+    lg = Legend(title=title, rows=rows, note=classifier_label(scheme, lang) if breaks else "")
     if legend:
         _add_legend(group, lg, "topright")
     _stable_ids(group, "choro" + _digest(title, scheme, k, vals.round(6).tolist(), extra_cols))

@@ -79,7 +79,7 @@ def _controls() -> tuple[str, bool, str, int, bool, int, str]:
     scheme = c2.selectbox(
         t("breaks"),
         list(maps.CLASSIFIERS),
-        format_func=lambda c: maps.CLASSIFIERS.get(c, c),
+        format_func=lambda c: maps.classifier_label(c, lang()),
         key="breaks",
         bind="query-params",
     )
@@ -91,7 +91,7 @@ def _controls() -> tuple[str, bool, str, int, bool, int, str]:
     tiles = c4.selectbox(
         t("background"),
         list(maps.TILE_CHOICES),
-        format_func=lambda k: maps.TILE_CHOICES[k][0],
+        format_func=lambda k: maps.tile_label(k, lang()),
         key="tiles",
         bind="query-params",
     )
@@ -203,7 +203,7 @@ with guard("kaart"):
     values = selection.municipalities.set_index("nis")[column]
     title = t(f"m_{metric}") + (f" {t('per_10k')}" if per10k else "")
     choropleth, _legend = maps.choropleth_layer(
-        ref, values, title=title, scheme=scheme, k=k, decimals=2 if per10k else 0
+        ref, values, title=title, scheme=scheme, k=k, decimals=2 if per10k else 0, lang=lang()
     )
     # The flows are built only when shown; the side box's counts are cheap either way.
     if show_flows:

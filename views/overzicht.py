@@ -12,7 +12,7 @@ from ui import data
 from ui.exports import describe_filters, export_panel
 from ui.figures import key_figures
 from ui.layout import demo_banner, guard, md, number, percent
-from ui.text import add, t
+from ui.text import add, lang, t
 
 add(
     {
@@ -180,7 +180,9 @@ with guard("overzicht"):
     values = selection.municipalities.set_index("nis")["projects_involved"]
     left, right = st.columns([2.6, 1], gap="medium")
     with left:
-        choropleth, _legend = maps.choropleth_layer(ref, values, title=t("col_projects"), k=5)
+        choropleth, _legend = maps.choropleth_layer(
+            ref, values, title=t("col_projects"), k=5, lang=lang()
+        )
         st_folium(
             use_local_assets(maps.base_map(ref)),
             key="overzicht_kaart",

@@ -272,7 +272,7 @@ with guard("presentatie"):
     else:
         area, legend = maps.choropleth_layer(
             ref, content.values, title=content.value_label, k=5, decimals=content.decimals,
-            legend=False,
+            legend=False, lang=lang(),
         )  # fmt: skip
         legends = [legend]
     layers = [area]
