@@ -98,57 +98,33 @@ def _filter_widgets(base: data.Analysis) -> og.Filters:
     codes = base.filter_codes
     ref = data.reference()
     st.subheader(t("filters"))
-    rounds = sorted({r for r in projects["round"].astype(str) if r})
-    sel_rounds = st.multiselect(
-        t("rounds"), rounds, key="ronde", bind="query-params", placeholder=t("all")
-    )
+    class_labels = og.CLASS_LABELS[lang()]
     # The vocabulary's own order of the sector groups.
     group_codes = [g for g in og.load_vocabulary().groups if g in codes["group"]]
-    groups = _labels("group", group_codes)
-    sel_groups = st.multiselect(
-        t("sector_groups"),
-        list(groups),
-        format_func=lambda c: groups.get(c, c),
-        key="sg",
-        bind="query-params",
-        placeholder=t("all"),
-    )
-    sectors = _labels("sector", codes["sector"])
-    sel_sectors = st.multiselect(
-        t("sectors"),
-        list(sectors),
-        format_func=lambda c: sectors.get(c, c),
-        key="sector",
-        bind="query-params",
-        placeholder=t("all"),
-    )
-    roles = _labels("role", codes["role"])
-    sel_roles = st.multiselect(
-        t("roles"),
-        list(roles),
-        format_func=lambda c: roles.get(c, c),
-        key="rol",
-        bind="query-params",
-        placeholder=t("all"),
-    )
-    targets = _labels("target", codes["target"])
-    sel_targets = st.multiselect(
-        t("target_groups"),
-        list(targets),
-        format_func=lambda c: targets.get(c, c),
-        key="dg",
-        bind="query-params",
-        placeholder=t("all"),
-    )
-    class_labels = og.CLASS_LABELS[lang()]
-    sel_classes = st.multiselect(
-        t("classes"),
-        list(og.CLASSES),
-        format_func=lambda c: class_labels.get(c, c),
-        key="klasse",
-        bind="query-params",
-        placeholder=t("all"),
-    )
+    # (URL key, label, option code -> shown text) per multi-select filter, in sidebar order.
+    choices: list[tuple[str, str, dict[str, str]]] = [
+        (
+            "ronde",
+            "rounds",
+            {r: r for r in sorted({r for r in projects["round"].astype(str) if r})},
+        ),
+        ("sg", "sector_groups", _labels("group", group_codes)),
+        ("sector", "sectors", _labels("sector", codes["sector"])),
+        ("rol", "roles", _labels("role", codes["role"])),
+        ("dg", "target_groups", _labels("target", codes["target"])),
+        ("klasse", "classes", {c: class_labels[c] for c in og.CLASSES}),
+    ]
+    chosen: dict[str, tuple[str, ...] | None] = {}
+    for key, label, options in choices:
+        picked = st.multiselect(
+            t(label),
+            list(options),
+            format_func=options.__getitem__,
+            key=key,
+            bind="query-params",
+            placeholder=t("all"),
+        )
+        chosen[key] = tuple(picked) or None
     focus = st.selectbox(
         t("focus"),
         FOCUS_KINDS,
@@ -195,11 +171,11 @@ def _filter_widgets(base: data.Analysis) -> og.Filters:
             st.session_state.pop(k, None)
         st.rerun()
     return og.Filters(
-        rounds=tuple(sel_rounds) or None,
-        sector_groups=tuple(sel_groups) or None,
-        sectors=tuple(sel_sectors) or None,
-        roles=tuple(sel_roles) or None,
-        target_groups=tuple(sel_targets) or None,
-        classes=tuple(sel_classes) or None,
+        rounds=chosen["ronde"],
+        sector_groups=chosen["sg"],
+        sectors=chosen["sector"],
+        roles=chosen["rol"],
+        target_groups=chosen["dg"],
+        classes=chosen["klasse"],
         area=area,
     )
