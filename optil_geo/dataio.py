@@ -51,7 +51,7 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -1903,18 +1903,8 @@ def _vocabulary(
 ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame, pd.DataFrame]:
     """Match sectors, roles and target groups; report the texts that match nothing."""
     vocab = load_vocabulary()
-    advice = "Kies een waarde uit de lijst van het sjabloon."
     lead_sectors = match_sectors(prj.text["lead_sector"])
-    _report_unknown(
-        prj,
-        check,
-        np.asarray(lead_sectors["sector"] == UNKNOWN, dtype=bool),
-        code="unknown_sector",
-        fld="lead_sector",
-        message=lambda text: (
-            f"Sector '{text}' is niet bekend; ze blijft zo staan en telt als 'onbekend'. {advice}"
-        ),
-    )
+    _report_unknown(prj, check, lead_sectors["sector"], code="unknown_sector", fld="lead_sector")
     target_codes = parse_target_groups(prj.text["target_groups"])
     batch = _Batch(prj)
     known = vocab.target_groups
@@ -1932,43 +1922,28 @@ def _vocabulary(
                 )
     check.flush(batch)
     sectors = match_sectors(prt.text["sector"])
-    _report_unknown(
-        prt,
-        check,
-        np.asarray(sectors["sector"] == UNKNOWN, dtype=bool),
-        code="unknown_sector",
-        fld="sector",
-        message=lambda text: (
-            f"Sector '{text}' is niet bekend; ze blijft zo staan en telt als 'onbekend'. {advice}"
-        ),
-    )
+    _report_unknown(prt, check, sectors["sector"], code="unknown_sector", fld="sector")
     roles = match_roles(prt.text["role"])
-    _report_unknown(
-        prt,
-        check,
-        np.asarray(roles["role"] == UNKNOWN, dtype=bool),
-        code="unknown_role",
-        fld="role",
-        message=lambda text: (
-            f"Rol '{text}' is niet bekend; ze blijft zo staan en telt als 'onbekend'. {advice}"
-        ),
-    )
+    _report_unknown(prt, check, roles["role"], code="unknown_role", fld="role")
     return lead_sectors, target_codes, sectors, roles
 
 
+_UNKNOWN_TERM = {"unknown_sector": "Sector", "unknown_role": "Rol"}
+
+
 def _report_unknown(
-    rows: _Rows,
-    check: _Checker,
-    mask: np.ndarray,
-    *,
-    code: str,
-    fld: str,
-    message: Callable[[str], str],
+    rows: _Rows, check: _Checker, matched: pd.Series, *, code: str, fld: str
 ) -> None:
+    """Warn for every row whose sector or role text matched nothing in the vocabulary."""
     batch = _Batch(rows)
-    index = np.flatnonzero(mask)
+    index = np.flatnonzero(np.asarray(matched == UNKNOWN, dtype=bool))
+    term = _UNKNOWN_TERM[code]
     for i, text in zip(index.tolist(), rows.values(fld, index), strict=True):
-        batch.add((i,), i, code, fld=fld, value=text, message=message(text))
+        message = (
+            f"{term} '{text}' is niet bekend; ze blijft zo staan en telt als 'onbekend'. "
+            "Kies een waarde uit de lijst van het sjabloon."
+        )
+        batch.add((i,), i, code, fld=fld, value=text, message=message)
     check.flush(batch)
 
 
