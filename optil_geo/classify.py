@@ -30,7 +30,7 @@ when either side is unknown (an unresolved or foreign *L*, an unresolved *P*).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,17 +143,33 @@ def classify_links(
             index=links.index,
         )
 
+    return _classify(links, rules=rules, reference=reference)
+
+
+def _classify(
+    links: pd.DataFrame,
+    *,
+    rules: LinkRules,
+    reference: Reference,
+    known: Mapping[str, _Codes] | None = None,
+) -> pd.DataFrame:
+    """:func:`classify_links` of a non-empty table; ``known`` holds columns already coded."""
+    known = known or {}
+
+    def codes(column: str) -> _Codes:
+        if column in known:
+            return known[column]
+        if column in links:
+            return _Codes.of(links[column])
+        return _Codes.blank(len(links))
+
     # Work on integer codes: each distinct text of a column is looked at once, and
     # reasons are written once per distinct (template, name or distance).
-    lead = _Codes.of(links["lead_nis"])
-    part = _Codes.of(links["partner_nis"])
-    p_region_in = _Codes.of(links["partner_region"])
-    l_region_in = (
-        _Codes.of(links["lead_region"]) if "lead_region" in links else _Codes.blank(len(links))
-    )
-    given = (
-        _Codes.of(links["partner_name"]) if "partner_name" in links else _Codes.blank(len(links))
-    )
+    lead = codes("lead_nis")
+    part = codes("partner_nis")
+    p_region_in = codes("partner_region")
+    l_region_in = codes("lead_region")
+    given = codes("partner_name")
     out = _classify_rows(
         lead,
         part,
@@ -184,6 +200,10 @@ class _Codes:
     @classmethod
     def blank(cls, n: int) -> _Codes:
         return cls(np.full(n, -1, dtype=np.intp), np.array([""], dtype=object))
+
+    def take(self, at: np.ndarray) -> _Codes:
+        """Return the codes of the rows at ``at`` (positions; -1 is the last row)."""
+        return _Codes(self.codes[at], self.texts)
 
     def per_row(self, per_text: np.ndarray) -> np.ndarray:
         """Spread a value computed per distinct text over the rows."""
@@ -349,13 +369,11 @@ def _province_codes(texts: np.ndarray) -> np.ndarray:
 
 def _neighbour_codes(ref: Reference) -> np.ndarray:
     """Encode every neighbour pair (positions a, b) as a * 1000 + b, sorted."""
-    index = pd.Index(ref.municipalities["nis"])
-    codes = [
-        a * 1000 + int(index.get_loc(b))
-        for a, nbs in enumerate(ref.municipalities["neighbours"])
-        for b in nbs
-    ]
-    return np.array(sorted(codes), dtype=np.int64)
+    neighbours = ref.municipalities["neighbours"].tolist()
+    first = np.repeat(np.arange(len(neighbours), dtype=np.int64), [len(n) for n in neighbours])
+    flat = [b for nbs in neighbours for b in nbs]
+    second = pd.Index(ref.municipalities["nis"]).get_indexer(flat).astype(np.int64)
+    return np.sort(first * 1000 + second)
 
 
 def _urban_mask(m: pd.DataFrame, rules: LinkRules) -> np.ndarray:
@@ -411,8 +429,9 @@ def _reasons(
     given_filled = given.per_row(given.texts != "")
     # The name of a Walloon or foreign place: as written, else its code.
     outside = np.where(given_filled, given_code, _OTHER_SPACE + part_code)
-    km_codes, km_values = pd.factorize(dist, use_na_sentinel=True)
-    km_texts = ["" if np.isnan(d) else f"{d:.0f} km" for d in km_values] + [""]
+    # Whole kilometres, as f"{d:.0f}" rounds them (half to even, like rint).
+    km_codes, km_values = pd.factorize(np.rint(dist), use_na_sentinel=True)
+    km_texts = [f"{d:.0f} km" for d in km_values] + [""]
     km_arg = np.where(km_codes < 0, len(km_texts) - 1, km_codes)
 
     def put(mask: np.ndarray, kind: int, arg: np.ndarray | None = None) -> None:
@@ -483,9 +502,9 @@ def _reasons(
         _T_OTHER_REGION: lambda a: f"{other}, {km_texts[a]}",
         _T_OUTSIDE_OWN_REGION: lambda a: "Buiten de eigen regio",
     }
-    keys, inverse = np.unique(template * _TEMPLATE_SPACE + argument, return_inverse=True)
+    inverse, keys = pd.factorize(template * _TEMPLATE_SPACE + argument)
     texts = [write[k // _TEMPLATE_SPACE](k % _TEMPLATE_SPACE) for k in keys.tolist()]
-    return _labels(texts, inverse.reshape(-1))
+    return _labels(texts, inverse)
 
 
 _OTHER_SPACE = 1 << 31
@@ -576,6 +595,7 @@ def build_links(
     # A left join on project_id (the first project of an id), done by position.
     at = _positions_of(left["project_id"], lead["project_id"])
     columns: dict[str, Any] = {c: left[c] for c in left.columns}
+    known: dict[str, _Codes] = {}
     for col in project_cols[1:]:
         name = col if col not in columns else f"{col}_project"
         if name in _AS_TEXT:
@@ -583,6 +603,9 @@ def build_links(
             values = lead[col].to_numpy(dtype=object)
             values = np.append(np.where(pd.isna(values), "", values), "")
             columns[name] = pd.Series(values[at], dtype=object)
+            if name in ("lead_nis", "lead_region"):
+                # Coded per project, not per row: classify need not hash 100,000 texts.
+                known[name] = _Codes.of(pd.Series(values, dtype=object)).take(at)
         else:
             # Position -1 (no such project) gives a missing value, as the join would.
             taken = pd.api.extensions.take(lead[col].array, at, allow_fill=True)
@@ -594,7 +617,13 @@ def build_links(
     keep = [c for c in LINK_COLUMNS if c in columns]
     extra = [c for c in columns if c not in keep]
     links = pd.DataFrame({c: columns[c] for c in keep + extra}, index=left.index)
-    classified = classify_links(links, rules=rules, reference=reference)
+    if links.empty or any(c not in links.columns for c in _REQUIRED):
+        classified = classify_links(links, rules=rules, reference=reference)
+    else:
+        known = {k: v for k, v in known.items() if k in links.columns}
+        classified = _classify(
+            links, rules=rules or LinkRules(), reference=reference or load_reference(), known=known
+        )
     return pd.concat([links, classified], axis=1)
 
 

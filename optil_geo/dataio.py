@@ -51,7 +51,8 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -196,7 +197,6 @@ _FRAME_HEADERS_NL = {
 _SEVERITY_NL = {"error": "fout", "warning": "waarschuwing"}
 
 
-@dataclass
 class ValidationReport:
     """Errors and warnings of one import, and where every location ended up.
 
@@ -207,13 +207,89 @@ class ValidationReport:
     location_counts
         Every project lead and every partner row counted once, by location class
         (see :data:`LOCATION_CLASSES`).
+
+    A large import can have tens of thousands of warnings. They are kept as the
+    column-wise batches the checks produce and become :class:`Problem` objects only
+    when :attr:`warnings` is first read; errors are always objects.
     """
 
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    location_counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(LOCATION_CLASSES, 0)
-    )
+    def __init__(
+        self,
+        errors: Iterable[Problem] = (),
+        warnings: Iterable[Problem] = (),
+        location_counts: Mapping[str, int] | None = None,
+    ) -> None:
+        self.errors: list[Problem] = list(errors)
+        # In the order they were added: problems, or batches that make problems.
+        self._parts: list[Problem | Callable[[], list[Problem]]] = list(warnings)
+        self._warnings: list[Problem] | None = None
+        self._sorted = False
+        self.location_counts: dict[str, int] = (
+            dict(location_counts)
+            if location_counts is not None
+            else dict.fromkeys(LOCATION_CLASSES, 0)
+        )
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The warnings, in input order (built on first use)."""
+        if self._warnings is None:
+            built: list[Problem] = []
+            for part in self._parts:
+                if isinstance(part, Problem):
+                    built.append(part)
+                else:
+                    built.extend(part())
+            if self._sorted:
+                built.sort(key=_problem_order)
+            self._warnings = built
+            self._parts = []
+        return self._warnings
+
+    def _add_warnings(self, make: Callable[[], list[Problem]]) -> None:
+        """Add a batch of warnings that ``make`` builds when they are first needed."""
+        if self._warnings is not None:
+            self._warnings.extend(make())
+        else:
+            self._parts.append(make)
+
+    def _sort(self) -> None:
+        """Order problems as a person reads the file: by file, sheet, row."""
+        self.errors.sort(key=_problem_order)
+        if self._warnings is not None:
+            self._warnings.sort(key=_problem_order)
+        else:
+            self._sorted = True
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ValidationReport):
+            return NotImplemented
+        return (
+            self.errors == other.errors
+            and self.warnings == other.warnings
+            and self.location_counts == other.location_counts
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"ValidationReport(errors={self.errors!r}, warnings={self.warnings!r}, "
+            f"location_counts={self.location_counts!r})"
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Batches are closures: pickle (the app's cache) the problems themselves.
+        return {
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "location_counts": self.location_counts,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(  # type: ignore[misc]
+            state["errors"], state["warnings"], state["location_counts"]
+        )
 
     @property
     def ok(self) -> bool:
@@ -227,7 +303,12 @@ class ValidationReport:
 
     def add(self, problem: Problem) -> None:
         """Add a problem to the list of its severity."""
-        (self.errors if problem.severity == "error" else self.warnings).append(problem)
+        if problem.severity == "error":
+            self.errors.append(problem)
+        elif self._warnings is not None:
+            self._warnings.append(problem)
+        else:
+            self._parts.append(problem)
 
     def counts_by_code(self) -> dict[str, int]:
         """Return how often each problem code occurs."""
@@ -834,38 +915,22 @@ def _parse_fast(raw: bytes, delimiter: str, name: str) -> _Sheet | None:
 
     if not raw or b"\x00" in raw:
         return None
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter,
-                quote_char='"',
-                double_quote=True,
-                escape_char=False,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f"f{j}": pa.large_string() for j in range(_MAX_COLUMNS)},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None  # ragged rows, an unterminated quote, bytes that are not UTF-8
-    if table.num_columns == 0 or any(t != pa.large_string() for t in table.schema.types):
+    table = _arrow_csv(raw, delimiter, newlines_in_values=False)
+    if table is None:
+        # A quoted value spanning lines, cut at a block boundary: pyarrow says it got
+        # out of sync. Read again with the (slower) quote-aware block splitting.
+        table = _arrow_csv(raw, delimiter, newlines_in_values=True)
+    if table is None or table.num_columns == 0:
         return None
-    columns = []
+    if any(t != pa.string() for t in table.schema.types):
+        return None
+    # The kernels release the GIL: clean the columns on both cores.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        cleaned = list(pool.map(_clean_arrow_column, table.columns))
+    columns = [cells for cells, _ in cleaned]
     non_empty: Any = None
-    for column in table.columns:
-        cells = pc.utf8_trim(column, characters=_PY_WHITESPACE)
-        if pc.any(pc.starts_with(cells, "'")).as_py():
-            neutralised = pc.match_substring_regex(cells, _NEUTRALISED)
-            cells = pc.if_else(neutralised, pc.utf8_slice_codeunits(cells, 1), cells)
-        filled = pc.not_equal(cells, "")
+    for _, filled in cleaned:
         non_empty = filled if non_empty is None else pc.or_(non_empty, filled)
-        columns.append(cells)
     positions = np.flatnonzero(non_empty.to_numpy(zero_copy_only=False))
     _check_row_count(len(positions), name)
     if not len(positions):
@@ -882,6 +947,43 @@ def _parse_fast(raw: bytes, delimiter: str, name: str) -> _Sheet | None:
         index = pa.array(body)
         taken = [_text_column_from_arrow(c.take(index)) for c in columns]
     return _Sheet(name, None, int(positions[header_at]) + 1, first_rows[header_at], taken, body + 1)
+
+
+def _arrow_csv(raw: bytes, delimiter: str, *, newlines_in_values: bool) -> Any:
+    """Return the cells of delimited UTF-8 as a pyarrow table of text, ``None`` if unreadable."""
+    try:
+        return pacsv.read_csv(
+            io.BytesIO(raw),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=newlines_in_values,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=_ALL_TEXT,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # ragged rows, an unterminated quote, bytes that are not UTF-8
+
+
+# 32-bit offsets: reading is faster than with large_string (pandas widens them later).
+_ALL_TEXT = {f"f{j}": pa.string() for j in range(_MAX_COLUMNS)}
+
+
+def _clean_arrow_column(column: Any) -> tuple[Any, Any]:
+    """Strip a column as str.strip() would, undo neutralised formulas; and which are filled."""
+    cells = pc.utf8_trim(column, characters=_PY_WHITESPACE)
+    if pc.any(pc.starts_with(cells, "'")).as_py():
+        neutralised = pc.match_substring_regex(cells, _NEUTRALISED)
+        cells = pc.if_else(neutralised, pc.utf8_slice_codeunits(cells, 1), cells)
+    return cells, pc.not_equal(cells, "")
 
 
 def _text_column_from_arrow(values: Any) -> pd.Series:
@@ -1602,29 +1704,39 @@ class _Checker:
             return
         rows = batch.rows
         # A stable sort on (key row, sub): problems with equal keys keep their order.
-        order = np.lexsort((np.asarray(batch.sub), np.asarray(batch.at))).tolist()
+        order = np.lexsort((np.asarray(batch.sub), np.asarray(batch.at)))
         index = np.asarray(batch.rows_of, dtype=np.intp)[order]
-        files = _texts_at(rows.files, index)
-        sheets = _texts_at(rows.sheets, index)
-        numbers = rows.numbers_at(index)
-        headers = {fld: self.ctx.headers.get((rows.table, fld), fld) for fld in set(batch.fields)}
-        report = self.ctx.report
-        for k, j in enumerate(order):
-            fld = batch.fields[j]
-            problem = Problem(
-                batch.severities[j],
-                batch.codes[j],
-                batch.messages[j],
-                files[k],
-                sheets[k] or None,
-                numbers[k],
-                headers[fld],
-                batch.values[j],
-                fld,
-            )
-            (report.errors if problem.severity == "error" else report.warnings).append(problem)
-        severities = np.asarray([2 if s == "error" else 1 for s in batch.severities], np.int8)
+        errors = [s == "error" for s in batch.severities]
+        severities = np.where(np.asarray(errors, dtype=bool), 2, 1).astype(np.int8)
         np.maximum.at(rows.marks, index, severities[order])
+        headers = {fld: self.ctx.headers.get((rows.table, fld), fld) for fld in set(batch.fields)}
+
+        def make() -> list[Problem]:
+            files = _texts_at(rows.files, index)
+            sheets = _texts_at(rows.sheets, index)
+            numbers = rows.numbers_at(index)
+            return [
+                Problem(
+                    batch.severities[j],
+                    batch.codes[j],
+                    batch.messages[j],
+                    files[k],
+                    sheets[k] or None,
+                    numbers[k],
+                    headers[batch.fields[j]],
+                    batch.values[j],
+                    batch.fields[j],
+                )
+                for k, j in enumerate(order.tolist())
+            ]
+
+        report = self.ctx.report
+        if any(errors):
+            for problem in make():
+                report.add(problem)
+        else:
+            # Warnings only (the usual case): their objects are made when first read.
+            report._add_warnings(make)
 
     def column(self, table: str, fld: str) -> str:
         """Return "Kolom 'header'" for a message."""
@@ -2030,12 +2142,11 @@ def _statuses(marks: np.ndarray) -> Any:
 
 def _sort_problems(report: ValidationReport) -> None:
     """Order problems as a person reads the file: by file, sheet, row (file-wide first)."""
+    report._sort()
 
-    def key(p: Problem) -> tuple[str, str, int]:
-        return (p.file, p.sheet or "", -1 if p.row is None else p.row)
 
-    report.errors.sort(key=key)
-    report.warnings.sort(key=key)
+def _problem_order(p: Problem) -> tuple[str, str, int]:
+    return (p.file, p.sheet or "", -1 if p.row is None else p.row)
 
 
 def _organisation_key(name: object) -> str:

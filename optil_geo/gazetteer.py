@@ -211,6 +211,8 @@ _BRACKET_RE: Final = re.compile(r"[(\[{]([^()\[\]{}]*)[)\]}]")
 _SEPARATOR_RE: Final = re.compile(r"[,;/|]|\s[-–—]\s")
 _DIGITS_RE: Final = re.compile(r"\b[0-9]+\b")
 _PROVINCE_WORD_RE: Final = re.compile(r"^(Provincie|Province|Provinz)\s+(de\s+|du\s+|d[’']\s*)?")
+# Anything one of the patterns above could match (digits, brackets, separators, '/').
+_NOT_PLAIN_RE: Final = re.compile(r"[0-9/()\[\]{},;|]|\s[-–—]\s")
 _OP_DEN_RAW_RE: Final = re.compile(r"\b[oO]\s*/\s*[dD]\b")
 _AAN_DE_RAW_RE: Final = re.compile(r"\b[aA]\s*/\s*[dD]\b")
 
@@ -241,8 +243,9 @@ def normalize_place(text: str) -> str:
         decomposed = unicodedata.normalize("NFKD", text)
         plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     plain = plain.casefold().translate(_LETTER_FIXES)
-    plain = _OP_DEN_RE.sub(" op den ", plain)
-    plain = _AAN_DE_RE.sub(" aan de ", plain)
+    if "/" in plain:
+        plain = _OP_DEN_RE.sub(" op den ", plain)
+        plain = _AAN_DE_RE.sub(" aan de ", plain)
     words = _NON_ALNUM_RE.sub(" ", plain).split()
     return " ".join(_SAINT_WORDS.get(w, w) for w in words)
 
@@ -653,6 +656,8 @@ class Gazetteer:
 
     def _parse(self, place: str) -> _Parsed:
         text = place.strip()[:MAX_TEXT_LENGTH]
+        if not _NOT_PLAIN_RE.search(text):
+            return self._parse_plain(text)
         # Before splitting on '/': 'Heist-o/d-Berg' is one name.
         text = _OP_DEN_RAW_RE.sub(" op den ", text)
         text = _AAN_DE_RAW_RE.sub(" aan de ", text)
@@ -691,6 +696,22 @@ class Gazetteer:
                     parsed.country = self._countries[key]
                 continue
             parsed.qualifiers.append((key, " ".join(qualifier.split())))
+        return parsed
+
+    def _parse_plain(self, text: str) -> _Parsed:
+        """:meth:`_parse` of a text without digits, brackets, separators or slashes.
+
+        The usual case ('Gent', ' st.-niklaas '): no postal code, qualifier or second
+        part to find, so none of the patterns :meth:`_parse` tries can match.
+        """
+        parsed = _Parsed()
+        key = normalize_place(text)
+        if key:
+            display = " ".join(text.split()).strip(" -–—.:'\"")
+            if display != text:
+                key = normalize_place(display)
+            parsed.display = display
+            parsed.key = _strip_prefix(key, self._index)
         return parsed
 
     def _read_numbers(self, numbers: Iterable[str], parsed: _Parsed) -> None:
