@@ -936,16 +936,22 @@ def _parse_fast(raw: bytes, delimiter: str, name: str) -> _Sheet | None:
     if not len(positions):
         return _Sheet.empty(name, None)
     first = pa.array(positions[:10])
-    head = [c.take(first).to_pylist() for c in columns]
+    # Slice first: a take from the whole column would join its chunks.
+    head = [c.slice(0, positions[:10][-1] + 1).take(first).to_pylist() for c in columns]
     first_rows = [list(row) for row in zip(*head, strict=True)]
     header_at = _header_position(first_rows)
     body = positions[header_at + 1 :]
     if len(body) and body[-1] - body[0] == len(body) - 1:
         # No empty rows in between (the usual case): a slice, not a copy.
-        taken = [_text_column_from_arrow(c.slice(body[0], len(body))) for c in columns]
+        kept = [c.slice(body[0], len(body)) for c in columns]
     else:
         index = pa.array(body)
-        taken = [_text_column_from_arrow(c.take(index)) for c in columns]
+        kept = [c.take(index) for c in columns]
+    # One chunk per column: the takes and kernels that follow need not join chunks.
+    taken = [
+        _text_column_from_arrow(c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c)
+        for c in kept
+    ]
     return _Sheet(name, None, int(positions[header_at]) + 1, first_rows[header_at], taken, body + 1)
 
 
@@ -1426,53 +1432,55 @@ def _split_flat(flat: _Table, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFrame
     group_at = np.where(is_group, order, 0)
 
     problems: list[tuple[tuple[int, int, int], Problem]] = []
-    columns: dict[str, np.ndarray] = {}
+    columns: dict[str, Any] = {}  # pyarrow text, or an object array where merged
     for k, f in enumerate(_schema.PROJECT_FIELDS):
         j = pos.get(f)
         if j is None:
             continue
         values = sheet.columns[j].array
+        if f == "project_id" or not n_groups or _same_within_runs(values, keyed, group_of):
+            columns[f] = values.take(project_rows)  # stays pyarrow text
+            continue
         merged = np.asarray(values.take(project_rows), dtype=object)
-        if f != "project_id" and n_groups and not _same_within_runs(values, keyed, group_of):
-            # Compare codes of distinct texts, not the texts themselves.
-            codes, texts = pd.factorize(values)
-            texts = np.asarray(texts, dtype=object)
-            member_codes = np.asarray(codes, dtype=np.intp)[keyed]
-            filled = (texts != "")[member_codes]
-            with_value = np.flatnonzero(filled)
-            seen = _first_positions(group_of[with_value], n_groups, missing=-1)
-            has = seen >= 0
-            chosen_at = np.full(n_groups, -1, dtype=np.intp)
-            chosen_at[has] = keyed[with_value[seen[has]]]
-            chosen_code = np.full(n_groups, -1, dtype=np.intp)
-            chosen_code[has] = member_codes[with_value[seen[has]]]
-            chosen = np.full(n_groups, "", dtype=object)
-            chosen[has] = texts[chosen_code[has]]
-            merged[is_group] = chosen[group_at[is_group]]
-            differs = filled & (member_codes != chosen_code[group_of])
-            for m in np.flatnonzero(differs).tolist():
-                g = int(group_of[m])
-                row = int(keyed[m])
-                chosen_number = sheet.numbers[chosen_at[g]] if has[g] else sheet.numbers[row]
-                other = texts[member_codes[m]]
-                problems.append(
-                    (
-                        (int(rank[g]), k, row),
-                        Problem(
-                            "warning",
-                            "conflicting_project_values",
-                            f"Project '{group_ids[g]}' heeft in rij {chosen_number} "
-                            f"{sheet.headers[j]} '{chosen[g]}' maar hier '{other}'; "
-                            "de eerste waarde wordt gebruikt.",
-                            sheet.file,
-                            sheet.sheet,
-                            int(sheet.numbers[row]),
-                            sheet.headers[j],
-                            other,
-                            f,
-                        ),
-                    )
+        # Compare codes of distinct texts, not the texts themselves.
+        codes, texts = pd.factorize(values)
+        texts = np.asarray(texts, dtype=object)
+        member_codes = np.asarray(codes, dtype=np.intp)[keyed]
+        filled = (texts != "")[member_codes]
+        with_value = np.flatnonzero(filled)
+        seen = _first_positions(group_of[with_value], n_groups, missing=-1)
+        has = seen >= 0
+        chosen_at = np.full(n_groups, -1, dtype=np.intp)
+        chosen_at[has] = keyed[with_value[seen[has]]]
+        chosen_code = np.full(n_groups, -1, dtype=np.intp)
+        chosen_code[has] = member_codes[with_value[seen[has]]]
+        chosen = np.full(n_groups, "", dtype=object)
+        chosen[has] = texts[chosen_code[has]]
+        merged[is_group] = chosen[group_at[is_group]]
+        differs = filled & (member_codes != chosen_code[group_of])
+        for m in np.flatnonzero(differs).tolist():
+            g = int(group_of[m])
+            row = int(keyed[m])
+            chosen_number = sheet.numbers[chosen_at[g]] if has[g] else sheet.numbers[row]
+            other = texts[member_codes[m]]
+            problems.append(
+                (
+                    (int(rank[g]), k, row),
+                    Problem(
+                        "warning",
+                        "conflicting_project_values",
+                        f"Project '{group_ids[g]}' heeft in rij {chosen_number} "
+                        f"{sheet.headers[j]} '{chosen[g]}' maar hier '{other}'; "
+                        "de eerste waarde wordt gebruikt.",
+                        sheet.file,
+                        sheet.sheet,
+                        int(sheet.numbers[row]),
+                        sheet.headers[j],
+                        other,
+                        f,
+                    ),
                 )
+            )
         columns[f] = merged
     problems.sort(key=lambda item: item[0])
     for _, problem in problems:
@@ -1481,7 +1489,12 @@ def _split_flat(flat: _Table, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFrame
     m = len(project_rows)
     frame_columns: dict[str, Any] = {}
     for f in _schema.PROJECT_FIELDS:
-        frame_columns[f] = _text_column(columns[f] if f in columns else np.full(m, "", object))
+        if f not in columns:
+            frame_columns[f] = _constant_column("", m)
+        elif isinstance(columns[f], np.ndarray):
+            frame_columns[f] = _text_column(columns[f])
+        else:
+            frame_columns[f] = pd.Series(columns[f], copy=False)
     projects = pd.DataFrame(
         {name: column.array for name, column in frame_columns.items()}, index=pd.RangeIndex(m)
     )
@@ -1768,6 +1781,42 @@ def _assemble(
                 source_name,
             )
         )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Keying organisations is pyarrow work that runs beside the Python work below.
+        organisation_keys = pool.submit(_organisation_keys_of, prj, prt)
+        return _assemble_checked(
+            projects,
+            partners,
+            prj,
+            prt,
+            check=check,
+            organisation_keys=organisation_keys.result,
+            ctx=ctx,
+            form=form,
+            source_name=source_name,
+            fixes=fixes,
+            reference=reference,
+            settings=settings,
+        )
+
+
+def _assemble_checked(
+    projects: pd.DataFrame,
+    partners: pd.DataFrame,
+    prj: _Rows,
+    prt: _Rows,
+    *,
+    check: _Checker,
+    organisation_keys: Callable[[], _OrganisationKeys],
+    ctx: _Context,
+    form: Form,
+    source_name: str,
+    fixes: Mapping[tuple[str, str], str] | None,
+    reference: Reference | None,
+    settings: Settings,
+) -> PartnershipData:
+    """:func:`_assemble` once the organisation keys are being made."""
+    report = ctx.report
     known_ids = _check_projects(prj, check)
     _check_partners(
         prt,
@@ -1777,7 +1826,6 @@ def _assemble(
     )
     year_int, subsidy = _numbers(prj, check)
     lead_sectors, target_codes, sectors, roles = _vocabulary(prj, prt, check)
-    is_lead = _partner_is_lead(prj, prt, check)
 
     # One gazetteer call for leads and partners: each distinct place is resolved once.
     places = pd.DataFrame(
@@ -1788,6 +1836,8 @@ def _assemble(
         }
     )
     located = _resolve(places, fixes=fixes, reference=reference, settings=settings)
+    # Reported after the vocabulary and before the locations, as a reader checks a row.
+    is_lead = _partner_is_lead(prj, prt, check, organisation_keys())
     lead_loc = located.iloc[: len(prj)].reset_index(drop=True)
     partner_loc = located.iloc[len(prj) :].reset_index(drop=True)
     _location_problems(
@@ -2018,20 +2068,32 @@ def _vocabulary(
     lead_sectors = match_sectors(prj.text["lead_sector"])
     _report_unknown(prj, check, lead_sectors["sector"], code="unknown_sector", fld="lead_sector")
     target_codes = parse_target_groups(prj.text["target_groups"])
-    batch = _Batch(prj)
+    # Which parts of a cell are unknown depends on the cell's text only: look at each
+    # distinct text once (at its first row), then list the rows that hold it.
     known = vocab.target_groups
-    for i, codes in enumerate(target_codes.tolist()):
-        for k, code in enumerate(codes):
-            if code not in known:
-                batch.add(
-                    (i, k),
-                    i,
-                    "unknown_target_group",
-                    fld="target_groups",
-                    value=code,
-                    message=f"Doelgroep '{code}' is niet bekend; ze blijft zo staan. "
-                    "Scheid doelgroepen met ';'.",
-                )
+    cell_codes = _dictionary_codes(_arrow(prj.text["target_groups"]))
+    n_cells = int(cell_codes.max()) + 1 if len(cell_codes) else 0
+    unknown_parts = [
+        [
+            (k, code)
+            for k, code in enumerate(cast(tuple[str, ...], target_codes.iat[r]))
+            if code not in known
+        ]
+        for r in _first_positions(cell_codes, n_cells).tolist()
+    ]
+    has_unknown = np.asarray([bool(parts) for parts in unknown_parts], dtype=bool)
+    batch = _Batch(prj)
+    for i in np.flatnonzero(has_unknown[cell_codes]).tolist() if n_cells else []:
+        for k, code in unknown_parts[cell_codes[i]]:
+            batch.add(
+                (i, k),
+                i,
+                "unknown_target_group",
+                fld="target_groups",
+                value=code,
+                message=f"Doelgroep '{code}' is niet bekend; ze blijft zo staan. "
+                "Scheid doelgroepen met ';'.",
+            )
     check.flush(batch)
     sectors = match_sectors(prt.text["sector"])
     _report_unknown(prt, check, sectors["sector"], code="unknown_sector", fld="sector")
@@ -2047,23 +2109,40 @@ def _report_unknown(
     rows: _Rows, check: _Checker, matched: pd.Series, *, code: str, fld: str
 ) -> None:
     """Warn for every row whose sector or role text matched nothing in the vocabulary."""
-    batch = _Batch(rows)
     index = np.flatnonzero(np.asarray(matched == UNKNOWN, dtype=bool))
     term = _UNKNOWN_TERM[code]
-    for i, text in zip(index.tolist(), rows.values(fld, index), strict=True):
-        message = (
-            f"{term} '{text}' is niet bekend; ze blijft zo staan en telt als 'onbekend'. "
-            "Kies een waarde uit de lijst van het sjabloon."
-        )
-        batch.add((i,), i, code, fld=fld, value=text, message=message)
+    texts = rows.values(fld, index)
+    # One message per distinct text, shared by the rows that hold it.
+    messages = {
+        text: f"{term} '{text}' is niet bekend; ze blijft zo staan en telt als 'onbekend'. "
+        "Kies een waarde uit de lijst van het sjabloon."
+        for text in dict.fromkeys(texts)
+    }
+    batch = _Batch(rows)
+    batch.add_many(
+        index.tolist(),
+        [code] * len(texts),
+        fld=[fld] * len(texts),
+        value=texts,
+        message=[messages[text] for text in texts],
+    )
     check.flush(batch)
 
 
-def _partner_is_lead(prj: _Rows, prt: _Rows, check: _Checker) -> np.ndarray:
-    """Flag partners that are their project's lead, and partners listed twice."""
+@dataclass(frozen=True)
+class _OrganisationKeys:
+    """The organisation keys of the project leads and the partners, as codes."""
+
+    lead_ids: Any  # the distinct project ids
+    lead_keys: np.ndarray  # key code of the lead of each id (its first project row)
+    keys: np.ndarray  # key code of each partner row
+    texts: Any  # the keys by code (pyarrow text)
+
+
+def _organisation_keys_of(prj: _Rows, prt: _Rows) -> _OrganisationKeys:
+    """Key the leads and partners (pyarrow kernels only: it can run beside other work)."""
     # The lead of each project id (its first project row), compared as organisation key.
-    lead_pid = prj.text["project_id"]
-    lead_codes, lead_ids = pd.factorize(lead_pid.array)
+    lead_codes, lead_ids = pd.factorize(prj.text["project_id"].array)
     first = _first_positions(np.asarray(lead_codes, dtype=np.intp), len(lead_ids))
     # Leads and partners are keyed in one go, so that equal keys get equal codes and
     # the comparisons below are on integers, not on 100,000 Python strings.
@@ -2073,7 +2152,14 @@ def _partner_is_lead(prj: _Rows, prt: _Rows, check: _Checker) -> np.ndarray:
             _arrow(prt.text["organisation"]),
         ]
     )
-    lead_keys, keys = key_codes[: len(first)], key_codes[len(first) :]
+    return _OrganisationKeys(lead_ids, key_codes[: len(first)], key_codes[len(first) :], key_texts)
+
+
+def _partner_is_lead(
+    prj: _Rows, prt: _Rows, check: _Checker, keyed: _OrganisationKeys
+) -> np.ndarray:
+    """Flag partners that are their project's lead, and partners listed twice."""
+    lead_ids, lead_keys, keys, key_texts = keyed.lead_ids, keyed.lead_keys, keyed.keys, keyed.texts
     pid = prt.text["project_id"]
     at = _index_in(pid, lead_ids)
     found = at >= 0
