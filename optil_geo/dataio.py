@@ -1781,42 +1781,10 @@ def _assemble(
                 source_name,
             )
         )
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # Keying organisations is pyarrow work that runs beside the Python work below.
-        organisation_keys = pool.submit(_organisation_keys_of, prj, prt)
-        return _assemble_checked(
-            projects,
-            partners,
-            prj,
-            prt,
-            check=check,
-            organisation_keys=organisation_keys.result,
-            ctx=ctx,
-            form=form,
-            source_name=source_name,
-            fixes=fixes,
-            reference=reference,
-            settings=settings,
-        )
-
-
-def _assemble_checked(
-    projects: pd.DataFrame,
-    partners: pd.DataFrame,
-    prj: _Rows,
-    prt: _Rows,
-    *,
-    check: _Checker,
-    organisation_keys: Callable[[], _OrganisationKeys],
-    ctx: _Context,
-    form: Form,
-    source_name: str,
-    fixes: Mapping[tuple[str, str], str] | None,
-    reference: Reference | None,
-    settings: Settings,
-) -> PartnershipData:
-    """:func:`_assemble` once the organisation keys are being made."""
-    report = ctx.report
+    # Keying organisations is pyarrow work that runs beside the Python work below.
+    pool = ThreadPoolExecutor(max_workers=1)
+    organisation_keys = pool.submit(_organisation_keys_of, prj, prt)
+    pool.shutdown(wait=False)  # the submitted work goes on; nothing more is accepted
     known_ids = _check_projects(prj, check)
     _check_partners(
         prt,
@@ -1837,7 +1805,7 @@ def _assemble_checked(
     )
     located = _resolve(places, fixes=fixes, reference=reference, settings=settings)
     # Reported after the vocabulary and before the locations, as a reader checks a row.
-    is_lead = _partner_is_lead(prj, prt, check, organisation_keys())
+    is_lead = _partner_is_lead(prj, prt, check, organisation_keys.result())
     lead_loc = located.iloc[: len(prj)].reset_index(drop=True)
     partner_loc = located.iloc[len(prj) :].reset_index(drop=True)
     _location_problems(
