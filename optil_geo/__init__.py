@@ -19,6 +19,7 @@ from optil_geo.classify import (
     CLASSES,
     build_links,
     classify_links,
+    urban_municipalities,
 )
 from optil_geo.dataio import (
     PartnershipData,
@@ -135,6 +136,7 @@ __all__ = [
     "to_safe_csv",
     "to_safe_xlsx",
     "underserved_map",
+    "urban_municipalities",
     "validate_command",
     "validate_file",
     "write_demo",

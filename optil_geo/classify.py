@@ -30,6 +30,7 @@ when either side is unknown (an unresolved or foreign *L*, an unresolved *P*).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,7 @@ __all__ = [
     "CLASS_GROUPS",
     "CLASS_LABELS",
     "classify_links",
+    "urban_municipalities",
 ]
 
 CLASSES = ("local", "regional", "urban", "supra_regional", "international", "unknown")
@@ -179,7 +181,7 @@ def _classify(
         rules=rules,
         ref=reference,
     )
-    return pd.DataFrame(out, index=links.index)
+    return pd.DataFrame(out, index=links.index, copy=False)
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,43 @@ class _Codes:
         return self.per_row(self.texts == text)
 
 
+class _Tables:
+    """Arrays of the reference the classification looks things up in, made once."""
+
+    _cache: dict[int, tuple[Reference, _Tables]] = {}  # noqa: RUF012 - shared on purpose
+    _lock = threading.Lock()
+
+    def __init__(self, ref: Reference) -> None:
+        m = ref.municipalities
+        self.index = pd.Index(m["nis"])
+        self.region = m["region"].to_numpy(dtype=object)
+        self.x = m["point_x"].to_numpy(dtype=float)
+        self.y = m["point_y"].to_numpy(dtype=float)
+        self.names = m["name_nl"].to_numpy(dtype=object)
+        self.province_code = m["province_code"].to_numpy(dtype=object)
+        self.neighbours = _neighbour_codes(ref)
+        self.brussels = (m["region"] == "brussels").to_numpy()
+        self.centrumsteden = m["is_centrumstad"].to_numpy(dtype=bool) | self.brussels
+        self.a0 = (m["hierarchy_code"] == "a0").to_numpy()
+        self.home = {
+            scheme: (pd.factorize(m[code])[0], m[name].to_numpy(dtype=object))
+            for scheme, (code, name, _) in _SCHEME_COLUMNS.items()
+        }
+
+    @classmethod
+    def of(cls, ref: Reference) -> _Tables:
+        with cls._lock:
+            hit = cls._cache.get(id(ref))
+            if hit is not None and hit[0] is ref:
+                return hit[1]
+        tables = cls(ref)
+        with cls._lock:
+            if len(cls._cache) >= 4:
+                cls._cache.pop(next(iter(cls._cache)))
+            cls._cache[id(ref)] = (ref, tables)
+        return tables
+
+
 def _classify_rows(
     lead: _Codes,
     part: _Codes,
@@ -224,7 +263,8 @@ def _classify_rows(
     ref: Reference,
 ) -> dict[str, Any]:
     m = ref.municipalities
-    index = pd.Index(m["nis"])
+    tables = _Tables.of(ref)
+    index = tables.index
     n = len(lead.codes)
     li = lead.per_row(index.get_indexer(lead.texts))
     pi = part.per_row(index.get_indexer(part.texts))
@@ -233,9 +273,8 @@ def _classify_rows(
     lis = np.where(l_in, li, 0)
     pis = np.where(p_in, pi, 0)
 
-    region = m["region"].to_numpy(dtype=object)
-    x = m["point_x"].to_numpy(dtype=float)
-    y = m["point_y"].to_numpy(dtype=float)
+    region = tables.region
+    x, y = tables.x, tables.y
 
     abroad = p_region_in.is_("abroad")
     # Only a code the region calls Walloon is Walloon; any other code outside the
@@ -261,13 +300,12 @@ def _classify_rows(
         home_names = np.full(len(m), "", dtype=object)
         scheme_word = ""
     else:
-        code_col, name_col, scheme_word = _SCHEME_COLUMNS[rules.scheme]
-        home = pd.factorize(m[code_col])[0]
-        home_names = m[name_col].to_numpy(dtype=object)
+        scheme_word = _SCHEME_COLUMNS[rules.scheme][2]
+        home, home_names = tables.home[rules.scheme]
         same_region = both & (home[lis] == home[pis])
 
     if rules.neighbours:
-        neighbour = both & np.isin(lis.astype(np.int64) * 1000 + pis, _neighbour_codes(ref))
+        neighbour = both & np.isin(lis.astype(np.int64) * 1000 + pis, tables.neighbours)
     else:
         neighbour = np.zeros(n, dtype=bool)
 
@@ -277,7 +315,7 @@ def _classify_rows(
 
     is_regional = open_ & (same_region | neighbour | near)
     open_ &= ~is_regional
-    is_urban = open_ & p_in & _urban_mask(m, rules)[pis]
+    is_urban = open_ & p_in & _urban_mask(m, rules, tables)[pis]
     is_supra = open_ & ~is_urban
     cls = np.select(
         [is_international, is_unknown, is_local, is_regional, is_urban, is_supra],
@@ -300,7 +338,7 @@ def _classify_rows(
     prov_codes, _ = pd.factorize(
         np.concatenate(
             [
-                m["province_code"].to_numpy(dtype=object),
+                tables.province_code,
                 _province_codes(lead.texts),
                 _province_codes(part.texts),
             ]
@@ -320,7 +358,7 @@ def _classify_rows(
         lead=lead,
         part=part,
         given=given,
-        names=m["name_nl"].to_numpy(dtype=object),
+        names=tables.names,
         lis=lis,
         pis=pis,
         l_known=l_known,
@@ -334,8 +372,8 @@ def _classify_rows(
         crosses_province=crosses_province & ~is_unknown,
         crosses_region=crosses_region & ~is_unknown,
         l_in=l_in,
-        p_brussels=p_in & (region[pis] == "brussels"),
-        l_brussels=l_in & (region[lis] == "brussels"),
+        p_brussels=p_in & tables.brussels[pis],
+        l_brussels=l_in & tables.brussels[lis],
         rules=rules,
     )
     return {
@@ -376,11 +414,30 @@ def _neighbour_codes(ref: Reference) -> np.ndarray:
     return np.sort(first * 1000 + second)
 
 
-def _urban_mask(m: pd.DataFrame, rules: LinkRules) -> np.ndarray:
+def urban_municipalities(
+    rules: LinkRules | None = None, reference: Reference | None = None
+) -> frozenset[str]:
+    """Return the NIS codes of the municipalities the rules count as urban.
+
+    The 13 centrumsteden and the 19 Brussels municipalities by default; hierarchy
+    ``a0`` or a custom list as ``rules.urban`` says.
+
+    Raises
+    ------
+    InputError
+        When a custom list holds a code that is not a 2025 municipality.
+    """
+    reference = reference or load_reference()
+    m = reference.municipalities
+    mask = _urban_mask(m, rules or LinkRules(), _Tables.of(reference))
+    return frozenset(m.loc[mask, "nis"])
+
+
+def _urban_mask(m: pd.DataFrame, rules: LinkRules, tables: _Tables) -> np.ndarray:
     if rules.urban == "centrumsteden":
-        mask = m["is_centrumstad"].to_numpy(dtype=bool) | (m["region"] == "brussels").to_numpy()
+        mask = tables.centrumsteden
     elif rules.urban == "a0":
-        mask = (m["hierarchy_code"] == "a0").to_numpy()
+        mask = tables.a0
     else:
         unknown = sorted(set(rules.urban_custom) - set(m["nis"]))
         if unknown:
@@ -616,7 +673,8 @@ def build_links(
             columns[col] = column.where(column.notna(), "")
     keep = [c for c in LINK_COLUMNS if c in columns]
     extra = [c for c in columns if c not in keep]
-    links = pd.DataFrame({c: columns[c] for c in keep + extra}, index=left.index)
+    # The columns are new or taken from ``partners`` (copy-on-write): no copy needed.
+    links = pd.DataFrame({c: columns[c] for c in keep + extra}, index=left.index, copy=False)
     if links.empty or any(c not in links.columns for c in _REQUIRED):
         classified = classify_links(links, rules=rules, reference=reference)
     else:

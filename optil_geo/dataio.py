@@ -947,11 +947,7 @@ def _parse_fast(raw: bytes, delimiter: str, name: str) -> _Sheet | None:
     else:
         index = pa.array(body)
         kept = [c.take(index) for c in columns]
-    # One chunk per column: the takes and kernels that follow need not join chunks.
-    taken = [
-        _text_column_from_arrow(c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c)
-        for c in kept
-    ]
+    taken = [_text_column_from_arrow(c) for c in kept]
     return _Sheet(name, None, int(positions[header_at]) + 1, first_rows[header_at], taken, body + 1)
 
 
@@ -985,11 +981,32 @@ _ALL_TEXT = {f"f{j}": pa.string() for j in range(_MAX_COLUMNS)}
 
 def _clean_arrow_column(column: Any) -> tuple[Any, Any]:
     """Strip a column as str.strip() would, undo neutralised formulas; and which are filled."""
-    cells = pc.utf8_trim(column, characters=_PY_WHITESPACE)
-    if pc.any(pc.starts_with(cells, "'")).as_py():
+    cells = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    data = _text_bytes(cells)
+    if len(data) and data.min() >= 0x20 and data.max() < 0x80:
+        # Printable ASCII only: the whitespace to strip is the space, which the
+        # (much faster) ASCII kernel strips alike.
+        cells = pc.ascii_trim_whitespace(cells)
+    else:
+        cells = pc.utf8_trim(cells, characters=_PY_WHITESPACE)
+    if (data == _APOSTROPHE).any() and pc.any(pc.starts_with(cells, "'")).as_py():
         neutralised = pc.match_substring_regex(cells, _NEUTRALISED)
         cells = pc.if_else(neutralised, pc.utf8_slice_codeunits(cells, 1), cells)
     return cells, pc.not_equal(cells, "")
+
+
+_APOSTROPHE = ord("'")
+
+
+def _text_bytes(cells: Any) -> np.ndarray:
+    """Return the UTF-8 bytes of a pyarrow text array's cells (a view, no copy)."""
+    _, offsets, data = cells.buffers()
+    if data is None or not len(cells):
+        return np.zeros(0, dtype=np.uint8)
+    kind = np.int64 if pa.types.is_large_string(cells.type) else np.int32
+    bounds = np.frombuffer(offsets, dtype=kind)
+    start, end = int(bounds[cells.offset]), int(bounds[cells.offset + len(cells)])
+    return np.frombuffer(data, dtype=np.uint8)[start:end]
 
 
 def _text_column_from_arrow(values: Any) -> pd.Series:
@@ -2041,12 +2058,9 @@ def _vocabulary(
     known = vocab.target_groups
     cell_codes = _dictionary_codes(_arrow(prj.text["target_groups"]))
     n_cells = int(cell_codes.max()) + 1 if len(cell_codes) else 0
+    cells = cast(list[tuple[str, ...]], target_codes.tolist())
     unknown_parts = [
-        [
-            (k, code)
-            for k, code in enumerate(cast(tuple[str, ...], target_codes.iat[r]))
-            if code not in known
-        ]
+        [(k, code) for k, code in enumerate(cells[r]) if code not in known]
         for r in _first_positions(cell_codes, n_cells).tolist()
     ]
     has_unknown = np.asarray([bool(parts) for parts in unknown_parts], dtype=bool)

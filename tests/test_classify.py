@@ -422,3 +422,18 @@ def test_vectorised_on_many_rows(ref) -> None:
         for a, b in zip(sample["lead_nis"], sample["partner_nis"], strict=True)
     ]
     assert out.loc[sample.index, "class"].tolist() == expected
+
+
+def test_urban_municipalities_follow_the_rules(ref, nis_of) -> None:
+    from optil_geo.classify import urban_municipalities
+
+    default = urban_municipalities(reference=ref)
+    # 13 centrumsteden and the 19 Brussels municipalities.
+    assert len(default) == 13 + 19
+    assert {nis_of("Gent"), nis_of("Elsene"), nis_of("Turnhout")} <= default
+    assert nis_of("Mol") not in default
+    a0 = urban_municipalities(LinkRules(urban="a0"), ref)
+    assert nis_of("Antwerpen") in a0 and nis_of("Mol") not in a0
+    assert nis_of("Elsene") not in a0  # Brussels is urban by default, not as a0
+    custom = urban_municipalities(LinkRules(urban="custom", urban_custom=(nis_of("Mol"),)), ref)
+    assert custom == {nis_of("Mol")}

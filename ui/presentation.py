@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 import optil_geo as og
-from optil_geo.classify import _urban_mask
+from optil_geo.classify import urban_municipalities
 from ui import gaps
 from ui.data import Selection
 from ui.figures import distinct_organisations, key_figures
@@ -229,7 +229,7 @@ def step_content(
             # The urban set of the classification rules in force (centrumsteden and
             # Brussels by default; hierarchy a0 or a custom list when chosen): the
             # library's own definition, so the figure matches the link classes.
-            urban_set = set(m.loc[_urban_mask(m, selection.rules), "nis"])
+            urban_set = urban_municipalities(selection.rules, reference)
             partners = chosen["partner_nis"].astype(str)
             cities = partners[partners.isin(urban_set)]
             names = m.set_index("nis")["name_nl"]
