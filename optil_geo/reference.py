@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -110,6 +112,10 @@ def province_of_nis(nis: str) -> str:
 _PIC = "provinciesincijfers/"
 
 
+_T = TypeVar("_T")
+_DERIVED_LOCK = threading.Lock()
+
+
 @dataclass(frozen=True, eq=False)
 class Reference:
     """The reference geography of Flanders and Brussels (1 January 2025).
@@ -161,9 +167,24 @@ class Reference:
     hierarchy: pd.DataFrame
     credit: str = CREDIT
     _by_nis: dict[str, int] = field(default_factory=dict, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._by_nis.update({nis: i for i, nis in enumerate(self.municipalities["nis"])})
+
+    def derived(self, key: str, build: Callable[[Reference], _T]) -> _T:
+        """Return what ``build`` makes of this reference, made on first use and then shared.
+
+        For lookup structures (the gazetteer's index, the classification's arrays):
+        they live as long as the reference does. Thread-safe; two threads asking at
+        once may both build, and one result is kept.
+        """
+        with _DERIVED_LOCK:
+            if key in self._derived:
+                return self._derived[key]
+        value = build(self)
+        with _DERIVED_LOCK:
+            return self._derived.setdefault(key, value)
 
     def position(self, nis: str) -> int:
         """Return the row position of a 2025 NIS code in ``municipalities``."""
