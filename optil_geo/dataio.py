@@ -68,7 +68,7 @@ from optil_geo import _schema
 from optil_geo._errors import InputError
 from optil_geo._schema import Column, TableKind, header_key
 from optil_geo._text import format_number
-from optil_geo.gazetteer import resolve_places
+from optil_geo.gazetteer import DistinctPlaces, resolve_distinct
 from optil_geo.reference import Reference
 from optil_geo.settings import Settings
 from optil_geo.vocabulary import (
@@ -1823,8 +1823,8 @@ def _assemble(
     located = _resolve(places, fixes=fixes, reference=reference, settings=settings)
     # Reported after the vocabulary and before the locations, as a reader checks a row.
     is_lead = _partner_is_lead(prj, prt, check, organisation_keys.result())
-    lead_loc = located.iloc[: len(prj)].reset_index(drop=True)
-    partner_loc = located.iloc[len(prj) :].reset_index(drop=True)
+    lead_loc = located.rows(0, len(prj))
+    partner_loc = located.rows(len(prj), len(prj) + len(prt))
     _location_problems(
         prj, lead_loc, check, place_field="lead_municipality", postcode_field="lead_postcode"
     )
@@ -1840,7 +1840,7 @@ def _assemble(
     columns["lead_local_cultural_actor"] = lead_sectors["local_cultural_actor"].to_numpy(dtype=bool)
     columns["target_group_codes"] = target_codes.to_numpy(dtype=object)
     for name, column in _LOCATION_OUTPUT.items():
-        columns[f"lead_{name}"] = lead_loc[column].array
+        columns[f"lead_{name}"] = lead_loc.column(column)
     columns["row_status"] = _statuses(prj.marks)
     for name in (*_schema.SOURCE_FIELDS, *ctx.extras.get("projects", [])):
         columns[name] = _output_column(projects[name])
@@ -1852,17 +1852,14 @@ def _assemble(
     columns["local_cultural_actor"] = sectors["local_cultural_actor"].to_numpy(dtype=bool)
     columns["role_code"] = roles["role"].array
     for name, column in _LOCATION_OUTPUT.items():
-        columns[f"partner_{name}"] = partner_loc[column].array
+        columns[f"partner_{name}"] = partner_loc.column(column)
     columns["is_lead_itself"] = is_lead
     columns["row_status"] = _statuses(prt.marks)
     for name in (*_schema.SOURCE_FIELDS, *ctx.extras.get("partners", [])):
         columns[name] = _output_column(partners[name])
     out_partners = pd.DataFrame(columns, index=partners.index)
 
-    counts = dict.fromkeys(LOCATION_CLASSES, 0)
-    for value, count in located["location"].value_counts(sort=False).items():
-        counts[str(value)] += int(count)
-    report.location_counts = counts
+    report.location_counts = located.counts()
     _sort_problems(report)
     return PartnershipData(
         projects=out_projects,
@@ -2319,9 +2316,12 @@ def _resolve(
     fixes: Mapping[tuple[str, str], str] | None,
     reference: Reference | None,
     settings: Settings,
-) -> pd.DataFrame:
-    """Resolve every (place, postcode, country) with the gazetteer; add the location class."""
-    found = resolve_places(
+) -> _Located:
+    """Resolve every (place, postcode, country) with the gazetteer; add the location class.
+
+    Everything is decided per distinct place; rows only carry a code.
+    """
+    found = resolve_distinct(
         places,
         place="place",
         postcode="postcode",
@@ -2330,30 +2330,77 @@ def _resolve(
         reference=reference,
         settings=settings,
     )
-    out = found[["nis", "municipality", "status", "region", "score", "candidates", "note"]].copy()
-    out["score"] = out["score"].astype(np.int64)
-    blank = ~_filled(places["place"]) & ~_filled(places["postcode"]) & ~_filled(places["country"])
-    if blank.any():
+    values = {name: found.values(name) for name in _LOCATION_FIELDS}
+    # Per distinct place (a missing cell, NA, counts as written, as _filled has it).
+    blank = [all(v == "" for v in triple) for triple in found.triples]
+    if any(blank):
         # A row without any location text is unresolved and has nothing to note (it is
         # reported elsewhere). The gazetteer answers it so already, only with a note,
         # unless a fix was given for the empty text.
         reset = _BLANK_LOCATION if fixes and ("", "") in fixes else {"note": ""}
         for name, empty in reset.items():
-            out[name] = out[name].where(~blank, empty)
-    status, region = out["status"], out["region"]
-    location = np.select(
-        [
-            _equals(status, "ambiguous"),
-            _equals(region, "abroad"),
-            _equals(status, "unresolved"),
-            _equals(region, "flanders") | _equals(region, "brussels"),
-            _equals(region, "wallonia"),
-        ],
-        [1, 4, 2, 0, 3],
-        default=2,
-    )
-    out["location"] = _labels(list(LOCATION_CLASSES), location)
-    return out
+            values[name] = [empty if b else v for v, b in zip(values[name], blank, strict=True)]
+    values["location"] = [
+        _location_class(status, region)
+        for status, region in zip(values["status"], values["region"], strict=True)
+    ]
+    no_text = [place == "" and postcode == "" for place, postcode, _ in found.triples]
+    return _Located(found, values, np.asarray(no_text, dtype=bool))
+
+
+_LOCATION_FIELDS = ("nis", "municipality", "status", "region", "score", "candidates", "note")
+
+
+def _location_class(status: str, region: str) -> str:
+    """The :data:`LOCATION_CLASSES` value of a gazetteer answer."""
+    if status == "ambiguous":
+        return "ambiguous"
+    if region == "abroad":
+        return "abroad"
+    if status == "unresolved":
+        return "unresolved"
+    if region in ("flanders", "brussels"):
+        return "resolved"
+    if region == "wallonia":
+        return "wallonia"
+    return "unresolved"
+
+
+@dataclass(frozen=True)
+class _Located:
+    """The gazetteer's answers per distinct place, and which place each row has."""
+
+    found: DistinctPlaces
+    values: dict[str, list[Any]]  # per distinct place: _LOCATION_FIELDS and "location"
+    no_text: np.ndarray  # per distinct place: neither a place nor a postal code written
+
+    def rows(self, start: int, stop: int) -> _LocatedRows:
+        return _LocatedRows(self, self.found.codes[start:stop])
+
+    def counts(self) -> dict[str, int]:
+        """Every row counted once, by location class."""
+        per_place = np.bincount(self.found.codes, minlength=len(self.found.triples))
+        counts = dict.fromkeys(LOCATION_CLASSES, 0)
+        for cls, n in zip(self.values["location"], per_place.tolist(), strict=True):
+            counts[cls] += n
+        return counts
+
+
+@dataclass(frozen=True)
+class _LocatedRows:
+    """The locations of some rows (leads or partners)."""
+
+    located: _Located
+    codes: np.ndarray  # per row: its distinct place
+
+    def column(self, name: str) -> Any:
+        """The output column ``name`` per row."""
+        values = self.located.values[name]
+        return self.located.found.expand(name, rows=self.codes, values=values)
+
+    def where(self, name: str, *texts: str) -> np.ndarray:
+        """Per distinct place, whether field ``name`` is one of ``texts``."""
+        return np.asarray([v in texts for v in self.located.values[name]], dtype=bool)
 
 
 def _equals(column: pd.Series, text: str) -> np.ndarray:
@@ -2381,49 +2428,41 @@ _BLANK_LOCATION: dict[str, Any] = {
 
 def _location_problems(
     rows: _Rows,
-    loc: pd.DataFrame,
+    loc: _LocatedRows,
     check: _Checker,
     *,
     place_field: str,
     postcode_field: str,
 ) -> None:
     """Report lead or partner locations that are not placed, or placed with doubt."""
-    location = loc["location"]
-    no_text = ~_filled(rows.text[place_field]) & ~_filled(rows.text[postcode_field])
-    ambiguous = _equals(location, "ambiguous")
-    unresolved = _equals(location, "unresolved")
-    wallonia = _equals(location, "wallonia")
+    # Flags per distinct place first, then per row through the place codes.
+    ambiguous_p = loc.where("location", "ambiguous")
+    unresolved_p = loc.where("location", "unresolved")
+    wallonia_p = loc.where("location", "wallonia")
+    no_text_p = loc.located.no_text
+    leads = rows.table == "projects"
     # An empty lead location is already an empty_required error.
-    silent = unresolved & no_text & (rows.table == "projects")
-    outside = (rows.table == "projects") & (wallonia | _equals(location, "abroad"))
-    fuzzy = _equals(loc["status"], "fuzzy")
-    index = np.flatnonzero(ambiguous | (unresolved & ~silent) | outside | fuzzy)
+    silent_p = unresolved_p & no_text_p & leads
+    outside_p = leads & (wallonia_p | loc.where("location", "abroad"))
+    fuzzy_p = loc.where("status", "fuzzy")
+    reported_p = ambiguous_p | (unresolved_p & ~silent_p) | outside_p | fuzzy_p
+    index = np.flatnonzero(reported_p[loc.codes])
     if not len(index):
         return
-    # The message of a row depends only on the texts and flags below, and a file has
-    # far fewer such cases than rows: each case's message is written once (for its
-    # first row) and copied to the other rows of the case.
-    kind = np.select(
-        [ambiguous, unresolved & no_text, unresolved, outside & wallonia, outside],
-        [1, 2, 3, 4, 5],
-        default=6,
-    )[index]
-    scores_all = loc["score"].to_numpy()[index]
-    case, first = _case_codes(
-        [
-            kind,
-            scores_all,
-            _dictionary_codes(_arrow(rows.text[place_field]).take(pa.array(index))),
-            _dictionary_codes(_arrow(rows.text[postcode_field]).take(pa.array(index))),
-            _dictionary_codes(_arrow(loc["note"]).take(pa.array(index))),
-            _dictionary_codes(_arrow(loc["municipality"]).take(pa.array(index))),
-        ]
-    )
+    # The message of a row depends only on its place (texts, answer, flags), and a
+    # file has far fewer places than rows: each place's message is written once (for
+    # its first row) and copied to the other rows of that place.
+    place_of = loc.codes[index]
+    case, first = _case_codes([place_of])
+    ambiguous, unresolved = ambiguous_p[loc.codes], unresolved_p[loc.codes]
+    no_text, outside, wallonia = no_text_p[loc.codes], outside_p[loc.codes], wallonia_p[loc.codes]
+    scores_all = np.asarray(loc.located.values["score"], dtype=np.int64)[place_of]
     shown_rows = index[first]
     places = rows.values(place_field, shown_rows)
     postcodes = rows.values(postcode_field, shown_rows)
-    notes = _texts_at(loc["note"], shown_rows)
-    names = _texts_at(loc["municipality"], shown_rows)
+    shown_places = place_of[first].tolist()
+    notes = [loc.located.values["note"][k] for k in shown_places]
+    names = [loc.located.values["municipality"][k] for k in shown_places]
     scores = scores_all[first].tolist()
     who = "de aanvrager" if rows.table == "projects" else "de partner"
     batch = _Batch(rows)  # one problem per case, in the loop below

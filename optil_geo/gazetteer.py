@@ -110,10 +110,12 @@ from optil_geo.store import Workspace, fix_key
 __all__ = [
     "RESULT_COLUMNS",
     "STATUSES",
+    "DistinctPlaces",
     "Gazetteer",
     "PlaceMatch",
     "is_municipality",
     "normalize_place",
+    "resolve_distinct",
     "resolve_place",
     "resolve_places",
     "save_location_fix",
@@ -438,6 +440,7 @@ class Gazetteer:
                     self._postcodes[postal["postalCode"]] = (*found, nis)
 
         self._build_fuzzy()
+        self._build_plain_answers()
 
     # ------------------------------------------------------------------ building
 
@@ -471,6 +474,22 @@ class Gazetteer:
                     self._country_names.setdefault(target, name)
             elif kind == "province":
                 self._provinces.setdefault(normalize_place(name), target)
+
+    def _build_plain_answers(self) -> None:
+        """Answer every known name written alone (no postal code, country or qualifier).
+
+        The usual cell. Such an answer depends on the name's key only, except for a
+        province name, a word for 'none' and a city abroad (their answers quote the
+        text as written); those take the general path.
+        """
+        self._plain_answers: dict[str, PlaceMatch] = {}
+        for key, entries in self._index.items():
+            if not key or key in _EMPTY_WORDS or self._names_a_province(key):
+                continue
+            best = _best_tier(entries)
+            if len(best) == 1 and next(iter(best.values())).tier == _T_FOREIGN:
+                continue
+            self._plain_answers[key] = self._choose(_Parsed(key=key), entries, [], [])
 
     def _build_fuzzy(self) -> None:
         keys = sorted(self._index)
@@ -573,9 +592,18 @@ class Gazetteer:
     # The first pass decides everything that needs no typo search.
     def _first_pass(self, place: str, postcode: str, country: str) -> PlaceMatch | _Pending:
         parsed = self._parse(place)
-        self._read_numbers(_NUMBER_RE.findall(postcode), parsed)
+        if not (postcode or country or parsed.qualifiers or parsed.postcodes) and not (
+            parsed.nis_codes or parsed.country or parsed.belgium or parsed.foreign_number
+        ):
+            known = self._plain_answers.get(parsed.key)
+            if known is not None:
+                return known
+        if postcode:
+            self._read_numbers(_NUMBER_RE.findall(postcode), parsed)
         # The text is more specific than the country column, so it wins.
-        code = parsed.country or ("BE" if parsed.belgium else self._country(country))
+        code = parsed.country or (
+            "BE" if parsed.belgium else (self._country(country) if country else "")
+        )
         if code not in {"", "BE"}:
             return self._abroad(parsed, code, "", "exact")
 
@@ -854,11 +882,13 @@ class Gazetteer:
                 block, self._fuzzy_keys, scorer=fuzz.ratio, dtype=np.float32, workers=-1
             )
             top_k = min(24, scores.shape[1])
-            for row, item in zip(scores, pending[start : start + chunk], strict=True):
-                top = np.argpartition(row, -top_k)[-top_k:]
+            tops = np.argpartition(scores, -top_k, axis=1)[:, -top_k:]
+            top_scores = np.take_along_axis(scores, tops, axis=1).tolist()
+            for top, top_score, item in zip(
+                tops.tolist(), top_scores, pending[start : start + chunk], strict=True
+            ):
                 per_owner: dict[str, float] = {}
-                for k in top:
-                    score = float(row[k])
+                for k, score in zip(top, top_score, strict=True):
                     for owner in self._fuzzy_owners[k]:
                         if score > per_owner.get(owner, -1.0):
                             per_owner[owner] = score
@@ -1124,6 +1154,76 @@ def resolve_places(
         When ``place`` is not a column of ``df``. A fix that points to a code that
         is no municipality is skipped with a logged warning.
     """
+    found = resolve_distinct(
+        df,
+        place=place,
+        postcode=postcode,
+        country=country,
+        fixes=fixes,
+        reference=reference,
+        settings=settings,
+    )
+    out: dict[str, Any] = {name: found.expand(name) for name in RESULT_COLUMNS}
+    return pd.DataFrame(out, index=df.index)
+
+
+@dataclass(frozen=True)
+class DistinctPlaces:
+    """The answers of the gazetteer for the distinct places of a table.
+
+    Attributes
+    ----------
+    codes
+        Per row of the table, the position of its place among the distinct ones.
+    triples
+        The distinct ``(place, postcode, country)`` cell values (``None`` when missing).
+    matches
+        The answer for each distinct place.
+    """
+
+    codes: np.ndarray
+    triples: list[tuple[Any, Any, Any]]
+    matches: list[PlaceMatch]
+
+    def values(self, name: str) -> list[Any]:
+        """Return one field of :data:`RESULT_COLUMNS` for each distinct place."""
+        if name == "candidates":
+            return [";".join(m.candidates) for m in self.matches]
+        return [getattr(m, name) for m in self.matches]
+
+    def expand(
+        self, name: str, rows: np.ndarray | None = None, values: Sequence[Any] | None = None
+    ) -> Any:
+        """Return a column per row: ``values`` (default: the field ``name``) by place.
+
+        ``score`` gives int64 numbers, other fields pyarrow-backed text.
+        """
+        codes = self.codes if rows is None else rows
+        per_place = self.values(name) if values is None else values
+        if name == "score":
+            numbers = np.asarray(per_place, dtype=np.int64)
+            return numbers[codes] if len(numbers) else numbers[:0].copy()
+        # Taken from the distinct answers in pyarrow: no Python object per row.
+        taken = pa.array(per_place, type=pa.large_string()).take(pa.array(codes, pa.int64()))
+        return pd.array(taken, dtype=_TEXT)
+
+
+def resolve_distinct(
+    df: pd.DataFrame,
+    *,
+    place: str = "place",
+    postcode: str | None = "postcode",
+    country: str | None = "country",
+    fixes: Mapping[tuple[str, str], str] | None = None,
+    reference: Reference | None = None,
+    settings: Settings | None = None,
+) -> DistinctPlaces:
+    """Resolve each distinct (place, postcode, country) of a table once.
+
+    :func:`resolve_places` without spreading the answers over the rows: for callers
+    that work per distinct place (a report, counts) and take only what they need.
+    The parameters, and the errors raised, are those of :func:`resolve_places`.
+    """
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"`df` was a {type(df).__name__} but must be a pandas DataFrame")
     if place not in df.columns:
@@ -1165,26 +1265,7 @@ def resolve_places(
         triples.append((uniques[0][p], uniques[1][pc], uniques[2][c]))
 
     matches = gazetteer.resolve_many(triples, fixes=fixes, fuzzy_threshold=settings.fuzzy_threshold)
-    table = {
-        "nis": [m.nis for m in matches],
-        "municipality": [m.municipality for m in matches],
-        "status": [m.status for m in matches],
-        "region": [m.region for m in matches],
-        "score": [m.score for m in matches],
-        "candidates": [";".join(m.candidates) for m in matches],
-        "note": [m.note for m in matches],
-    }
-    out: dict[str, Any] = {}
-    rows = pa.array(inverse.reshape(-1), type=pa.int64())
-    for name in RESULT_COLUMNS:
-        if name == "score":
-            values = np.asarray(table[name], dtype=np.int64)
-            out[name] = values[inverse.reshape(-1)] if len(values) else values
-        else:
-            # Take from the distinct answers in pyarrow: no Python object per row.
-            taken = pa.array(table[name], type=pa.large_string()).take(rows)
-            out[name] = pd.array(taken, dtype=_TEXT)
-    return pd.DataFrame(out, index=df.index)
+    return DistinctPlaces(np.asarray(inverse, dtype=np.intp).reshape(-1), triples, matches)
 
 
 _TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)

@@ -744,3 +744,53 @@ def test_resolve_places_handles_many_rows_and_odd_cells(ref) -> None:  # type: i
 
 def test_the_index_is_built_once_per_reference(ref) -> None:  # type: ignore[no-untyped-def]
     assert Gazetteer.for_reference(ref) is Gazetteer.for_reference(ref)
+
+
+def test_names_alone_get_the_same_answer_as_through_the_general_path(ref) -> None:  # type: ignore[no-untyped-def]
+    """Names written alone are answered from a table made with the index; it must agree."""
+    shortcut = Gazetteer(ref)
+    general = Gazetteer(ref)
+    general._plain_answers = {}
+    texts: set[str] = {
+        "Limburg",
+        "Antwerpen",
+        "Namen",
+        "onbekend",
+        "-",
+        "Lille",
+        "Rijsel",
+        "Parijs",
+    }
+    for key, entries in shortcut._index.items():
+        texts.add(key)
+        for entry in entries.values():
+            label = entry.label
+            texts.update({label, label.upper(), f"  {label.lower()} ", label.replace("-", " ")})
+    ordered = sorted(texts)
+    assert len(ordered) > 5000
+    assert [shortcut._first_pass(t, "", "") for t in ordered] == [
+        general._first_pass(t, "", "") for t in ordered
+    ]
+    # Most names take the shortcut; a province, a city abroad and 'onbekend' do not.
+    assert len(shortcut._plain_answers) > 1000
+    for key in ("limburg", "parijs", "onbekend"):
+        assert key not in shortcut._plain_answers
+
+
+def test_resolve_distinct_spreads_to_resolve_places(ref) -> None:  # type: ignore[no-untyped-def]
+    from optil_geo.gazetteer import resolve_distinct
+
+    df = pd.DataFrame(
+        {
+            "place": ["Gent", "gent", "Gent", None, "Deurne", "Deurne", "Kortrjk"],
+            "postcode": ["", "", "", "2000", "2100", "", ""],
+        }
+    )
+    found = resolve_distinct(df, country=None, reference=ref)
+    assert len(found.triples) == 6  # 'Gent' twice is one place
+    assert found.codes[0] == found.codes[2] != found.codes[1]
+    table = resolve_places(df, country=None, reference=ref)
+    for name in RESULT_COLUMNS:
+        spread = pd.Series(found.expand(name), index=df.index, name=name)
+        pd.testing.assert_series_equal(spread, table[name], check_dtype=True)
+    assert table.loc[4, "nis"] == "11002" and table.loc[5, "status"] == "ambiguous"
