@@ -1798,9 +1798,12 @@ def _assemble(
                 source_name,
             )
         )
-    # Keying organisations is pyarrow work that runs beside the Python work below.
+    # Keying organisations and matching the vocabulary (mostly pyarrow kernels, which
+    # release the GIL) run beside the gazetteer (Python) below. Problems are still
+    # reported in the order a reader checks a row.
     pool = ThreadPoolExecutor(max_workers=1)
     organisation_keys = pool.submit(_organisation_keys_of, prj, prt)
+    vocabulary = pool.submit(_match_vocabulary, prj, prt)
     pool.shutdown(wait=False)  # the submitted work goes on; nothing more is accepted
     known_ids = _check_projects(prj, check)
     _check_partners(
@@ -1810,7 +1813,6 @@ def _assemble(
         project_ids_present="project_id" in ctx.present.get("projects", set()),
     )
     year_int, subsidy = _numbers(prj, check)
-    lead_sectors, target_codes, sectors, roles = _vocabulary(prj, prt, check)
 
     # One gazetteer call for leads and partners: each distinct place is resolved once.
     places = pd.DataFrame(
@@ -1821,7 +1823,10 @@ def _assemble(
         }
     )
     located = _resolve(places, fixes=fixes, reference=reference, settings=settings)
-    # Reported after the vocabulary and before the locations, as a reader checks a row.
+    matched = vocabulary.result()
+    _report_vocabulary(prj, prt, check, matched)
+    lead_sectors, target_codes = matched.lead_sectors, matched.target_codes
+    sectors, roles = matched.sectors, matched.roles
     is_lead = _partner_is_lead(prj, prt, check, organisation_keys.result())
     lead_loc = located.rows(0, len(prj))
     partner_loc = located.rows(len(prj), len(prj) + len(prt))
@@ -2042,17 +2047,33 @@ def _round_year(text: str) -> int:
     return -3
 
 
-def _vocabulary(
-    prj: _Rows, prt: _Rows, check: _Checker
-) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame, pd.DataFrame]:
-    """Match sectors, roles and target groups; report the texts that match nothing."""
-    vocab = load_vocabulary()
-    lead_sectors = match_sectors(prj.text["lead_sector"])
+@dataclass(frozen=True)
+class _Matched:
+    """Sectors, target groups and roles matched to the vocabulary (nothing reported yet)."""
+
+    lead_sectors: pd.DataFrame
+    target_codes: pd.Series
+    sectors: pd.DataFrame
+    roles: pd.DataFrame
+
+
+def _match_vocabulary(prj: _Rows, prt: _Rows) -> _Matched:
+    """Match sectors, roles and target groups (no report: it can run beside other work)."""
+    return _Matched(
+        match_sectors(prj.text["lead_sector"]),
+        parse_target_groups(prj.text["target_groups"]),
+        match_sectors(prt.text["sector"]),
+        match_roles(prt.text["role"]),
+    )
+
+
+def _report_vocabulary(prj: _Rows, prt: _Rows, check: _Checker, matched: _Matched) -> None:
+    """Report the sectors, target groups and roles that match nothing, row by row."""
+    lead_sectors, target_codes = matched.lead_sectors, matched.target_codes
     _report_unknown(prj, check, lead_sectors["sector"], code="unknown_sector", fld="lead_sector")
-    target_codes = parse_target_groups(prj.text["target_groups"])
     # Which parts of a cell are unknown depends on the cell's text only: look at each
     # distinct text once (at its first row), then list the rows that hold it.
-    known = vocab.target_groups
+    known = load_vocabulary().target_groups
     cell_codes = _dictionary_codes(_arrow(prj.text["target_groups"]))
     n_cells = int(cell_codes.max()) + 1 if len(cell_codes) else 0
     cells = cast(list[tuple[str, ...]], target_codes.tolist())
@@ -2074,11 +2095,8 @@ def _vocabulary(
                 "Scheid doelgroepen met ';'.",
             )
     check.flush(batch)
-    sectors = match_sectors(prt.text["sector"])
-    _report_unknown(prt, check, sectors["sector"], code="unknown_sector", fld="sector")
-    roles = match_roles(prt.text["role"])
-    _report_unknown(prt, check, roles["role"], code="unknown_role", fld="role")
-    return lead_sectors, target_codes, sectors, roles
+    _report_unknown(prt, check, matched.sectors["sector"], code="unknown_sector", fld="sector")
+    _report_unknown(prt, check, matched.roles["role"], code="unknown_role", fld="role")
 
 
 _UNKNOWN_TERM = {"unknown_sector": "Sector", "unknown_role": "Rol"}
