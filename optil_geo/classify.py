@@ -638,15 +638,18 @@ def build_links(
     left = partners.reset_index(drop=True)
     # A left join on project_id (the first project of an id), done by position.
     at = _positions_of(left["project_id"], lead["project_id"])
+    rows = pa.array(np.where(at < 0, len(lead), at), type=pa.int64())
     columns: dict[str, Any] = {c: left[c] for c in left.columns}
     known: dict[str, _Codes] = {}
     for col in project_cols[1:]:
         name = col if col not in columns else f"{col}_project"
         if name in _AS_TEXT:
-            # Text, missing as '': taken from the (few) projects as Python objects.
-            values = lead[col].to_numpy(dtype=object)
+            # Text, missing as '' (also for a partner of an unknown project), taken in
+            # pyarrow from the (few) projects: no Python object per row.
+            values = lead[col].astype(object).to_numpy()
             values = np.append(np.where(pd.isna(values), "", values), "")
-            columns[name] = pd.Series(values[at], dtype=object)
+            per_project = pa.array(values.tolist(), type=pa.large_string())
+            columns[name] = pd.Series(pd.array(per_project.take(rows), dtype=_TEXT), copy=False)
             if name in ("lead_nis", "lead_region"):
                 # Coded per project, not per row: classify need not hash 100,000 texts.
                 known[name] = _Codes.of(pd.Series(values, dtype=object)).take(at)
@@ -656,7 +659,7 @@ def build_links(
             columns[name] = pd.Series(taken)
     for col in _AS_TEXT:
         if col in left.columns:
-            column = left[col].astype(object)
+            column = left[col].astype(_TEXT)
             columns[col] = column.where(column.notna(), "")
     keep = [c for c in LINK_COLUMNS if c in columns]
     extra = [c for c in columns if c not in keep]

@@ -1698,6 +1698,30 @@ class _Batch:
         self.severities.extend([severity] * len(index))
         self.rows_of.extend(index)
 
+    def add_texts(
+        self,
+        index: np.ndarray,
+        code: str,
+        *,
+        fld: str,
+        texts: Sequence[str],
+        message: Callable[[str], str],
+        sub: int = 0,
+    ) -> None:
+        """Add a problem for every row in ``index`` whose cell holds ``texts[k]``.
+
+        The message depends on the text only, so it is written once per distinct text.
+        """
+        messages = {text: message(text) for text in dict.fromkeys(texts)}
+        self.add_many(
+            index.tolist(),
+            [code] * len(texts),
+            fld=[fld] * len(texts),
+            value=list(texts),
+            message=[messages[text] for text in texts],
+            sub=sub,
+        )
+
     def add_rows(
         self,
         mask: np.ndarray,
@@ -2007,16 +2031,17 @@ def _numbers(prj: _Rows, check: _Checker) -> tuple[pd.api.extensions.ExtensionAr
     bad_amount = np.array([a is None for a in amounts], dtype=bool)
     subsidy = amount_of[amount_codes] if n else np.zeros(0, dtype=float)
     not_numeric = np.flatnonzero(bad_amount[amount_codes]) if n else _NO_ROWS
-    for i, text in zip(not_numeric.tolist(), prj.values("subsidy_eur", not_numeric), strict=True):
-        batch.add(
-            (i, 1),
-            i,
-            "non_numeric_amount",
-            fld="subsidy_eur",
-            value=text,
-            message=f"Subsidie '{text}' is geen bedrag; verwacht een getal in "
-            "euro, bv. 75000 of 75.000,00. Het bedrag blijft leeg.",
-        )
+    batch.add_texts(
+        not_numeric,
+        "non_numeric_amount",
+        fld="subsidy_eur",
+        texts=prj.values("subsidy_eur", not_numeric),
+        message=lambda text: (
+            f"Subsidie '{text}' is geen bedrag; verwacht een getal in "
+            "euro, bv. 75000 of 75.000,00. Het bedrag blijft leeg."
+        ),
+        sub=1,
+    )
     check.flush(batch)
     missing = years < 0
     year_int = pd.arrays.IntegerArray(np.where(missing, 0, years).astype(np.int64), missing)
@@ -2108,20 +2133,16 @@ def _report_unknown(
     """Warn for every row whose sector or role text matched nothing in the vocabulary."""
     index = np.flatnonzero(np.asarray(matched == UNKNOWN, dtype=bool))
     term = _UNKNOWN_TERM[code]
-    texts = rows.values(fld, index)
-    # One message per distinct text, shared by the rows that hold it.
-    messages = {
-        text: f"{term} '{text}' is niet bekend; ze blijft zo staan en telt als 'onbekend'. "
-        "Kies een waarde uit de lijst van het sjabloon."
-        for text in dict.fromkeys(texts)
-    }
     batch = _Batch(rows)
-    batch.add_many(
-        index.tolist(),
-        [code] * len(texts),
-        fld=[fld] * len(texts),
-        value=texts,
-        message=[messages[text] for text in texts],
+    batch.add_texts(
+        index,
+        code,
+        fld=fld,
+        texts=rows.values(fld, index),
+        message=lambda text: (
+            f"{term} '{text}' is niet bekend; ze blijft zo staan en telt als "
+            "'onbekend'. Kies een waarde uit de lijst van het sjabloon."
+        ),
     )
     check.flush(batch)
 
