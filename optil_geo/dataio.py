@@ -1826,8 +1826,8 @@ def _assemble(
     # release the GIL) run beside the gazetteer (Python) below. Problems are still
     # reported in the order a reader checks a row.
     pool = ThreadPoolExecutor(max_workers=1)
+    vocabulary = pool.submit(_match_vocabulary, prj, prt)  # needed first
     organisation_keys = pool.submit(_organisation_keys_of, prj, prt)
-    vocabulary = pool.submit(_match_vocabulary, prj, prt)
     pool.shutdown(wait=False)  # the submitted work goes on; nothing more is accepted
     known_ids = _check_projects(prj, check)
     _check_partners(
