@@ -200,6 +200,10 @@ _SAINT_WORDS: Final = {
 _LETTER_FIXES: Final = str.maketrans(
     {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"}
 )
+# Every ASCII character that is not a letter or a digit, to a space.
+_ASCII_SEPARATORS: Final = str.maketrans(
+    {chr(i): " " for i in range(128) if not chr(i).isalnum() or not chr(i).isascii()}
+)
 _OP_DEN_RE: Final = re.compile(r"\bo\s*/\s*d\b")
 _AAN_DE_RE: Final = re.compile(r"\ba\s*/\s*d\b")
 _NON_ALNUM_RE: Final = re.compile(r"[^a-z0-9]+")
@@ -238,8 +242,13 @@ def normalize_place(text: str) -> str:
         for ``"'s-Gravenwezel"``.
     """
     text = str(text)
+    if text.isascii() and "/" not in text:
+        # The usual case, and much faster: nothing to decompose, casefold is lower,
+        # and anything but a letter or digit becomes a space in one translate.
+        words = text.lower().translate(_ASCII_SEPARATORS).split()
+        return " ".join([_SAINT_WORDS.get(w, w) for w in words])
     if text.isascii():
-        plain = text  # nothing to decompose (the usual case, and much faster)
+        plain = text
     else:
         decomposed = unicodedata.normalize("NFKD", text)
         plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
