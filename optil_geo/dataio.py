@@ -955,7 +955,7 @@ def _arrow_csv(raw: bytes, delimiter: str, *, newlines_in_values: bool) -> Any:
     """Return the cells of delimited UTF-8 as a pyarrow table of text, ``None`` if unreadable."""
     try:
         return pacsv.read_csv(
-            io.BytesIO(raw),
+            pa.BufferReader(raw),  # reads the bytes in place (BytesIO copies each block)
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
@@ -985,7 +985,7 @@ def _clean_arrow_column(column: Any) -> tuple[Any, Any]:
     data = _text_bytes(cells)
     if len(data) and data.min() >= 0x20 and data.max() < 0x80:
         # Printable ASCII only: the whitespace to strip is the space, which the
-        # (much faster) ASCII kernel strips alike.
+        # (faster) ASCII kernel strips alike.
         cells = pc.ascii_trim_whitespace(cells)
     else:
         cells = pc.utf8_trim(cells, characters=_PY_WHITESPACE)
