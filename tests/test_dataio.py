@@ -1065,3 +1065,43 @@ def test_zip_that_is_not_a_workbook() -> None:
         archive.writestr("hello.txt", "hi")
     with pytest.raises(InputError):
         read_partnerships(buffer.getvalue(), source_name="zip")
+
+
+def test_warnings_made_on_first_read_keep_order_and_survive_pickling(ref) -> None:  # type: ignore[no-untyped-def]
+    """Warnings are kept as batches until read; reading, pickling and comparing see them all."""
+    import pickle
+
+    from optil_geo.dataio import Problem, ValidationReport
+
+    text = (
+        "projectnummer,titel,ronde,aanvrager,gemeente aanvrager,subsidie,"
+        "organisatie,gemeente,sector\n"
+        "P1,T,2021-1,CC Gent,Gent,n.t.b.,Bib A,Kortrjk,raar\n"
+        "P1,T,2021-1,CC Gent,Gent,n.t.b.,Bib B,Xyzzy,Bibliotheek\n"
+        "P2,U,2021-1,CC Gent,Gent,75000,Bib C,Gent,raar\n"
+    )
+    data = read_partnerships(text.encode(), source_name="t.csv", reference=ref)
+    report = data.report
+    assert report._warnings is None  # nothing built yet
+    restored = pickle.loads(pickle.dumps(report))
+    warnings = report.warnings
+    rows = [w.row for w in warnings]
+    assert rows == sorted(rows)
+    codes = {w.code for w in warnings}
+    assert {
+        "non_numeric_amount",
+        "fuzzy_location",
+        "unresolved_location",
+        "unknown_sector",
+    } <= codes
+    # Row 2 has a bad amount, a typo'd place and an unknown sector, in the order of the checks.
+    assert [w.code for w in warnings if w.row == 2] == [
+        "non_numeric_amount",
+        "unknown_sector",
+        "fuzzy_location",
+    ]
+    assert restored == report and restored.warnings == warnings
+    extra = Problem("warning", "x", "m", "t.csv", None, 9)
+    report.add(extra)
+    assert report.warnings[-1] is extra
+    assert ValidationReport(warnings=[extra]).warnings == [extra]
