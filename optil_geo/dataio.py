@@ -223,7 +223,6 @@ class ValidationReport:
         # In the order they were added: problems, or batches that make problems.
         self._parts: list[Problem | Callable[[], list[Problem]]] = list(warnings)
         self._warnings: list[Problem] | None = None
-        self._sorted = False
         self.location_counts: dict[str, int] = (
             dict(location_counts)
             if location_counts is not None
@@ -240,8 +239,6 @@ class ValidationReport:
                     built.append(part)
                 else:
                     built.extend(part())
-            if self._sorted:
-                built.sort(key=_problem_order)
             self._warnings = built
             self._parts = []
         return self._warnings
@@ -258,8 +255,17 @@ class ValidationReport:
         self.errors.sort(key=_problem_order)
         if self._warnings is not None:
             self._warnings.sort(key=_problem_order)
-        else:
-            self._sorted = True
+            return
+        parts = self._parts
+
+        def build_sorted() -> list[Problem]:
+            built: list[Problem] = []
+            for part in parts:
+                built.extend([part] if isinstance(part, Problem) else part())
+            return sorted(built, key=_problem_order)
+
+        # What is there now is sorted when built; a problem added later goes after it.
+        self._parts = [build_sorted]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ValidationReport):

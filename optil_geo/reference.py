@@ -166,8 +166,9 @@ class Reference:
     streken: pd.DataFrame
     hierarchy: pd.DataFrame
     credit: str = CREDIT
-    _by_nis: dict[str, int] = field(default_factory=dict, repr=False)
-    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Not init fields: dataclasses.replace() makes a new reference, with its own.
+    _by_nis: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_nis.update({nis: i for i, nis in enumerate(self.municipalities["nis"])})

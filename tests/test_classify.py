@@ -437,3 +437,42 @@ def test_urban_municipalities_follow_the_rules(ref, nis_of) -> None:
     assert nis_of("Elsene") not in a0  # Brussels is urban by default, not as a0
     custom = urban_municipalities(LinkRules(urban="custom", urban_custom=(nis_of("Mol"),)), ref)
     assert custom == {nis_of("Mol")}
+
+
+def test_build_links_takes_project_columns_that_are_not_text(ref, nis_of) -> None:
+    from optil_geo.classify import build_links
+
+    projects = pd.DataFrame(
+        {
+            "project_id": ["P1"],
+            "round": [2021],
+            "title": [1.5],
+            "lead_organisation": ["CC"],
+            "lead_nis": [nis_of("Turnhout")],
+            "lead_region": ["flanders"],
+        }
+    )
+    partners = pd.DataFrame(
+        {"project_id": ["P1"], "partner_nis": [nis_of("Mol")], "partner_region": ["flanders"]}
+    )
+    links = build_links(projects, partners, reference=ref)
+    assert links.loc[0, "round"] == "2021" and links.loc[0, "title"] == "1.5"
+    assert links.loc[0, "class"] == "regional"
+
+
+def test_a_changed_copy_of_the_reference_gets_its_own_lookups(ref, nis_of) -> None:
+    import dataclasses
+
+    frame = pd.DataFrame(
+        {
+            "lead_nis": [nis_of("Mol")],
+            "partner_nis": [nis_of("Gent")],
+            "partner_region": ["flanders"],
+        }
+    )
+    assert classify_links(frame, reference=ref).loc[0, "class"] == "urban"
+    towns = ref.municipalities.copy()
+    towns["is_centrumstad"] = False
+    changed = dataclasses.replace(ref, municipalities=towns)
+    assert classify_links(frame, reference=changed).loc[0, "class"] == "supra_regional"
+    assert classify_links(frame, reference=ref).loc[0, "class"] == "urban"

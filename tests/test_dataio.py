@@ -1105,3 +1105,16 @@ def test_warnings_made_on_first_read_keep_order_and_survive_pickling(ref) -> Non
     report.add(extra)
     assert report.warnings[-1] is extra
     assert ValidationReport(warnings=[extra]).warnings == [extra]
+
+
+def test_a_warning_added_after_the_import_goes_last(ref) -> None:  # type: ignore[no-untyped-def]
+    from optil_geo.dataio import Problem
+
+    text = "projectnummer,titel,aanvrager,gemeente aanvrager,subsidie,organisatie,gemeente\n"
+    text += "P1,T,CC Gent,Gent,n.t.b.,Bib A,Gent\n"
+    for read_first in (False, True):
+        data = read_partnerships(text.encode(), source_name="t.csv", reference=ref)
+        if read_first:
+            assert data.report.warnings
+        data.report.add(Problem("warning", "mine", "m", "a.csv", None, 1))
+        assert [w.code for w in data.report.warnings][-1] == "mine"
