@@ -648,9 +648,12 @@ def build_links(
             # pyarrow from the (few) projects: no Python object per row.
             values = lead[col].astype(object).to_numpy()
             values = np.append(np.where(pd.isna(values), "", values), "")
-            # Any cell as text (a caller's table may hold numbers: round 2021).
-            texts = [v if isinstance(v, str) else str(v) for v in values.tolist()]
-            per_project = pa.array(texts, type=pa.large_string())
+            try:
+                per_project = pa.array(values, type=pa.large_string())
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                # Not all text (a caller's table may hold numbers: round 2021).
+                texts = [v if isinstance(v, str) else str(v) for v in values.tolist()]
+                per_project = pa.array(texts, type=pa.large_string())
             columns[name] = pd.Series(pd.array(per_project.take(rows), dtype=_TEXT), copy=False)
             if name in ("lead_nis", "lead_region"):
                 # Coded per project, not per row: classify need not hash 100,000 texts.
