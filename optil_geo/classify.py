@@ -578,7 +578,7 @@ _TEMPLATE_SPACE = 1 << 40
 ) = range(21)
 
 
-LINK_COLUMNS = (
+_FROM_PROJECTS = (
     "project_id",
     "round",
     "title",
@@ -587,6 +587,9 @@ LINK_COLUMNS = (
     "lead_name",
     "lead_region",
     "target_group_codes",
+)
+LINK_COLUMNS = (
+    *_FROM_PROJECTS,
     "organisation",
     "sector_code",
     "sector_group",
@@ -620,20 +623,7 @@ def build_links(
     rules, reference
         Classification rules and reference geography; defaults when omitted.
     """
-    project_cols = [
-        c
-        for c in (
-            "project_id",
-            "round",
-            "title",
-            "lead_organisation",
-            "lead_nis",
-            "lead_name",
-            "lead_region",
-            "target_group_codes",
-        )
-        if c in projects.columns
-    ]
+    project_cols = [c for c in _FROM_PROJECTS if c in projects.columns]
     lead = projects[project_cols].drop_duplicates("project_id")
     left = partners.reset_index(drop=True)
     # A left join on project_id (the first project of an id), done by position.

@@ -1713,6 +1713,7 @@ class _Batch:
         texts: Sequence[str],
         message: Callable[[str], str],
         sub: int = 0,
+        severity: Severity = "warning",
     ) -> None:
         """Add a problem for every row in ``index`` whose cell holds ``texts[k]``.
 
@@ -1726,6 +1727,7 @@ class _Batch:
             value=list(texts),
             message=[messages[text] for text in texts],
             sub=sub,
+            severity=severity,
         )
 
     def add_rows(
@@ -1986,17 +1988,17 @@ def _check_partners(
     if project_ids_present:
         unknown = ~empty & ~_isin(pid, known_ids)
         index = np.flatnonzero(unknown)
-        for i, value in zip(index.tolist(), prt.values("project_id", index), strict=True):
-            batch.add(
-                (i, 0),
-                i,
-                "unknown_project",
-                fld="project_id",
-                value=value,
-                severity="error",
-                message=f"Projectnummer '{value}' bestaat niet bij de projecten; controleer "
-                "het nummer of voeg het project toe.",
-            )
+        batch.add_texts(
+            index,
+            "unknown_project",
+            fld="project_id",
+            texts=prt.values("project_id", index),
+            message=lambda value: (
+                f"Projectnummer '{value}' bestaat niet bij de projecten; "
+                "controleer het nummer of voeg het project toe."
+            ),
+            severity="error",
+        )
     if "organisation" in present:
         batch.add_rows(
             ~_filled(prt.text["organisation"]),
@@ -2448,11 +2450,6 @@ class _LocatedRows:
         return np.asarray([v in texts for v in self.located.values[name]], dtype=bool)
 
 
-def _equals(column: pd.Series, text: str) -> np.ndarray:
-    """Return which cells of a text column are ``text``."""
-    return np.asarray(column.array == text, dtype=bool)
-
-
 def _labels(labels: list[str], codes: np.ndarray) -> Any:
     """Return ``labels[code]`` for every code, as a text column (built in pyarrow)."""
 
@@ -2497,29 +2494,22 @@ def _location_problems(
     # The message of a row depends only on its place (texts, answer, flags), and a
     # file has far fewer places than rows: each place's message is written once (for
     # its first row) and copied to the other rows of that place.
-    place_of = loc.codes[index]
-    case, first = _case_codes([place_of])
-    ambiguous, unresolved = ambiguous_p[loc.codes], unresolved_p[loc.codes]
-    no_text, outside, wallonia = no_text_p[loc.codes], outside_p[loc.codes], wallonia_p[loc.codes]
-    scores_all = np.asarray(loc.located.values["score"], dtype=np.int64)[place_of]
-    shown_rows = index[first]
+    case, shown_places = pd.factorize(loc.codes[index])  # per row: its place's case
+    shown_rows = index[_first_positions(np.asarray(case, dtype=np.intp), len(shown_places))]
     places = rows.values(place_field, shown_rows)
     postcodes = rows.values(postcode_field, shown_rows)
-    shown_places = place_of[first].tolist()
-    notes = [loc.located.values["note"][k] for k in shown_places]
-    names = [loc.located.values["municipality"][k] for k in shown_places]
-    scores = scores_all[first].tolist()
+    answer = loc.located.values
     who = "de aanvrager" if rows.table == "projects" else "de partner"
     batch = _Batch(rows)  # one problem per case, in the loop below
-    for k, i in enumerate(shown_rows.tolist()):
-        place, postcode, note = places[k], postcodes[k], notes[k]
+    for k, (i, p) in enumerate(zip(shown_rows.tolist(), shown_places.tolist(), strict=True)):
+        place, postcode, note = places[k], postcodes[k], answer["note"][p]
         shown = place or postcode
         fld = place_field if place else postcode_field
         if place:
             what = f"'{place}'" + (f" (postcode {postcode})" if postcode else "")
         else:
             what = f"met postcode '{postcode}'"
-        if ambiguous[i]:
+        if ambiguous_p[p]:
             batch.add(
                 (i,),
                 i,
@@ -2530,7 +2520,7 @@ def _location_problems(
                 f"{note or 'meerdere gemeenten mogelijk'}. Vul de postcode in of kies de "
                 "gemeente bij 'Locaties herstellen'.",
             )
-        elif unresolved[i] and no_text[i]:
+        elif unresolved_p[p] and no_text_p[p]:
             batch.add(
                 (i,),
                 i,
@@ -2540,7 +2530,7 @@ def _location_problems(
                 message="Geen gemeente en geen postcode ingevuld voor de partner; de partner "
                 "staat niet op de kaart tot de locatie is aangevuld.",
             )
-        elif unresolved[i]:
+        elif unresolved_p[p]:
             batch.add(
                 (i,),
                 i,
@@ -2552,16 +2542,16 @@ def _location_problems(
                 + ". Verwacht een gemeente, deelgemeente, postcode of NIS-code; herstel de "
                 "locatie bij 'Locaties herstellen'.",
             )
-        elif outside[i]:
-            where = "in Wallonië" if wallonia[i] else "in het buitenland"
+        elif outside_p[p]:
+            where = "in Wallonië" if wallonia_p[p] else "in het buitenland"
             batch.add(
                 (i,),
                 i,
                 "lead_outside_flanders",
                 fld=fld,
                 value=shown,
-                message=f"De aanvrager ligt {where} ({names[k]}); aanvragers horen in "
-                "Vlaanderen of Brussel gevestigd te zijn.",
+                message=f"De aanvrager ligt {where} ({answer['municipality'][p]}); "
+                "aanvragers horen in Vlaanderen of Brussel gevestigd te zijn.",
             )
         else:
             batch.add(
@@ -2570,7 +2560,8 @@ def _location_problems(
                 "fuzzy_location",
                 fld=fld,
                 value=shown,
-                message=f"Locatie {what} gelezen als {names[k]} (zekerheid {scores[k]} %); "
+                message=f"Locatie {what} gelezen als {answer['municipality'][p]} "
+                f"(zekerheid {answer['score'][p]} %); "
                 "controleer dit.",
             )
     per_row = _Batch(rows)
@@ -2582,25 +2573,6 @@ def _location_problems(
         message=_pick(batch.messages, case),
     )
     check.flush(per_row)
-
-
-def _case_codes(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Number the distinct combinations of integer ``keys`` (equal length).
-
-    Returns per row its combination's number (in order of first appearance) and,
-    per number, the position of its first row.
-    """
-    combined = np.zeros(len(keys[0]), dtype=np.int64)
-    n = 1
-    for key in keys:
-        codes = np.asarray(key, dtype=np.int64)
-        low = int(codes.min()) if len(codes) else 0
-        width = int(codes.max()) - low + 1 if len(codes) else 1
-        # Re-numbered after each key, so the product stays below rows² (no overflow).
-        found, uniques = pd.factorize(combined * width + (codes - low))
-        combined, n = np.asarray(found, dtype=np.int64), len(uniques)
-    case = combined.astype(np.intp)
-    return case, _first_positions(case, n)
 
 
 def _pick(values: list[str], at: np.ndarray) -> list[str]:
