@@ -934,10 +934,10 @@ def _parse_fast(raw: bytes, delimiter: str, name: str) -> _Sheet | None:
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         cleaned = list(pool.map(_clean_arrow_column, table.columns))
     columns = [cells for cells, _ in cleaned]
-    non_empty: Any = None
+    non_empty = np.zeros(table.num_rows, dtype=bool)
     for _, filled in cleaned:
-        non_empty = filled if non_empty is None else pc.or_(non_empty, filled)
-    positions = np.flatnonzero(non_empty.to_numpy(zero_copy_only=False))
+        non_empty |= filled
+    positions = np.flatnonzero(non_empty)
     _check_row_count(len(positions), name)
     if not len(positions):
         return _Sheet.empty(name, None)
@@ -985,34 +985,74 @@ def _arrow_csv(raw: bytes, delimiter: str, *, newlines_in_values: bool) -> Any:
 _ALL_TEXT = {f"f{j}": pa.string() for j in range(_MAX_COLUMNS)}
 
 
-def _clean_arrow_column(column: Any) -> tuple[Any, Any]:
-    """Strip a column as str.strip() would, undo neutralised formulas; and which are filled."""
+def _clean_arrow_column(column: Any) -> tuple[Any, np.ndarray]:
+    """Strip a column as str.strip() would, undo neutralised formulas; and which are filled.
+
+    The kernels run only where needed: whether a cell may start or end with
+    whitespace, or start with an apostrophe, is read off its first and last bytes.
+    """
     cells = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    data = _text_bytes(cells)
-    if len(data) and data.min() >= 0x20 and data.max() < 0x80:
+    bounds, data = _text_layout(cells)
+    if not len(data):
+        return cells, np.zeros(len(cells), dtype=bool)
+    filled = bounds[1:] != bounds[:-1]
+    first, last = _edge_bytes(bounds, data)
+    used = data[bounds[0] : bounds[-1]]
+    if used.min() >= 0x20 and used.max() < 0x80:
         # Printable ASCII only: the whitespace to strip is the space, which the
         # (faster) ASCII kernel strips alike.
-        cells = pc.ascii_trim_whitespace(cells)
+        ascii_only = True
+        padded = (first == 0x20) | (last == 0x20)
     else:
-        cells = pc.utf8_trim(cells, characters=_PY_WHITESPACE)
-    if (data == _APOSTROPHE).any() and pc.any(pc.starts_with(cells, "'")).as_py():
-        neutralised = pc.match_substring_regex(cells, _NEUTRALISED)
-        cells = pc.if_else(neutralised, pc.utf8_slice_codeunits(cells, 1), cells)
-    return cells, pc.not_equal(cells, "")
+        ascii_only = False
+        padded = _MAY_START_WHITESPACE[first] | _MAY_END_WHITESPACE[last]
+    if (padded & filled).any():
+        if ascii_only:
+            cells = pc.ascii_trim_whitespace(cells)
+        else:
+            cells = pc.utf8_trim(cells, characters=_PY_WHITESPACE)
+        bounds, data = _text_layout(cells)
+        filled = bounds[1:] != bounds[:-1]
+        first, _ = _edge_bytes(bounds, data)
+    quoted = np.flatnonzero(filled & (first == _APOSTROPHE))
+    if len(quoted):
+        candidates = cells.take(pa.array(quoted))
+        neutralised = pc.match_substring_regex(candidates, _NEUTRALISED)
+        if pc.any(neutralised).as_py():
+            mask = np.zeros(len(cells), dtype=bool)
+            mask[quoted[neutralised.to_numpy(zero_copy_only=False)]] = True
+            unquoted = pc.utf8_slice_codeunits(candidates.filter(neutralised), 1)
+            cells = pc.replace_with_mask(cells, pa.array(mask), unquoted)
+    return cells, filled
 
 
 _APOSTROPHE = ord("'")
+# Bytes that may begin or end a whitespace character of _PY_WHITESPACE in UTF-8.
+_MAY_START_WHITESPACE = np.zeros(256, dtype=bool)
+_MAY_START_WHITESPACE[[ch.encode()[0] for ch in _PY_WHITESPACE]] = True
+_MAY_END_WHITESPACE = np.zeros(256, dtype=bool)
+_MAY_END_WHITESPACE[[ch.encode()[-1] for ch in _PY_WHITESPACE]] = True
 
 
-def _text_bytes(cells: Any) -> np.ndarray:
-    """Return the UTF-8 bytes of a pyarrow text array's cells (a view, no copy)."""
+def _text_layout(cells: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Return a pyarrow text array's cell bounds and its data buffer (views, no copy).
+
+    Cell ``i`` is ``data[bounds[i]:bounds[i + 1]]``.
+    """
     _, offsets, data = cells.buffers()
-    if data is None or not len(cells):
-        return np.zeros(0, dtype=np.uint8)
     kind = np.int64 if pa.types.is_large_string(cells.type) else np.int32
-    bounds = np.frombuffer(offsets, dtype=kind)
-    start, end = int(bounds[cells.offset]), int(bounds[cells.offset + len(cells)])
-    return np.frombuffer(data, dtype=np.uint8)[start:end]
+    if offsets is None:
+        return np.zeros(len(cells) + 1, dtype=kind), np.zeros(0, dtype=np.uint8)
+    bounds = np.frombuffer(offsets, dtype=kind)[cells.offset : cells.offset + len(cells) + 1]
+    if data is None:
+        return bounds, np.zeros(0, dtype=np.uint8)
+    return bounds, np.frombuffer(data, dtype=np.uint8)
+
+
+def _edge_bytes(bounds: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the first and last byte of each cell (meaningless for an empty cell)."""
+    top = len(data) - 1
+    return data.take(np.minimum(bounds[:-1], top)), data.take(np.clip(bounds[1:] - 1, 0, top))
 
 
 def _text_column_from_arrow(values: Any) -> pd.Series:
@@ -2267,9 +2307,6 @@ def _organisation_key(name: object) -> str:
     return " ".join(words)
 
 
-_LEGAL_FORM_WORD = " (?:" + "|".join(sorted(_LEGAL_FORMS)) + ") "
-
-
 def _organisation_keys(names: pd.Series) -> np.ndarray:
     """Return :func:`_organisation_key` of every name (an object array)."""
     codes, texts = _organisation_key_codes([_arrow(names)])
@@ -2283,10 +2320,8 @@ def _organisation_key_codes(parts: Sequence[Any]) -> tuple[np.ndarray, Any]:
     Returns, per name, a code and the keys by code (a pyarrow array): two names have
     the same code exactly when their :func:`_organisation_key` is the same.
 
-    Each distinct name is keyed once. ASCII names, nearly all of them, are keyed with
-    pyarrow string kernels, which for ASCII do exactly what :func:`normalise_term`
-    does (no accents to strip; ``casefold`` is ``lower``); other names one by one.
-    The regular expressions, the slow part, only see the names they would change.
+    Each distinct name is keyed once: ASCII names, nearly all of them, with
+    :func:`_ascii_organisation_keys`, other names one by one.
     """
     chunks: list[Any] = []
     for part in parts:
@@ -2298,20 +2333,9 @@ def _organisation_key_codes(parts: Sequence[Any]) -> tuple[np.ndarray, Any]:
     ascii_mask = pc.string_is_ascii(texts)
     keys = texts
     if pc.any(ascii_mask).as_py():
-        words = pc.ascii_lower(pc.filter(texts, ascii_mask))
-        # Anything but single spaces between letters and digits: punctuation to spaces.
-        messy = pc.match_substring_regex(words, "[^0-9a-z ]|  |^ | $")
-        if pc.any(messy).as_py():
-            cleaned = pc.replace_substring_regex(pc.filter(words, messy), "[^0-9a-z]+", " ")
-            words = pc.replace_with_mask(words, messy, pc.utf8_trim(cleaned, " "))
-        # Legal forms dropped as words; one pass cannot drop two in a row ("vzw vzw").
-        legal = pc.match_substring_regex(words, "(?:^| )" + _LEGAL_FORM_WORD[1:-1] + "(?: |$)")
-        if pc.any(legal).as_py():
-            padded = pc.binary_join_element_wise(" ", pc.filter(words, legal), " ", "")
-            while pc.any(pc.match_substring_regex(padded, _LEGAL_FORM_WORD)).as_py():
-                padded = pc.replace_substring_regex(padded, _LEGAL_FORM_WORD, " ")
-            words = pc.replace_with_mask(words, legal, pc.utf8_trim(padded, " "))
-        keys = pc.replace_with_mask(keys, ascii_mask, words)
+        keys = pc.replace_with_mask(
+            keys, ascii_mask, _ascii_organisation_keys(pc.filter(texts, ascii_mask))
+        )
     other = pc.invert(ascii_mask)
     if pc.any(other).as_py():
         by_hand = [_organisation_key(t) for t in pc.filter(texts, other).to_pylist()]
@@ -2320,6 +2344,38 @@ def _organisation_key_codes(parts: Sequence[Any]) -> tuple[np.ndarray, Any]:
     key_of_text = keyed.indices.to_numpy(zero_copy_only=False)
     codes = np.asarray(key_of_text[encoded.indices.to_numpy(zero_copy_only=False)], dtype=np.intp)
     return codes, keyed.dictionary
+
+
+def _ascii_organisation_keys(texts: Any) -> Any:
+    """Return :func:`_organisation_key` of each ASCII name of a pyarrow text array.
+
+    What :func:`normalise_term` does to ASCII (lowercase; anything but letters and
+    digits a space) is one byte table over the text; the words are then split on
+    spaces, empty words and legal forms dropped, and the rest joined by one space.
+    """
+    _, data = _text_layout(texts)
+    if not len(data):
+        return pa.array([""] * len(texts), type=pa.string())
+    spaced = pa.StringArray.from_buffers(
+        len(texts), texts.buffers()[1], pa.py_buffer(_ASCII_KEY_BYTES[data]), offset=texts.offset
+    )
+    lists = pc.split_pattern(spaced, " ")
+    words = pc.list_flatten(lists)
+    owner = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    keep = pc.and_(pc.not_equal(words, ""), pc.invert(pc.is_in(words, value_set=_LEGAL_FORM_TEXTS)))
+    kept_owner = owner[keep.to_numpy(zero_copy_only=False)]
+    offsets = np.zeros(len(texts) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(kept_owner, minlength=len(texts)), out=offsets[1:])
+    kept = pa.ListArray.from_arrays(pa.array(offsets), words.filter(keep))
+    return pc.binary_join(kept, " ")
+
+
+_ASCII_KEY_BYTES = np.full(256, ord(" "), dtype=np.uint8)
+for _byte in b"0123456789abcdefghijklmnopqrstuvwxyz":
+    _ASCII_KEY_BYTES[_byte] = _byte
+for _byte in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+    _ASCII_KEY_BYTES[_byte] = _byte + 32
+_LEGAL_FORM_TEXTS = pa.array(sorted(_LEGAL_FORMS), type=pa.string())
 
 
 def _dictionary_codes(values: Any) -> np.ndarray:

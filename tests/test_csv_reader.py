@@ -119,7 +119,9 @@ def test_ragged_rows_take_the_csv_module_path(monkeypatch: pytest.MonkeyPatch) -
 
 
 _CELL = st.text(
-    alphabet=st.sampled_from(list("ab ;,\"'=+-@\t\r\n\u00a0éZ1")), min_size=0, max_size=6
+    alphabet=st.sampled_from(list("ab ;,\"'=+-@\t\r\n\u00a0\u2003\u3000\x85éZ1")),
+    min_size=0,
+    max_size=6,
 )
 
 
@@ -159,3 +161,27 @@ def test_organisation_keys_match_one_by_one() -> None:
     keys = _organisation_keys(series)
     assert isinstance(keys, np.ndarray)
     assert keys.tolist() == [_organisation_key(n) for n in names * 3]
+
+
+_NAME_PARTS = st.one_of(
+    st.sampled_from(["vzw", "VZW", "ivzw", "bvba", "nv", "a.s.b.l.", "Cc", "Gent", "é", "  "]),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=127), max_size=8),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_NAME_PARTS, max_size=6).map("".join), max_size=25), st.integers(0, 3))
+def test_organisation_keys_match_one_by_one_for_any_names(names: list[str], skip: int) -> None:
+    # The byte-table path for ASCII names and the per-name path for the rest, on a
+    # sliced array too (the kernels must respect the slice offset).
+    import pyarrow as pa
+
+    cells = pa.array(["x"] * skip + names, type=pa.string()).slice(skip)
+    codes, texts = dataio._organisation_key_codes([cells])
+    keys = texts.to_pylist()
+    assert [keys[c] for c in codes] == [_organisation_key(n) for n in names]
+    plain = [n for n in names if n.isascii()]
+    cells = pa.array(["X y"] * skip + plain, type=pa.string()).slice(skip)
+    assert dataio._ascii_organisation_keys(cells).to_pylist() == [
+        _organisation_key(n) for n in plain
+    ]
