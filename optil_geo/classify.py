@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from optil_geo._errors import InputError
 from optil_geo.reference import Reference, load_reference, province_of_nis
@@ -624,7 +625,9 @@ def build_links(
         Classification rules and reference geography; defaults when omitted.
     """
     project_cols = [c for c in _FROM_PROJECTS if c in projects.columns]
-    lead = projects[project_cols].drop_duplicates("project_id")
+    lead = projects[project_cols]
+    if projects["project_id"].duplicated().any():
+        lead = lead.drop_duplicates("project_id")
     left = partners.reset_index(drop=True)
     # A left join on project_id (the first project of an id), done by position.
     at = _positions_of(left["project_id"], lead["project_id"])
@@ -636,18 +639,11 @@ def build_links(
         if name in _AS_TEXT:
             # Text, missing as '' (also for a partner of an unknown project), taken in
             # pyarrow from the (few) projects: no Python object per row.
-            values = lead[col].astype(object).to_numpy()
-            values = np.append(np.where(pd.isna(values), "", values), "")
-            try:
-                per_project = pa.array(values, type=pa.large_string())
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                # Not all text (a caller's table may hold numbers: round 2021).
-                texts = [v if isinstance(v, str) else str(v) for v in values.tolist()]
-                per_project = pa.array(texts, type=pa.large_string())
+            per_project = _project_texts(lead[col])
             columns[name] = pd.Series(pd.array(per_project.take(rows), dtype=_TEXT), copy=False)
             if name in ("lead_nis", "lead_region"):
                 # Coded per project, not per row: classify need not hash 100,000 texts.
-                known[name] = _Codes.of(pd.Series(values, dtype=object)).take(at)
+                known[name] = _Codes.of(pd.Series(pd.array(per_project, dtype=_TEXT))).take(at)
         else:
             # Position -1 (no such project) gives a missing value, as the join would.
             taken = pd.api.extensions.take(lead[col].array, at, allow_fill=True)
@@ -671,6 +667,27 @@ def build_links(
 
 
 _AS_TEXT = ("lead_nis", "lead_region", "lead_name", "round", "title", "lead_organisation")
+
+
+def _project_texts(values: pd.Series) -> Any:
+    """Return a project column as pyarrow text, missing as '', and one more '' at the end.
+
+    The extra '' is the value for a partner row whose project is unknown.
+    """
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        cells = pa.array(values.array)  # the column's own buffers, no copy
+        chunks = cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
+        texts = [pc.fill_null(c, "").cast(pa.large_string()) for c in chunks]
+        return pa.chunked_array([*texts, pa.array([""], type=pa.large_string())]).combine_chunks()
+    objects = values.astype(object).to_numpy()
+    objects = np.append(np.where(pd.isna(objects), "", objects), "")
+    try:
+        return pa.array(objects, type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # Not all text (a caller's table may hold numbers: round 2021).
+        return pa.array(
+            [v if isinstance(v, str) else str(v) for v in objects.tolist()], type=pa.large_string()
+        )
 
 
 def _positions_of(keys: pd.Series, labels: pd.Series) -> np.ndarray:
