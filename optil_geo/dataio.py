@@ -1590,8 +1590,22 @@ def _same_within_runs(values: Any, keyed: np.ndarray, group_of: np.ndarray) -> b
 
 
 def _filled(column: pd.Series) -> np.ndarray:
-    """Return which cells of a text column are not empty."""
-    return np.asarray(column.array != "", dtype=bool)
+    """Return which cells of a text column are not empty (a missing value is not '')."""
+    values = column.array
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        cells = _arrow(values)
+        chunks = cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
+        if all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
+            # Read off the cell bounds: a cell is filled when it has a byte.
+            parts = [np.zeros(0, dtype=bool)]
+            for chunk in chunks:
+                bounds, _ = _text_layout(chunk)
+                filled = bounds[1:] != bounds[:-1]
+                if chunk.null_count:
+                    filled |= ~chunk.is_valid().to_numpy(zero_copy_only=False)
+                parts.append(filled)
+            return np.concatenate(parts)
+    return np.asarray(values != "", dtype=bool)
 
 
 def _arrow(values: pd.Series | pd.api.extensions.ExtensionArray) -> Any:

@@ -185,3 +185,21 @@ def test_organisation_keys_match_one_by_one_for_any_names(names: list[str], skip
     assert dataio._ascii_organisation_keys(cells).to_pylist() == [
         _organisation_key(n) for n in plain
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "a", "Gent", "é"])), max_size=30),
+    st.integers(0, 3),
+)
+def test_filled_reads_cell_bounds_like_a_comparison(cells: list[str | None], skip: int) -> None:
+    import pyarrow as pa
+
+    # Several chunks, a slice and missing values: as `!= ""` would say.
+    arrow = pa.chunked_array(
+        [pa.array(["x"] * skip + cells[:5], type=pa.large_string()).slice(skip), cells[5:]],
+        type=pa.large_string(),
+    )
+    column = pd.Series(pd.array(arrow, dtype=dataio.TEXT))
+    expected = np.asarray(column.astype(object).map(lambda v: v != ""), dtype=bool)
+    assert dataio._filled(column).tolist() == expected.tolist()
