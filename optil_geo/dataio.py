@@ -993,11 +993,11 @@ def _clean_arrow_column(column: Any) -> tuple[Any, np.ndarray]:
     """
     cells = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     bounds, data = _text_layout(cells)
-    if not len(data):
-        return cells, np.zeros(len(cells), dtype=bool)
+    used = data[bounds[0] : bounds[-1]] if len(data) else data
+    if not len(used):
+        return cells, np.zeros(len(cells), dtype=bool)  # every cell empty
     filled = bounds[1:] != bounds[:-1]
     first, last = _edge_bytes(bounds, data)
-    used = data[bounds[0] : bounds[-1]]
     if used.min() >= 0x20 and used.max() < 0x80:
         # Printable ASCII only: the whitespace to strip is the space, which the
         # (faster) ASCII kernel strips alike.
@@ -1052,6 +1052,9 @@ def _text_layout(cells: Any) -> tuple[np.ndarray, np.ndarray]:
 def _edge_bytes(bounds: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the first and last byte of each cell (meaningless for an empty cell)."""
     top = len(data) - 1
+    if top < 0:
+        empty = np.zeros(len(bounds) - 1, dtype=np.uint8)
+        return empty, empty
     return data.take(np.minimum(bounds[:-1], top)), data.take(np.clip(bounds[1:] - 1, 0, top))
 
 

@@ -460,6 +460,40 @@ def test_build_links_takes_project_columns_that_are_not_text(ref, nis_of) -> Non
     assert links.loc[0, "class"] == "regional"
 
 
+def test_build_links_text_project_columns_missing_and_unknown(ref, nis_of) -> None:
+    import pyarrow as pa
+
+    from optil_geo.classify import build_links
+
+    def text(*chunks: list[str | None]) -> pd.Series:
+        arrow = pa.chunked_array([pa.array(c, pa.large_string()) for c in chunks])
+        return pd.Series(pd.array(arrow, dtype="str"))
+
+    projects = pd.DataFrame(
+        {
+            "project_id": text(["P1", "P2"], ["P1"]),  # P1 twice: its first row counts
+            "round": text(["2021", None], ["2099"]),
+            "title": text([None, "T2"], ["other"]),
+            "lead_organisation": text(["CC", "Bib"], ["x"]),
+            "lead_nis": text([nis_of("Turnhout"), None], [nis_of("Gent")]),
+            "lead_region": text(["flanders", None], ["flanders"]),
+        }
+    )
+    partners = pd.DataFrame(
+        {
+            "project_id": ["P2", "P9", "P1"],
+            "partner_nis": [nis_of("Mol")] * 3,
+            "partner_region": ["flanders"] * 3,
+        }
+    )
+    links = build_links(projects, partners, reference=ref)
+    assert links["round"].tolist() == ["", "", "2021"]
+    assert links["title"].tolist() == ["T2", "", ""]
+    assert links["lead_nis"].tolist() == ["", "", nis_of("Turnhout")]
+    assert str(links["lead_nis"].dtype) == "str"
+    assert links["class"].tolist() == ["unknown", "unknown", "regional"]
+
+
 def test_a_changed_copy_of_the_reference_gets_its_own_lookups(ref, nis_of) -> None:
     import dataclasses
 

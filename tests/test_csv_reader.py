@@ -65,6 +65,8 @@ def test_python_whitespace_is_what_str_strip_removes() -> None:
         "sep=,\nprojectnummer,titel\nP1,A\n",  # Excel's delimiter line
         "Overzicht;\n;\nprojectnummer;titel\nP1;A\n",  # a title above the header
         "projectnummer;titel;;\nP1;A;;\nP2;B;x;\n",  # unnamed columns
+        "projectnummer;titel; \nP1;A;  \nP2;B;\u00a0\n",  # a column of blanks only
+        "projectnummer;titel;\u2003\nP1;A;\u3000\n",
         "projectnummer\tgemeente\nP1\tGent\n",
         "projectnummer|gemeente\nP1|Gent\n",
         "projectnummer,titel\n",  # only a header
@@ -130,11 +132,14 @@ _CELL = st.text(
     rows=st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=0, max_size=6),
     delimiter=st.sampled_from([";", ",", "\t"]),
     terminator=st.sampled_from(["\n", "\r\n"]),
+    last=st.sampled_from(["gemeente", "", " ", "\u00a0"]),  # unnamed: maybe blanks only
 )
-def test_property_fast_equals_slow(rows: list[list[str]], delimiter: str, terminator: str) -> None:
+def test_property_fast_equals_slow(
+    rows: list[list[str]], delimiter: str, terminator: str, last: str
+) -> None:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator=terminator)
-    writer.writerow(["projectnummer", "titel", "gemeente"])
+    writer.writerow(["projectnummer", "titel", last])
     writer.writerows(rows)
     _same(out.getvalue().encode("utf-8"))
 
@@ -203,3 +208,17 @@ def test_filled_reads_cell_bounds_like_a_comparison(cells: list[str | None], ski
     column = pd.Series(pd.array(arrow, dtype=dataio.TEXT))
     expected = np.asarray(column.astype(object).map(lambda v: v != ""), dtype=bool)
     assert dataio._filled(column).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize(
+    "cells", [[" ", "  "], ["", ""], [" ", ""], ["\u00a0", " "], ["'=1", "  "], []]
+)
+def test_clean_column_of_blanks(cells: list[str]) -> None:
+    import pyarrow as pa
+
+    for column in (pa.array(cells, pa.string()), pa.array(["x", *cells], pa.string()).slice(1)):
+        cleaned, filled = dataio._clean_arrow_column(column)
+        expected = [c.strip(dataio._PY_WHITESPACE) for c in cells]
+        expected = [c[1:] if c.startswith("'=") else c for c in expected]
+        assert cleaned.to_pylist() == expected
+        assert filled.tolist() == [c != "" for c in expected]
