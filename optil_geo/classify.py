@@ -643,6 +643,8 @@ def build_links(
             columns[name] = pd.Series(pd.array(per_project.take(rows), dtype=_TEXT), copy=False)
             if name in ("lead_nis", "lead_region"):
                 # Coded per project, not per row: classify need not hash 100,000 texts.
+                # Coded as the text shown, so 11002 and 11002.0 differ here as they do
+                # in classify_links.
                 known[name] = _Codes.of(pd.Series(pd.array(per_project, dtype=_TEXT))).take(at)
         else:
             # Position -1 (no such project) gives a missing value, as the join would.
@@ -675,7 +677,7 @@ def _project_texts(values: pd.Series) -> Any:
     The extra '' is the value for a partner row whose project is unknown.
     """
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        cells = pa.array(values.array)  # the column's own buffers, no copy
+        cells = pa.array(values.array)  # the column's own pyarrow arrays
         chunks = cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
         texts = [pc.fill_null(c, "").cast(pa.large_string()) for c in chunks]
         return pa.chunked_array([*texts, pa.array([""], type=pa.large_string())]).combine_chunks()

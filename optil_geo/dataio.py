@@ -992,8 +992,10 @@ def _clean_arrow_column(column: Any) -> tuple[Any, np.ndarray]:
     whitespace, or start with an apostrophe, is read off its first and last bytes.
     """
     cells = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if cells.null_count:
+        cells = pc.fill_null(cells, "")  # the reader reads none; a missing cell is empty
     bounds, data = _text_layout(cells)
-    used = data[bounds[0] : bounds[-1]] if len(data) else data
+    used = data[bounds[0] : bounds[-1]]
     if not len(used):
         return cells, np.zeros(len(cells), dtype=bool)  # every cell empty
     filled = bounds[1:] != bounds[:-1]
@@ -1002,11 +1004,13 @@ def _clean_arrow_column(column: Any) -> tuple[Any, np.ndarray]:
         # Printable ASCII only: the whitespace to strip is the space, which the
         # (faster) ASCII kernel strips alike.
         ascii_only = True
-        padded = (first == 0x20) | (last == 0x20)
+        may_need_trim = (first == 0x20) | (last == 0x20)
     else:
+        # Loose: any cell ending in a continuation byte (é, À…) counts, which only
+        # costs time.
         ascii_only = False
-        padded = _MAY_START_WHITESPACE[first] | _MAY_END_WHITESPACE[last]
-    if (padded & filled).any():
+        may_need_trim = _MAY_START_WHITESPACE[first] | _MAY_END_WHITESPACE[last]
+    if (may_need_trim & filled).any():
         if ascii_only:
             cells = pc.ascii_trim_whitespace(cells)
         else:
@@ -1599,7 +1603,8 @@ def _filled(column: pd.Series) -> np.ndarray:
         cells = _arrow(values)
         chunks = cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
         if all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
-            # Read off the cell bounds: a cell is filled when it has a byte.
+            # Read off the cell bounds: a cell is filled when it has a byte. (The
+            # empty part stands for a column without chunks.)
             parts = [np.zeros(0, dtype=bool)]
             for chunk in chunks:
                 bounds, _ = _text_layout(chunk)
@@ -2369,7 +2374,9 @@ def _ascii_organisation_keys(texts: Any) -> Any:
     What :func:`normalise_term` does to ASCII (lowercase; anything but letters and
     digits a space) is one byte table over the text; the words are then split on
     spaces, empty words and legal forms dropped, and the rest joined by one space.
+    A missing name keys as an empty one.
     """
+    texts = pc.fill_null(texts.cast(pa.string()), "")  # the byte table reads 32-bit offsets
     _, data = _text_layout(texts)
     if not len(data):
         return pa.array([""] * len(texts), type=pa.string())

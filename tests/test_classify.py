@@ -460,6 +460,24 @@ def test_build_links_takes_project_columns_that_are_not_text(ref, nis_of) -> Non
     assert links.loc[0, "class"] == "regional"
 
 
+def test_build_links_codes_leads_as_the_text_it_shows(ref, nis_of) -> None:
+    from optil_geo.classify import build_links
+
+    # 11002 and 11002.0 are equal numbers but different texts: the links show
+    # '11002.0', which is no NIS code, and classify it as classify_links does.
+    code = int(nis_of("Antwerpen"))
+    projects = pd.DataFrame(
+        {"project_id": ["P1", "P2"], "lead_nis": pd.Series([code, float(code)], dtype=object)}
+    )
+    partners = pd.DataFrame(
+        {"project_id": ["P2"], "partner_nis": [nis_of("Mortsel")], "partner_region": ["flanders"]}
+    )
+    links = build_links(projects, partners, reference=ref)
+    assert links.loc[0, "lead_nis"] == f"{code}.0"
+    alone = classify_links(links[["lead_nis", "partner_nis", "partner_region"]], reference=ref)
+    assert links.loc[0, "class"] == alone.loc[0, "class"] == "unknown"
+
+
 def test_build_links_text_project_columns_missing_and_unknown(ref, nis_of) -> None:
     import pyarrow as pa
 

@@ -222,3 +222,23 @@ def test_clean_column_of_blanks(cells: list[str]) -> None:
         expected = [c[1:] if c.startswith("'=") else c for c in expected]
         assert cleaned.to_pylist() == expected
         assert filled.tolist() == [c != "" for c in expected]
+
+
+def test_clean_column_reads_a_missing_cell_as_empty() -> None:
+    import pyarrow as pa
+
+    # A missing cell whose slot still holds bytes ("'=b") beside a neutralised formula.
+    validity = pa.py_buffer(bytes([0b01]))
+    offsets = pa.py_buffer(np.array([0, 3, 6], dtype=np.int32).tobytes())
+    column = pa.Array.from_buffers(pa.string(), 2, [validity, offsets, pa.py_buffer(b"'=a'=b")])
+    cleaned, filled = dataio._clean_arrow_column(column)
+    assert cleaned.to_pylist() == ["=a", ""]
+    assert filled.tolist() == [True, False]
+
+
+def test_ascii_organisation_keys_take_64_bit_offsets() -> None:
+    import pyarrow as pa
+
+    names = ["A-b", "vzw Foo", None]
+    keys = dataio._ascii_organisation_keys(pa.array(names, type=pa.large_string()))
+    assert keys.to_pylist() == ["a b", "foo", ""]
