@@ -141,7 +141,8 @@ add(
         "delete_dataset": {"nl": "Dataset verwijderen", "en": "Delete dataset"},
         "place": {"nl": "Plaats", "en": "Place"},
         "postcode": {"nl": "Postcode", "en": "Postcode"},
-        "rows": {"nl": "Rijen", "en": "Rows"},
+        "one_row": {"nl": "1 rij", "en": "1 row"},
+        "n_rows": {"nl": "{n} rijen", "en": "{n} rows"},
         "status": {"nl": "Status", "en": "Status"},
         "candidates": {"nl": "Kandidaten", "en": "Candidates"},
         "choice": {"nl": "Juiste gemeente", "en": "Correct municipality"},
@@ -360,7 +361,8 @@ def _fix_form(todo: pd.DataFrame, ref: og.Reference) -> None:
     shown = table.head(_MAX_FIX_ROWS)
     with st.form("fix_form"):
         choices: list[tuple[str, str, str]] = []
-        for row in shown.itertuples(index=False):
+        counts: list[int] = shown["rows"].astype(int).tolist()
+        for row, count in zip(shown.itertuples(index=False), counts, strict=True):
             place, postcode = str(row.place), str(row.postcode)
             candidates = [n for n in str(row.candidates).split(";") if n in names]
             options = ["", *candidates, *[n for n in everything if n not in candidates]]
@@ -368,7 +370,7 @@ def _fix_form(todo: pd.DataFrame, ref: og.Reference) -> None:
             where = f"**{md(place)}** {md(postcode)}" if place else f"**{md(postcode)}**"
             left.markdown(
                 f"{where}  \n{status_label.get(str(row.status), str(row.status))} · "
-                f"{row.rows} {t('rows').lower()}"
+                + (t("one_row") if count == 1 else t("n_rows", n=number(count)))
             )
             key = (
                 "fix_"

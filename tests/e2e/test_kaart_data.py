@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -294,6 +295,7 @@ def test_a_location_fix_survives_a_restart(
         form = page.locator('[data-testid="stForm"]')
         assert form.get_by_text("te bepalen").count() == 1
         assert form.get_by_text("Deurne").count() == 1
+        assert form.get_by_text(re.compile("dubbelzinnig · 1 rij(?!en)")).count() == 1
         # Pick Antwerpen for 'Deurne' (it is starred as a candidate) and save.
         row_select = form.locator('[data-testid="stSelectbox"]').first
         row_select.click()
