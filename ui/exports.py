@@ -78,6 +78,7 @@ add(
         "f_municipality": {"nl": "Gemeente", "en": "Municipality"},
         "f_area": {"nl": "Focusgebied", "en": "Focus area"},
         "f_area_n": {"nl": "{n} gemeenten", "en": "{n} municipalities"},
+        "f_area_n:1": {"nl": "1 gemeente", "en": "1 municipality"},
         "f_rules": {"nl": "Indeling", "en": "Classification"},
         "r_scheme": {"nl": "eigen regio = {scheme}", "en": "home region = {scheme}"},
         "r_no_neighbours": {

@@ -65,6 +65,7 @@ add(
         "mv_gaps": {"nl": "Projecten per 10.000 inwoners", "en": "Projects per 10,000 inhabitants"},
         "pf_projects": {"nl": "projecten", "en": "projects"},
         "pf_partners": {"nl": "{n} partnerorganisaties", "en": "{n} partner organisations"},
+        "pf_partners:1": {"nl": "1 partnerorganisatie", "en": "1 partner organisation"},
         "pf_reached": {"nl": "gemeenten bereikt", "en": "municipalities reached"},
         "pf_of_304": {"nl": "van de 304", "en": "of 304"},
         "pf_lr_share": {"nl": "van de links lokaal-regionaal", "en": "of links local-regional"},

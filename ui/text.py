@@ -118,7 +118,13 @@ def lang() -> str:
 
 
 def t(key: str, **values: object) -> str:
-    """Return the text for ``key`` in the current language, formatted with ``values``."""
+    """Return the text for ``key`` in the current language, formatted with ``values``.
+
+    A count ``n`` of 1 takes the text registered as ``key + ":1"`` when there is one
+    ("1 link", not "1 links").
+    """
+    if str(values.get("n", "")) == "1" and f"{key}:1" in _TEXT:
+        key = f"{key}:1"
     entry = _TEXT.get(key)
     if entry is None:
         return key

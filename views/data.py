@@ -36,6 +36,10 @@ add(
             "nl": "Nog {n} plaatsen; bewaar deze eerst om de volgende te zien.",
             "en": "{n} more places; save these first to see the next ones.",
         },
+        "more_to_fix:1": {
+            "nl": "Nog 1 plaats; bewaar deze eerst om die te zien.",
+            "en": "1 more place; save these first to see it.",
+        },
         "choice_help": {
             "nl": "★ = kandidaat van de zoekfunctie",
             "en": "★ = candidate found by the search",
@@ -73,15 +77,26 @@ add(
             "en": "{projects} projects and {partners} partner rows read from {name}.",
         },
         "has_errors": {
-            "nl": "Het bestand bevat {n} fout(en): het wordt niet geïmporteerd. Verbeter de rijen "
+            "nl": "Het bestand bevat {n} fouten: het wordt niet geïmporteerd. Verbeter de rijen "
             "hieronder in Excel en laad het bestand opnieuw.",
-            "en": "The file has {n} error(s): it is not imported. Correct the rows below in Excel "
+            "en": "The file has {n} errors: it is not imported. Correct the rows below in Excel "
+            "and load the file again.",
+        },
+        "has_errors:1": {
+            "nl": "Het bestand bevat 1 fout: het wordt niet geïmporteerd. Verbeter de rij "
+            "hieronder in Excel en laad het bestand opnieuw.",
+            "en": "The file has 1 error: it is not imported. Correct the row below in Excel "
             "and load the file again.",
         },
         "no_errors": {
-            "nl": "Geen fouten. {n} waarschuwing(en): de import kan door; je kunt locaties nadien "
+            "nl": "Geen fouten. {n} waarschuwingen: de import kan door; je kunt locaties nadien "
             "herstellen.",
-            "en": "No errors. {n} warning(s): the import can go ahead; you can fix locations afterwards.",
+            "en": "No errors. {n} warnings: the import can go ahead; you can fix locations afterwards.",
+        },
+        "no_errors:1": {
+            "nl": "Geen fouten. 1 waarschuwing: de import kan door; je kunt locaties nadien "
+            "herstellen.",
+            "en": "No errors. 1 warning: the import can go ahead; you can fix locations afterwards.",
         },
         "dataset_name": {"nl": "Naam van de dataset", "en": "Dataset name"},
         "do_import": {"nl": "Importeren in de werkruimte", "en": "Import into the workspace"},
@@ -103,19 +118,32 @@ add(
         },
         "save_fixes": {"nl": "Herstellingen bewaren", "en": "Save fixes"},
         "fixes_failed": {
-            "nl": "{n} herstelling(en) konden niet bewaard worden: {places}. Kies opnieuw en "
+            "nl": "{n} herstellingen konden niet bewaard worden: {places}. Kies opnieuw en "
             "bewaar nog eens; de details staan in het logboek.",
-            "en": "{n} fix(es) could not be saved: {places}. Choose again and save once more; "
+            "en": "{n} fixes could not be saved: {places}. Choose again and save once more; "
             "the details are in the log.",
         },
+        "fixes_failed:1": {
+            "nl": "1 herstelling kon niet bewaard worden: {places}. Kies opnieuw en bewaar nog "
+            "eens; de details staan in het logboek.",
+            "en": "1 fix could not be saved: {places}. Choose again and save once more; the "
+            "details are in the log.",
+        },
         "no_place": {
-            "nl": "{n} rij(en) hebben geen plaats en geen postcode. Die kunnen hier niet "
+            "nl": "{n} rijen hebben geen plaats en geen postcode. Die kunnen hier niet "
             "hersteld worden: vul de gemeente of postcode aan in het bestand en laad het "
             "opnieuw.",
-            "en": "{n} row(s) have neither a place nor a postcode. They cannot be fixed here: "
+            "en": "{n} rows have neither a place nor a postcode. They cannot be fixed here: "
             "fill in the municipality or postcode in the file and load it again.",
         },
-        "fixes_saved": {"nl": "{n} herstelling(en) bewaard.", "en": "{n} fix(es) saved."},
+        "no_place:1": {
+            "nl": "1 rij heeft geen plaats en geen postcode. Die kan hier niet hersteld worden: "
+            "vul de gemeente of postcode aan in het bestand en laad het opnieuw.",
+            "en": "1 row has neither a place nor a postcode. It cannot be fixed here: fill in "
+            "the municipality or postcode in the file and load it again.",
+        },
+        "fixes_saved": {"nl": "{n} herstellingen bewaard.", "en": "{n} fixes saved."},
+        "fixes_saved:1": {"nl": "1 herstelling bewaard.", "en": "1 fix saved."},
         "saved_fixes": {"nl": "Bewaarde herstellingen", "en": "Saved fixes"},
         "delete_fix": {"nl": "Herstelling verwijderen", "en": "Delete fix"},
         "downloads": {"nl": "Downloads", "en": "Downloads"},
@@ -141,8 +169,8 @@ add(
         "delete_dataset": {"nl": "Dataset verwijderen", "en": "Delete dataset"},
         "place": {"nl": "Plaats", "en": "Place"},
         "postcode": {"nl": "Postcode", "en": "Postcode"},
-        "one_row": {"nl": "1 rij", "en": "1 row"},
         "n_rows": {"nl": "{n} rijen", "en": "{n} rows"},
+        "n_rows:1": {"nl": "1 rij", "en": "1 row"},
         "status": {"nl": "Status", "en": "Status"},
         "candidates": {"nl": "Kandidaten", "en": "Candidates"},
         "choice": {"nl": "Juiste gemeente", "en": "Correct municipality"},
@@ -370,7 +398,7 @@ def _fix_form(todo: pd.DataFrame, ref: og.Reference) -> None:
             where = f"**{md(place)}** {md(postcode)}" if place else f"**{md(postcode)}**"
             left.markdown(
                 f"{where}  \n{status_label.get(str(row.status), str(row.status))} · "
-                + (t("one_row") if count == 1 else t("n_rows", n=number(count)))
+                + t("n_rows", n=number(count))
             )
             key = (
                 "fix_"

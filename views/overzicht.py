@@ -56,9 +56,14 @@ add(
         },
         "g_help_international": {"nl": "Partner in het buitenland.", "en": "Partner abroad."},
         "of_links": {"nl": "{n} links", "en": "{n} links"},
+        "of_links:1": {"nl": "1 link", "en": "1 link"},
         "unknown_links": {
             "nl": "{n} links zonder gekende locatie tellen mee in het totaal.",
             "en": "{n} links without a known location count in the total.",
+        },
+        "unknown_links:1": {
+            "nl": "1 link zonder gekende locatie telt mee in het totaal.",
+            "en": "1 link without a known location counts in the total.",
         },
         "who_title": {"nl": "Met wie werken de projecten?", "en": "Who do the projects work with?"},
         "k_local_actor": {"nl": "Met een lokale cultuuractor", "en": "With a local cultural actor"},
@@ -70,6 +75,7 @@ add(
         "k_welfare": {"nl": "Met welzijn of zorg", "en": "With welfare or care"},
         "k_education": {"nl": "Met onderwijs", "en": "With education"},
         "of_projects": {"nl": "{n} projecten", "en": "{n} projects"},
+        "of_projects:1": {"nl": "1 project", "en": "1 project"},
         "map_title": {
             "nl": "Betrokken projecten per gemeente",
             "en": "Projects involved per municipality",

@@ -58,6 +58,7 @@ add(
         "list_xlsx": {"nl": "Excel (.xlsx)", "en": "Excel (.xlsx)"},
         "list_csv": {"nl": "CSV (Excel, puntkomma)", "en": "CSV (Excel, semicolon)"},
         "n_rows": {"nl": "{n} gemeenten", "en": "{n} municipalities"},
+        "n_rows:1": {"nl": "1 gemeente", "en": "1 municipality"},
         "yes": {"nl": "ja", "en": "yes"},
         "no": {"nl": "nee", "en": "no"},
         "static_gap_label": {"nl": "Witte vlek", "en": "Underserved"},

@@ -302,7 +302,7 @@ def test_a_location_fix_survives_a_restart(
         page.keyboard.type("Antwerpen (11002)")
         page.keyboard.press("Enter")
         form.get_by_role("button", name="Herstellingen bewaren").click()
-        page.get_by_text("1 herstelling(en) bewaard", exact=False).wait_for(timeout=30_000)
+        page.get_by_text("1 herstelling bewaard", exact=False).wait_for(timeout=30_000)
         wait_for_script_done(page)
         assert page.locator('[data-testid="stForm"]').get_by_text("Deurne").count() == 0
 
