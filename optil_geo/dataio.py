@@ -930,7 +930,7 @@ def _parse_fast(raw: bytes, delimiter: str, name: str) -> _Sheet | None:
         return None
     if any(t != pa.string() for t in table.schema.types):
         return None
-    # The kernels release the GIL: clean the columns on both cores.
+    # The kernels release the GIL: clean the columns on all cores (at most four).
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         cleaned = list(pool.map(_clean_arrow_column, table.columns))
     columns = [cells for cells, _ in cleaned]
@@ -1066,13 +1066,8 @@ def _text_column_from_arrow(values: Any) -> pd.Series:
     return pd.Series(pd.array(values, dtype=TEXT), copy=False)
 
 
-def _decode(data: bytes, name: str) -> str:
-    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252."""
-    return _decode_text(data, name)[0]
-
-
 def _decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """Return the text and the encoding it was read with (see :func:`_decode`)."""
+    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252; and which."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             return data.decode("utf-16"), "utf-16"
@@ -1095,12 +1090,6 @@ def _decode_text(data: bytes, name: str) -> tuple[str, str]:
         # Five bytes are undefined in cp1252; Latin-1 maps them to control characters
         # instead of refusing a file that is otherwise readable.
         return data.decode("latin-1"), "latin-1"
-
-
-def _delimiter(text: str) -> tuple[str, str]:
-    """Return the delimiter (an Excel ``sep=`` line wins) and the text without that line."""
-    delimiter, hinted = _delimiter_of(text)
-    return delimiter, (text.partition("\n")[2] if hinted else text)
 
 
 def _delimiter_of(text: str) -> tuple[str, bool]:
@@ -2086,15 +2075,13 @@ def _numbers(prj: _Rows, check: _Checker) -> tuple[pd.api.extensions.ExtensionAr
     from_round = years == -1
     years[from_round] = round_year[round_codes[from_round]]
     invalid = np.flatnonzero(years == -2)
-    for i, text in zip(invalid.tolist(), prj.values("year", invalid), strict=True):
-        batch.add(
-            (i, 0),
-            i,
-            "invalid_year",
-            fld="year",
-            value=text,
-            message=f"Jaar '{text}' is geen jaartal; verwacht vier cijfers, bv. 2021.",
-        )
+    batch.add_texts(
+        invalid,
+        "invalid_year",
+        fld="year",
+        texts=prj.values("year", invalid),
+        message=lambda text: f"Jaar '{text}' is geen jaartal; verwacht vier cijfers, bv. 2021.",
+    )
     amount_codes, amount_texts = _distinct(prj.text["subsidy_eur"])
     amounts = [_parse_amount(t) if t else math.nan for t in amount_texts]
     amount_of = np.array([math.nan if a is None else a for a in amounts], dtype=float)

@@ -201,9 +201,7 @@ _LETTER_FIXES: Final = str.maketrans(
     {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"}
 )
 # Every ASCII character that is not a letter or a digit, to a space.
-_ASCII_SEPARATORS: Final = str.maketrans(
-    {chr(i): " " for i in range(128) if not chr(i).isalnum() or not chr(i).isascii()}
-)
+_ASCII_SEPARATORS: Final = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalnum()})
 _OP_DEN_RE: Final = re.compile(r"\bo\s*/\s*d\b")
 _AAN_DE_RE: Final = re.compile(r"\ba\s*/\s*d\b")
 _NON_ALNUM_RE: Final = re.compile(r"[^a-z0-9]+")
@@ -729,9 +727,8 @@ class Gazetteer:
         parsed = _Parsed()
         key = normalize_place(text)
         if key:
+            # What the strip and split remove, normalize_place ignores: the key stands.
             display = " ".join(text.split()).strip(" -–—.:'\"")
-            if display != text:
-                key = normalize_place(display)
             parsed.display = display
             parsed.key = _strip_prefix(key, self._index)
         return parsed

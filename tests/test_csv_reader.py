@@ -23,8 +23,9 @@ from optil_geo.dataio import _organisation_key, _organisation_keys
 
 def _slow(data: bytes, name: str = "t.csv") -> dataio._Sheet:
     """The cell-by-cell reader: decode, find the delimiter, csv module, strip."""
-    text = dataio._decode(data, name)
-    delimiter, rest = dataio._delimiter(text)
+    text = dataio._decode_text(data, name)[0]
+    delimiter, hinted = dataio._delimiter_of(text)
+    rest = text.partition("\n")[2] if hinted else text
     records = [
         [dataio._clean_text(cell) for cell in record]
         for record in csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter)

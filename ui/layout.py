@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 import optil_geo as og
+from optil_geo._text import format_number
 from ui.data import Selection
 from ui.text import t
 
@@ -42,8 +43,6 @@ def demo_banner(selection: Selection) -> None:
 
 def number(value: float, decimals: int = 0) -> str:
     """Format a number the Dutch way (``12.345,6``)."""
-    from optil_geo.maps import format_number  # noqa: PLC0415 - keep the import cheap
-
     return format_number(value, decimals)
 
 

@@ -14,7 +14,7 @@ import optil_geo as og
 from optil_geo.classify import urban_municipalities
 from ui import gaps
 from ui.data import Selection
-from ui.figures import distinct_organisations, key_figures
+from ui.figures import key_figures
 from ui.layout import number, percent
 from ui.text import add, t
 
@@ -191,7 +191,7 @@ def step_content(
                 Figure(
                     number(f.projects),
                     t("pf_projects"),
-                    t("pf_partners", n=number(distinct_organisations(links["organisation"]))),
+                    t("pf_partners", n=number(f.partner_organisations)),
                 ),
                 Figure(number(f.reached), t("pf_reached"), t("pf_of_304")),
                 Figure(percent(lr, n_links), t("pf_lr_share")),

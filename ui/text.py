@@ -7,7 +7,6 @@ import streamlit as st
 LANGS = {"nl": "Nederlands", "en": "English"}
 
 _TEXT: dict[str, dict[str, str]] = {
-    "app_title": {"nl": "optil-geo", "en": "optil-geo"},
     "tagline": {
         "nl": "Ruimtelijke spreiding van partnerschappen in bovenlokale cultuurprojecten",
         "en": "Spatial spread of partnerships in supra-local cultural projects",

@@ -40,10 +40,6 @@ add(
             "nl": "Nog 1 plaats; bewaar deze eerst om die te zien.",
             "en": "1 more place; save these first to see it.",
         },
-        "choice_help": {
-            "nl": "★ = kandidaat van de zoekfunctie",
-            "en": "★ = candidate found by the search",
-        },
         "preview": {
             "nl": "Zo werd het bestand gelezen (eerste rijen)",
             "en": "How the file was read (first rows)",
@@ -169,8 +165,8 @@ add(
         "delete_dataset": {"nl": "Dataset verwijderen", "en": "Delete dataset"},
         "place": {"nl": "Plaats", "en": "Place"},
         "postcode": {"nl": "Postcode", "en": "Postcode"},
-        "n_rows": {"nl": "{n} rijen", "en": "{n} rows"},
-        "n_rows:1": {"nl": "1 rij", "en": "1 row"},
+        "fix_rows": {"nl": "{n} rijen", "en": "{n} rows"},
+        "fix_rows:1": {"nl": "1 rij", "en": "1 row"},
         "status": {"nl": "Status", "en": "Status"},
         "candidates": {"nl": "Kandidaten", "en": "Candidates"},
         "choice": {"nl": "Juiste gemeente", "en": "Correct municipality"},
@@ -398,7 +394,7 @@ def _fix_form(todo: pd.DataFrame, ref: og.Reference) -> None:
             where = f"**{md(place)}** {md(postcode)}" if place else f"**{md(postcode)}**"
             left.markdown(
                 f"{where}  \n{status_label.get(str(row.status), str(row.status))} · "
-                + t("n_rows", n=number(count))
+                + t("fix_rows", n=number(count))
             )
             key = (
                 "fix_"
