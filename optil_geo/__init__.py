@@ -56,6 +56,7 @@ from optil_geo.measures import (
     Filters,
     UnderservedRules,
     apply_filters,
+    flag_underserved,
     municipality_measures,
     project_measures,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "demo_summary",
     "fetch_reference",
     "fix_key",
+    "flag_underserved",
     "format_report",
     "generate_demo",
     "is_municipality",

@@ -362,19 +362,45 @@ def municipality_measures(
     return frame
 
 
-def _underserved(out: pd.DataFrame, rules: UnderservedRules) -> tuple[np.ndarray, np.ndarray]:
+def flag_underserved(
+    measures: pd.DataFrame, rules: UnderservedRules | None = None, *, scope: str = ""
+) -> pd.DataFrame:
+    """Return ``measures`` with ``underserved`` and its reason, among its rows only.
+
+    What :func:`municipality_measures` does with ``underserved``, applied to any
+    rows of its result, e.g. the municipalities of a focus area: the lowest-share
+    threshold is the ``lowest_share`` quantile (an observed value) of these rows'
+    involvement per 10,000 inhabitants.
+
+    Parameters
+    ----------
+    measures
+        Rows of :func:`municipality_measures` (at least the rule's metric and its
+        ``_per_10k`` column).
+    rules
+        The definition; the defaults when omitted.
+    scope
+        Words for the lowest-share reason, e.g. ``" van het focusgebied"``.
+    """
+    flagged, reason = _underserved(measures, rules or UnderservedRules(), scope)
+    return measures.assign(underserved=flagged, underserved_reason=reason)
+
+
+def _underserved(
+    out: pd.DataFrame, rules: UnderservedRules, scope: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
     value = out[f"{rules.metric}_per_10k"].to_numpy(dtype=float)
     none = out[rules.metric].to_numpy() == 0
     flagged = np.zeros(len(out), dtype=bool)
     reason = np.full(len(out), "", dtype=object)
-    if rules.lowest_share is not None:
+    if rules.lowest_share is not None and len(out):
         # An observed value ("lower"), so the threshold shown is one a municipality has.
         threshold = float(np.quantile(value, rules.lowest_share, method="lower"))
         low = value <= threshold
         flagged |= low
         pct = round(rules.lowest_share * 100)
         shown = format_number(threshold, 2)
-        reason[low] = f"Laagste {pct}% per 10.000 inwoners (≤ {shown})"
+        reason[low] = f"Laagste {pct}%{scope} per 10.000 inwoners (≤ {shown})"
     if rules.no_involvement:
         flagged |= none
         reason[none] = "Geen betrokkenheid in de selectie"

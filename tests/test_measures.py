@@ -550,3 +550,17 @@ def test_demo_data_measures_are_consistent(ref) -> None:  # type: ignore[no-unty
         placed_leads = links["lead_nis"].isin(mm["nis"]) & (links["class"] == cls)
         assert mm[f"links_out_{cls}"].sum() == placed_leads.sum()
         assert pm[f"links_{cls}"].sum() == class_totals.get(cls, 0)
+
+
+def test_flag_underserved_on_the_measures_is_the_measures_with_those_rules(ref) -> None:  # type: ignore[no-untyped-def]
+    from optil_geo import flag_underserved
+
+    default = municipality_measures(_links(), _projects(), reference=ref)
+    for rules in (
+        UnderservedRules(no_involvement=False, lowest_share=0.35, metric="links_total"),
+        UnderservedRules(lowest_share=None, metric="projects_led"),
+        UnderservedRules(lowest_share=0.1),
+    ):
+        expected = municipality_measures(_links(), _projects(), reference=ref, underserved=rules)
+        pd.testing.assert_frame_equal(flag_underserved(default, rules), expected)
+    assert flag_underserved(default.iloc[:0])["underserved"].tolist() == []

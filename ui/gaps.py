@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -232,63 +231,21 @@ def category_labels(*, area: bool = False) -> dict[str, str]:
     return {c: t(f"cat_{c}") for c in category_colours(area=area)}
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _recompute(
-    key: str,
-    digest: str,
-    link_rules: og.LinkRules,
-    filters: og.Filters,
-    rules: og.UnderservedRules,
-    _links: pd.DataFrame,
-    _projects: pd.DataFrame,
-) -> pd.DataFrame:
-    # Keyed on what determines the links and projects (dataset, fixes, rules, filters)
-    # and on the underserved rules; the frames themselves are not hashed.
-    del key, digest, link_rules, filters
-    return og.municipality_measures(
-        _links, _projects, reference=data.reference(), underserved=rules
-    )
-
-
 def measures(selection: data.Selection, rules: og.UnderservedRules) -> pd.DataFrame:
     """Return the 304 municipality measures of ``selection`` with ``rules`` for underserved."""
     if rules == og.UnderservedRules():
         return selection.municipalities  # computed with the default rules already
-    return _recompute(
-        selection.analysis.key,
-        data.fixes_digest(data.fixes()),
-        selection.rules,
-        selection.filters,
-        rules,
-        selection.links,
-        selection.projects,
-    )
+    # Only the two underserved columns depend on the rules.
+    return og.flag_underserved(selection.municipalities, rules)
 
 
 def flag_underserved(measures: pd.DataFrame, rules: og.UnderservedRules) -> pd.DataFrame:
     """Recompute ``underserved`` and its reason among the rows of ``measures`` only.
 
-    The semantics of :class:`optil_geo.UnderservedRules` (as in
-    ``optil_geo.municipality_measures``), applied to a subset, e.g. the municipalities
-    of a focus area: the lowest-share threshold is the ``lowest_share`` quantile
-    (an observed value, ``method="lower"``) of these rows' involvement per 10,000
-    inhabitants; no involvement means the metric is 0.
+    :func:`optil_geo.flag_underserved` for a subset, e.g. the municipalities of a
+    focus area, which the reason names.
     """
-    value = measures[f"{rules.metric}_per_10k"].to_numpy(dtype=float)
-    none = measures[rules.metric].to_numpy() == 0
-    flagged = np.zeros(len(measures), dtype=bool)
-    reason = np.full(len(measures), "", dtype=object)
-    if rules.lowest_share is not None and len(measures):
-        threshold = float(np.quantile(value, rules.lowest_share, method="lower"))
-        low = value <= threshold
-        flagged |= low
-        pct = round(rules.lowest_share * 100)
-        shown = f"{threshold:.2f}".replace(".", ",")
-        reason[low] = f"Laagste {pct}% van het focusgebied per 10.000 inwoners (≤ {shown})"
-    if rules.no_involvement:
-        flagged |= none
-        reason[none] = "Geen betrokkenheid in de selectie"
-    return measures.assign(underserved=flagged, underserved_reason=reason)
+    return og.flag_underserved(measures, rules, scope=" van het focusgebied")
 
 
 def area_rules(rules: og.UnderservedRules, area: tuple[str, ...] | None) -> og.UnderservedRules:
