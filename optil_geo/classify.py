@@ -125,6 +125,17 @@ def classify_links(
         ``distance_km`` (float, NaN when a point is unknown), ``crosses_province``
         and ``crosses_region`` (nullable booleans, NA when unknown).
     """
+    return _classify_links(links, rules=rules, reference=reference)
+
+
+def _classify_links(
+    links: pd.DataFrame,
+    *,
+    rules: LinkRules | None,
+    reference: Reference | None,
+    known: Mapping[str, _Codes] | None = None,
+) -> pd.DataFrame:
+    """:func:`classify_links`, with columns already coded (``known``) not coded again."""
     rules = rules or LinkRules()
     missing = [c for c in _REQUIRED if c not in links.columns]
     if missing:
@@ -145,7 +156,7 @@ def classify_links(
             index=links.index,
         )
 
-    return _classify(links, rules=rules, reference=reference)
+    return _classify(links, rules=rules, reference=reference, known=known)
 
 
 def _classify(
@@ -658,13 +669,7 @@ def build_links(
     extra = [c for c in columns if c not in keep]
     # The columns are new or taken from ``partners`` (copy-on-write): no copy needed.
     links = pd.DataFrame({c: columns[c] for c in keep + extra}, index=left.index, copy=False)
-    if links.empty or any(c not in links.columns for c in _REQUIRED):
-        classified = classify_links(links, rules=rules, reference=reference)
-    else:
-        known = {k: v for k, v in known.items() if k in links.columns}
-        classified = _classify(
-            links, rules=rules or LinkRules(), reference=reference or load_reference(), known=known
-        )
+    classified = _classify_links(links, rules=rules, reference=reference, known=known)
     return pd.concat([links, classified], axis=1)
 
 

@@ -23,7 +23,7 @@ import html
 import json
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -675,6 +675,30 @@ class FlowSummary:
         return self.pairs_total - self.pairs_shown
 
 
+def outside_summary(links: pd.DataFrame) -> FlowSummary:
+    """Return the partners no line can show (Wallonia, abroad, unknown), flows left at 0.
+
+    Cheap: for a map without flows, which still tells where those partners are.
+    """
+    region = links["partner_region"].astype(object)
+    names = links.get("partner_name", pd.Series("", index=links.index)).astype(object).fillna("")
+    wallonia_places = names[region == "wallonia"].value_counts().to_dict()
+    abroad_places = names[region == "abroad"].value_counts().to_dict()
+    return FlowSummary(
+        pairs_total=0,
+        pairs_shown=0,
+        links_shown=0,
+        links_hidden=0,
+        local_municipalities=0,
+        local_links=0,
+        wallonia=int((region == "wallonia").sum()),
+        abroad=int((region == "abroad").sum()),
+        unknown=int((links["class"] == "unknown").sum()),
+        wallonia_places={str(k): int(v) for k, v in wallonia_places.items()},
+        abroad_places={str(k): int(v) for k, v in abroad_places.items()},
+    )
+
+
 def flow_table(links: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     """Aggregate links per (lead, partner) municipality pair on the map.
 
@@ -852,22 +876,14 @@ def flow_layer(
             tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False, sticky=True),
         ).add_to(group)
 
-    region = links["partner_region"].astype(object)
-    names = links.get("partner_name", pd.Series("", index=links.index)).astype(object).fillna("")
-    wallonia_places = names[region == "wallonia"].value_counts().to_dict()
-    abroad_places = names[region == "abroad"].value_counts().to_dict()
-    summary = FlowSummary(
+    summary = replace(
+        outside_summary(links),
         pairs_total=len(table),
         pairs_shown=len(shown),
         links_shown=int(shown["links"].sum()) if not shown.empty else 0,
         links_hidden=int(table["links"].iloc[len(shown) :].sum()) if len(table) > len(shown) else 0,
         local_municipalities=len(local_counts),
         local_links=int(local_counts.sum()),
-        wallonia=int((region == "wallonia").sum()),
-        abroad=int((region == "abroad").sum()),
-        unknown=int((links["class"] == "unknown").sum()),
-        wallonia_places={str(k): int(v) for k, v in wallonia_places.items()},
-        abroad_places={str(k): int(v) for k, v in abroad_places.items()},
     )
     if legend:
         _add_legend(group, flow_legend(summary, lang=lang), "bottomleft")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from optil_geo import maps
 
 
@@ -30,26 +28,5 @@ def clicked_municipality(result: object, seen: object) -> tuple[tuple[int, str] 
     return key, str(nis)
 
 
-def outside_summary(links: pd.DataFrame) -> maps.FlowSummary:
-    """The partners without a line (Wallonia, abroad, unknown), without building the flows."""
-    region = links["partner_region"].astype(object)
-    names = links["partner_name"].astype(object).fillna("") if "partner_name" in links else None
-
-    def places(where: str) -> dict[str, int]:
-        if names is None:
-            return {}
-        return {str(k): int(v) for k, v in names[region == where].value_counts().items()}
-
-    return maps.FlowSummary(
-        pairs_total=0,
-        pairs_shown=0,
-        links_shown=0,
-        links_hidden=0,
-        local_municipalities=0,
-        local_links=0,
-        wallonia=int((region == "wallonia").sum()),
-        abroad=int((region == "abroad").sum()),
-        unknown=int((links["class"] == "unknown").sum()),
-        wallonia_places=places("wallonia"),
-        abroad_places=places("abroad"),
-    )
+# The partners without a line (Wallonia, abroad, unknown), without building the flows.
+outside_summary = maps.outside_summary
