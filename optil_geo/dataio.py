@@ -184,6 +184,17 @@ class Problem:
         }
 
 
+def _build_problems(parts: Iterable[Problem | Callable[[], list[Problem]]]) -> list[Problem]:
+    """Return the problems of ``parts``: problems, or batches that make them, in order."""
+    built: list[Problem] = []
+    for part in parts:
+        if isinstance(part, Problem):
+            built.append(part)
+        else:
+            built.extend(part())
+    return built
+
+
 _FRAME_HEADERS_NL = {
     "severity": "Ernst",
     "code": "Code",
@@ -233,13 +244,7 @@ class ValidationReport:
     def warnings(self) -> list[Problem]:
         """The warnings, in input order (built on first use)."""
         if self._warnings is None:
-            built: list[Problem] = []
-            for part in self._parts:
-                if isinstance(part, Problem):
-                    built.append(part)
-                else:
-                    built.extend(part())
-            self._warnings = built
+            self._warnings = _build_problems(self._parts)
             self._parts = []
         return self._warnings
 
@@ -251,7 +256,7 @@ class ValidationReport:
             self._parts.append(make)
 
     def _sort(self) -> None:
-        """Order problems as a person reads the file: by file, sheet, row."""
+        """Order problems as a person reads the file: by file, sheet, row (file-wide first)."""
         self.errors.sort(key=_problem_order)
         if self._warnings is not None:
             self._warnings.sort(key=_problem_order)
@@ -259,10 +264,7 @@ class ValidationReport:
         parts = self._parts
 
         def build_sorted() -> list[Problem]:
-            built: list[Problem] = []
-            for part in parts:
-                built.extend([part] if isinstance(part, Problem) else part())
-            return sorted(built, key=_problem_order)
+            return sorted(_build_problems(parts), key=_problem_order)
 
         # What is there now is sorted when built; a problem added later goes after it.
         self._parts = [build_sorted]
@@ -1948,7 +1950,7 @@ def _assemble(
     out_partners = pd.DataFrame(columns, index=partners.index)
 
     report.location_counts = located.counts()
-    _sort_problems(report)
+    report._sort()
     return PartnershipData(
         projects=out_projects,
         partners=out_partners,
@@ -2159,23 +2161,24 @@ def _report_vocabulary(prj: _Rows, prt: _Rows, check: _Checker, matched: _Matche
     cell_codes = _dictionary_codes(_arrow(prj.text["target_groups"]))
     n_cells = int(cell_codes.max()) + 1 if len(cell_codes) else 0
     cells = cast(list[tuple[str, ...]], target_codes.tolist())
-    unknown_parts = [
-        [(k, code) for k, code in enumerate(cells[r]) if code not in known]
-        for r in _first_positions(cell_codes, n_cells).tolist()
-    ]
-    has_unknown = np.asarray([bool(parts) for parts in unknown_parts], dtype=bool)
+    distinct = [cells[r] for r in _first_positions(cell_codes, n_cells).tolist()]
     batch = _Batch(prj)
-    for i in np.flatnonzero(has_unknown[cell_codes]).tolist() if n_cells else []:
-        for k, code in unknown_parts[cell_codes[i]]:
-            batch.add(
-                (i, k),
-                i,
-                "unknown_target_group",
-                fld="target_groups",
-                value=code,
-                message=f"Doelgroep '{code}' is niet bekend; ze blijft zo staan. "
-                "Scheid doelgroepen met ';'.",
-            )
+    # Part k of a cell: the rows whose cell has an unknown k-th part, all at once.
+    for k in range(max((len(parts) for parts in distinct), default=0)):
+        part = np.array([p[k] if k < len(p) else "" for p in distinct], dtype=object)
+        unknown = np.array([p != "" and p not in known for p in part], dtype=bool)
+        rows = np.flatnonzero(unknown[cell_codes])
+        batch.add_texts(
+            rows,
+            "unknown_target_group",
+            fld="target_groups",
+            texts=part[cell_codes[rows]].tolist(),
+            message=lambda code: (
+                f"Doelgroep '{code}' is niet bekend; ze blijft zo staan. "
+                "Scheid doelgroepen met ';'."
+            ),
+            sub=k,
+        )
     check.flush(batch)
     _report_unknown(prt, check, matched.sectors["sector"], code="unknown_sector", fld="sector")
     _report_unknown(prt, check, matched.roles["role"], code="unknown_role", fld="role")
@@ -2299,11 +2302,6 @@ _LOCATION_OUTPUT = {
 
 def _statuses(marks: np.ndarray) -> Any:
     return _labels(["ok", "warning", "error"], marks)
-
-
-def _sort_problems(report: ValidationReport) -> None:
-    """Order problems as a person reads the file: by file, sheet, row (file-wide first)."""
-    report._sort()
 
 
 def _problem_order(p: Problem) -> tuple[str, str, int]:
