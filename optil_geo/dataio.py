@@ -2565,8 +2565,8 @@ def _location_problems(
     postcodes = rows.values(postcode_field, shown_rows)
     answer = loc.located.values
     who = "de aanvrager" if rows.table == "projects" else "de partner"
-    batch = _Batch(rows)  # one problem per case, in the loop below
-    for k, (i, p) in enumerate(zip(shown_rows.tolist(), shown_places.tolist(), strict=True)):
+    cases: list[tuple[str, str, str, str]] = []  # per place: code, field, value, message
+    for k, p in enumerate(shown_places.tolist()):
         place, postcode, note = places[k], postcodes[k], answer["note"][p]
         shown = place or postcode
         fld = place_field if place else postcode_field
@@ -2575,74 +2575,67 @@ def _location_problems(
         else:
             what = f"met postcode '{postcode}'"
         if ambiguous_p[p]:
-            batch.add(
-                (i,),
-                i,
-                "ambiguous_location",
-                fld=fld,
-                value=shown,
-                message=f"Locatie {what} van {who} is dubbelzinnig: "
-                f"{note or 'meerdere gemeenten mogelijk'}. Vul de postcode in of kies de "
-                "gemeente bij 'Locaties herstellen'.",
+            cases.append(
+                (
+                    "ambiguous_location",
+                    fld,
+                    shown,
+                    f"Locatie {what} van {who} is dubbelzinnig: "
+                    f"{note or 'meerdere gemeenten mogelijk'}. Vul de postcode in of kies de "
+                    "gemeente bij 'Locaties herstellen'.",
+                )
             )
         elif unresolved_p[p] and no_text_p[p]:
-            batch.add(
-                (i,),
-                i,
-                "unresolved_location",
-                fld=place_field,
-                value="",
-                message="Geen gemeente en geen postcode ingevuld voor de partner; de partner "
-                "staat niet op de kaart tot de locatie is aangevuld.",
+            cases.append(
+                (
+                    "unresolved_location",
+                    place_field,
+                    "",
+                    "Geen gemeente en geen postcode ingevuld voor de partner; de partner "
+                    "staat niet op de kaart tot de locatie is aangevuld.",
+                )
             )
         elif unresolved_p[p]:
-            batch.add(
-                (i,),
-                i,
-                "unresolved_location",
-                fld=fld,
-                value=shown,
-                message=f"Locatie {what} van {who} is niet gevonden"
-                + (f" ({note})" if note and "niet gevonden" not in note else "")
-                + ". Verwacht een gemeente, deelgemeente, postcode of NIS-code; herstel de "
-                "locatie bij 'Locaties herstellen'.",
+            cases.append(
+                (
+                    "unresolved_location",
+                    fld,
+                    shown,
+                    f"Locatie {what} van {who} is niet gevonden"
+                    + (f" ({note})" if note and "niet gevonden" not in note else "")
+                    + ". Verwacht een gemeente, deelgemeente, postcode of NIS-code; herstel de "
+                    "locatie bij 'Locaties herstellen'.",
+                )
             )
         elif outside_p[p]:
             where = "in Wallonië" if wallonia_p[p] else "in het buitenland"
-            batch.add(
-                (i,),
-                i,
-                "lead_outside_flanders",
-                fld=fld,
-                value=shown,
-                message=f"De aanvrager ligt {where} ({answer['municipality'][p]}); "
-                "aanvragers horen in Vlaanderen of Brussel gevestigd te zijn.",
+            cases.append(
+                (
+                    "lead_outside_flanders",
+                    fld,
+                    shown,
+                    f"De aanvrager ligt {where} ({answer['municipality'][p]}); "
+                    "aanvragers horen in Vlaanderen of Brussel gevestigd te zijn.",
+                )
             )
         else:
-            batch.add(
-                (i,),
-                i,
-                "fuzzy_location",
-                fld=fld,
-                value=shown,
-                message=f"Locatie {what} gelezen als {answer['municipality'][p]} "
-                f"(zekerheid {answer['score'][p]} %); "
-                "controleer dit.",
+            cases.append(
+                (
+                    "fuzzy_location",
+                    fld,
+                    shown,
+                    f"Locatie {what} gelezen als {answer['municipality'][p]} "
+                    f"(zekerheid {answer['score'][p]} %); "
+                    "controleer dit.",
+                )
             )
-    per_row = _Batch(rows)
-    per_row.add_many(
-        index.tolist(),
-        _pick(batch.codes, case),
-        fld=_pick(batch.fields, case),
-        value=_pick(batch.values, case),
-        message=_pick(batch.messages, case),
+    # Each row takes its place's case.
+    codes, fields, values, messages = (
+        np.asarray(column, dtype=object)[case].tolist() for column in zip(*cases, strict=True)
     )
-    check.flush(per_row)
-
-
-def _pick(values: list[str], at: np.ndarray) -> list[str]:
-    """Return ``values[k]`` for every ``k`` in ``at``."""
-    return np.asarray(values, dtype=object)[at].tolist()
+    batch = _Batch(rows)
+    batch.add_many(index.tolist(), codes, fld=fields, value=values, message=messages)
+    check.flush(batch)
 
 
 def _text_series(values: pd.Series) -> pd.Series:
