@@ -206,7 +206,7 @@ class _Codes:
     def of(cls, values: pd.Series) -> _Codes:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         texts = np.empty(len(uniques) + 1, dtype=object)
-        texts[:-1] = [str(u).strip() for u in list(uniques)]
+        texts[:-1] = [str(u).strip() for u in uniques.tolist()]
         texts[-1] = ""  # code -1: a missing value
         return cls(np.asarray(codes, dtype=np.intp), texts)
 

@@ -1630,10 +1630,13 @@ def _index_in(values: pd.Series | pd.api.extensions.ExtensionArray, labels: Any)
     return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.intp)
 
 
-def _isin(values: pd.Series, allowed: np.ndarray) -> np.ndarray:
-    """Return which cells of a text column are among ``allowed`` (pyarrow's hash kernel)."""
+def _isin(values: pd.Series, allowed: Any) -> np.ndarray:
+    """Return which cells of a text column are among ``allowed`` (pyarrow's hash kernel).
 
-    value_set = pa.array(np.asarray(allowed, dtype=object), type=pa.large_string())
+    ``allowed`` is pyarrow ``large_string`` text.
+    """
+
+    value_set = allowed
     found = pc.is_in(_arrow(values), value_set=value_set)
     return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
 
@@ -1973,7 +1976,7 @@ def _concat_text(first: pd.Series, second: pd.Series) -> pd.Series:
     return pd.concat([first, second], ignore_index=True)
 
 
-def _check_projects(prj: _Rows, check: _Checker) -> np.ndarray:
+def _check_projects(prj: _Rows, check: _Checker) -> Any:
     """Report empty required values and duplicate ids; return the known project ids."""
     present = check.ctx.present.get("projects", set())
     text = prj.text
@@ -2017,12 +2020,14 @@ def _check_projects(prj: _Rows, check: _Checker) -> np.ndarray:
             "elk project moet een eigen, uniek nummer hebben.",
         )
     check.flush(batch)
-    known = np.asarray(uniques, dtype=object)
-    return known[known != ""]
+    known = _arrow(uniques).cast(pa.large_string())  # the ids stay in pyarrow
+    if isinstance(known, pa.ChunkedArray):
+        known = known.combine_chunks()
+    return known.filter(pc.not_equal(known, ""))
 
 
 def _check_partners(
-    prt: _Rows, check: _Checker, known_ids: np.ndarray, *, project_ids_present: bool
+    prt: _Rows, check: _Checker, known_ids: Any, *, project_ids_present: bool
 ) -> None:
     present = check.ctx.present.get("partners", set())
     pid = prt.text["project_id"]
@@ -2113,7 +2118,7 @@ _NO_ROWS = np.zeros(0, dtype=np.intp)
 def _distinct(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Return per row the position of its text among the distinct texts, and those texts."""
     codes, uniques = pd.factorize(values.array)
-    return np.asarray(codes, dtype=np.intp), [str(u) for u in uniques]
+    return np.asarray(codes, dtype=np.intp), [str(u) for u in uniques.tolist()]
 
 
 def _year_of(text: str) -> int:

@@ -1255,7 +1255,7 @@ def resolve_distinct(
             col_codes, col_uniques = pd.factorize(as_text, use_na_sentinel=True)
         # Code 0 is 'missing' so that every combination is a non-negative integer.
         codes.append(col_codes.astype(np.int64) + 1)
-        uniques.append([None, *list(col_uniques)])
+        uniques.append([None, *col_uniques.tolist()])
     sizes = [len(u) for u in uniques]
     combined = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
     # The distinct combinations in sorted order (hashing, then sorting only those).

@@ -353,7 +353,7 @@ def _distinct_texts(values: pd.Series) -> tuple[np.ndarray, list[str]]:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)  # missing: -1
     else:
         codes, uniques = pd.factorize(_as_text(values))
-    texts = ["" if _missing(v) else str(v) for v in list(uniques)]
+    texts = ["" if _missing(v) else str(v) for v in uniques.tolist()]
     texts.append("")  # a missing value reads this last entry
     positions = np.asarray(codes, dtype=np.intp)
     return np.where(positions < 0, len(texts) - 1, positions), texts
