@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_REFERENCE = REPO.parent / "shared" / "reference"
+
+
+def xlsx_members(path: Path) -> dict[str, bytes]:
+    """Return the members of an XLSX archive by name, for comparing two workbooks.
+
+    Not the archive's bytes: zlib builds may compress the same bytes differently.
+    Without ``docProps/app.xml``: it names the openpyxl version that wrote the file.
+    """
+    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as archive:
+        return {
+            name: archive.read(name) for name in archive.namelist() if name != "docProps/app.xml"
+        }
+
 
 # Tests never download anything and never touch the user's folders. One cache per
 # test session keeps the reference build to a single run.
