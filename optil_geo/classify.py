@@ -156,17 +156,6 @@ def _classify_links(
             index=links.index,
         )
 
-    return _classify(links, rules=rules, reference=reference, known=known)
-
-
-def _classify(
-    links: pd.DataFrame,
-    *,
-    rules: LinkRules,
-    reference: Reference,
-    known: Mapping[str, _Codes] | None = None,
-) -> pd.DataFrame:
-    """:func:`classify_links` of a non-empty table; ``known`` holds columns already coded."""
     known = known or {}
 
     def codes(column: str) -> _Codes:

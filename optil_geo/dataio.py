@@ -68,7 +68,7 @@ from optil_geo import _schema
 from optil_geo._errors import InputError
 from optil_geo._schema import Column, TableKind, header_key
 from optil_geo._text import format_number
-from optil_geo.gazetteer import DistinctPlaces, resolve_distinct
+from optil_geo.gazetteer import RESULT_COLUMNS, DistinctPlaces, resolve_distinct
 from optil_geo.reference import Reference
 from optil_geo.settings import Settings
 from optil_geo.vocabulary import (
@@ -1630,17 +1630,6 @@ def _index_in(values: pd.Series | pd.api.extensions.ExtensionArray, labels: Any)
     return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.intp)
 
 
-def _isin(values: pd.Series, allowed: Any) -> np.ndarray:
-    """Return which cells of a text column are among ``allowed`` (pyarrow's hash kernel).
-
-    ``allowed`` is pyarrow ``large_string`` text.
-    """
-
-    value_set = allowed
-    found = pc.is_in(_arrow(values), value_set=value_set)
-    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def _first_positions(codes: np.ndarray, n_codes: int, *, missing: int = 0) -> np.ndarray:
     """Return, for each code 0..n_codes-1, the position of its first occurrence."""
     first = np.full(n_codes, missing, dtype=np.intp)
@@ -1889,15 +1878,16 @@ def _assemble(
     # Keying organisations and matching the vocabulary (mostly pyarrow kernels, which
     # release the GIL) run beside the gazetteer (Python) below. Problems are still
     # reported in the order a reader checks a row.
+    ids = _ProjectIds.of(prj, prt)  # coded once, for the checks and the lead keys
     pool = ThreadPoolExecutor(max_workers=1)
     vocabulary = pool.submit(_match_vocabulary, prj, prt)  # needed first
-    organisation_keys = pool.submit(_organisation_keys_of, prj, prt)
+    organisation_keys = pool.submit(_organisation_keys_of, prj, prt, ids)
     pool.shutdown(wait=False)  # the submitted work goes on; nothing more is accepted
-    known_ids = _check_projects(prj, check)
+    _check_projects(prj, check, ids)
     _check_partners(
         prt,
         check,
-        known_ids,
+        ids,
         project_ids_present="project_id" in ctx.present.get("projects", set()),
     )
     year_int, subsidy = _numbers(prj, check)
@@ -1915,7 +1905,7 @@ def _assemble(
     _report_vocabulary(prj, prt, check, matched)
     lead_sectors, target_codes = matched.lead_sectors, matched.target_codes
     sectors, roles = matched.sectors, matched.roles
-    is_lead = _partner_is_lead(prj, prt, check, organisation_keys.result())
+    is_lead = _partner_is_lead(prt, check, organisation_keys.result(), ids)
     lead_loc = located.rows(0, len(prj))
     partner_loc = located.rows(len(prj), len(prj) + len(prt))
     _location_problems(
@@ -1976,8 +1966,33 @@ def _concat_text(first: pd.Series, second: pd.Series) -> pd.Series:
     return pd.concat([first, second], ignore_index=True)
 
 
-def _check_projects(prj: _Rows, check: _Checker) -> Any:
-    """Report empty required values and duplicate ids; return the known project ids."""
+@dataclass(frozen=True)
+class _ProjectIds:
+    """The project ids of both tables as codes: each id hashed once per import."""
+
+    codes: np.ndarray  # per project row: the position of its id among ``ids``
+    ids: Any  # the distinct ids of the projects table, in order of appearance
+    first: np.ndarray  # per distinct id: its first project row
+    partner_codes: np.ndarray  # per partner row: a code of its id text
+    at: np.ndarray  # per partner row: the position of its id among ``ids``, -1 if none
+
+    @classmethod
+    def of(cls, prj: _Rows, prt: _Rows) -> _ProjectIds:
+        codes, ids = pd.factorize(prj.text["project_id"].array)
+        codes = np.asarray(codes, dtype=np.intp)
+        cells = _arrow(prt.text["project_id"])
+        if isinstance(cells, pa.ChunkedArray):
+            cells = cells.combine_chunks()
+        encoded = pc.dictionary_encode(pc.fill_null(cells, ""))
+        partner_codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
+        at = _index_in(encoded.dictionary, ids)[partner_codes]
+        if cells.null_count:
+            at[~cells.is_valid().to_numpy(zero_copy_only=False)] = -1  # missing matches no id
+        return cls(codes, ids, _first_positions(codes, len(ids)), partner_codes, at)
+
+
+def _check_projects(prj: _Rows, check: _Checker, ids: _ProjectIds) -> None:
+    """Report empty required values and duplicate ids."""
     present = check.ctx.present.get("projects", set())
     text = prj.text
     batch = _Batch(prj)
@@ -2002,9 +2017,7 @@ def _check_projects(prj: _Rows, check: _Checker) -> Any:
             "postcode van de aanvrager) maar leeg.",
         )
     pid = text["project_id"]
-    codes, uniques = pd.factorize(pid.array)
-    codes = np.asarray(codes, dtype=np.intp)
-    first = _first_positions(codes, len(uniques))
+    codes, first = ids.codes, ids.first
     duplicate = _filled(pid) & (first[codes] != np.arange(len(codes)))
     index = np.flatnonzero(duplicate)
     for i, value in zip(index.tolist(), prj.values("project_id", index), strict=True):
@@ -2020,14 +2033,10 @@ def _check_projects(prj: _Rows, check: _Checker) -> Any:
             "elk project moet een eigen, uniek nummer hebben.",
         )
     check.flush(batch)
-    known = _arrow(uniques).cast(pa.large_string())  # the ids stay in pyarrow
-    if isinstance(known, pa.ChunkedArray):
-        known = known.combine_chunks()
-    return known.filter(pc.not_equal(known, ""))
 
 
 def _check_partners(
-    prt: _Rows, check: _Checker, known_ids: Any, *, project_ids_present: bool
+    prt: _Rows, check: _Checker, ids: _ProjectIds, *, project_ids_present: bool
 ) -> None:
     present = check.ctx.present.get("partners", set())
     pid = prt.text["project_id"]
@@ -2044,7 +2053,7 @@ def _check_partners(
             "welk project hoort deze partner?",
         )
     if project_ids_present:
-        unknown = ~empty & ~_isin(pid, known_ids)
+        unknown = ~empty & (ids.at < 0)  # an empty id is reported above, not here
         index = np.flatnonzero(unknown)
         batch.add_texts(
             index,
@@ -2216,17 +2225,15 @@ def _report_unknown(
 class _OrganisationKeys:
     """The organisation keys of the project leads and the partners, as codes."""
 
-    lead_ids: Any  # the distinct project ids
-    lead_keys: np.ndarray  # key code of the lead of each id (its first project row)
+    lead_keys: np.ndarray  # key code of the lead of each distinct project id (_ProjectIds)
     keys: np.ndarray  # key code of each partner row
     texts: Any  # the keys by code (pyarrow text)
 
 
-def _organisation_keys_of(prj: _Rows, prt: _Rows) -> _OrganisationKeys:
+def _organisation_keys_of(prj: _Rows, prt: _Rows, ids: _ProjectIds) -> _OrganisationKeys:
     """Key the leads and partners (pyarrow kernels only: it can run beside other work)."""
     # The lead of each project id (its first project row), compared as organisation key.
-    lead_codes, lead_ids = pd.factorize(prj.text["project_id"].array)
-    first = _first_positions(np.asarray(lead_codes, dtype=np.intp), len(lead_ids))
+    first = ids.first
     # Leads and partners are keyed in one go, so that equal keys get equal codes and
     # the comparisons below are on integers, not on 100,000 Python strings.
     key_codes, key_texts = _organisation_key_codes(
@@ -2235,16 +2242,16 @@ def _organisation_keys_of(prj: _Rows, prt: _Rows) -> _OrganisationKeys:
             _arrow(prt.text["organisation"]),
         ]
     )
-    return _OrganisationKeys(lead_ids, key_codes[: len(first)], key_codes[len(first) :], key_texts)
+    return _OrganisationKeys(key_codes[: len(first)], key_codes[len(first) :], key_texts)
 
 
 def _partner_is_lead(
-    prj: _Rows, prt: _Rows, check: _Checker, keyed: _OrganisationKeys
+    prt: _Rows, check: _Checker, keyed: _OrganisationKeys, ids: _ProjectIds
 ) -> np.ndarray:
     """Flag partners that are their project's lead, and partners listed twice."""
-    lead_ids, lead_keys, keys, key_texts = keyed.lead_ids, keyed.lead_keys, keyed.keys, keyed.texts
+    lead_keys, keys, key_texts = keyed.lead_keys, keyed.keys, keyed.texts
     pid = prt.text["project_id"]
-    at = _index_in(pid, lead_ids)
+    at = ids.at
     found = at >= 0
     empty_key = _code_of(key_texts, "")
     usable = (keys != empty_key) & _filled(pid)
@@ -2253,7 +2260,7 @@ def _partner_is_lead(
     is_lead = usable & same_as_lead
     # A partner named twice in one project: the same (project id, key) pair again.
     rest = np.flatnonzero(usable & ~is_lead)
-    pid_codes = _dictionary_codes(_arrow(pid))
+    pid_codes = ids.partner_codes
     pair_codes, pairs = pd.factorize(
         pid_codes[rest].astype(np.int64) * max(len(key_texts), 1) + keys[rest]
     )
@@ -2447,7 +2454,7 @@ def _resolve(
         reference=reference,
         settings=settings,
     )
-    values = {name: found.values(name) for name in _LOCATION_FIELDS}
+    values = {name: found.values(name) for name in RESULT_COLUMNS}
     # Per distinct place (a missing cell, NA, counts as written, as _filled has it).
     blank = [all(v == "" for v in triple) for triple in found.triples]
     if any(blank):
@@ -2463,9 +2470,6 @@ def _resolve(
     ]
     no_text = [place == "" and postcode == "" for place, postcode, _ in found.triples]
     return _Located(found, values, np.asarray(no_text, dtype=bool))
-
-
-_LOCATION_FIELDS = ("nis", "municipality", "status", "region", "score", "candidates", "note")
 
 
 def _location_class(status: str, region: str) -> str:
@@ -2488,7 +2492,7 @@ class _Located:
     """The gazetteer's answers per distinct place, and which place each row has."""
 
     found: DistinctPlaces
-    values: dict[str, list[Any]]  # per distinct place: _LOCATION_FIELDS and "location"
+    values: dict[str, list[Any]]  # per distinct place: RESULT_COLUMNS and "location"
     no_text: np.ndarray  # per distinct place: neither a place nor a postal code written
 
     def rows(self, start: int, stop: int) -> _LocatedRows:
@@ -2513,7 +2517,9 @@ class _LocatedRows:
     def column(self, name: str) -> Any:
         """The output column ``name`` per row."""
         values = self.located.values[name]
-        return self.located.found.expand(name, rows=self.codes, values=values)
+        if name == "score":
+            return np.asarray(values, dtype=np.int64)[self.codes]
+        return _labels(values, self.codes)
 
     def where(self, name: str, *texts: str) -> np.ndarray:
         """Per distinct place, whether field ``name`` is one of ``texts``."""

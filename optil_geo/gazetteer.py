@@ -1197,15 +1197,13 @@ class DistinctPlaces:
             return [";".join(m.candidates) for m in self.matches]
         return [getattr(m, name) for m in self.matches]
 
-    def expand(
-        self, name: str, rows: np.ndarray | None = None, values: Sequence[Any] | None = None
-    ) -> Any:
-        """Return a column per row: ``values`` (default: the field ``name``) by place.
+    def expand(self, name: str) -> Any:
+        """Return the field ``name`` per row of the table.
 
         ``score`` gives int64 numbers, other fields pyarrow-backed text.
         """
-        codes = self.codes if rows is None else rows
-        per_place = self.values(name) if values is None else values
+        codes = self.codes
+        per_place = self.values(name)
         if name == "score":
             numbers = np.asarray(per_place, dtype=np.int64)
             return numbers[codes] if len(numbers) else numbers[:0].copy()

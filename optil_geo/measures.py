@@ -355,7 +355,7 @@ def municipality_measures(
     for col in (*INVOLVEMENT_METRICS, "links_out", "links_in"):
         out[f"{col}_per_10k"] = np.round(out[col] * per, 3)
 
-    frame = pd.DataFrame(out, index=m.index if isinstance(m.index, pd.RangeIndex) else None)
+    frame = pd.DataFrame(out)
     flagged, reason = _underserved(frame, rules)
     frame["underserved"] = flagged
     frame["underserved_reason"] = reason
