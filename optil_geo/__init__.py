@@ -63,6 +63,7 @@ from optil_geo.measures import (
 from optil_geo.reference import CREDIT, Reference, fetch_reference, load_reference, reference_info
 from optil_geo.settings import LinkRules, Settings
 from optil_geo.store import Workspace, fix_key
+from optil_geo.texts import LANGUAGES, format_km, format_number, format_percent, text
 from optil_geo.vocabulary import load_vocabulary
 
 __version__ = "0.1.0"
@@ -94,6 +95,7 @@ __all__ = [
     "CREDIT",
     "DEMO_SEED",
     "GEO_FORMATS",
+    "LANGUAGES",
     "Filters",
     "InputError",
     "LinkRules",
@@ -116,6 +118,9 @@ __all__ = [
     "fetch_reference",
     "fix_key",
     "flag_underserved",
+    "format_km",
+    "format_number",
+    "format_percent",
     "format_report",
     "generate_demo",
     "is_municipality",
@@ -135,6 +140,7 @@ __all__ = [
     "resolve_places",
     "save_location_fix",
     "table_bytes",
+    "text",
     "to_safe_csv",
     "to_safe_xlsx",
     "underserved_map",

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import optil_geo as og
 from optil_geo._schema import header_key
-from optil_geo._text import format_number
+from optil_geo.texts import format_number
 
 __all__ = ["main"]
 

@@ -67,10 +67,10 @@ import pyarrow.csv as pacsv
 from optil_geo import _schema
 from optil_geo._errors import InputError
 from optil_geo._schema import Column, TableKind, header_key
-from optil_geo._text import format_number
 from optil_geo.gazetteer import RESULT_COLUMNS, DistinctPlaces, resolve_distinct
 from optil_geo.reference import Reference
 from optil_geo.settings import Settings
+from optil_geo.texts import format_number
 from optil_geo.vocabulary import (
     UNKNOWN,
     load_vocabulary,

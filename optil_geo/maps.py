@@ -35,9 +35,9 @@ from jinja2 import Template
 
 from optil_geo import _assets
 from optil_geo._errors import SettingsError
-from optil_geo._text import format_number  # re-exported: callers import it from here
 from optil_geo.classify import CLASS_LABELS, CLASSES
 from optil_geo.reference import Reference
+from optil_geo.texts import format_number  # re-exported: callers import it from here
 
 __all__ = [
     "CLASSIFIERS",

@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from optil_geo._errors import SettingsError
-from optil_geo._text import format_number
 from optil_geo.classify import CLASSES
 from optil_geo.reference import Reference, load_reference
+from optil_geo.texts import format_number
 
 __all__ = [
     "INVOLVEMENT_METRICS",

@@ -24,70 +24,7 @@ import optil_geo as og
 from optil_geo import maps, vocabulary
 from optil_geo.staticmap import render_static_map
 from ui import data
-from ui.text import add, lang, t
-
-add(
-    {
-        "export": {"nl": "Exporteren", "en": "Export"},
-        "export_intro": {
-            "nl": "Elke kaart krijgt titel, legende, datum, de gebruikte filters en de bronvermelding.",
-            "en": "Every map gets its title, legend, date, the filters used and the data credit.",
-        },
-        "export_map": {"nl": "Kaart", "en": "Map"},
-        "export_municipalities": {"nl": "Gemeenten ({n})", "en": "Municipalities ({n})"},
-        "export_projects": {"nl": "Projecten", "en": "Projects"},
-        "dl_html": {
-            "nl": "Interactieve kaart (HTML, werkt offline)",
-            "en": "Interactive map (HTML, works offline)",
-        },
-        "dl_html_help": {
-            "nl": "Zonder achtergrondkaart (enkel de grenzen), zodat het bestand ook zonder "
-            "internet volledig werkt.",
-            "en": "Without a background map (boundaries only), so that the file works fully "
-            "without internet.",
-        },
-        "dl_png": {"nl": "Afbeelding (PNG, 2400 px)", "en": "Image (PNG, 2400 px)"},
-        "dl_pdf": {"nl": "Afdrukbaar (PDF)", "en": "Printable (PDF)"},
-        "dl_xlsx": {"nl": "Tabel (Excel)", "en": "Table (Excel)"},
-        "dl_geojson": {"nl": "GeoJSON (QGIS, web)", "en": "GeoJSON (QGIS, web)"},
-        "dl_gpkg": {"nl": "GeoPackage (QGIS, Lambert 72)", "en": "GeoPackage (QGIS, Lambert 72)"},
-        "dl_projects": {
-            "nl": "Projecten en partners (Excel)",
-            "en": "Projects and partners (Excel)",
-        },
-        "export_wait": {
-            "nl": "Een PNG of PDF maken duurt enkele seconden.",
-            "en": "Making a PNG or PDF takes a few seconds.",
-        },
-        "date_line": {"nl": "Stand: {date}", "en": "Date: {date}"},
-        "data_line": {"nl": "Gegevens: {name}", "en": "Data: {name}"},
-        "demo_line": {
-            "nl": "DEMODATA: fictieve projecten en partners",
-            "en": "DEMO DATA: fictional projects and partners",
-        },
-        "selection_line": {"nl": "Selectie: {text}", "en": "Selection: {text}"},
-        "no_filters": {"nl": "alle gegevens (geen filters)", "en": "all data (no filters)"},
-        "f_rounds": {"nl": "Rondes", "en": "Rounds"},
-        "f_groups": {"nl": "Sectorgroepen", "en": "Sector groups"},
-        "f_sectors": {"nl": "Sectoren", "en": "Sectors"},
-        "f_roles": {"nl": "Rollen", "en": "Roles"},
-        "f_targets": {"nl": "Doelgroepen", "en": "Target groups"},
-        "f_classes": {"nl": "Soort samenwerking", "en": "Kind of link"},
-        "f_refreg": {"nl": "Referentieregio", "en": "Reference region"},
-        "f_province": {"nl": "Provincie", "en": "Province"},
-        "f_municipality": {"nl": "Gemeente", "en": "Municipality"},
-        "f_area": {"nl": "Focusgebied", "en": "Focus area"},
-        "f_area_n": {"nl": "{n} gemeenten", "en": "{n} municipalities"},
-        "f_area_n:1": {"nl": "1 gemeente", "en": "1 municipality"},
-        "f_rules": {"nl": "Indeling", "en": "Classification"},
-        "r_scheme": {"nl": "eigen regio = {scheme}", "en": "home region = {scheme}"},
-        "r_no_neighbours": {
-            "nl": "buren niet automatisch regionaal",
-            "en": "neighbours not regional by default",
-        },
-        "r_km": {"nl": "regionaal binnen {km} km", "en": "regional within {km} km"},
-    }
-)
+from ui.text import lang, t
 
 _LABELLERS: dict[str, Callable[[str, Any], str]] = {
     "f_groups": vocabulary.sector_group_label,

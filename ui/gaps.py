@@ -16,7 +16,7 @@ import streamlit as st
 import optil_geo as og
 from optil_geo.measures import INVOLVEMENT_METRICS
 from ui import data
-from ui.text import add, t
+from ui.text import t
 
 # Short URL keys: geen = no involvement, laag = lowest-share part on/off,
 # aandeel = the share in percent, maat = the involvement metric.
@@ -32,79 +32,6 @@ OUTSIDE_COLOUR = "#FFFFFF"
 
 METRICS = INVOLVEMENT_METRICS
 """The involvement measures a user can choose for the definition."""
-
-add(
-    {
-        "cat_rural_gap": {"nl": "Landelijk én witte vlek", "en": "Rural and underserved"},
-        "cat_gap": {"nl": "Witte vlek (niet landelijk)", "en": "Underserved (not rural)"},
-        "cat_served": {"nl": "Geen witte vlek", "en": "Not underserved"},
-        "gap_metric_projects_involved": {"nl": "Betrokken projecten", "en": "Projects involved"},
-        "gap_metric_projects_led": {"nl": "Projecten als aanvrager", "en": "Projects led"},
-        "gap_metric_partners_located": {"nl": "Partners gevestigd", "en": "Partners located"},
-        "gap_metric_links_total": {"nl": "Samenwerkingslinks", "en": "Partnership links"},
-        "gap_none": {
-            "nl": "Geen enkele betrokkenheid",
-            "en": "No involvement at all",
-        },
-        "gap_low": {
-            "nl": "Laagste betrokkenheid per inwoner",
-            "en": "Lowest involvement per inhabitant",
-        },
-        "gap_share": {
-            "nl": "Laagste aandeel van de gemeenten",
-            "en": "Lowest share of the municipalities",
-        },
-        "gap_scope_all": {"nl": "de 304 gemeenten", "en": "the 304 municipalities"},
-        "gap_scope_area": {
-            "nl": "de {n} gemeenten van het focusgebied",
-            "en": "the {n} municipalities of the focus area",
-        },
-        "gap_area_note": {
-            "nl": "De definitie wordt toegepast **binnen het focusgebied** ({n} gemeenten): "
-            "tabel, cijfers en kaart vergelijken enkel die gemeenten met elkaar.",
-            "en": "The definition is applied **within the focus area** ({n} municipalities): "
-            "table, figures and map compare only these municipalities with each other.",
-        },
-        "gap_area_one": {
-            "nl": "Het focusgebied is één gemeente: er valt niets te vergelijken, dus telt enkel "
-            "'geen enkele betrokkenheid'. Kies een referentieregio of provincie om gemeenten "
-            "te vergelijken.",
-            "en": "The focus area is one municipality: there is nothing to compare, so only 'no "
-            "involvement at all' counts. Choose a reference region or province to compare "
-            "municipalities.",
-        },
-        "cat_outside": {"nl": "Buiten het focusgebied", "en": "Outside the focus area"},
-        "gap_metric": {"nl": "Betrokkenheid gemeten als", "en": "Involvement measured as"},
-        "gap_rule_none": {
-            "nl": "ze in deze selectie bij geen enkel project betrokken is (als aanvrager of als partner)",
-            "en": "it takes part in no project of this selection (as lead or as partner)",
-        },
-        "gap_rule_low": {
-            "nl": "ze per 10.000 inwoners tot de laagste {pct}% van {scope} hoort (maat: {metric})",
-            "en": "per 10,000 inhabitants it is among the lowest {pct}% of {scope} "
-            "(measure: {metric})",
-        },
-        "gap_rule_intro": {
-            "nl": "Een gemeente is hier een **witte vlek** als {rules}.",
-            "en": "Here a municipality is **underserved** when {rules}.",
-        },
-        "gap_rule_or": {"nl": ", of als ", "en": ", or when "},
-        "gap_rule_off": {
-            "nl": "Beide delen van de definitie staan uit: er zijn dus geen witte vlekken. Zet "
-            "minstens één deel aan.",
-            "en": "Both parts of the definition are off, so nothing is underserved. Switch at "
-            "least one on.",
-        },
-        "gap_rural_note": {
-            "nl": "**Landelijk** betekent: buiten de invloedssfeer van een centrumstad "
-            "(stedelijke hiërarchie c0–c3). Een landelijke witte vlek is het duidelijkste "
-            "signaal van een gemeente die de projecten niet bereiken.",
-            "en": "**Rural** means: outside the sphere of influence of a centrumstad (urban "
-            "hierarchy c0–c3). A rural underserved municipality is the clearest sign of a "
-            "place the projects do not reach.",
-        },
-    }
-)
 
 
 def _metric_label(metric: str) -> str:

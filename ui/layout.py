@@ -10,9 +10,9 @@ from contextlib import contextmanager
 import streamlit as st
 
 import optil_geo as og
-from optil_geo._text import format_number
+from optil_geo.texts import format_number
 from ui.data import Selection
-from ui.text import t
+from ui.text import lang, t
 
 log = logging.getLogger("optil_geo.app")
 
@@ -42,12 +42,12 @@ def demo_banner(selection: Selection) -> None:
 
 
 def number(value: float, decimals: int = 0) -> str:
-    """Format a number the Dutch way (``12.345,6``)."""
-    return format_number(value, decimals)
+    """Format a number in the interface language (``12.345,6`` / ``12,345.6``)."""
+    return format_number(value, decimals, lang=lang())
 
 
 def percent(part: float, whole: float, decimals: int = 0) -> str:
-    """Format ``part / whole`` as a Dutch percentage (``–`` when whole is 0)."""
+    """Format ``part / whole`` as a percentage in the interface language (``–`` when whole is 0)."""
     if not whole:
         return "–"
     return number(100.0 * part / whole, decimals) + "%"

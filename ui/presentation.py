@@ -16,7 +16,7 @@ from ui import gaps
 from ui.data import Selection
 from ui.figures import key_figures
 from ui.layout import number, percent
-from ui.text import add, t
+from ui.text import t
 
 STEPS = (1, 2, 3, 4, 5)
 """The fixed sequence: overview, local-regional, supra-regional, urban, underserved."""
@@ -30,78 +30,6 @@ STEP_CLASSES: dict[int, tuple[str, ...] | None] = {
     5: (),  # no flows
 }
 """The link classes whose flows a step draws (``None``: all; empty: none)."""
-
-add(
-    {
-        "st_overview": {"nl": "Overzicht", "en": "Overview"},
-        "st_local_regional": {"nl": "Lokaal-regionaal", "en": "Local-regional"},
-        "st_supra_regional": {"nl": "Bovenregionaal", "en": "Supra-regional"},
-        "st_urban": {"nl": "Stedelijk", "en": "Urban"},
-        "st_gaps": {"nl": "Witte vlekken", "en": "Underserved areas"},
-        "sh_overview": {
-            "nl": "Projecten per gemeente en alle samenwerkingen",
-            "en": "Projects per municipality and all partnerships",
-        },
-        "sh_local_regional": {
-            "nl": "Samenwerken in de eigen gemeente, regio en buurgemeenten",
-            "en": "Partnerships in the own municipality, region and neighbours",
-        },
-        "sh_supra_regional": {
-            "nl": "Partners elders in Vlaanderen, Brussel en Wallonië",
-            "en": "Partners elsewhere in Flanders, Brussels and Wallonia",
-        },
-        "sh_urban": {
-            "nl": "Partners in de centrumsteden en Brussel",
-            "en": "Partners in the centrumsteden and Brussels",
-        },
-        "sh_gaps": {
-            "nl": "Gemeenten met weinig of geen betrokkenheid per inwoner",
-            "en": "Municipalities with little or no involvement per inhabitant",
-        },
-        "mv_overview": {"nl": "Betrokken projecten", "en": "Projects involved"},
-        "mv_local_regional": {"nl": "Lokaal-regionale links", "en": "Local-regional links"},
-        "mv_supra_regional": {"nl": "Bovenregionale links", "en": "Supra-regional links"},
-        "mv_urban": {"nl": "Stedelijke links", "en": "Urban links"},
-        "mv_gaps": {"nl": "Projecten per 10.000 inwoners", "en": "Projects per 10,000 inhabitants"},
-        "pf_projects": {"nl": "projecten", "en": "projects"},
-        "pf_partners": {"nl": "{n} partnerorganisaties", "en": "{n} partner organisations"},
-        "pf_partners:1": {"nl": "1 partnerorganisatie", "en": "1 partner organisation"},
-        "pf_reached": {"nl": "gemeenten bereikt", "en": "municipalities reached"},
-        "pf_of_304": {"nl": "van de 304", "en": "of 304"},
-        "pf_lr_share": {"nl": "van de links lokaal-regionaal", "en": "of links local-regional"},
-        "pf_links_of": {"nl": "{n} van {total} links", "en": "{n} of {total} links"},
-        "pf_links": {"nl": "links", "en": "links"},
-        "pf_share_of_links": {"nl": "van alle links", "en": "of all links"},
-        "pf_local_actor": {
-            "nl": "van de projecten met een lokale cultuuractor",
-            "en": "of projects with a local cultural actor",
-        },
-        "pf_x_in_10": {"nl": "{x} op de 10", "en": "{x} in 10"},
-        "pf_munis_lr": {
-            "nl": "gemeenten met een lokaal-regionale partner",
-            "en": "municipalities with a local-regional partner",
-        },
-        "pf_cross_province": {
-            "nl": "over een provinciegrens",
-            "en": "across a province border",
-        },
-        "pf_mean_km": {"nl": "km gemiddelde afstand", "en": "km mean distance"},
-        "pf_cities": {
-            "nl": "centrumsteden en Brusselse gemeenten als partner",
-            "en": "centrumsteden and Brussels municipalities as partner",
-        },
-        "pf_of_n": {"nl": "van de {n}", "en": "of {n}"},
-        "pf_top_city": {"nl": "meest gekozen stad", "en": "most chosen city"},
-        "pf_gaps": {"nl": "witte vlekken", "en": "underserved"},
-        "pf_rural": {"nl": "landelijk én witte vlek", "en": "rural and underserved"},
-        "pf_people": {"nl": "inwoners in witte vlekken", "en": "inhabitants of underserved"},
-        "pf_of_all_people": {"nl": "{p} van alle inwoners", "en": "{p} of all inhabitants"},
-        "pf_of_area_people": {
-            "nl": "{p} van de inwoners van het focusgebied",
-            "en": "{p} of the focus area's inhabitants",
-        },
-    }
-)
 
 
 @dataclass(frozen=True)

@@ -14,60 +14,7 @@ from optil_geo.measures import INVOLVEMENT_METRICS as METRICS
 from ui import data, mapview
 from ui.exports import export_panel
 from ui.layout import demo_banner, guard, md, number
-from ui.text import add, lang, t
-
-add(
-    {
-        "metric": {"nl": "Kaartmaat", "en": "Map measure"},
-        "m_projects_involved": {"nl": "Betrokken projecten", "en": "Projects involved"},
-        "m_projects_led": {"nl": "Projecten als aanvrager", "en": "Projects led"},
-        "m_partners_located": {"nl": "Partners gevestigd", "en": "Partners located"},
-        "m_links_total": {"nl": "Samenwerkingslinks", "en": "Partnership links"},
-        "per_10k": {"nl": "per 10.000 inwoners", "en": "per 10,000 inhabitants"},
-        "breaks": {"nl": "Klassenindeling", "en": "Class breaks"},
-        "n_classes": {"nl": "Aantal klassen", "en": "Number of classes"},
-        "show_flows": {"nl": "Toon samenwerkingen", "en": "Show partnerships"},
-        "top_n": {"nl": "Maximaal aantal verbindingen", "en": "Maximum number of connections"},
-        "background": {"nl": "Achtergrond", "en": "Background"},
-        "click_hint": {
-            "nl": "Klik op een gemeente op de kaart (of kies ze hieronder) voor de details.",
-            "en": "Click a municipality on the map (or choose it below) for its details.",
-        },
-        "choose_municipality": {"nl": "Gemeente", "en": "Municipality"},
-        "outside": {
-            "nl": "Partners zonder lijn op de kaart",
-            "en": "Partners without a line on the map",
-        },
-        "wallonia": {"nl": "Wallonië", "en": "Wallonia"},
-        "abroad": {"nl": "Buitenland", "en": "Abroad"},
-        "unknown_loc": {"nl": "Locatie onbekend", "en": "Location unknown"},
-        "hidden": {
-            "nl": "Getoond: de {shown} grootste van {total} verbindingen; {hidden} links in kleinere "
-            "verbindingen zijn verborgen (verhoog het maximum om ze te zien).",
-            "en": "Shown: the {shown} largest of {total} connections; {hidden} links in smaller "
-            "connections are hidden (raise the maximum to see them).",
-        },
-        "local_rings": {
-            "nl": "Ringen: lokale samenwerkingen (partner in de gemeente van de aanvrager).",
-            "en": "Rings: local partnerships (partner in the lead's municipality).",
-        },
-        "region": {"nl": "Referentieregio", "en": "Reference region"},
-        "province": {"nl": "Provincie", "en": "Province"},
-        "population": {"nl": "Inwoners (2020)", "en": "Inhabitants (2020)"},
-        "hierarchy": {"nl": "Stedelijke hiërarchie", "en": "Urban hierarchy"},
-        "neighbours": {"nl": "Buurgemeenten", "en": "Neighbouring municipalities"},
-        "links_per_class": {"nl": "Links per soort", "en": "Links per kind"},
-        "out": {"nl": "vanuit (aanvrager hier)", "en": "out (lead here)"},
-        "in": {"nl": "naar (partner hier)", "en": "in (partner here)"},
-        "led_here": {"nl": "Projecten met aanvrager hier", "en": "Projects led here"},
-        "partners_here": {"nl": "Partners gevestigd hier", "en": "Partners located here"},
-        "links_out": {
-            "nl": "Samenwerkingen vanuit deze gemeente",
-            "en": "Links from this municipality",
-        },
-        "none_here": {"nl": "Geen in deze selectie.", "en": "None in this selection."},
-    }
-)
+from ui.text import lang, t
 
 
 def _controls() -> tuple[str, bool, str, int, bool, int, str]:

@@ -18,29 +18,7 @@ from ui import data, gaps
 from ui.exports import Categories, describe_filters, export_panel
 from ui.layout import guard, html_text
 from ui.presentation import STEPS, StepContent, clamp_step, step_after, step_content, step_title
-from ui.text import add, lang, t
-
-add(
-    {
-        "prev": {"nl": "Vorige", "en": "Previous"},
-        "next": {"nl": "Volgende", "en": "Next"},
-        "step": {"nl": "Stap", "en": "Step"},
-        "keys_hint": {
-            "nl": "Pijltjes ← → of PageUp/PageDown om te bladeren.",
-            "en": "Arrow keys ← → or PageUp/PageDown to move.",
-        },
-        "back_to_app": {"nl": "Terug naar de app", "en": "Back to the app"},
-        "flows_title": {
-            "nl": "Samenwerkingen (aanvrager → partner):",
-            "en": "Partnerships (lead → partner):",
-        },
-        "flows_top": {
-            "nl": "de {shown} grootste van {total} verbindingen",
-            "en": "the {shown} largest of {total} connections",
-        },
-        "demo_badge": {"nl": "DEMODATA — FICTIEF", "en": "DEMO DATA — FICTIONAL"},
-    }
-)
+from ui.text import lang, t
 
 URL_KEY = "stap"
 STEP_KEY = "pres_stap"

@@ -11,75 +11,7 @@ import optil_geo as og
 from optil_geo import vocabulary
 from ui import charts, data
 from ui.layout import demo_banner, guard
-from ui.text import add, lang, t
-
-add(
-    {
-        "sectors_intro": {
-            "nl": "Uit welke sectoren komen de partners, van hoe ver, en vanuit welke regio? "
-            "En welke doelgroepen zoeken de projecten in elke regio? Alle cijfers volgen de "
-            "filters in de zijbalk.",
-            "en": "Which sectors do the partners come from, how far, and from which region? And "
-            "which target groups do the projects seek in each region? All figures follow the "
-            "filters in the sidebar.",
-        },
-        "values": {"nl": "Waarden", "en": "Values"},
-        "v_count": {"nl": "aantallen", "en": "counts"},
-        "v_share": {"nl": "aandeel per rij", "en": "share per row"},
-        "side": {"nl": "Regio van", "en": "Region of"},
-        "side_lead": {"nl": "de aanvrager", "en": "the lead"},
-        "side_partner": {"nl": "de partner", "en": "the partner"},
-        "level": {"nl": "Niveau", "en": "Level"},
-        "level_province": {"nl": "provincie", "en": "province"},
-        "level_refreg": {"nl": "referentieregio", "en": "reference region"},
-        "h_sector_class": {
-            "nl": "Uit welke sector komen de partners, en hoe ver weg?",
-            "en": "Which sector do the partners come from, and how far away?",
-        },
-        "h_sector_class_caption": {
-            "nl": "Links per sectorgroep van de partner en soort samenwerking. Bij 'aandeel per "
-            "rij' tellen de soorten per sectorgroep op tot 100%.",
-            "en": "Links per sector group of the partner and kind of link. With 'share per row' "
-            "the kinds add up to 100% per sector group.",
-        },
-        "h_sector_region": {
-            "nl": "Welke sectoren werken mee, vanuit welke regio?",
-            "en": "Which sectors take part, from which region?",
-        },
-        "h_sector_region_caption": {
-            "nl": "Links per regio van {side} en sectorgroep van de partner.",
-            "en": "Links per region of {side} and sector group of the partner.",
-        },
-        "h_targets": {
-            "nl": "Doelgroepen per referentieregio van de aanvrager",
-            "en": "Target groups per reference region of the lead",
-        },
-        "h_targets_caption": {
-            "nl": "Aantal projecten dat de doelgroep noemt; een project met meerdere doelgroepen "
-            "telt bij elk. Bij 'aandeel per rij': deel van de projecten van die regio.",
-            "en": "Number of projects naming the target group; a project with several target "
-            "groups counts for each. With 'share per row': part of that region's projects.",
-        },
-        "ax_group": {"nl": "Sectorgroep (partner)", "en": "Sector group (partner)"},
-        "ax_kind": {"nl": "Soort samenwerking", "en": "Kind of link"},
-        "ax_region": {"nl": "Regio", "en": "Region"},
-        "ax_target": {"nl": "Doelgroep", "en": "Target group"},
-        "ax_links": {"nl": "Links", "en": "Links"},
-        "ax_projects": {"nl": "Projecten", "en": "Projects"},
-        "ax_share": {"nl": "Aandeel", "en": "Share"},
-        "as_table": {"nl": "Als tabel", "en": "As a table"},
-        "no_partners": {
-            "nl": "Geen partners in deze selectie: de projecten hebben (nog) geen partnerrijen, "
-            "dus er zijn geen sectoren of samenwerkingen te tonen.",
-            "en": "No partners in this selection: the projects have no partner rows (yet), so "
-            "there are no sectors or links to show.",
-        },
-        "no_targets": {
-            "nl": "Geen doelgroepen ingevuld in deze selectie.",
-            "en": "No target groups filled in for this selection.",
-        },
-    }
-)
+from ui.text import lang, t
 
 
 def _group_order() -> list[str]:

@@ -12,56 +12,7 @@ from optil_geo._assets import use_local_assets
 from ui import data, gaps
 from ui.exports import Categories, export_panel
 from ui.layout import demo_banner, guard, number, percent
-from ui.text import add, t
-
-add(
-    {
-        "gaps_intro": {
-            "nl": "Welke gemeenten bereiken de projecten niet, of nauwelijks, in verhouding tot "
-            "hun inwonertal? Stel hieronder zelf in wat als witte vlek telt.",
-            "en": "Which municipalities do the projects not reach, or hardly, relative to their "
-            "population? Set below what counts as underserved.",
-        },
-        "definition": {"nl": "Definitie", "en": "Definition"},
-        "g_count": {"nl": "Witte vlekken", "en": "Underserved"},
-        "g_count_value": {"nl": "{n} van {total}", "en": "{n} of {total}"},
-        "g_rural": {"nl": "Waarvan landelijk", "en": "Of which rural"},
-        "g_population": {"nl": "Inwoners in witte vlekken", "en": "Inhabitants of underserved"},
-        "g_population_delta": {
-            "nl": "{p} van alle inwoners",
-            "en": "{p} of all inhabitants",
-        },
-        "g_population_delta_area": {
-            "nl": "{p} van de inwoners van het focusgebied",
-            "en": "{p} of the focus area's inhabitants",
-        },
-        "g_none": {"nl": "Zonder enig project", "en": "Without any project"},
-        "map_gaps": {"nl": "Witte vlekken", "en": "Underserved municipalities"},
-        "show": {"nl": "Toon in de tabel", "en": "Show in the table"},
-        "show_gaps": {"nl": "alle witte vlekken", "en": "all underserved"},
-        "show_rural": {"nl": "enkel landelijke witte vlekken", "en": "rural underserved only"},
-        "show_all": {"nl": "alle {n} gemeenten", "en": "all {n} municipalities"},
-        "t_name": {"nl": "Gemeente", "en": "Municipality"},
-        "t_province": {"nl": "Provincie", "en": "Province"},
-        "t_refreg": {"nl": "Referentieregio", "en": "Reference region"},
-        "t_population": {"nl": "Inwoners", "en": "Inhabitants"},
-        "t_hierarchy": {"nl": "Hiërarchie", "en": "Hierarchy"},
-        "t_hierarchy_label": {"nl": "Stedelijke hiërarchie", "en": "Urban hierarchy"},
-        "t_rural": {"nl": "Landelijk", "en": "Rural"},
-        "t_gap": {"nl": "Witte vlek", "en": "Underserved"},
-        "t_per_10k": {"nl": "per 10.000 inw.", "en": "per 10,000 inh."},
-        "t_rounds": {"nl": "Rondes", "en": "Rounds"},
-        "t_reason": {"nl": "Waarom", "en": "Why"},
-        "t_category": {"nl": "Categorie", "en": "Category"},
-        "list_xlsx": {"nl": "Excel (.xlsx)", "en": "Excel (.xlsx)"},
-        "list_csv": {"nl": "CSV (Excel, puntkomma)", "en": "CSV (Excel, semicolon)"},
-        "n_rows": {"nl": "{n} gemeenten", "en": "{n} municipalities"},
-        "n_rows:1": {"nl": "1 gemeente", "en": "1 municipality"},
-        "yes": {"nl": "ja", "en": "yes"},
-        "no": {"nl": "nee", "en": "no"},
-        "static_gap_label": {"nl": "Witte vlek", "en": "Underserved"},
-    }
-)
+from ui.text import t
 
 
 def _headers(metric_label: str) -> dict[str, str]:
