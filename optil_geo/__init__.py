@@ -54,9 +54,7 @@ from optil_geo.gazetteer import (
 )
 from optil_geo.measures import (
     Filters,
-    UnderservedRules,
     apply_filters,
-    flag_underserved,
     municipality_measures,
     project_measures,
 )
@@ -64,6 +62,18 @@ from optil_geo.reference import CREDIT, Reference, fetch_reference, load_referen
 from optil_geo.settings import LinkRules, Settings
 from optil_geo.store import Workspace, fix_key
 from optil_geo.texts import LANGUAGES, format_km, format_number, format_percent, text
+from optil_geo.underserved import (
+    UnderservedRules,
+    add_comparison_averages,
+    explanation_rows,
+    flag_underserved,
+    municipality_comparison,
+    reason_texts,
+    rule_sentences,
+    selection_is_empty,
+    short_definition,
+    underserved_areas,
+)
 from optil_geo.vocabulary import load_vocabulary
 
 __version__ = "0.1.0"
@@ -111,10 +121,12 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "add_comparison_averages",
     "apply_filters",
     "build_links",
     "classify_links",
     "demo_summary",
+    "explanation_rows",
     "fetch_reference",
     "fix_key",
     "flag_underserved",
@@ -127,6 +139,7 @@ __all__ = [
     "load_reference",
     "load_vocabulary",
     "municipal_layer",
+    "municipality_comparison",
     "municipality_measures",
     "neutralise_formulas",
     "normalize_place",
@@ -134,15 +147,20 @@ __all__ = [
     "project_measures",
     "read_partnerships",
     "read_table",
+    "reason_texts",
     "reference_info",
     "render_static_map",
     "resolve_place",
     "resolve_places",
+    "rule_sentences",
     "save_location_fix",
+    "selection_is_empty",
+    "short_definition",
     "table_bytes",
     "text",
     "to_safe_csv",
     "to_safe_xlsx",
+    "underserved_areas",
     "underserved_map",
     "urban_municipalities",
     "validate_command",

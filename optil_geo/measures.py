@@ -20,24 +20,23 @@ import pyarrow.compute as pc
 from optil_geo._errors import SettingsError
 from optil_geo.classify import CLASSES
 from optil_geo.reference import Reference, load_reference
-from optil_geo.texts import format_number
+from optil_geo.underserved import (
+    INVOLVEMENT_METRICS,
+    UnderservedRules,
+    add_comparison_averages,
+    flag_underserved,
+)
 
 __all__ = [
     "INVOLVEMENT_METRICS",
     "Filters",
     "UnderservedRules",
     "apply_filters",
+    "flag_underserved",
     "municipality_measures",
     "project_measures",
 ]
 
-INVOLVEMENT_METRICS = (
-    "projects_involved",
-    "projects_led",
-    "partners_located",
-    "links_total",
-)
-"""Metrics that can measure a municipality's involvement (absolute; ``_per_10k`` is derived)."""
 
 _RURAL_CODES = ("c0", "c1", "c2", "c3")
 
@@ -96,48 +95,6 @@ class Filters:
         return any(
             bool(v) for v in (self.sector_groups, self.sectors, self.roles, self.classes, self.area)
         )
-
-
-@dataclass(frozen=True, kw_only=True)
-class UnderservedRules:
-    """When a municipality counts as underserved.
-
-    Parameters
-    ----------
-    no_involvement
-        Flag municipalities with no involvement at all in the selection.
-    lowest_share
-        Flag municipalities whose involvement per 10,000 inhabitants is at or
-        below this quantile of all 304 municipalities (default 0.2: the lowest
-        fifth). ``None`` switches this part off.
-    metric
-        The involvement measure, one of :data:`INVOLVEMENT_METRICS`.
-    """
-
-    no_involvement: bool = True
-    lowest_share: float | None = 0.2
-    metric: str = "projects_involved"
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.no_involvement, bool | np.bool_):
-            raise SettingsError(
-                f"`no_involvement` was {self.no_involvement!r} but must be True or False"
-            )
-        if self.lowest_share is not None and (
-            isinstance(self.lowest_share, bool) or not isinstance(self.lowest_share, int | float)
-        ):
-            raise SettingsError(
-                f"`lowest_share` was {self.lowest_share!r} but must be a number between 0 and 1, "
-                "or None"
-            )
-        if self.metric not in INVOLVEMENT_METRICS:
-            raise SettingsError(
-                f"`metric` was {self.metric!r} but must be one of {list(INVOLVEMENT_METRICS)!r}"
-            )
-        if self.lowest_share is not None and not 0 < self.lowest_share < 1:
-            raise SettingsError(
-                f"`lowest_share` was {self.lowest_share!r} but must lie between 0 and 1, or be None"
-            )
 
 
 def _isin(values: pd.Series, allowed: Iterable[str]) -> np.ndarray:
@@ -288,8 +245,10 @@ def municipality_measures(
     links touching the municipality), ``projects_involved`` (led here or with a
     partner here); per 10,000 inhabitants (``*_per_10k``) the projects led,
     partners located, ``links_out``, ``links_in``, ``links_total`` and projects
-    involved; ``rounds`` (``;``-joined) and ``n_rounds``; ``underserved`` and
-    ``underserved_reason``.
+    involved; ``rounds`` (``;``-joined) and ``n_rounds``; the like-for-like
+    benchmarks of the rules' metric (:data:`optil_geo.underserved.COMPARISON_COLUMNS`)
+    and the underserved flags, ranks, areas and trends of
+    :func:`optil_geo.underserved.flag_underserved`.
     """
     reference = reference or load_reference()
     rules = underserved or UnderservedRules()
@@ -355,56 +314,11 @@ def municipality_measures(
     for col in (*INVOLVEMENT_METRICS, "links_out", "links_in"):
         out[f"{col}_per_10k"] = np.round(out[col] * per, 3)
 
-    frame = pd.DataFrame(out)
-    flagged, reason = _underserved(frame, rules)
-    frame["underserved"] = flagged
-    frame["underserved_reason"] = reason
-    return frame
-
-
-def flag_underserved(
-    measures: pd.DataFrame, rules: UnderservedRules | None = None, *, scope: str = ""
-) -> pd.DataFrame:
-    """Return ``measures`` with ``underserved`` and its reason, among its rows only.
-
-    What :func:`municipality_measures` does with ``underserved``, applied to any
-    rows of its result, e.g. the municipalities of a focus area: the lowest-share
-    threshold is the ``lowest_share`` quantile (an observed value) of these rows'
-    involvement per 10,000 inhabitants.
-
-    Parameters
-    ----------
-    measures
-        Rows of :func:`municipality_measures` (at least the rule's metric and its
-        ``_per_10k`` column).
-    rules
-        The definition; the defaults when omitted.
-    scope
-        Words for the lowest-share reason, e.g. ``" van het focusgebied"``.
-    """
-    flagged, reason = _underserved(measures, rules or UnderservedRules(), scope)
-    return measures.assign(underserved=flagged, underserved_reason=reason)
-
-
-def _underserved(
-    out: pd.DataFrame, rules: UnderservedRules, scope: str = ""
-) -> tuple[np.ndarray, np.ndarray]:
-    value = out[f"{rules.metric}_per_10k"].to_numpy(dtype=float)
-    none = out[rules.metric].to_numpy() == 0
-    flagged = np.zeros(len(out), dtype=bool)
-    reason = np.full(len(out), "", dtype=object)
-    if rules.lowest_share is not None and len(out):
-        # An observed value ("lower"), so the threshold shown is one a municipality has.
-        threshold = float(np.quantile(value, rules.lowest_share, method="lower"))
-        low = value <= threshold
-        flagged |= low
-        pct = round(rules.lowest_share * 100)
-        shown = format_number(threshold, 2)
-        reason[low] = f"Laagste {pct}%{scope} per 10.000 inwoners (≤ {shown})"
-    if rules.no_involvement:
-        flagged |= none
-        reason[none] = "Geen betrokkenheid in de selectie"
-    return flagged, reason
+    frame = add_comparison_averages(pd.DataFrame(out), rules.metric)
+    rounds = projects["round"].astype(object).dropna()
+    return flag_underserved(
+        frame, rules, reference=reference, rounds=[str(r) for r in rounds.unique() if r]
+    )
 
 
 def _positions(values: pd.Series, labels: np.ndarray) -> np.ndarray:

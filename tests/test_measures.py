@@ -35,11 +35,19 @@ from optil_geo import (
     UnderservedRules,
     apply_filters,
     build_links,
+    explanation_rows,
+    flag_underserved,
+    format_number,
+    municipality_comparison,
     municipality_measures,
     project_measures,
     read_partnerships,
+    reason_texts,
+    selection_is_empty,
+    underserved_areas,
 )
 from optil_geo.measures import INVOLVEMENT_METRICS
+from optil_geo.underserved import UNDERSERVED_COLUMNS
 from tests.conftest import REPO
 
 GENT, MERELBEKE, LEUVEN, HERENT, IEPER = "44021", "44088", "24062", "24038", "33011"
@@ -304,11 +312,15 @@ def test_municipality_urban_hierarchy_alongside(mm) -> None:  # type: ignore[no-
 
 
 def test_municipality_measures_without_any_data(ref) -> None:  # type: ignore[no-untyped-def]
+    # An empty selection has nothing to compare: no flags (the interface says so)
+    # instead of "304 of 304 underserved".
     out = municipality_measures(_links().iloc[:0], _projects().iloc[:0], reference=ref)
     assert len(out) == 304
     assert out["projects_involved"].sum() == 0
-    assert out["underserved"].all()
-    assert set(out["underserved_reason"]) == {"Geen betrokkenheid in de selectie"}
+    assert selection_is_empty(out)
+    assert not out["underserved"].any()
+    assert set(out["underserved_reason"]) == {""}
+    assert out["underserved_area"].isna().all()
 
 
 # =========================================================================== underserved
@@ -320,26 +332,29 @@ def test_underserved_default_no_involvement(mm) -> None:  # type: ignore[no-unty
     flagged = set(mm.index[mm["underserved"]])
     assert flagged == set(mm.index) - _INVOLVED
     assert len(flagged) == 299
-    assert set(mm.loc[list(flagged), "underserved_reason"]) == {"Geen betrokkenheid in de selectie"}
+    assert set(mm.loc[list(flagged), "underserved_reason"]) == {"no_involvement"}
     assert set(mm.loc[list(_INVOLVED), "underserved_reason"]) == {""}
     assert mm["underserved"].dtype == bool
+    # Fewer than a quarter take part: every one of them is in the protected top quarter.
+    assert set(mm.index[mm["top_share"]]) == _INVOLVED
 
 
 def test_underserved_no_involvement_part_off(ref) -> None:  # type: ignore[no-untyped-def]
     rules = UnderservedRules(no_involvement=False)
     out = municipality_measures(_links(), _projects(), reference=ref, underserved=rules)
     out = out.set_index("nis")
-    # 299 of 304 have 0 per 10,000, so the lowest fifth is 0 and catches exactly them.
+    # In every peer group most have 0 per 10,000, so the lowest fifth is 0 and catches
+    # exactly them; the five that take part are protected anyway.
     assert set(out.index[out["underserved"]]) == set(out.index) - _INVOLVED
-    assert set(out.loc[out["underserved"], "underserved_reason"]) == {
-        "Laagste 20% per 10.000 inwoners (≤ 0,00)"
-    }
+    assert set(out.loc[out["underserved"], "underserved_reason"]) == {"low_in_peers"}
+    assert set(out.loc[out["underserved"], "peer_threshold_per_10k"]) == {0.0}
 
 
 def test_underserved_lowest_share_part_off(ref) -> None:  # type: ignore[no-untyped-def]
     rules = UnderservedRules(lowest_share=None)
     out = municipality_measures(_links(), _projects(), reference=ref, underserved=rules)
     assert out["underserved"].sum() == 299
+    assert out["peer_threshold_per_10k"].isna().all()
 
 
 def test_underserved_both_parts_off(ref) -> None:  # type: ignore[no-untyped-def]
@@ -347,6 +362,7 @@ def test_underserved_both_parts_off(ref) -> None:  # type: ignore[no-untyped-def
     out = municipality_measures(_links(), _projects(), reference=ref, underserved=rules)
     assert not out["underserved"].any()
     assert set(out["underserved_reason"]) == {""}
+    assert out["underserved_rank"].isna().all()
 
 
 def test_underserved_metric_choice(ref) -> None:  # type: ignore[no-untyped-def]
@@ -374,34 +390,55 @@ def _one_project_per_municipality(ref) -> tuple[pd.DataFrame, pd.DataFrame]:  # 
     return _links().iloc[:0], projects
 
 
-def test_underserved_lowest_fifth_with_threshold(ref) -> None:  # type: ignore[no-untyped-def]
-    # Every municipality leads one project: per 10,000 inhabitants the most populous
-    # ones come lowest. The lowest fifth of 304 is 61 municipalities.
+def test_underserved_all_at_once_option_flags_the_most_populous(ref) -> None:  # type: ignore[no-untyped-def]
+    # The old definition, kept as an option: every municipality leads one project, so
+    # per 10,000 inhabitants the most populous come lowest. The lowest fifth of 304
+    # is 61 municipalities, Antwerpen among them: what a funder cannot defend.
     links, projects = _one_project_per_municipality(ref)
-    out = municipality_measures(links, projects, reference=ref).set_index("nis")
-    assert (out["projects_involved"] == 1).all()
+    rules = UnderservedRules(peers="all", protect_top=None)
+    out = municipality_measures(links, projects, reference=ref, underserved=rules)
+    out = out.set_index("nis")
     flagged = out[out["underserved"]]
     assert len(flagged) == 61
     by_population = out.sort_values("population", ascending=False)
     assert set(flagged.index) == set(by_population.index[:61])
     assert bool(out.at["11002", "underserved"]) is True  # Antwerpen, 540,196 inhabitants
-    assert bool(out.at["73028", "underserved"]) is False  # Herstappe, 79 inhabitants
-    # The threshold is the 61st lowest value, shown with a decimal comma.
     threshold = sorted(out["projects_involved_per_10k"])[60]
-    assert flagged["projects_involved_per_10k"].max() == threshold
-    assert threshold == 0.302
-    shown = f"{threshold:.2f}".replace(".", ",")
-    assert set(flagged["underserved_reason"]) == {f"Laagste 20% per 10.000 inwoners (≤ {shown})"}
+    assert set(flagged["peer_threshold_per_10k"]) == {threshold} == {0.302}
+    assert set(flagged["underserved_reason"]) == {"low_in_peers"}
+    assert set(flagged["peer_group"]) == {"all"}
 
 
-def test_underserved_other_share(ref) -> None:  # type: ignore[no-untyped-def]
+def test_underserved_default_compares_within_the_hierarchy_level(ref) -> None:  # type: ignore[no-untyped-def]
+    # One project everywhere, no top-quarter protection: per level of the hierarchy the
+    # lowest fifth (an observed value, "lower") are that level's most populous ones.
     links, projects = _one_project_per_municipality(ref)
-    rules = UnderservedRules(lowest_share=0.5)
+    rules = UnderservedRules(protect_top=None)
     out = municipality_measures(links, projects, reference=ref, underserved=rules)
-    assert out["underserved"].sum() == 152
-    assert set(out.loc[out["underserved"], "underserved_reason"]) == {
-        "Laagste 50% per 10.000 inwoners (≤ 0,59)"
-    }
+    for level, group in out.groupby("hierarchy_code"):
+        values = sorted(group["projects_involved_per_10k"])
+        threshold = values[int(np.floor(0.2 * (len(values) - 1)))]
+        expected = set(group.loc[group["projects_involved_per_10k"] <= threshold, "nis"])
+        assert set(group.loc[group["underserved"], "nis"]) == expected, level
+        assert set(group["peer_group"]) == {level}
+    brussels = out[out["hierarchy_code"] == "bhg"]
+    assert len(brussels) == 19  # the Brussels municipalities are their own peer group
+    # With every value tied at one project, all 304 share the top quarter: nothing flagged.
+    default = municipality_measures(links, projects, reference=ref)
+    assert default["top_share"].all()
+    assert not default["underserved"].any()
+
+
+def test_underserved_own_referentieregio_option(ref) -> None:  # type: ignore[no-untyped-def]
+    links, projects = _one_project_per_municipality(ref)
+    rules = UnderservedRules(peers="refreg", protect_top=None)
+    out = municipality_measures(links, projects, reference=ref, underserved=rules)
+    assert set(out["peer_group"]) == set(ref.municipalities["refreg_name"])
+    for region, group in out.groupby("refreg_name"):
+        values = sorted(group["projects_involved_per_10k"])
+        threshold = values[int(np.floor(0.2 * (len(values) - 1)))]
+        expected = set(group.loc[group["projects_involved_per_10k"] <= threshold, "nis"])
+        assert set(group.loc[group["underserved"], "nis"]) == expected, region
 
 
 @pytest.mark.parametrize(
@@ -416,11 +453,221 @@ def test_underserved_other_share(ref) -> None:  # type: ignore[no-untyped-def]
         ({"lowest_share": "0.2"}, "`lowest_share` was '0.2'"),
         ({"lowest_share": float("nan")}, "`lowest_share` was nan"),
         ({"no_involvement": "no"}, "`no_involvement` was 'no'"),
+        ({"peers": "province"}, "`peers` was 'province' but must be one of"),
+        ({"protect_top": 1.0}, "`protect_top` was 1.0"),
+        ({"recent_rounds": 0}, "`recent_rounds` was 0"),
+        ({"recent_rounds": 2.5}, "`recent_rounds` was 2.5"),
     ],
 )
 def test_underserved_invalid_rules_rejected(kwargs, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
         UnderservedRules(**kwargs)
+
+
+def test_first_and_last_round_and_out_of_view(mm, ref) -> None:  # type: ignore[no-untyped-def]
+    # Rounds of the selection: 2021-1, 2022-1, 2022-2.
+    assert (mm.at[GENT, "first_round"], mm.at[GENT, "last_round"]) == ("2021-1", "2022-1")
+    assert (mm.at[IEPER, "first_round"], mm.at[IEPER, "last_round"]) == ("2022-1", "2022-2")
+    assert mm.at["73028", "first_round"] == ""
+    # Three recent rounds by default: every round is recent, nobody is out of view.
+    assert not mm["out_of_view"].any()
+    one = municipality_measures(
+        _links(), _projects(), reference=ref, underserved=UnderservedRules(recent_rounds=1)
+    ).set_index("nis")
+    # Not in 2022-2 but in an earlier round: Gent, Merelbeke-Melle, Leuven, Herent.
+    assert set(one.index[one["out_of_view"]]) == {GENT, MERELBEKE, LEUVEN, HERENT}
+    two = municipality_measures(
+        _links(), _projects(), reference=ref, underserved=UnderservedRules(recent_rounds=2)
+    ).set_index("nis")
+    assert set(two.index[two["out_of_view"]]) == {MERELBEKE}
+
+
+def test_reason_texts_in_both_languages(ref) -> None:  # type: ignore[no-untyped-def]
+    links, projects = _one_project_per_municipality(ref)
+    rules = UnderservedRules(protect_top=None)
+    out = municipality_measures(links, projects, reference=ref, underserved=rules)
+    nl = reason_texts(out, rules, lang="nl")
+    en = reason_texts(out, rules, lang="en")
+    row = out.index[(out["hierarchy_code"] == "c1") & out["underserved"]][0]
+    threshold = out.at[row, "peer_threshold_per_10k"]
+    nl_value, en_value = (format_number(threshold, 2, lang=lang) for lang in ("nl", "en"))
+    assert (
+        nl[row] == f"Bij de laagste 20% van hiërarchieniveau c1 (≤ {nl_value} per 10.000 inwoners)"
+    )
+    assert (
+        en[row]
+        == f"Among the lowest 20% of hierarchy level c1 (≤ {en_value} per 10,000 inhabitants)"
+    )
+    assert set(nl[~out["underserved"]]) == {""}
+    tiny = municipality_measures(_links(), _projects(), reference=ref)
+    assert set(reason_texts(tiny, UnderservedRules(), lang="en")[tiny["underserved"]]) == {
+        "No involvement in the selection"
+    }
+
+
+# =========================================================================== the demo data
+
+
+@pytest.fixture(scope="module")
+def demo(ref):  # type: ignore[no-untyped-def]
+    data = read_partnerships(REPO / "data" / "demo" / "optil-geo-demo.xlsx", reference=ref)
+    links = build_links(data.projects, data.partners, reference=ref)
+    return municipality_measures(links, data.projects, reference=ref)
+
+
+def test_demo_default_never_flags_the_top_quarter(demo, nis_of) -> None:  # type: ignore[no-untyped-def]
+    value = demo["projects_involved"].to_numpy()
+    quarter = int(np.ceil(len(value) / 4))  # 76 of 304
+    least_of_top = sorted(value, reverse=True)[quarter - 1]
+    top = demo[demo["projects_involved"] >= least_of_top]
+    assert len(top) >= quarter
+    assert not top["underserved"].any()
+    by_nis = demo.set_index("nis")
+    for city in ("Antwerpen", "Gent"):
+        assert by_nis.at[nis_of(city), "projects_involved"] >= least_of_top
+        assert bool(by_nis.at[nis_of(city), "underserved"]) is False
+
+
+def test_demo_default_flags_every_municipality_without_involvement(demo) -> None:  # type: ignore[no-untyped-def]
+    none = demo[demo["projects_involved"] == 0]
+    assert len(none) > 0
+    assert none["underserved"].all()
+    assert set(none["underserved_reason"]) == {"no_involvement"}
+    low = demo[demo["underserved_reason"] == "low_in_peers"]
+    assert len(low) > 0
+    assert (low["projects_involved"] > 0).all()
+    # Every low flag lies at or below its level's lowest fifth, computed here again.
+    for level, group in demo.groupby("hierarchy_code"):
+        values = sorted(group["projects_involved_per_10k"])
+        threshold = values[int(np.floor(0.2 * (len(values) - 1)))]
+        flagged_low = group[group["underserved_reason"] == "low_in_peers"]
+        assert (flagged_low["projects_involved_per_10k"] <= threshold).all(), level
+        spared = group[(group["projects_involved"] > 0) & ~group["top_share"]]
+        assert set(spared.loc[spared["projects_involved_per_10k"] <= threshold, "nis"]) == set(
+            flagged_low["nis"]
+        ), level
+
+
+def _components(nodes: set[str], neighbours: dict[str, tuple[str, ...]]) -> list[set[str]]:
+    """Connected groups of ``nodes`` by a plain breadth-first search."""
+    seen: set[str] = set()
+    groups = []
+    for start in sorted(nodes):
+        if start in seen:
+            continue
+        group, queue = {start}, [start]
+        while queue:
+            here = queue.pop(0)
+            for other in neighbours[here]:
+                if other in nodes and other not in group:
+                    group.add(other)
+                    queue.append(other)
+        seen |= group
+        groups.append(group)
+    return groups
+
+
+def test_demo_areas_are_the_connected_groups_of_flagged_neighbours(demo, ref) -> None:  # type: ignore[no-untyped-def]
+    m = ref.municipalities
+    neighbours = dict(zip(m["nis"], m["neighbours"], strict=True))
+    # The neighbour pairs are symmetric: a border is shared.
+    assert all(a in neighbours[b] for a, near in neighbours.items() for b in near)
+    flagged = set(demo.loc[demo["underserved"], "nis"])
+    expected = {frozenset(g) for g in _components(flagged, neighbours)}
+    got = {frozenset(g) for _, g in demo[demo["underserved"]].groupby("underserved_area")["nis"]}
+    assert got == expected
+    assert demo.loc[~demo["underserved"], "underserved_area"].isna().all()
+    areas = underserved_areas(demo, reference=ref)
+    assert len(areas) == len(expected)
+    assert areas["area"].tolist() == list(range(1, len(areas) + 1))
+    assert areas["population"].is_monotonic_decreasing
+    pop = demo.set_index("nis")["population"]
+    assert all(row.population == sum(pop[n] for n in row.nis) for row in areas.itertuples())
+
+
+def test_demo_area_nearest_involved_by_representative_points(demo, ref) -> None:  # type: ignore[no-untyped-def]
+    areas = underserved_areas(demo, reference=ref)
+    m = ref.municipalities.set_index("nis")
+    served = demo[~demo["underserved"] & (demo["projects_involved"] > 0)]
+    area = areas.iloc[0]
+    best = []
+    for nis, name in zip(served["nis"], served["name_nl"], strict=True):
+        d = min(
+            math.dist(m.loc[nis, ["point_x", "point_y"]], m.loc[member, ["point_x", "point_y"]])
+            for member in area.nis
+        )
+        best.append((d, name))
+    best.sort()
+    assert list(area.nearest_involved) == [name for _, name in best[:3]]
+    assert list(area.nearest_km) == [round(d / 1000, 1) for d, _ in best[:3]]
+    assert not set(area.nearest_involved) & set(area.names)
+
+
+def test_demo_rank_no_involvement_first_then_most_inhabitants(demo) -> None:  # type: ignore[no-untyped-def]
+    flagged = demo[demo["underserved"]].sort_values("underserved_rank")
+    assert flagged["underserved_rank"].tolist() == list(range(1, len(flagged) + 1))
+    severity = (flagged["underserved_reason"] == "low_in_peers").astype(int)
+    assert severity.is_monotonic_increasing
+    for _, block in flagged.groupby(severity):
+        assert block["population"].is_monotonic_decreasing
+    # Boom (0 projects, 18,555 inhabitants) is the most populous without any project.
+    assert flagged["name_nl"].iloc[0] == "Boom"
+    assert demo.loc[~demo["underserved"], "underserved_rank"].isna().all()
+
+
+def test_demo_comparison_averages(demo, nis_of) -> None:  # type: ignore[no-untyped-def]
+    flemish = demo[demo["hierarchy_code"] != "bhg"]
+    flanders = 10_000 * flemish["projects_involved"].sum() / flemish["population"].sum()
+    assert demo["avg_flanders_per_10k"].round(3).eq(round(flanders, 3)).all()
+    gent = demo.set_index("nis").loc[nis_of("Gent")]
+    region = demo[demo["refreg_name"] == gent["refreg_name"]]
+    assert gent["avg_refreg_per_10k"] == round(
+        10_000 * region["projects_involved"].sum() / region["population"].sum(), 3
+    )
+    level = demo[demo["hierarchy_code"] == "a0"]
+    assert gent["avg_hierarchy_per_10k"] == round(
+        10_000 * level["projects_involved"].sum() / level["population"].sum(), 3
+    )
+    assert math.isnan(gent["avg_brussels_per_10k"])
+    brussels = demo[demo["hierarchy_code"] == "bhg"]
+    rate = round(10_000 * brussels["projects_involved"].sum() / brussels["population"].sum(), 3)
+    assert set(brussels["avg_brussels_per_10k"]) == {rate}
+
+    table = municipality_comparison(demo, nis_of("Elsene"))
+    assert table["level"].tolist() == [
+        "municipality",
+        "refreg",
+        "hierarchy",
+        "flanders",
+        "brussels",
+    ]
+    assert table["per_10k"].iloc[-1] == rate
+    assert table["municipalities"].tolist() == [1, 19, 19, 285, 19]
+    assert municipality_comparison(demo, nis_of("Gent"))["level"].tolist()[-1] == "flanders"
+    with pytest.raises(KeyError, match="99999"):
+        municipality_comparison(demo, "99999")
+
+
+def test_explanation_rows_say_what_an_export_shows(demo) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    rows = explanation_rows(
+        demo, UnderservedRules(), lang="nl", filters="Rondes: 2022-1", today=dt.date(2025, 3, 4)
+    )
+    topics = [topic for topic, _ in rows]
+    words = dict(rows)
+    assert topics.count("Definitie") >= 4
+    definition = " ".join(text for topic, text in rows if topic == "Definitie")
+    assert "bij geen enkel project betrokken" in definition
+    assert "hetzelfde niveau in de stedelijke hiërarchie" in definition
+    assert "de 76 van 304" in definition
+    assert words["Filters"] == "Rondes: 2022-1"
+    assert words["Datum"] == "04-03-2025"
+    assert words["Bron kaartgegevens"] == "Statbel; Provincies in Cijfers"
+    assert "20%" in words["Parameters"]
+    english = dict(explanation_rows(demo, UnderservedRules(), lang="en"))
+    assert "Definition" in english
+    assert english["Map data credit"] == "Statbel; Provincies in Cijfers"
 
 
 # =========================================================================== filters
@@ -553,14 +800,15 @@ def test_demo_data_measures_are_consistent(ref) -> None:  # type: ignore[no-unty
 
 
 def test_flag_underserved_on_the_measures_is_the_measures_with_those_rules(ref) -> None:  # type: ignore[no-untyped-def]
-    from optil_geo import flag_underserved
-
     default = municipality_measures(_links(), _projects(), reference=ref)
     for rules in (
         UnderservedRules(no_involvement=False, lowest_share=0.35, metric="links_total"),
         UnderservedRules(lowest_share=None, metric="projects_led"),
-        UnderservedRules(lowest_share=0.1),
+        UnderservedRules(lowest_share=0.1, peers="refreg", recent_rounds=1),
     ):
         expected = municipality_measures(_links(), _projects(), reference=ref, underserved=rules)
-        pd.testing.assert_frame_equal(flag_underserved(default, rules), expected)
-    assert flag_underserved(default.iloc[:0])["underserved"].tolist() == []
+        got = flag_underserved(default, rules, reference=ref)
+        # The flags are rewritten; the benchmarks follow the metric only on request.
+        columns = list(UNDERSERVED_COLUMNS)
+        pd.testing.assert_frame_equal(got[columns], expected[columns])
+    assert flag_underserved(default.iloc[:0], reference=ref)["underserved"].tolist() == []
