@@ -39,8 +39,10 @@ from optil_geo.demo import DEFAULT_SEED as DEMO_SEED
 from optil_geo.demo import demo_summary, generate_demo, write_demo
 from optil_geo.export import (
     GEO_FORMATS,
+    explanation_sheet,
     municipal_layer,
     table_bytes,
+    tables_with_explanation,
     write_municipal_layer,
     write_table,
 )
@@ -63,6 +65,7 @@ from optil_geo.settings import LinkRules, Settings
 from optil_geo.store import Workspace, fix_key
 from optil_geo.texts import LANGUAGES, format_km, format_number, format_percent, text
 from optil_geo.underserved import (
+    PEER_GROUPS,
     UnderservedRules,
     add_comparison_averages,
     explanation_rows,
@@ -106,6 +109,7 @@ __all__ = [
     "DEMO_SEED",
     "GEO_FORMATS",
     "LANGUAGES",
+    "PEER_GROUPS",
     "Filters",
     "InputError",
     "LinkRules",
@@ -127,6 +131,7 @@ __all__ = [
     "classify_links",
     "demo_summary",
     "explanation_rows",
+    "explanation_sheet",
     "fetch_reference",
     "fix_key",
     "flag_underserved",
@@ -157,6 +162,7 @@ __all__ = [
     "selection_is_empty",
     "short_definition",
     "table_bytes",
+    "tables_with_explanation",
     "text",
     "to_safe_csv",
     "to_safe_xlsx",

@@ -187,15 +187,28 @@ def _cmd_measures(args: argparse.Namespace) -> int:
     if isinstance(data, int):
         return data
     links = og.build_links(data.projects, data.partners, rules=_rules(args))
-    table = og.municipality_measures(links, data.projects)
+    rules = og.UnderservedRules(peers=args.peers)
+    table = og.municipality_measures(links, data.projects, underserved=rules)
+    # Most underserved first (the rank), then the others in reference order.
+    table = table.sort_values("underserved_rank", na_position="last", kind="stable")
     out = Path(args.output)
     with _writing(out):
         if out.suffix.lower() in og.GEO_FORMATS:
             og.write_municipal_layer(table, out)
+        elif out.suffix.lower() == ".xlsx":
+            rounds = [str(r) for r in data.projects["round"].dropna().unique() if r]
+            rows = og.explanation_rows(table, rules, rounds=rounds, dataset=Path(args.data).name)
+            og.to_safe_xlsx(og.tables_with_explanation({"gemeenten": table}, rows), out)
         else:
             og.write_table(table, out, sheet="gemeenten")
+    if og.selection_is_empty(table):
+        print(og.text("uw_empty"), file=sys.stderr)
     flagged = int(table["underserved"].sum())
-    print(f"{len(table)} municipalities -> {args.output} ({flagged} underserved)", file=sys.stderr)
+    areas = int(table["underserved_area"].nunique())
+    print(
+        f"{len(table)} municipalities -> {args.output} ({flagged} underserved in {areas} areas)",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
@@ -269,6 +282,13 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("measures", help="measures per municipality (CSV, XLSX, GeoJSON, GPKG)")
     _add_analysis_options(p)
+    p.add_argument(
+        "--peers",
+        default="hierarchy",
+        choices=list(og.PEER_GROUPS),
+        help="compare involvement per inhabitant within the same urban-hierarchy level "
+        "(default), the own referentieregio, or all municipalities at once",
+    )
     p.set_defaults(func=_cmd_measures)
 
     p = sub.add_parser("template", help="write an empty import template (XLSX)")

@@ -10,6 +10,7 @@ users expect.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,12 +20,15 @@ from pyogrio.errors import DataSourceError
 from optil_geo._errors import InputError
 from optil_geo.dataio import neutralise_formulas, to_safe_csv, to_safe_xlsx
 from optil_geo.reference import Reference, load_reference
+from optil_geo.texts import check_language, text
 
 __all__ = [
     "GEO_FORMATS",
     "TABLE_FORMATS",
+    "explanation_sheet",
     "municipal_layer",
     "table_bytes",
+    "tables_with_explanation",
     "write_municipal_layer",
     "write_table",
 ]
@@ -63,6 +67,36 @@ def table_bytes(frames: dict[str, pd.DataFrame], fmt: str) -> bytes:
     else:
         raise InputError(f"`fmt` was {fmt!r} but must be 'xlsx' or 'csv'")
     return buffer.getvalue()
+
+
+def explanation_sheet(
+    rows: Sequence[tuple[str, str]], *, lang: str = "nl"
+) -> tuple[str, pd.DataFrame]:
+    """Return the name (``uitleg`` / ``explanation``) and table of an explanation sheet.
+
+    ``rows`` are (topic, text) pairs, e.g. from :func:`optil_geo.explanation_rows`;
+    the headers are in ``lang``. Written with the other sheets by the safe writers,
+    so no text can run as a formula.
+    """
+    check_language(lang)
+    frame = pd.DataFrame(
+        [(str(topic), str(words)) for topic, words in rows],
+        columns=[text("uw_col_topic", lang), text("uw_col_text", lang)],
+    )
+    return text("uw_sheet", lang), frame
+
+
+def tables_with_explanation(
+    frames: dict[str, pd.DataFrame],
+    rows: Sequence[tuple[str, str]],
+    *,
+    lang: str = "nl",
+) -> dict[str, pd.DataFrame]:
+    """Return ``frames`` followed by their explanation sheet (see :func:`explanation_sheet`)."""
+    name, frame = explanation_sheet(rows, lang=lang)
+    if name in frames:
+        raise InputError(f"`frames` already holds a sheet named {name!r}")
+    return {**frames, name: frame}
 
 
 def municipal_layer(
