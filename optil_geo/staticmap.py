@@ -783,30 +783,53 @@ def underserved_map(
     reference: Reference,
     measures: pd.DataFrame,
     *,
-    metric: str = "projects_involved_per_10k",
-    value_label: str = "Projecten per 10.000 inwoners",
-    title: str = "Witte vlekken: weinig of geen betrokkenheid",
+    rules: Any = None,
+    lang: str = "nl",
+    metric: str | None = None,
+    value_label: str | None = None,
+    title: str | None = None,
     subtitle_lines: Sequence[str] = (),
     scheme: str = "quantiles",
-    decimals: int = 1,
+    decimals: int = 2,
     fmt: Format = "png",
     width_px: int = 2400,
     dpi: int = 200,
 ) -> bytes:
     """Render the underserved municipalities over the choropleth of their involvement.
 
+    The text under the title says what the map shows: the filters passed in
+    ``subtitle_lines``, then the definition in one line and the counts (in
+    ``lang``); an empty selection says so instead of marking anything.
+
     Parameters
     ----------
     reference
         The reference geography.
     measures
-        The table of :func:`optil_geo.municipality_measures`: ``nis``, ``metric``
-        and ``underserved``.
+        The table of :func:`optil_geo.municipality_measures` (or of
+        :func:`optil_geo.flag_underserved`): ``nis``, ``metric`` and ``underserved``;
+        ``underserved_area`` and ``projects_involved`` when present are counted.
+    rules
+        The :class:`optil_geo.UnderservedRules` that made the flags (defaults when
+        omitted): they give the definition line and the default ``metric``.
+    lang
+        The language of the texts: ``nl`` or ``en``.
     metric
-        The column shown as choropleth.
-    value_label, title, subtitle_lines, scheme, decimals, fmt, width_px, dpi
+        The column shown as choropleth; default the rules' metric per 10,000.
+    value_label, title
+        The legend title and the map title; by default from the text catalogue.
+    subtitle_lines, scheme, decimals, fmt, width_px, dpi
         As in :func:`render_static_map`.
     """
+    from optil_geo.texts import check_language, text  # noqa: PLC0415
+    from optil_geo.underserved import (  # noqa: PLC0415
+        UnderservedRules,
+        selection_is_empty,
+    )
+
+    check_language(lang)
+    rules = rules or UnderservedRules()
+    metric = metric or f"{rules.metric}_per_10k"
     missing = [c for c in ("nis", metric, "underserved") if c not in measures.columns]
     if missing:
         raise SettingsError(
@@ -814,17 +837,43 @@ def underserved_map(
         )
     table = measures.set_index("nis")
     flagged = table.index[table["underserved"].astype(bool)]
+    empty = "projects_involved" in table.columns and selection_is_empty(table)
+    lines = [*subtitle_lines, *_underserved_lines(table, rules, lang, empty=empty)]
+    label = text(f"gap_metric_{rules.metric}", lang) + " " + text("t_per_10k", lang)
     return render_static_map(
         reference,
         table[metric],
-        title=title,
-        subtitle_lines=subtitle_lines,
-        value_label=value_label,
+        title=title or text("uw_title", lang),
+        subtitle_lines=lines,
+        value_label=value_label or label,
         scheme=scheme,
         decimals=decimals,
         highlight=[str(n) for n in flagged],
-        highlight_label=f"Witte vlek ({len(flagged)} gemeenten)",
+        highlight_label=text("uw_map_highlight", lang, n=len(flagged)),
         fmt=fmt,
         width_px=width_px,
         dpi=dpi,
     )
+
+
+def _underserved_lines(table: pd.DataFrame, rules: Any, lang: str, *, empty: bool) -> list[str]:
+    """The definition in one line and the counts, or the empty-selection message."""
+    from optil_geo.texts import format_number, text  # noqa: PLC0415
+    from optil_geo.underserved import short_definition  # noqa: PLC0415
+
+    if empty:
+        return [text("uw_empty", lang)]
+    flagged = table["underserved"].astype(bool)
+    areas = (
+        int(table.loc[flagged, "underserved_area"].nunique())
+        if "underserved_area" in table.columns
+        else 0
+    )
+    counts = text(
+        "uw_map_counts",
+        lang,
+        n=format_number(int(flagged.sum()), lang=lang),
+        total=format_number(len(table), lang=lang),
+        areas=format_number(areas, lang=lang),
+    )
+    return [f"{short_definition(rules, lang=lang)} {counts}".strip()]

@@ -88,24 +88,38 @@ def test_witte_vlekken_recompute_with_the_chosen_rules() -> None:
     at.toggle(key=gaps.KEY_NONE).set_value(False)
     at.slider(key=gaps.KEY_SHARE).set_value(35)
     at.selectbox(key=gaps.KEY_METRIC).set_value("links_total")
+    at.selectbox(key=gaps.KEY_PEERS).set_value("refreg")
     at.run()
     assert not _problems(at)
-    rules = og.UnderservedRules(no_involvement=False, lowest_share=0.35, metric="links_total")
+    rules = og.UnderservedRules(
+        no_involvement=False, lowest_share=0.35, metric="links_total", peers="refreg"
+    )
     expected = og.municipality_measures(
         default.links, default.projects, reference=data.reference(), underserved=rules
     )
     n = int(expected["underserved"].sum())
-    rural = int((expected["underserved"] & expected["is_rural"]).sum())
+    areas = int(expected["underserved_area"].nunique())
     assert at.metric[0].value == f"{n} van 304"
-    assert at.metric[1].value == str(rural)
-    assert any("laagste 35%" in m.value for m in at.markdown)
+    assert at.metric[1].value == str(areas)
+    assert any("laagste 35%" in m.value and "referentieregio" in m.value for m in at.markdown)
 
-    at.radio(key="wv_toon").set_value("rural").run()
-    assert any(c.value == f"{rural} gemeenten" for c in at.caption)
+    gone = int(expected["out_of_view"].sum())
+    at.radio(key="wv_toon").set_value("out_of_view").run()
+    assert any(c.value == f"{gone} gemeenten" for c in at.caption)
 
     at.toggle(key=gaps.KEY_LOW).set_value(False).run()
     assert at.metric[0].value == "0 van 304"
-    assert any("Beide delen van de definitie staan uit" in m.value for m in at.markdown)
+    assert any("Beide regels staan uit" in m.value for m in at.markdown)
+
+
+def test_witte_vlekken_empty_selection_shows_a_message_not_figures() -> None:
+    at = _open("views/witte_vlekken.py")
+    # No demo project of round 2022-2 is aimed at volunteers.
+    at.sidebar.multiselect(key="ronde").set_value(["2022-2"])
+    at.sidebar.multiselect(key="dg").set_value(["volunteers"]).run()
+    assert not _problems(at)
+    assert any("Lege selectie" in w.value for w in at.warning)
+    assert len(at.metric) == 0
 
 
 def test_presentatie_buttons_and_url() -> None:

@@ -28,6 +28,7 @@ import pytest
 
 import optil_geo as og
 from optil_geo import maps
+from optil_geo.underserved import COMPARISON_COLUMNS, UNDERSERVED_COLUMNS
 from ui import charts, data, exports, figures, gaps, presentation
 from ui.layout import number
 
@@ -189,10 +190,22 @@ def test_key_figures_of_the_demo_match_the_tables(demo) -> None:  # type: ignore
 def test_rules_from_state_defaults_and_choices() -> None:
     assert gaps.rules_from_state({}) == og.UnderservedRules()
     rules = gaps.rules_from_state(
-        {gaps.KEY_NONE: False, gaps.KEY_SHARE: 35, gaps.KEY_METRIC: "projects_led"}
+        {
+            gaps.KEY_NONE: False,
+            gaps.KEY_SHARE: 35,
+            gaps.KEY_METRIC: "projects_led",
+            gaps.KEY_PEERS: "refreg",
+            gaps.KEY_TOP: False,
+            gaps.KEY_RECENT: 2,
+        }
     )
     assert rules == og.UnderservedRules(
-        no_involvement=False, lowest_share=0.35, metric="projects_led"
+        no_involvement=False,
+        lowest_share=0.35,
+        metric="projects_led",
+        peers="refreg",
+        protect_top=None,
+        recent_rounds=2,
     )
     assert gaps.rules_from_state({gaps.KEY_LOW: False}).lowest_share is None
 
@@ -202,17 +215,22 @@ def test_rules_from_state_out_of_range_share_falls_back(share: Any) -> None:
     assert gaps.rules_from_state({gaps.KEY_SHARE: share}).lowest_share == 0.2
 
 
-def test_rules_from_state_unknown_metric_falls_back() -> None:
+def test_rules_from_state_unknown_values_fall_back() -> None:
     assert gaps.rules_from_state({gaps.KEY_METRIC: "inwoners"}).metric == "projects_involved"
+    assert gaps.rules_from_state({gaps.KEY_PEERS: "provincie"}).peers == "hierarchy"
+    assert gaps.rules_from_state({gaps.KEY_RECENT: 99}).recent_rounds == 3
+    assert gaps.rules_from_state({gaps.KEY_RECENT: "x"}).recent_rounds == 3
 
 
-def test_explain_in_plain_dutch() -> None:
-    text = gaps.explain(og.UnderservedRules(lowest_share=0.3, metric="links_total"))
-    assert "bij geen enkel project betrokken" in text
-    assert "laagste 30% van de 304 gemeenten" in text
-    assert "samenwerkingslinks" in text
+def test_explain_one_plain_dutch_sentence_per_rule() -> None:
+    sentences = gaps.explain(og.UnderservedRules(lowest_share=0.3, metric="links_total"))
+    assert "bij geen enkel project betrokken" in sentences[0]
+    assert "laagste 30%" in sentences[1] and "stedelijke hiërarchie" in sentences[1]
+    assert "samenwerkingslinks" in sentences[1]
+    assert "de 76 van 304" in sentences[2]
+    assert all(s.endswith(".") for s in sentences)
     off = gaps.explain(og.UnderservedRules(no_involvement=False, lowest_share=None))
-    assert off.startswith("Beide delen van de definitie staan uit")
+    assert off[0].startswith("Beide regels staan uit")
 
 
 def test_categories_rural_gap_gap_served() -> None:
@@ -252,13 +270,14 @@ def test_underserved_by_metric_projects_led(tiny_selection, nis_of) -> None:  # 
 
 
 def test_underserved_lowest_share_part_alone(tiny_selection) -> None:  # type: ignore[no-untyped-def]
-    # 300 of 304 have 0 projects, so the lowest 10% threshold is 0: the same 300.
+    # 300 of 304 have 0 projects, so the lowest 10% of every level is 0: the same 300.
     rules = og.UnderservedRules(no_involvement=False, lowest_share=0.1)
     mm = gaps.measures(tiny_selection, rules)
     assert int(mm["underserved"].sum()) == 300
-    assert set(mm.loc[mm["underserved"], "underserved_reason"]) == {
-        "Laagste 10% per 10.000 inwoners (≤ 0,00)"
-    }
+    assert set(mm.loc[mm["underserved"], "underserved_reason"]) == {"low_in_peers"}
+    reasons = og.reason_texts(mm, rules, lang="nl")[mm["underserved"]]
+    assert all(r.startswith("Bij de laagste 10% van ") for r in reasons)
+    assert all(r.endswith("(≤ 0,00 per 10.000 inwoners)") for r in reasons)
 
 
 def test_underserved_both_parts_off(tiny_selection) -> None:  # type: ignore[no-untyped-def]
@@ -270,20 +289,125 @@ def test_default_rules_reuse_the_selection_measures(tiny_selection) -> None:  # 
     assert gaps.measures(tiny_selection, og.UnderservedRules()) is tiny_selection.municipalities
 
 
-def test_gap_table_rural_first_then_lowest(tiny_selection) -> None:  # type: ignore[no-untyped-def]
-    rules = og.UnderservedRules(no_involvement=True, lowest_share=None)
-    mm = gaps.measures(tiny_selection, rules)
+def test_gap_table_most_underserved_first(demo) -> None:  # type: ignore[no-untyped-def]
+    rules = og.UnderservedRules()
+    mm = gaps.measures(demo, rules)
     table = gaps.gap_table(mm, rules, "gaps")
-    assert len(table) == 300
-    n_rural = int((mm["underserved"] & mm["is_rural"]).sum())
-    assert table["rural"].iloc[:n_rural].all()
-    assert not table["rural"].iloc[n_rural:].any()
-    # Within the rural block: all 0 per 10,000, so the larger population first.
-    assert table["population"].iloc[:n_rural].is_monotonic_decreasing
-    rural_only = gaps.gap_table(mm, rules, "rural")
-    assert len(rural_only) == n_rural
-    assert set(rural_only["category"]) == {"Landelijk én witte vlek"}
-    assert len(gaps.gap_table(mm, rules, "all")) == 304
+    assert len(table) == int(mm["underserved"].sum())
+    assert table["rank"].tolist() == list(range(1, len(table) + 1))
+    # No involvement first, each block with the most inhabitants first.
+    none = table["value"] == 0
+    assert none.iloc[: int(none.sum())].all()
+    assert table.loc[none, "population"].is_monotonic_decreasing
+    assert table.loc[~none, "population"].is_monotonic_decreasing
+    assert table["name"].iloc[0] == "Boom"
+    assert {"Antwerpen", "Gent"}.isdisjoint(table["name"])
+    everything = gaps.gap_table(mm, rules, "all")
+    assert len(everything) == 304
+    assert everything["name"].iloc[: len(table)].tolist() == table["name"].tolist()
+    gone = gaps.gap_table(mm, rules, "out_of_view")
+    assert len(gone) == int(mm["out_of_view"].sum())
+    assert gone["out_of_view"].all()
+
+
+def test_gap_table_english_reasons_and_benchmarks(demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(gaps, "lang", lambda: "en")
+    rules = og.UnderservedRules()
+    table = gaps.gap_table(gaps.measures(demo, rules), rules, "all")
+    assert set(table.loc[table["value"] == 0, "reason"]) == {"No involvement in the selection"}
+    brussels = table["hierarchy"] == "bhg"
+    assert table.loc[brussels, "avg_region"].nunique() == 1
+    assert table.loc[~brussels, "avg_region"].nunique() == 1
+    assert table.loc[brussels, "avg_region"].iloc[0] != table.loc[~brussels, "avg_region"].iloc[0]
+
+
+def test_export_sheets_in_the_order_shown_with_uitleg(demo) -> None:  # type: ignore[no-untyped-def]
+    rules = og.UnderservedRules()
+    mm = gaps.measures(demo, rules)
+    table = gaps.gap_table(mm, rules, "gaps")
+    sheets = gaps.export_sheets(
+        table,
+        gaps.area_table(mm),
+        mm,
+        rules,
+        filters="alle gegevens (geen filters)",
+        dataset="Demodata",
+        rounds=gaps.selection_rounds(demo),
+    )
+    assert list(sheets) == ["witte vlekken", "gebieden", "uitleg"]
+    shown = sheets["witte vlekken"]
+    assert shown["Gemeente"].tolist() == table["name"].tolist()
+    assert shown["Rang"].tolist() == list(range(1, len(table) + 1))
+    uitleg = dict(sheets["uitleg"].itertuples(index=False, name=None))
+    assert uitleg["Filters"] == "alle gegevens (geen filters)"
+    assert uitleg["Bron kaartgegevens"] == "Statbel; Provincies in Cijfers"
+
+
+def test_flag_underserved_on_all_304_matches_the_library(demo, ref) -> None:  # type: ignore[no-untyped-def]
+    for rules in (
+        og.UnderservedRules(),
+        og.UnderservedRules(no_involvement=False, lowest_share=0.35, metric="links_total"),
+        og.UnderservedRules(lowest_share=None, metric="projects_led", recent_rounds=1),
+        og.UnderservedRules(peers="refreg", protect_top=None),
+    ):
+        expected = og.municipality_measures(
+            demo.links, demo.projects, reference=ref, underserved=rules
+        )
+        ours = gaps.measures(demo, rules)
+        columns = [*UNDERSERVED_COLUMNS, *COMPARISON_COLUMNS]
+        pd.testing.assert_frame_equal(ours[columns], expected[columns])
+
+
+def test_scoped_measures_compare_within_the_focus_area(demo, ref) -> None:  # type: ignore[no-untyped-def]
+    m = ref.municipalities
+    kempen = tuple(m.loc[m["refreg_name"] == "Kempen", "nis"])
+    selection = data.Selection(**{**demo.__dict__, "filters": og.Filters(area=kempen)})
+    rules = og.UnderservedRules()
+    scoped = gaps.scoped_measures(selection, rules)
+    assert set(scoped["nis"]) == set(kempen)
+    # The top quarter and the peer thresholds are those of the area's municipalities.
+    value = scoped["projects_involved"]
+    least_of_top = sorted(value, reverse=True)[int(np.ceil(len(scoped) / 4)) - 1]
+    assert not scoped.loc[value >= least_of_top, "underserved"].any()
+    # Areas are numbered within the focus area, from 1.
+    numbers = sorted(scoped["underserved_area"].dropna().unique())
+    assert numbers == list(range(1, len(numbers) + 1))
+    # One municipality has nothing to compare with: only "no involvement" counts.
+    assert gaps.area_rules(rules, ("1",)).lowest_share is None
+    assert gaps.area_rules(rules, ("1", "2")) == rules
+
+
+def test_scoped_measures_keep_the_area_only(tiny, ref, nis_of) -> None:  # type: ignore[no-untyped-def]
+    links, projects = tiny
+    m = ref.municipalities
+    area = tuple(m.loc[m["refreg_name"] == "Regio Gent", "nis"])
+    selection = _selection(links, projects, ref)
+    scoped = gaps.scoped_measures(
+        data.Selection(**{**selection.__dict__, "filters": og.Filters(area=area)}),
+        og.UnderservedRules(),
+    )
+    assert set(scoped["nis"]) == set(area)
+    # Bever (outside) does not appear; Gent and Merelbeke-Melle take part.
+    assert (
+        not scoped.set_index("nis")
+        .loc[[nis_of("Gent"), nis_of("Merelbeke-Melle")]]["underserved"]
+        .any()
+    )
+    assert gaps.scoped_measures(selection, og.UnderservedRules()) is selection.municipalities
+    sentences = gaps.explain(og.UnderservedRules(), n=len(area))
+    k = int(np.ceil(len(area) / 4))
+    assert any(f"de {k} van {len(area)}" in s for s in sentences)
+
+
+def test_empty_selection_is_a_message_not_flags(tiny, ref) -> None:  # type: ignore[no-untyped-def]
+    links, projects = tiny
+    selection = _selection(links.iloc[:0], projects.iloc[:0], ref)
+    measures = gaps.scoped_measures(selection, og.UnderservedRules())
+    assert gaps.is_empty(measures)
+    assert not measures["underserved"].any()
+    content = presentation.step_content(5, selection, ref, og.UnderservedRules())
+    assert content.figures == ()
+    assert content.subtitle.startswith("Lege selectie")
 
 
 # ------------------------------------------------------------------ presentation steps
@@ -526,64 +650,6 @@ def test_target_groups_none_at_all_give_an_empty_table(tiny, ref) -> None:  # ty
     # Pandas 3 text columns: the share is a number, also when there are rows.
     text = projects.assign(lead_region=pd.array(["flanders", "flanders"], dtype="str"))
     assert charts.target_region_data(text, ref)["share"].dtype == float
-
-
-def test_flag_underserved_on_all_304_matches_the_library(demo, ref) -> None:  # type: ignore[no-untyped-def]
-    for rules in (
-        og.UnderservedRules(),
-        og.UnderservedRules(no_involvement=False, lowest_share=0.35, metric="links_total"),
-        og.UnderservedRules(lowest_share=None, metric="projects_led"),
-    ):
-        expected = og.municipality_measures(
-            demo.links, demo.projects, reference=ref, underserved=rules
-        )
-        ours = gaps.flag_underserved(expected.drop(columns="underserved"), rules)
-        assert (ours["underserved"].to_numpy() == expected["underserved"].to_numpy()).all()
-
-
-def test_flag_underserved_within_an_area(nis_of) -> None:  # type: ignore[no-untyped-def]
-    # Five municipalities: 0, 1, 2, 3, 4 projects per 10,000 inhabitants.
-    mm = pd.DataFrame(
-        {
-            "nis": ["1", "2", "3", "4", "5"],
-            "projects_involved": [0, 1, 2, 3, 4],
-            "projects_involved_per_10k": [0.0, 1.0, 2.0, 3.0, 4.0],
-        }
-    )
-    rules = og.UnderservedRules(no_involvement=True, lowest_share=0.4)
-    out = gaps.flag_underserved(mm, rules)
-    # The lowest 40% of five: the observed quantile is 1.0, so 0 and 1 are flagged.
-    assert out["underserved"].tolist() == [True, True, False, False, False]
-    assert out["underserved_reason"].tolist()[:2] == [
-        "Geen betrokkenheid in de selectie",
-        "Laagste 40% van het focusgebied per 10.000 inwoners (≤ 1,00)",
-    ]
-    only_none = gaps.flag_underserved(mm, og.UnderservedRules(lowest_share=None))
-    assert only_none["underserved"].tolist() == [True, False, False, False, False]
-    # One municipality has nothing to compare with: only "no involvement" counts.
-    assert gaps.area_rules(rules, ("1",)).lowest_share is None
-    assert gaps.area_rules(rules, ("1", "2")) == rules
-
-
-def test_scoped_measures_keep_the_area_only(tiny, ref, nis_of) -> None:  # type: ignore[no-untyped-def]
-    links, projects = tiny
-    m = ref.municipalities
-    area = tuple(m.loc[m["refreg_name"] == "Regio Gent", "nis"])
-    selection = _selection(links, projects, ref)
-    scoped = gaps.scoped_measures(
-        data.Selection(**{**selection.__dict__, "filters": og.Filters(area=area)}),
-        og.UnderservedRules(),
-    )
-    assert set(scoped["nis"]) == set(area)
-    # Bever (outside) does not appear; Gent and Merelbeke-Melle take part.
-    assert (
-        not scoped.set_index("nis")
-        .loc[[nis_of("Gent"), nis_of("Merelbeke-Melle")]]["underserved"]
-        .any()
-    )
-    assert gaps.scoped_measures(selection, og.UnderservedRules()) is selection.municipalities
-    text = gaps.explain(og.UnderservedRules(), area_size=len(area))
-    assert f"de {len(area)} gemeenten van het focusgebied" in text
 
 
 def test_a_new_click_on_the_same_municipality_counts() -> None:

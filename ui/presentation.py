@@ -190,24 +190,56 @@ def step_content(
             flows=flows,
             figures=figures,
         )
+    return _gaps_content(step, title, selection, rules)
+
+
+def _gaps_content(
+    step: int, title: str, selection: Selection, rules: og.UnderservedRules
+) -> StepContent:
+    """Step 5: the witte vlekken, their areas and inhabitants; a message when nothing to show.
+
+    The subtitle is the definition in one line (the same line as under the exported
+    map), so the audience sees what a witte vlek is; an empty selection says so
+    instead of showing figures.
+    """
     full = gaps.measures(selection, rules)
     measures = gaps.scoped_measures(selection, rules)  # the focus area's, when one is set
+    values = pd.Series(full[f"{rules.metric}_per_10k"].to_numpy(), index=full["nis"].to_numpy())
+    value_label = t("gap_metric_" + rules.metric) + " " + t("t_per_10k")
     cats = gaps.categories(measures)
+    if gaps.is_empty(measures):
+        return StepContent(
+            step=step,
+            title=title,
+            subtitle=t("pst_gaps_empty"),
+            values=values,
+            value_label=value_label,
+            decimals=2,
+            flows=None,
+            figures=(),
+            categories=cats,
+        )
     gap = measures["underserved"].astype(bool)
     pop = measures["population"]
+    areas = measures.loc[gap, "underserved_area"]
+    largest = int(areas.value_counts().max()) if len(areas) else 0
     return StepContent(
         step=step,
         title=title,
-        subtitle=subtitle,
+        subtitle=gaps.short_definition(rules) or t("sh_gaps"),
         # The values cover all 304 (the static export's choropleth); the categories
         # and figures are those of the focus area when one is set.
-        values=pd.Series(full[f"{rules.metric}_per_10k"].to_numpy(), index=full["nis"].to_numpy()),
-        value_label=t("gap_metric_" + rules.metric) + " / 10.000",
+        values=values,
+        value_label=value_label,
         decimals=2,
         flows=None,
         figures=(
             Figure(number(int(gap.sum())), t("pf_gaps"), t("pf_of_n", n=number(len(measures)))),
-            Figure(number(int((cats == gaps.RURAL_GAP).sum())), t("pf_rural")),
+            Figure(
+                number(int(areas.nunique())),
+                t("pf_areas"),
+                t("pf_largest_area", n=number(largest)) if largest else "",
+            ),
             Figure(
                 number(float(pop[gap].sum())),
                 t("pf_people"),

@@ -1,4 +1,4 @@
-"""Witte vlekken: municipalities with no or little involvement per inhabitant, rural ones first."""
+"""Witte vlekken: municipalities and areas the projects do not or hardly reach, like with like."""
 
 from __future__ import annotations
 
@@ -10,34 +10,54 @@ import optil_geo as og
 from optil_geo import maps
 from optil_geo._assets import use_local_assets
 from ui import data, gaps
-from ui.exports import Categories, export_panel
-from ui.layout import demo_banner, guard, number, percent
-from ui.text import t
+from ui.exports import (
+    Categories,
+    MapSpec,
+    context_lines,
+    dataset_name,
+    describe_filters,
+    geo_bytes,
+    html_bytes,
+)
+from ui.layout import demo_banner, guard, md, number, percent
+from ui.text import lang, t
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _headers(metric_label: str) -> dict[str, str]:
-    return {
-        "nis": "NIS",
-        "name": t("t_name"),
-        "category": t("t_category"),
-        "province": t("t_province"),
-        "refreg": t("t_refreg"),
-        "population": t("t_population"),
-        "hierarchy": t("t_hierarchy"),
-        "hierarchy_label": t("t_hierarchy_label"),
-        "rural": t("t_rural"),
-        "underserved": t("t_gap"),
-        "value": metric_label,
-        "per_10k": f"{metric_label} {t('t_per_10k')}",
-        "rounds": t("t_rounds"),
-        "reason": t("t_reason"),
-    }
+def _definition(
+    rules: og.UnderservedRules, measures: pd.DataFrame, area: tuple[str, ...] | None
+) -> None:
+    area_size = len(area) if area else None
+    st.markdown(f"**{t('gap_definition_list')}**")
+    sentences = gaps.explain(gaps.area_rules(rules, area), n=len(measures), measures=measures)
+    st.markdown("\n".join(f"- {s}" for s in sentences))
+    if area_size == 1:
+        st.caption(t("gap_area_one"))
+    elif area_size:
+        st.caption(t("gap_area_note", n=number(area_size)))
+    with st.expander(t("gap_hierarchy_title"), icon=":material/help:"):
+        st.markdown(t("gap_hierarchy_note"))
+        counts = data.reference().municipalities["hierarchy_code"].value_counts()
+        codes = [*data.reference().hierarchy["code"], "bhg"]
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("t_hierarchy"): codes,
+                    t("t_hierarchy_label"): [t(f"hier_{c}") for c in codes],
+                    t("t_hier_count"): [int(counts.get(c, 0)) for c in codes],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 
-def _figures(measures: pd.DataFrame, *, in_area: bool) -> None:
+def _figures(measures: pd.DataFrame, rules: og.UnderservedRules) -> None:
     gap = measures["underserved"].astype(bool)
-    rural = gap & measures["is_rural"].astype(bool)
+    sizes = measures.loc[gap, "underserved_area"].value_counts()
     pop = measures["population"]
+    gone = measures["out_of_view"].astype(bool)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
         t("g_count"),
@@ -45,9 +65,9 @@ def _figures(measures: pd.DataFrame, *, in_area: bool) -> None:
         border=True,
     )
     c2.metric(
-        t("g_rural"),
-        number(rural.sum()),
-        delta=percent(rural.sum(), gap.sum()),
+        t("g_areas"),
+        number(len(sizes)),
+        delta=t("g_areas_delta", n=number(int(sizes.max()))) if len(sizes) else None,
         delta_color="off",
         delta_arrow="off",
         border=True,
@@ -56,15 +76,202 @@ def _figures(measures: pd.DataFrame, *, in_area: bool) -> None:
         t("g_population"),
         number(pop[gap].sum()),
         delta=t(
-            "g_population_delta_area" if in_area else "g_population_delta",
+            "g_population_delta_area" if selection.filters.area else "g_population_delta",
             p=percent(pop[gap].sum(), pop.sum(), 1),
         ),
         delta_color="off",
         delta_arrow="off",
         border=True,
     )
-    rules_metric = measures["projects_involved"] == 0
-    c4.metric(t("g_none"), number(int(rules_metric.sum())), border=True)
+    recent = gaps.selection_rounds(selection)[-rules.recent_rounds :]
+    c4.metric(
+        t("g_out_of_view"),
+        number(int(gone.sum())),
+        delta=t("g_out_of_view_delta", rounds=", ".join(recent)) if recent else None,
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+    )
+
+
+def _map(measures: pd.DataFrame, rules: og.UnderservedRules) -> None:
+    in_area = bool(selection.filters.area)
+    metric_label = t(f"gap_metric_{rules.metric}")
+    cats = gaps.categories(measures)
+    tooltip = pd.DataFrame(
+        {
+            t("t_population"): measures["population"].map(number).to_numpy(),
+            t("t_hierarchy"): measures["hierarchy_code"].astype(str).to_numpy(),
+            f"{metric_label} {t('t_per_10k')}": measures[f"{rules.metric}_per_10k"]
+            .map(lambda v: number(v, 2))
+            .to_numpy(),
+            t("t_reason"): og.reason_texts(measures, rules, lang=lang()).to_numpy(),
+        },
+        index=measures["nis"].to_numpy(),
+    )
+    layer, legend = maps.category_layer(
+        ref,
+        cats,
+        colours=gaps.category_colours(area=in_area),
+        labels=gaps.category_labels(area=in_area),
+        title=t("map_gaps"),
+        default=gaps.OUTSIDE if in_area else gaps.SERVED,
+        extra=tooltip,
+        legend=False,
+    )
+    left, right = st.columns([2.6, 1], gap="medium")
+    with left:
+        st_folium(
+            use_local_assets(maps.base_map(ref)),
+            key="witte_vlekken_kaart",
+            height=520,
+            use_container_width=True,
+            feature_group_to_add=[layer, gaps.area_layer(measures)],
+            returned_objects=[],
+        )
+    with right:
+        st.html(legend.html())
+        st.caption(f"▭ {t('map_areas')}")
+        st.radio(
+            t("show"),
+            gaps.SHOW,
+            format_func=lambda s: t(f"show_{s}", n=number(len(measures))),
+            key="wv_toon",
+            bind="query-params",
+        )
+
+
+def _table(table: pd.DataFrame, rules: og.UnderservedRules) -> None:
+    names = gaps.headers(rules.metric)
+    st.caption(t("n_rows", n=number(len(table))))
+    cc = st.column_config
+    shown = table[list(gaps.SHOWN_COLUMNS)].rename(columns=names)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        height=420,
+        column_config={
+            names["rank"]: cc.NumberColumn(format="%d", width="small"),
+            names["area"]: cc.NumberColumn(format="%d", width="small"),
+            names["population"]: cc.NumberColumn(format="localized"),
+            names["per_10k"]: cc.NumberColumn(format="%.2f"),
+            names["avg_refreg"]: cc.NumberColumn(format="%.2f"),
+            names["avg_hierarchy"]: cc.NumberColumn(format="%.2f"),
+            names["avg_region"]: cc.NumberColumn(format="%.2f"),
+            names["out_of_view"]: cc.CheckboxColumn(),
+        },
+        key="wv_tabel",
+    )
+
+
+def _exports(
+    measures: pd.DataFrame,
+    table: pd.DataFrame,
+    areas: pd.DataFrame,
+    rules: og.UnderservedRules,
+) -> None:
+    filters = describe_filters(selection.filters, reference=ref)
+    definition = gaps.short_definition(rules)
+    lines = context_lines(selection, reference=ref)
+    in_area = bool(selection.filters.area)
+    spec = MapSpec(
+        values=pd.Series(dtype=float),
+        title=t("map_gaps"),
+        categories=Categories(
+            values=gaps.categories(measures),
+            colours=gaps.category_colours(area=in_area),
+            labels=gaps.category_labels(area=in_area),
+            title=t("map_gaps"),
+            default=gaps.OUTSIDE if in_area else gaps.SERVED,
+        ),
+        extra_lines=(definition,),
+        lang=lang(),
+    )
+    full = gaps.map_measures(gaps.measures(selection, rules), measures)
+    language = lang()
+    subtitle = [dataset_name(selection), t("selection_line", text=filters)]
+    sheets = gaps.export_sheets(
+        table,
+        areas,
+        measures,
+        rules,
+        filters=filters,
+        dataset=dataset_name(selection),
+        rounds=gaps.selection_rounds(selection),
+    )
+    stem = "optil-geo-witte-vlekken"
+    with st.expander(t("export"), icon=":material/download:"):
+        st.caption(t("export_gaps_intro") + " " + t("export_wait"))
+        c1, c2, c3 = st.columns(3)
+        c1.download_button(
+            t("list_xlsx"),
+            data=lambda: og.table_bytes(sheets, "xlsx"),
+            file_name=f"{stem}.xlsx",
+            mime=XLSX,
+            on_click="ignore",
+            key="wv_xlsx",
+            icon=":material/table:",
+            type="primary",
+        )
+        c1.download_button(
+            t("list_csv"),
+            data=lambda: og.table_bytes({"t": next(iter(sheets.values()))}, "csv"),
+            file_name=f"{stem}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key="wv_csv",
+            icon=":material/download:",
+        )
+        c2.download_button(
+            t("dl_png"),
+            data=lambda: og.underserved_map(
+                ref, full, rules=rules, lang=language, subtitle_lines=subtitle
+            ),
+            file_name=f"{stem}.png",
+            mime="image/png",
+            on_click="ignore",
+            key="wv_png",
+            icon=":material/image:",
+        )
+        c2.download_button(
+            t("dl_pdf"),
+            data=lambda: og.underserved_map(
+                ref, full, rules=rules, lang=language, subtitle_lines=subtitle, fmt="pdf"
+            ),
+            file_name=f"{stem}.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            key="wv_pdf",
+            icon=":material/picture_as_pdf:",
+        )
+        c2.download_button(
+            t("dl_html"),
+            data=lambda: html_bytes(spec, ref, lines),
+            file_name=f"{stem}.html",
+            mime="text/html",
+            on_click="ignore",
+            key="wv_html",
+            icon=":material/public:",
+        )
+        c3.download_button(
+            t("dl_geojson"),
+            data=lambda: geo_bytes(measures, ".geojson", ref),
+            file_name=f"{stem}.geojson",
+            mime="application/geo+json",
+            on_click="ignore",
+            key="wv_geojson",
+            icon=":material/layers:",
+        )
+        c3.download_button(
+            t("dl_gpkg"),
+            data=lambda: geo_bytes(measures, ".gpkg", ref),
+            file_name=f"{stem}.gpkg",
+            mime="application/geopackage+sqlite3",
+            on_click="ignore",
+            key="wv_gpkg",
+            icon=":material/layers:",
+        )
 
 
 with guard("witte_vlekken"):
@@ -77,139 +284,29 @@ with guard("witte_vlekken"):
     with st.container(border=True):
         st.markdown(f"**{t('definition')}**")
         rules = gaps.rules_widgets()
-        area = selection.filters.area
-        area_size = len(area) if area else None
-        st.markdown(gaps.explain(gaps.area_rules(rules, area), area_size=area_size))
-        if area_size == 1:
-            st.caption(t("gap_area_one"))
-        elif area_size:
-            st.caption(t("gap_area_note", n=number(area_size)))
-        st.caption(t("gap_rural_note"))
-    measures = gaps.scoped_measures(selection, rules)
-    _figures(measures, in_area=bool(area))
+        measures = gaps.scoped_measures(selection, rules)
+        _definition(rules, measures, selection.filters.area)
 
-    metric_label = t(f"gap_metric_{rules.metric}")
-    # The static map's choropleth covers all 304 (outside the area too, with the links
-    # of the selection); the highlighted gaps are the area's.
-    per10k = gaps.measures(selection, rules).set_index("nis")[f"{rules.metric}_per_10k"]
-    cats = gaps.categories(measures)
-    labels = gaps.category_labels(area=bool(area))
-    colours = gaps.category_colours(area=bool(area))
-    default = gaps.OUTSIDE if area else gaps.SERVED
-    tooltip = pd.DataFrame(
-        {
-            t("t_population"): measures["population"].map(number).to_numpy(),
-            t("t_hierarchy"): (
-                measures["hierarchy_code"] + " · " + measures["hierarchy_label"]
-            ).to_numpy(),
-            f"{metric_label} {t('t_per_10k')}": measures[f"{rules.metric}_per_10k"]
-            .map(lambda v: number(v, 2))
-            .to_numpy(),
-        },
-        index=measures["nis"].to_numpy(),
-    )
-    layer, legend = maps.category_layer(
-        ref,
-        cats,
-        colours=colours,
-        labels=labels,
-        title=t("map_gaps"),
-        default=default,
-        extra=tooltip,
-        legend=False,
-    )
-    left, right = st.columns([2.6, 1], gap="medium")
-    with left:
-        st_folium(
-            use_local_assets(maps.base_map(ref)),
-            key="witte_vlekken_kaart",
-            height=520,
-            use_container_width=True,
-            feature_group_to_add=[layer],
-            returned_objects=[],
+    if gaps.is_empty(measures):
+        # Nothing to compare: a message, not "304 of 304 underserved".
+        st.warning(t("gaps_empty"), icon=":material/filter_alt_off:")
+    else:
+        areas = gaps.area_table(measures)
+        _figures(measures, rules)
+        _map(measures, rules)
+        show = st.session_state.get("wv_toon") or "gaps"
+        table = gaps.gap_table(measures, rules, show)
+        _table(table, rules)
+        st.subheader(t("areas_title"))
+        st.caption(t("areas_intro"))
+        st.dataframe(
+            areas,
+            hide_index=True,
+            width="stretch",
+            height=min(420, 38 + 35 * max(len(areas), 1)),
+            column_config={
+                t("t_population"): st.column_config.NumberColumn(format="localized"),
+            },
         )
-    with right:
-        st.html(legend.html())
-        show = st.radio(
-            t("show"),
-            gaps.SHOW,
-            format_func=lambda s: t(f"show_{s}", n=number(len(measures))),
-            key="wv_toon",
-            bind="query-params",
-        )
-
-    table = gaps.gap_table(measures, rules, show or "gaps")
-    headers = _headers(metric_label)
-    st.caption(t("n_rows", n=number(len(table))))
-    cc = st.column_config
-    st.dataframe(
-        table.rename(columns=headers),
-        hide_index=True,
-        width="stretch",
-        height=420,
-        column_order=[
-            headers[c]
-            for c in (
-                "name",
-                "category",
-                "population",
-                "hierarchy",
-                "hierarchy_label",
-                "value",
-                "per_10k",
-                "refreg",
-                "province",
-                "rounds",
-                "reason",
-            )
-        ],
-        column_config={
-            headers["population"]: cc.NumberColumn(format="localized"),
-            headers["per_10k"]: cc.NumberColumn(format="%.2f"),
-            headers["rural"]: cc.CheckboxColumn(),
-        },
-    )
-    export_table = table.rename(columns=headers)
-    d1, d2, _ = st.columns([1, 1, 2])
-    d1.download_button(
-        t("list_xlsx"),
-        data=lambda: og.table_bytes({"witte vlekken": export_table}, "xlsx"),
-        file_name="optil-geo-witte-vlekken.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        on_click="ignore",
-        key="wv_xlsx",
-        icon=":material/download:",
-    )
-    d2.download_button(
-        t("list_csv"),
-        data=lambda: og.table_bytes({"witte vlekken": export_table}, "csv"),
-        file_name="optil-geo-witte-vlekken.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="wv_csv",
-        icon=":material/download:",
-    )
-
-    gap_nis = measures.loc[measures["underserved"].astype(bool), "nis"].astype(str).tolist()
-    rural_n = int((cats == gaps.RURAL_GAP).sum())
-    export_panel(
-        selection,
-        values=per10k,
-        title=t("map_gaps"),
-        value_label=f"{metric_label} {t('t_per_10k')}",
-        decimals=2,
-        highlight=gap_nis,
-        highlight_label=f"{t('static_gap_label')} ({len(gap_nis)}; {rural_n} {t('t_rural').lower()})",
-        categories=Categories(
-            values=cats,
-            colours=colours,
-            labels=labels,
-            title=t("map_gaps"),
-            default=default,
-        ),
-        measures=measures,
-        extra_lines=[
-            gaps.explain(gaps.area_rules(rules, area), area_size=area_size).replace("**", "")
-        ],
-        key="wv_exp",
-    )
+        _exports(measures, table, areas, rules)
+        st.caption(md(og.CREDIT))
