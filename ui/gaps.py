@@ -38,8 +38,9 @@ CATEGORY_COLOURS = {RURAL_GAP: "#B2182B", GAP: "#F4A582", SERVED: "#E4ECF2"}
 """Fill per category: dark red stands out; light salmon and pale blue differ in lightness too."""
 OUTSIDE_COLOUR = "#FFFFFF"
 """Municipalities outside the focus area: left white, only their borders drawn."""
-AREA_OUTLINE = "#3B0A10"
-"""The outline of a witte-vlek area on the map: darker than every fill."""
+AREA_OUTLINE = "#67001F"
+AREA_DASH = "7 4"
+"""The outline of a witte-vlek area on the map: dashed dark red, unlike the solid region outlines."""
 
 METRICS = INVOLVEMENT_METRICS
 """The involvement measures a user can choose for the definition."""
@@ -378,15 +379,15 @@ def headers(metric: str) -> dict[str, str]:
 SHOWN_COLUMNS = (
     "rank",
     "name",
+    "value",
+    "per_10k",
+    "avg_hierarchy",
+    "avg_refreg",
+    "avg_region",
     "reason",
     "area",
     "population",
     "hierarchy",
-    "value",
-    "per_10k",
-    "avg_refreg",
-    "avg_hierarchy",
-    "avg_region",
     "first_round",
     "last_round",
     "out_of_view",
@@ -437,8 +438,9 @@ def area_layer(measures: pd.DataFrame) -> folium.FeatureGroup:
         style_function=lambda _: {
             "fill": False,
             "color": AREA_OUTLINE,
-            "weight": 2.5,
-            "opacity": 0.9,
+            "weight": 3,
+            "opacity": 0.95,
+            "dashArray": AREA_DASH,
         },
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
     ).add_to(group)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -19,7 +23,7 @@ from ui.exports import (
     geo_bytes,
     html_bytes,
 )
-from ui.layout import demo_banner, guard, md, number, percent
+from ui.layout import demo_banner, guard, html_text, md, number, percent
 from ui.text import lang, t
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -131,7 +135,11 @@ def _map(measures: pd.DataFrame, rules: og.UnderservedRules) -> None:
         )
     with right:
         st.html(legend.html())
-        st.caption(f"▭ {t('map_areas')}")
+        st.html(
+            f'<div style="font-size:0.85rem;display:flex;align-items:center;gap:8px">'
+            f'<span style="display:inline-block;width:22px;height:14px;'
+            f'border:2.5px dashed {gaps.AREA_OUTLINE}"></span>{html_text(t("map_areas"))}</div>'
+        )
         st.radio(
             t("show"),
             gaps.SHOW,
@@ -141,24 +149,42 @@ def _map(measures: pd.DataFrame, rules: og.UnderservedRules) -> None:
         )
 
 
+def _styled(frame: pd.DataFrame, decimals: dict[str, int]) -> Any:
+    """Numbers shown in the interface language (``18.555`` / ``18,555``), still sorted as numbers."""
+    formats: dict[Any, Callable[[object], str] | str | None] = {
+        col: partial(_number, decimals=d) for col, d in decimals.items() if col in frame
+    }
+    return frame.style.format(formats, na_rep="")
+
+
+def _number(value: object, decimals: int) -> str:
+    return number(float(value), decimals)  # type: ignore[arg-type]
+
+
 def _table(table: pd.DataFrame, rules: og.UnderservedRules) -> None:
     names = gaps.headers(rules.metric)
     st.caption(t("n_rows", n=number(len(table))))
     cc = st.column_config
     shown = table[list(gaps.SHOWN_COLUMNS)].rename(columns=names)
+    decimals = {
+        names["rank"]: 0,
+        names["area"]: 0,
+        names["population"]: 0,
+        names["value"]: 0,
+        names["per_10k"]: 2,
+        names["avg_refreg"]: 2,
+        names["avg_hierarchy"]: 2,
+        names["avg_region"]: 2,
+    }
     st.dataframe(
-        shown,
+        _styled(shown, decimals),
         hide_index=True,
         width="stretch",
         height=420,
         column_config={
-            names["rank"]: cc.NumberColumn(format="%d", width="small"),
-            names["area"]: cc.NumberColumn(format="%d", width="small"),
-            names["population"]: cc.NumberColumn(format="localized"),
-            names["per_10k"]: cc.NumberColumn(format="%.2f"),
-            names["avg_refreg"]: cc.NumberColumn(format="%.2f"),
-            names["avg_hierarchy"]: cc.NumberColumn(format="%.2f"),
-            names["avg_region"]: cc.NumberColumn(format="%.2f"),
+            names["rank"]: cc.Column(width="small"),
+            names["area"]: cc.Column(width="small"),
+            names["reason"]: cc.TextColumn(width="medium"),
             names["out_of_view"]: cc.CheckboxColumn(),
         },
         key="wv_tabel",
@@ -300,13 +326,10 @@ with guard("witte_vlekken"):
         st.subheader(t("areas_title"))
         st.caption(t("areas_intro"))
         st.dataframe(
-            areas,
+            _styled(areas, {t("t_population"): 0}),
             hide_index=True,
             width="stretch",
             height=min(420, 38 + 35 * max(len(areas), 1)),
-            column_config={
-                t("t_population"): st.column_config.NumberColumn(format="localized"),
-            },
         )
         _exports(measures, table, areas, rules)
         st.caption(md(og.CREDIT))
