@@ -120,3 +120,32 @@ def test_explanation_sheet_neutralises_formulas(tmp_path: Path) -> None:
     assert sheet["B2"].value == '=HYPERLINK("http://x")'
     with pytest.raises(og.InputError, match="uitleg"):
         og.tables_with_explanation({"uitleg": pd.DataFrame()}, rows)
+
+
+def test_static_map_carries_the_definition_and_counts(
+    ref, demo_measures: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from optil_geo import staticmap
+
+    seen: dict[str, object] = {}
+
+    def capture(reference, values, **kwargs):  # type: ignore[no-untyped-def]
+        seen.update(kwargs, values=values)
+        return b"png"
+
+    monkeypatch.setattr(staticmap, "render_static_map", capture)
+    assert staticmap.underserved_map(ref, demo_measures, subtitle_lines=["Demo"]) == b"png"
+    lines = seen["subtitle_lines"]
+    assert lines[0] == "Demo"
+    flagged = int(demo_measures["underserved"].sum())
+    areas = int(demo_measures["underserved_area"].nunique())
+    assert lines[1].startswith("Witte vlek = geen betrokkenheid, of bij de laagste 20%")
+    assert lines[1].endswith(f"{flagged} van 304 gemeenten, in {areas} gebieden.")
+    assert seen["highlight_label"] == f"Witte vlek ({flagged} gemeenten)"
+    assert len(seen["highlight"]) == flagged
+
+    empty = demo_measures.assign(projects_involved=0, underserved=False)
+    staticmap.underserved_map(ref, empty, lang="en")
+    assert seen["subtitle_lines"] == [og.text("uw_empty", "en")]
+    assert seen["title"] == "Underserved municipalities: places the projects do not or hardly reach"
+    assert seen["highlight"] == []
