@@ -306,6 +306,7 @@ with guard("witte_vlekken"):
     st.title(t("page_gaps"))
     demo_banner(selection)
     st.caption(t("gaps_intro"))
+    notice = st.empty()  # the empty-selection message, above the long definition
 
     with st.container(border=True):
         st.markdown(f"**{t('definition')}**")
@@ -315,7 +316,7 @@ with guard("witte_vlekken"):
 
     if gaps.is_empty(measures):
         # Nothing to compare: a message, not "304 of 304 underserved".
-        st.warning(t("gaps_empty"), icon=":material/filter_alt_off:")
+        notice.warning(t("gaps_empty"), icon=":material/filter_alt_off:")
     else:
         areas = gaps.area_table(measures)
         _figures(measures, rules)
