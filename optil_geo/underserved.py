@@ -311,8 +311,9 @@ def _areas(
         return result
     nis = measures["nis"].astype(str).to_numpy()[at]
     local = {code: i for i, code in enumerate(nis)}
-    m = reference.municipalities.set_index("nis")
-    neighbours = m["neighbours"].reindex(nis)
+    neighbours = reference.municipalities["neighbours"].to_numpy()[
+        [reference.position(code) for code in nis]
+    ]
     rows, cols = [], []
     for i, near in enumerate(neighbours):
         for other in near if isinstance(near, tuple | list | np.ndarray) else ():
@@ -386,32 +387,41 @@ def underserved_areas(
     ]
     if flagged.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    m = reference.municipalities.set_index("nis")
+    # Plain arrays first: a pandas selection per area costs more than the distances.
+    m = reference.municipalities
     xy = m[["point_x", "point_y"]].to_numpy(dtype=float)
-    position = {code: i for i, code in enumerate(m.index)}
+    at_all = np.array([reference.position(str(n)) for n in measures["nis"]], dtype=np.intp)
     served = ~measures["underserved"].astype(bool).to_numpy()
-    involved = measures[(measures[metric].to_numpy(dtype=float) > 0) & served]
-    inv_at = np.array([position[str(n)] for n in involved["nis"]], dtype=np.intp)
-    inv_names = involved["name_nl"].astype(str).to_numpy()
+    involved = (measures[metric].to_numpy(dtype=float) > 0) & served
+    inv_at = at_all[involved]
+    inv_names = measures["name_nl"].astype(str).to_numpy()[involved]
+    order = flagged.index.to_numpy()
+    label = measures.loc[order, "underserved_area"].to_numpy(dtype=np.int64)
+    f_at = at_all[measures.index.get_indexer(pd.Index(order))]
+    f_nis = measures.loc[order, "nis"].astype(str).to_numpy()
+    f_names = measures.loc[order, "name_nl"].astype(str).to_numpy()
+    f_pop = measures.loc[order, "population"].to_numpy(dtype=np.int64)
+    f_none = (measures.loc[order, "underserved_reason"] == REASONS[0]).to_numpy()
     rows = []
-    for number, members in flagged.groupby("underserved_area", sort=True):
-        at = np.array([position[str(n)] for n in members["nis"]], dtype=np.intp)
+    for number in np.unique(label):
+        mine = label == number
         names: tuple[str, ...] = ()
         km: tuple[float, ...] = ()
         if len(inv_at):
             # Distance from each involved municipality to the nearest member, in km.
-            d = np.sqrt(((xy[inv_at, None, :] - xy[None, at, :]) ** 2).sum(axis=2)).min(axis=1)
-            order = np.argsort(d, kind="stable")[:nearest]
-            names = tuple(inv_names[order].tolist())
-            km = tuple(np.round(d[order] / 1000, 1).tolist())
+            diff = xy[inv_at, None, :] - xy[None, f_at[mine], :]
+            d = np.sqrt((diff**2).sum(axis=2)).min(axis=1)
+            closest = np.argsort(d, kind="stable")[:nearest]
+            names = tuple(inv_names[closest].tolist())
+            km = tuple(np.round(d[closest] / 1000, 1).tolist())
         rows.append(
             {
-                "area": int(str(number)),
-                "municipalities": len(members),
-                "nis": tuple(members["nis"].astype(str)),
-                "names": tuple(members["name_nl"].astype(str)),
-                "population": int(members["population"].sum()),
-                "no_involvement": int((members["underserved_reason"] == REASONS[0]).sum()),
+                "area": int(number),
+                "municipalities": int(mine.sum()),
+                "nis": tuple(f_nis[mine].tolist()),
+                "names": tuple(f_names[mine].tolist()),
+                "population": int(f_pop[mine].sum()),
+                "no_involvement": int(f_none[mine].sum()),
                 "nearest_involved": names,
                 "nearest_km": km,
             }
