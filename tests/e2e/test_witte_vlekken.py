@@ -69,7 +69,9 @@ def test_default_flags_and_the_export_keeps_the_table_order(
     # The browser's native save dialog would swallow the table's CSV; use a plain download.
     page.context.add_init_script("delete window.showSaveFilePicker;")
     open_app(page, server.url + "/witte-vlekken")
-    counted = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+    figure = page.locator('[data-testid="stMetricValue"]').first
+    figure.wait_for(timeout=60_000)
+    counted = figure.inner_text()
     rows = _table_rows(page, tmp_path)
     assert list(rows[0])[:2] == ["Rang", "Gemeente"]
     names = [row["Gemeente"] for row in rows]
@@ -98,7 +100,9 @@ def test_empty_selection_shows_a_message_instead_of_figures(
     server: StreamlitServer, page: Page, page_log: PageLog
 ) -> None:
     open_app(page, server.url + "/witte-vlekken")
-    assert page.locator('[data-testid="stMetricValue"]').count() == 4
+    figures = page.locator('[data-testid="stMetricValue"]')
+    figures.nth(3).wait_for(timeout=60_000)
+    assert figures.count() == 4
     # No demo project of round 2022-2 is aimed at volunteers: pick both in the sidebar.
     for label, option in (("Subsidierondes", "2022-2"), ("Doelgroepen", "Vrijwilligers")):
         page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
