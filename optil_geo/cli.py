@@ -188,6 +188,8 @@ def _cmd_measures(args: argparse.Namespace) -> int:
         return data
     links = og.build_links(data.projects, data.partners, rules=_rules(args))
     rules = og.UnderservedRules(peers=args.peers)
+    # The uitleg follows the command line's language when it has one (``--lang``).
+    lang = getattr(args, "lang", None) or "nl"
     table = og.municipality_measures(links, data.projects, underserved=rules)
     # Most underserved first (the rank), then the others in reference order.
     table = table.sort_values("underserved_rank", na_position="last", kind="stable")
@@ -202,7 +204,7 @@ def _cmd_measures(args: argparse.Namespace) -> int:
         else:
             og.write_table(table, out, sheet="gemeenten")
     if og.selection_is_empty(table):
-        print(og.text("uw_empty"), file=sys.stderr)
+        print(og.text("uw_empty", lang), file=sys.stderr)
     flagged = int(table["underserved"].sum())
     areas = int(table["underserved_area"].nunique())
     print(
