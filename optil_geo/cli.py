@@ -107,10 +107,11 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     )
     cols = list(_RESOLVE_OUTPUT)
     out = frame.drop(columns=[c for c in cols if c in frame.columns]).join(result[cols])
-    # Same delimiter (and BOM) as the input, so the file opens as it came in.
+    # Same delimiter as the input; always UTF-8 with a BOM, which Excel needs to read
+    # the accents of place names (without it, it guesses the Windows code page).
     text = og.neutralise_formulas(out).to_csv(sep=table.delimiter, index=False, lineterminator="\n")
     with _writing(output):
-        output.write_bytes(("\ufeff" if table.bom else "").encode() + text.encode("utf-8"))
+        output.write_bytes(("\ufeff" + text).encode("utf-8"))
     summary = ", ".join(f"{k} {v}" for k, v in out["status"].value_counts().items())
     print(f"{len(out)} rows resolved -> {args.output} ({summary})", file=sys.stderr)
     return EXIT_OK
@@ -183,6 +184,12 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
 
 def _cmd_measures(args: argparse.Namespace) -> int:
+    allowed = (*og.export.TABLE_FORMATS, *og.GEO_FORMATS)
+    if Path(args.output).suffix.lower() not in allowed:
+        raise og.InputError(
+            f"cannot write {args.output!r}: `measures` writes {', '.join(allowed)}; "
+            "choose one of those extensions"
+        )
     data = _read_for_analysis(args)
     if isinstance(data, int):
         return data

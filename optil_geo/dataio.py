@@ -50,7 +50,6 @@ import json
 import math
 import os
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -68,6 +67,8 @@ from optil_geo import _schema
 from optil_geo._errors import InputError
 from optil_geo._schema import Column, TableKind, header_key
 from optil_geo.gazetteer import RESULT_COLUMNS, DistinctPlaces, resolve_distinct
+from optil_geo.partnerships import workbooks
+from optil_geo.partnerships.workbooks import MAX_ROWS, MAX_SHEET_CELLS
 from optil_geo.reference import Reference
 from optil_geo.settings import Settings
 from optil_geo.texts import format_number
@@ -110,10 +111,6 @@ LOCATION_CLASSES = ("resolved", "ambiguous", "unresolved", "wallonia", "abroad")
 ``resolved`` = on a Flemish or Brussels municipality, ``wallonia``/``abroad`` = placed
 outside, ``ambiguous``/``unresolved`` = not placed yet."""
 
-# Limits that keep a crafted spreadsheet (a cell at XFD1048576 expands to 17 billion
-# empty cells) from exhausting memory; real partnership files are far below them.
-MAX_SHEET_CELLS = 5_000_000
-MAX_ROWS = 200_000
 _SNIFF_CHARS = 64_000
 _MB = 1024 * 1024
 
@@ -445,6 +442,7 @@ class _Sheet:
     headers: list[str]
     columns: list[pd.Series]
     numbers: np.ndarray
+    notes: list[Problem] = field(default_factory=list)  # found while reading
 
     @classmethod
     def empty(cls, file: str, sheet: str | None) -> _Sheet:
@@ -525,6 +523,7 @@ def read_partnerships(
             _read_single(part, name, settings)[0] for part, name in zip(source, names, strict=True)
         ]
         report = ValidationReport()
+        _report_notes(sheets, report)
         tables = [
             _map_table(sheets[0], "projects", report),
             _map_table(sheets[1], "partners", report),
@@ -543,6 +542,7 @@ def read_partnerships(
     name = _name_of(source, source_name)
     sheets = _read_single(source, name, settings)
     report = ValidationReport()
+    _report_notes(sheets, report)
     form, tables = _choose_tables(sheets, name, report)
     return _from_tables(
         tables, form, name=name, report=report, fixes=fixes, reference=reference, settings=settings
@@ -625,6 +625,12 @@ def _name_of(source: object, given: str | None) -> str:
     if isinstance(name, str) and name:
         return Path(name).name
     return "upload"
+
+
+def _report_notes(sheets: Iterable[_Sheet], report: ValidationReport) -> None:
+    for sheet in sheets:
+        for problem in sheet.notes:
+            report.add(problem)
 
 
 def _read_single(source: object, name: str, settings: Settings) -> list[_Sheet]:
@@ -723,16 +729,14 @@ def _read_workbook(data: bytes, name: str) -> list[_Sheet]:
     """Read every visible worksheet of an XLSX/XLSM/ODS/XLS file as text."""
     import python_calamine as calamine  # noqa: PLC0415 - only needed for workbooks
 
-    if data[:4] == b"PK\x03\x04":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                if archive.testzip() is not None:
-                    raise zipfile.BadZipFile("CRC error")
-        except Exception as exc:
-            # zipfile raises BadZipFile, zlib.error, EOFError, ValueError, … on damage.
-            raise InputError(
-                f"Bestand '{name}' lijkt een Excel-bestand (zip) maar is beschadigd: {exc}."
-            ) from None
+    if workbooks.is_zip(data):
+        # Before calamine sees it: a zip bomb or a far cell would abort the process.
+        workbooks.check_archive(data, name)
+    elif workbooks.is_encrypted_ole(data):
+        raise InputError(
+            f"Bestand '{name}' is met een wachtwoord beveiligd; "
+            "sla het op zonder wachtwoord en laad het opnieuw."
+        )
     sheets: list[_Sheet] = []
     try:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -812,7 +816,30 @@ def _sheet_from_cells(file: str, sheet: str | None, rows: Iterable[list[str]]) -
         _text_column([row[j] if j < len(row) else "" for _, row in body]) for j in range(width)
     ]
     numbers = np.fromiter((n for n, _ in body), dtype=np.int64, count=len(body))
-    return _Sheet(file, sheet, header_row, headers, columns, numbers)
+    notes = [
+        _beyond_header(file, sheet, n, width, row[width:]) for n, row in body if any(row[width:])
+    ]
+    return _Sheet(file, sheet, header_row, headers, columns, numbers, notes)
+
+
+def _beyond_header(
+    file: str, sheet: str | None, row: int, width: int, extra: Sequence[str]
+) -> Problem:
+    """Warn that a row has cells right of the header's last column (they are not read)."""
+    first = next(j for j, cell in enumerate(extra) if cell)
+    letter = _column_letter(width + first)
+    return Problem(
+        "warning",
+        "cells_beyond_header",
+        f"Rij {row} heeft waarden rechts van de laatste kolomnaam (vanaf kolom {letter}: "
+        f"{extra[first][:40]!r}); die worden niet gelezen. Staat er een scheidingsteken "
+        "te veel in de rij?",
+        file,
+        sheet,
+        row,
+        letter,
+        extra[first][:200],
+    )
 
 
 def _check_row_count(non_empty_rows: int, file: str) -> None:
@@ -867,7 +894,94 @@ def _read_csv(data: bytes, name: str) -> _Sheet:
 
 
 def _read_delimited(data: bytes, name: str) -> tuple[_Sheet, str]:
-    """Read delimited text; the C parser of pyarrow, else (ragged rows…) the csv module.
+    """Read delimited text: strip stray NUL bytes, parse, find lines a stray quote merged.
+
+    Returns the sheet (its ``notes`` say what was stripped or merged) and the delimiter.
+    """
+    data, nul_notes = _strip_nul(data, name)
+    sheet, delimiter = _parse_delimited(data, name)
+    sheet.notes[:0] = nul_notes
+    return sheet, delimiter
+
+
+def _strip_nul(data: bytes, name: str) -> tuple[bytes, list[Problem]]:
+    """Remove a few NUL bytes (a damaged export), naming their lines; leave binary alone.
+
+    Text with more than 1 % NUL bytes (and more than a few), or with other control
+    bytes that no text encoding we read uses, is UTF-16 without a byte order mark or not text
+    at all; it is left as it is, to be refused by :func:`_decode_text`.
+    """
+    if b"\x00" not in data or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data, []
+    if data.count(b"\x00") > max(_NAMED_ROWS, len(data) // 100) or _BINARY.search(
+        data, 0, _SNIFF_CHARS
+    ):
+        return data, []
+    lines: list[int] = []
+    at = data.find(b"\x00")
+    while at >= 0 and len(lines) < _NAMED_ROWS:
+        line = data.count(b"\n", 0, at) + 1
+        if not lines or lines[-1] != line:
+            lines.append(line)
+        at = data.find(b"\x00", at + 1)
+    notes = [
+        Problem(
+            "warning",
+            "nul_byte",
+            f"Regel {line} bevat een NUL-teken (een beschadigde export); het is verwijderd.",
+            name,
+            None,
+            line,
+        )
+        for line in lines
+    ]
+    return data.replace(b"\x00", b""), notes
+
+
+_BINARY = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
+# Rows named one by one in a reading note; more of the same kind are rare and alike.
+_NAMED_ROWS = 20
+
+
+def _merged_lines(sheet: _Sheet, delimiter: str) -> list[Problem]:
+    """Find cells in which a stray quote swallowed the following lines.
+
+    A quote that opens a cell and never closes makes the reader take the following
+    lines into that cell (up to the next quote), so rows vanish without an error.
+    Such a cell holds a line break followed by a line with delimiters in it (a piece
+    of a row; a real line break in a cell, as in an address, has none): report its row.
+    """
+    width = max(len(sheet.headers), 2)
+    enough = min(2, width - 1)
+    notes: list[Problem] = []
+    for j, column in enumerate(sheet.columns):
+        broken = np.flatnonzero(column.str.contains("\n", regex=False).to_numpy(dtype=bool))
+        for i in broken[:_NAMED_ROWS]:
+            text = str(column.iloc[i])
+            swallowed = [line for line in text.split("\n")[1:] if line.count(delimiter) >= enough]
+            if not swallowed:
+                continue  # a real line break inside a quoted cell
+            row = int(sheet.numbers[i])
+            notes.append(
+                Problem(
+                    "error",
+                    "stray_quote",
+                    f"Rij {row}, kolom '{sheet.headers[j]}': een aanhalingsteken (\") opent "
+                    f"een cel die niet sluit, waardoor {len(swallowed)} volgende regel(s) "
+                    "in deze cel terechtkwamen. Verwijder het aanhalingsteken of zet de cel "
+                    "tussen twee aanhalingstekens.",
+                    sheet.file,
+                    sheet.sheet,
+                    row,
+                    sheet.headers[j],
+                    text[:80],
+                )
+            )
+    return notes
+
+
+def _parse_delimited(data: bytes, name: str) -> tuple[_Sheet, str]:
+    """Parse delimited text; the C parser of pyarrow, else (ragged rows…) the csv module.
 
     Both read a file the same way; the fast path gives up (returns ``None``) on
     anything it might read differently: NUL bytes, rows of unequal length, an
@@ -894,7 +1008,9 @@ def _read_delimited(data: bytes, name: str) -> tuple[_Sheet, str]:
         ]
     except csv.Error as exc:
         raise InputError(f"Bestand '{name}' is geen leesbare CSV: {exc}.") from None
-    return _sheet_from_cells(name, None, records), delimiter
+    sheet = _sheet_from_cells(name, None, records)
+    sheet.notes.extend(_merged_lines(sheet, delimiter))
+    return sheet, delimiter
 
 
 def _utf8_body(data: bytes) -> tuple[bytes, str] | None:
@@ -956,7 +1072,14 @@ def _parse_fast(raw: bytes, delimiter: str, name: str) -> _Sheet | None:
         index = pa.array(body)
         kept = [c.take(index) for c in columns]
     taken = [_text_column_from_arrow(c) for c in kept]
-    return _Sheet(name, None, int(positions[header_at]) + 1, first_rows[header_at], taken, body + 1)
+    sheet = _Sheet(
+        name, None, int(positions[header_at]) + 1, first_rows[header_at], taken, body + 1
+    )
+    lines = raw.count(b"\n") + (not raw.endswith(b"\n"))
+    if lines != table.num_rows:
+        # Fewer records than lines: some cell holds a line break (or a stray quote).
+        sheet.notes.extend(_merged_lines(sheet, delimiter))
+    return sheet
 
 
 def _arrow_csv(raw: bytes, delimiter: str, *, newlines_in_values: bool) -> Any:

@@ -708,6 +708,12 @@ class Gazetteer:
             key = normalize_place(qualifier)
             if not key or key in _NOISE_QUALIFIERS:
                 continue
+            joined = f"{parsed.key} {key}"
+            if parsed.key and not self._lookup(key) and joined in self._index:
+                # 'Beveren (Waas)' is how people write Beveren-Waas: one name, not two.
+                parsed.key = joined
+                parsed.display = f"{parsed.display}-{' '.join(qualifier.split())}"
+                continue
             if key in self._countries and not self._lookup(key) and key not in self._provinces:
                 # A country, but only when the words name no Belgian place or province.
                 if self._countries[key] == "BE":

@@ -82,11 +82,19 @@ def test_fast_reader_equals_csv_module(text: str) -> None:
     _same(b"\xef\xbb\xbf" + text.encode("utf-8"))
 
 
-def test_nul_bytes() -> None:
-    head = "projectnummer;titel\n" + "P0;" + "x" * 70_000 + "\n"
-    _same((head + "P1;A\x00B\n").encode("utf-8"))  # after the first 64 kB: read
+@pytest.mark.parametrize("before", ["", "P0;" + "x" * 70_000 + "\n"])
+def test_a_nul_byte_is_stripped_with_a_warning_naming_its_line(before: str) -> None:
+    data = ("projectnummer;titel\n" + before + "P1;A\x00B\nP2;C\n").encode("utf-8")
+    sheet = dataio._read_csv(data, "t.csv")
+    assert sheet.columns[1].tolist()[-2:] == ["AB", "C"]
+    line = 3 if before else 2
+    assert [(n.code, n.severity, n.row) for n in sheet.notes] == [("nul_byte", "warning", line)]
+    assert f"Regel {line}" in sheet.notes[0].message
+
+
+def test_text_full_of_nul_bytes_is_still_not_text() -> None:
     with pytest.raises(dataio.InputError, match="geen tekst"):
-        dataio._read_csv(b"projectnummer;titel\nP1;A\x00B\n", "t.csv")
+        dataio._read_csv("projectnummer;titel\nP1;A\n".encode("utf-16-le"), "t.csv")
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "utf-16"])

@@ -1,0 +1,1 @@
+"""Reading, mapping, checking and writing partnership tables (the import)."""
