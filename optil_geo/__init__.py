@@ -22,11 +22,13 @@ from optil_geo.classify import (
     urban_municipalities,
 )
 from optil_geo.dataio import (
+    ColumnPreview,
     PartnershipData,
     ValidationReport,
     format_report,
     neutralise_formulas,
     partnerships_from_raw,
+    preview_columns,
     read_partnerships,
     read_table,
     to_safe_csv,
@@ -60,6 +62,7 @@ from optil_geo.measures import (
     municipality_measures,
     project_measures,
 )
+from optil_geo.partnerships.mapping import ColumnSuggestion, parse_columns_option
 from optil_geo.reference import CREDIT, Reference, fetch_reference, load_reference, reference_info
 from optil_geo.settings import LinkRules, Settings
 from optil_geo.store import Workspace, fix_key
@@ -110,6 +113,8 @@ __all__ = [
     "GEO_FORMATS",
     "LANGUAGES",
     "PEER_GROUPS",
+    "ColumnPreview",
+    "ColumnSuggestion",
     "Filters",
     "InputError",
     "LinkRules",
@@ -148,7 +153,9 @@ __all__ = [
     "municipality_measures",
     "neutralise_formulas",
     "normalize_place",
+    "parse_columns_option",
     "partnerships_from_raw",
+    "preview_columns",
     "project_measures",
     "read_partnerships",
     "read_table",

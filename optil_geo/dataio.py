@@ -66,10 +66,10 @@ import pyarrow.csv as pacsv
 from optil_geo import _schema
 from optil_geo._errors import InputError
 from optil_geo._schema import Column, TableKind, header_key
-from optil_geo.gazetteer import RESULT_COLUMNS, DistinctPlaces, resolve_distinct
-from optil_geo.partnerships import workbooks
+from optil_geo.gazetteer import RESULT_COLUMNS, DistinctPlaces, Gazetteer, resolve_distinct
+from optil_geo.partnerships import mapping, workbooks
 from optil_geo.partnerships.workbooks import MAX_ROWS, MAX_SHEET_CELLS
-from optil_geo.reference import Reference
+from optil_geo.reference import Reference, load_reference
 from optil_geo.settings import Settings
 from optil_geo.texts import format_number
 from optil_geo.vocabulary import (
@@ -83,6 +83,7 @@ from optil_geo.vocabulary import (
 
 __all__ = [
     "LOCATION_CLASSES",
+    "ColumnPreview",
     "PartnershipData",
     "Problem",
     "TextTable",
@@ -91,6 +92,7 @@ __all__ = [
     "format_report",
     "neutralise_formulas",
     "partnerships_from_raw",
+    "preview_columns",
     "read_partnerships",
     "read_table",
     "to_safe_csv",
@@ -477,6 +479,7 @@ def read_partnerships(
     source: Source,
     *,
     source_name: str | None = None,
+    columns: Mapping[str, str] | None = None,
     fixes: Mapping[tuple[str, str], str] | None = None,
     reference: Reference | None = None,
     settings: Settings | None = None,
@@ -490,6 +493,11 @@ def read_partnerships(
         partners)`` of those (two CSV files).
     source_name
         Name used in the report; default: the file name (``"upload"`` for bytes).
+    columns
+        The file's own headers for fields, ``{field: header}`` (e.g.
+        ``{"organisation": "partner_organisation"}``; see :func:`preview_columns`
+        for suggestions). They win over the accepted names; fields not named are
+        found by their accepted names as usual.
     fixes
         Manual location fixes ``(place key, postcode key) → NIS`` (see
         :meth:`optil_geo.store.Workspace.fix_lookup`), applied before anything else.
@@ -522,11 +530,12 @@ def read_partnerships(
         sheets = [
             _read_single(part, name, settings)[0] for part, name in zip(source, names, strict=True)
         ]
+        _check_columns(columns, sheets)
         report = ValidationReport()
         _report_notes(sheets, report)
         tables = [
-            _map_table(sheets[0], "projects", report),
-            _map_table(sheets[1], "partners", report),
+            _map_table(sheets[0], "projects", report, columns=columns),
+            _map_table(sheets[1], "partners", report, columns=columns),
         ]
         name = source_name or f"{names[0]} + {names[1]}"
         return _from_tables(
@@ -541,9 +550,10 @@ def read_partnerships(
 
     name = _name_of(source, source_name)
     sheets = _read_single(source, name, settings)
+    _check_columns(columns, sheets)
     report = ValidationReport()
     _report_notes(sheets, report)
-    form, tables = _choose_tables(sheets, name, report)
+    form, tables = _choose_tables(sheets, name, report, columns=columns)
     return _from_tables(
         tables, form, name=name, report=report, fixes=fixes, reference=reference, settings=settings
     )
@@ -625,6 +635,11 @@ def _name_of(source: object, given: str | None) -> str:
     if isinstance(name, str) and name:
         return Path(name).name
     return "upload"
+
+
+def _check_columns(columns: Mapping[str, str] | None, sheets: Sequence[_Sheet]) -> None:
+    if columns:
+        mapping.apply_columns_check(columns, [h for s in sheets for h in s.headers])
 
 
 def _report_notes(sheets: Iterable[_Sheet], report: ValidationReport) -> None:
@@ -1320,19 +1335,151 @@ def read_table(
     return TextTable(frame=frame, delimiter=delimiter, bom=bom)
 
 
+# --------------------------------------------------------------------------- column preview
+
+
+@dataclass(frozen=True)
+class ColumnPreview:
+    """What the mapping step shows: the file's headers, first rows and suggested fields.
+
+    Attributes
+    ----------
+    form
+        ``"flat"`` or ``"two_tables"``, as the import would read the file.
+    fields
+        The fields to map, in template order (projects' then partners' for two tables).
+    required
+        The fields an import cannot do without (``lead_municipality`` may be left
+        out when ``lead_postcode`` is there).
+    headers
+        Every header of the sheets read, in file order, each once.
+    rows
+        The first rows of the main sheet (flat, or partners), under its headers.
+    suggestions
+        Field → suggested header (see :func:`optil_geo.partnerships.mapping.suggest_columns`).
+    key
+        The key of this set of headers, under which a confirmed mapping is remembered.
+    """
+
+    form: Form
+    fields: tuple[str, ...]
+    required: tuple[str, ...]
+    headers: tuple[str, ...]
+    rows: pd.DataFrame
+    suggestions: dict[str, mapping.ColumnSuggestion]
+    key: str
+
+    def mapping(self) -> dict[str, str]:
+        """Return the suggestions as a ``columns`` mapping (field → header)."""
+        return {f: s.header for f, s in self.suggestions.items()}
+
+    def missing(self, columns: Mapping[str, str]) -> list[str]:
+        """Return the required fields that ``columns`` leaves without a header."""
+        absent = [f for f in self.required if not columns.get(f)]
+        if "lead_municipality" in absent and columns.get("lead_postcode"):
+            absent.remove("lead_municipality")
+        return absent
+
+
+def preview_columns(
+    source: SingleSource,
+    *,
+    source_name: str | None = None,
+    rows: int = 5,
+    reference: Reference | None = None,
+    settings: Settings | None = None,
+) -> ColumnPreview:
+    """Read a file's headers and first rows, and suggest a header for each field.
+
+    Parameters
+    ----------
+    source
+        A path, the file's bytes or a binary file object (as :func:`read_partnerships`).
+    source_name
+        Name used in messages; default: the file name.
+    rows
+        How many data rows to keep for the preview.
+    reference
+        The reference geography (to see which columns hold municipality names);
+        loaded when omitted.
+    settings
+        As in :func:`read_partnerships`.
+
+    Returns
+    -------
+    ColumnPreview
+
+    Raises
+    ------
+    InputError
+        As :func:`read_partnerships`, when the file cannot be read at all.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    name = _name_of(source, source_name)
+    sheets = _read_single(source, name, settings)
+    form, tables = _choose_tables(sheets, name, ValidationReport())
+    gazetteer = Gazetteer.for_reference(reference if reference is not None else load_reference())
+
+    def place_share(values: Sequence[str]) -> float:
+        # Only plain names count: '3920' or 'CC Westrand (Dilbeek)' is no place column.
+        named = [
+            gazetteer.resolve(v).status in ("exact", "alias")
+            for v in values
+            if not any(ch.isdigit() or ch in "()" for ch in v)
+        ]
+        return sum(named) / len(values)
+
+    suggestions: dict[str, mapping.ColumnSuggestion] = {}
+    fields: list[str] = []
+    headers: dict[str, None] = {}
+    for table in tables:
+        sheet = table.sheet
+        samples = {h: _sample(sheet.columns[j]) for j, h in enumerate(sheet.headers) if h}
+        found = mapping.suggest_columns(sheet.headers, samples, table.kind, is_place=place_share)
+        for field_name, suggestion in found.items():
+            suggestions.setdefault(field_name, suggestion)
+        fields += [f for f in mapping.fields_of(table.kind) if f not in fields]
+        headers.update(dict.fromkeys(h for h in sheet.headers if h))
+    main = tables[-1].sheet
+    head = pd.DataFrame(
+        {h: main.columns[j].head(rows).tolist() for j, h in enumerate(main.headers) if h},
+        index=pd.RangeIndex(min(rows, len(main))),
+    )
+    required = [c.name for t in tables for c in _schema.columns_of(t.kind) if c.required]
+    return ColumnPreview(
+        form=form,
+        fields=tuple(fields),
+        required=tuple(dict.fromkeys(required)),
+        headers=tuple(headers),
+        rows=head,
+        suggestions=suggestions,
+        key=mapping.header_set_key(list(headers)),
+    )
+
+
+def _sample(column: pd.Series) -> list[str]:
+    """Return up to 40 distinct non-empty values from the first 200 rows."""
+    head = column.head(200)
+    return [str(v) for v in head[head != ""].unique()[:40]]
+
+
 # --------------------------------------------------------------------------- mapping
 
 
 def _choose_tables(
-    sheets: list[_Sheet], name: str, report: ValidationReport
+    sheets: list[_Sheet],
+    name: str,
+    report: ValidationReport,
+    *,
+    columns: Mapping[str, str] | None = None,
 ) -> tuple[Form, list[_Table]]:
     by_key = {header_key(s.sheet): s for s in reversed(sheets) if s.sheet is not None}
     projects = next((by_key[k] for k in _schema.PROJECT_SHEET_NAMES if k in by_key), None)
     partners = next((by_key[k] for k in _schema.PARTNER_SHEET_NAMES if k in by_key), None)
     if projects is not None and partners is not None:
         return "two_tables", [
-            _map_table(projects, "projects", report),
-            _map_table(partners, "partners", report),
+            _map_table(projects, "projects", report, columns=columns),
+            _map_table(partners, "partners", report, columns=columns),
         ]
     if projects is not None:
         report.add(
@@ -1346,24 +1493,39 @@ def _choose_tables(
             )
         )
         return "two_tables", [
-            _map_table(projects, "projects", report),
+            _map_table(projects, "projects", report, columns=columns),
             _map_table(_Sheet.empty(name, "partners"), "partners", report, quiet=True),
         ]
     data_sheets = [s for s in sheets if s.headers]
     flat = data_sheets[0] if data_sheets else sheets[0]
-    return "flat", [_map_table(flat, "flat", report)]
+    return "flat", [_map_table(flat, "flat", report, columns=columns)]
 
 
 def _map_table(
-    sheet: _Sheet, kind: TableKind, report: ValidationReport, *, quiet: bool = False
+    sheet: _Sheet,
+    kind: TableKind,
+    report: ValidationReport,
+    *,
+    quiet: bool = False,
+    columns: Mapping[str, str] | None = None,
 ) -> _Table:
-    """Map the headers of a sheet on canonical columns; report missing, unknown and doubled ones."""
+    """Map the headers of a sheet on canonical columns; report missing, unknown and doubled ones.
+
+    ``columns`` (field → header) are the user's own mapping: they come first.
+    """
     index = _schema.alias_index(kind)
-    positions: dict[str, int] = {}
+    canonical_names = {c.name for c in _schema.columns_of(kind)}
+    chosen = {
+        sheet.headers.index(header): name
+        for name, header in (columns or {}).items()
+        if name in canonical_names and header in sheet.headers
+    }
+    positions: dict[str, int] = {name: j for j, name in chosen.items()}
     extras: dict[str, int] = {}
     where = _where(sheet)
-    canonical_names = {c.name for c in _schema.columns_of(kind)}
     for j, header in enumerate(sheet.headers):
+        if j in chosen:
+            continue
         if not header:
             if j < len(sheet.columns) and _filled(sheet.columns[j]).any():
                 report.add(
@@ -2788,10 +2950,11 @@ def _text_series(values: pd.Series) -> pd.Series:
 def validate_file(
     path: str | os.PathLike[str],
     *,
+    columns: Mapping[str, str] | None = None,
     fixes: Mapping[tuple[str, str], str] | None = None,
     settings: Settings | None = None,
 ) -> tuple[PartnershipData | None, int, str | None]:
-    """Read and validate a file for the command line.
+    """Read and validate a file for the command line (``columns`` as in :func:`read_partnerships`).
 
     Returns
     -------
@@ -2801,7 +2964,7 @@ def validate_file(
         ``message`` is the one-line reason).
     """
     try:
-        data = read_partnerships(path, fixes=fixes, settings=settings)
+        data = read_partnerships(path, columns=columns, fixes=fixes, settings=settings)
     except InputError as exc:
         return None, 2, f"InputError: {' '.join(str(exc).split())}"
     return data, (0 if data.report.ok else 1), None
@@ -2840,6 +3003,7 @@ def validate_command(
     as_json: bool,
     out: TextIO,
     err: TextIO,
+    columns: Mapping[str, str] | None = None,
     fixes: Mapping[tuple[str, str], str] | None = None,
     settings: Settings | None = None,
 ) -> int:
@@ -2850,11 +3014,12 @@ def validate_command(
     path
         The file (XLSX with two sheets or one flat sheet, or a flat CSV).
     as_json
-        Print one JSON object (the contract of :meth:`ValidationReport.to_json_dict`)
-        instead of the Dutch summary.
+        Print one JSON object (the contract of :meth:`ValidationReport.to_json_dict`,
+        plus ``columns``: the mapping used and a suggested header per field, with its
+        reason) instead of the Dutch summary.
     out, err
         Where the report and the one-line failure go.
-    fixes, settings
+    columns, fixes, settings
         As in :func:`read_partnerships` (the CLI passes the workspace's fixes).
 
     Returns
@@ -2862,12 +3027,22 @@ def validate_command(
     int
         0 without errors (warnings allowed), 1 with errors, 2 when unreadable.
     """
-    data, code, message = validate_file(path, fixes=fixes, settings=settings)
+    data, code, message = validate_file(path, columns=columns, fixes=fixes, settings=settings)
     if data is None:
         print(message, file=err)
         return code
     if as_json:
-        out.write(json.dumps(data.to_json_dict(), ensure_ascii=False) + "\n")
+        found = preview_columns(path, settings=settings).suggestions
+        result = data.to_json_dict() | {
+            "columns": {
+                "used": dict(columns or {}),
+                "suggested": {
+                    f: {"header": s.header, "reason": s.reason, "score": s.score}
+                    for f, s in found.items()
+                },
+            }
+        }
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
     else:
         out.write(format_report(data))
     return code

@@ -447,6 +447,64 @@ class Workspace:
                     conn.execute(f"PRAGMA user_version = {target}")
                 version = target
 
+    # ------------------------------------------------------------------ column mappings
+
+    # Created on first use rather than by a numbered migration: a table nobody depends
+    # on at open time, added without renumbering anyone's migrations.
+    _COLUMN_MAPPINGS = """
+        CREATE TABLE IF NOT EXISTS column_mappings (
+            header_key TEXT PRIMARY KEY,
+            mapping    TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+
+    def save_column_mapping(self, header_key: str, columns: dict[str, str]) -> None:
+        """Remember the confirmed column mapping of files with these headers.
+
+        Parameters
+        ----------
+        header_key
+            The key of the file's set of headers
+            (:func:`optil_geo.partnerships.mapping.header_set_key`).
+        columns
+            Field → header as written, e.g. ``{"organisation": "partner_organisation"}``.
+
+        Raises
+        ------
+        InputError
+            When ``header_key`` is empty or ``columns`` is not a mapping of text to text.
+        """
+        if not isinstance(header_key, str) or not header_key:
+            raise InputError(f"`header_key` was {header_key!r} but must be a non-empty text")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items()):
+            raise InputError(f"`columns` was {dict(columns)!r} but must map text to text")
+        payload = json.dumps(dict(sorted(columns.items())), ensure_ascii=False)
+        with self._connection() as conn, _transaction(conn):
+            conn.execute(self._COLUMN_MAPPINGS)
+            conn.execute(
+                "INSERT INTO column_mappings (header_key, mapping, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (header_key) DO UPDATE SET mapping = excluded.mapping,"
+                " updated_at = excluded.updated_at",
+                (header_key, payload, _now()),
+            )
+
+    def column_mapping(self, header_key: str) -> dict[str, str] | None:
+        """Return the mapping remembered for files with these headers, or ``None``."""
+        with self._connection() as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'column_mappings'"
+            ).fetchone()
+            if exists is None:
+                return None
+            row = conn.execute(
+                "SELECT mapping FROM column_mappings WHERE header_key = ?", (header_key,)
+            ).fetchone()
+        if row is None:
+            return None
+        loaded = json.loads(row[0])
+        return {str(k): str(v) for k, v in loaded.items()}
+
 
 @contextmanager
 def _transaction(conn: sqlite3.Connection) -> Iterator[None]:

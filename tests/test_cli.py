@@ -419,7 +419,7 @@ def test_validate_demo_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert stderr == ""
     result = json.loads(stdout)
-    assert set(result) == {"rows", "errors", "warnings", "locations"}
+    assert set(result) == {"rows", "errors", "warnings", "locations", "columns"}
     assert result["rows"] == {"projects": 206, "partners": 1594}
     assert result["errors"] == []
     assert set(result["locations"]) == {"resolved", "ambiguous", "unresolved", "wallonia", "abroad"}
