@@ -130,15 +130,32 @@ def present_codes(values: pd.Series) -> list[str]:
     return sorted(out)
 
 
+@st.cache_resource(show_spinner=False)
+def _just_imported() -> dict[tuple[str, str], og.PartnershipData]:
+    """Imports validated at upload, by (dataset key, fixes digest), until first analysed."""
+    return {}
+
+
+def keep_import(key: str, digest: str, imported: og.PartnershipData) -> None:
+    """Hand a just-validated import to its first analysis (instead of validating it again).
+
+    ``digest`` is :func:`fixes_digest` of the fixes the import was validated with; with
+    other fixes by then, the dataset is read from the workspace as usual.
+    """
+    _just_imported()[(key, digest)] = imported
+
+
 @st.cache_resource(max_entries=8, show_spinner="Gegevens inlezen en indelen…")
 def _analysis(key: str, digest: str, rules: og.LinkRules) -> Analysis:
-    del digest  # part of the cache key only: new fixes give a new analysis
+    # ``digest`` is part of the cache key: new fixes give a new analysis.
     lookup = fixes()
     ref = reference()
     if key == DEMO_KEY:
         # The upload cap is for uploads; the demo file is the project's own.
         own = settings().replace(max_upload_mb=max(settings().max_upload_mb, 100.0))
         data = og.read_partnerships(DEMO_XLSX, fixes=lookup, reference=ref, settings=own)
+    elif (fresh := _just_imported().pop((key, digest), None)) is not None:
+        data = fresh  # validated at upload: not read and checked a second time
     else:
         dataset_id = int(key.removeprefix("ws"))
         raw_projects, raw_partners = workspace().load_dataset(dataset_id)
