@@ -21,22 +21,6 @@ from optil_geo.classify import (
     classify_links,
     urban_municipalities,
 )
-from optil_geo.dataio import (
-    ColumnPreview,
-    PartnershipData,
-    ValidationReport,
-    format_report,
-    neutralise_formulas,
-    partnerships_from_raw,
-    preview_columns,
-    read_partnerships,
-    read_table,
-    to_safe_csv,
-    to_safe_xlsx,
-    validate_command,
-    validate_file,
-    write_template,
-)
 from optil_geo.demo import DEFAULT_SEED as DEMO_SEED
 from optil_geo.demo import demo_summary, generate_demo, write_demo
 from optil_geo.export import (
@@ -62,7 +46,24 @@ from optil_geo.measures import (
     municipality_measures,
     project_measures,
 )
-from optil_geo.partnerships.mapping import ColumnSuggestion, parse_columns_option
+from optil_geo.partnerships import (
+    ColumnPreview,
+    ColumnSuggestion,
+    PartnershipData,
+    ValidationReport,
+    format_report,
+    neutralise_formulas,
+    parse_columns_option,
+    partnerships_from_raw,
+    preview_columns,
+    read_partnerships,
+    read_table,
+    to_safe_csv,
+    to_safe_xlsx,
+    validate_command,
+    validate_file,
+    write_template,
+)
 from optil_geo.reference import CREDIT, Reference, fetch_reference, load_reference, reference_info
 from optil_geo.settings import LinkRules, Settings
 from optil_geo.store import Workspace, fix_key

@@ -336,7 +336,9 @@ def test_resolve_reads_the_first_visible_sheet(
 def test_resolve_keeps_the_row_limit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(og.dataio, "MAX_ROWS", 2)
+    from optil_geo.partnerships import sheets
+
+    monkeypatch.setattr(sheets, "MAX_ROWS", 2)
     src = tmp_path / "in.csv"
     src.write_text("place\nGent\nGenk\nGeel\n")
     code, _, stderr = run(capsys, "resolve", src, "-o", tmp_path / "o.csv")

@@ -9,7 +9,7 @@ import pytest
 
 import optil_geo as og
 from optil_geo.cli import main
-from optil_geo.partnerships.mapping import header_set_key, suggest_columns
+from optil_geo.partnerships.suggestions import header_set_key, suggest_columns
 
 # The columns of a real list of approved projects gathered from public sources.
 REAL = (

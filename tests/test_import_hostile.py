@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 import optil_geo as og
-from optil_geo import dataio
 from optil_geo.partnerships import workbooks
 
 REPO = Path(__file__).resolve().parent.parent
@@ -132,7 +131,7 @@ def test_a_normal_workbook_still_reads(tmp_path: Path) -> None:
         for r, (a, b) in enumerate([("project_id", "title"), ("P1", "Titel")], start=1)
     )
     data = _xlsx(rows, dimension="A1:B2")
-    sheets = dataio._read_workbook(data, "ok.xlsx")
+    sheets = workbooks._read_workbook(data, "ok.xlsx")
     assert sheets[0].headers == ["project_id", "title"]
     assert sheets[0].columns[1].tolist() == ["Titel"]
 

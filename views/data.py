@@ -487,7 +487,7 @@ def _downloads(selection: data.Selection) -> None:
             icon=":material/download:",
         )
     with st.expander(t("columns_help")):
-        st.dataframe(og.dataio.column_help(), hide_index=True, width="stretch")
+        st.dataframe(og.partnerships.column_help(), hide_index=True, width="stretch")
 
 
 def _datasets() -> None:

@@ -1,362 +1,401 @@
-"""Suggest which column of a file holds which field, for files with their own headers.
-
-Real files rarely use the template's names: ``partner_place``, ``Naam organisatie
-partner``, ``Plaats``. A person reads them as fields at once; this module does the
-same with three kinds of evidence, strongest first:
-
-1. **alias**: the header is one of the accepted names of :mod:`optil_geo._schema`;
-2. **name**: the header names a side (``lead_``, ``aanvrager``, ``partner_``,
-   ``project``) and a concept (organisation, place, postal code, …), each word
-   compared with rapidfuzz so that a typo still counts;
-3. **values**: a column whose sample values are mostly municipality names is a
-   place column; one of four-digit numbers a postal-code column.
-
-Every field gets at most one header and every header at most one field; the
-strongest evidence is placed first. The result is a suggestion: the user confirms it
-(the app's mapping step, the command line's ``--columns``).
-"""
+"""Map a file's headers on the fields: accepted names, the user's own mapping, the two forms."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from rapidfuzz import fuzz, process
+import numpy as np
+import pandas as pd
 
 from optil_geo import _schema
-from optil_geo._errors import InputError
 from optil_geo._schema import TableKind, header_key
-from optil_geo.vocabulary import normalise_term
+from optil_geo.gazetteer import Gazetteer
+from optil_geo.partnerships import suggestions
+from optil_geo.partnerships._text import (
+    Form,
+    SingleSource,
+    _column_letter,
+    _constant_column,
+    _filled,
+)
+from optil_geo.partnerships.problems import Problem, ValidationReport
+from optil_geo.partnerships.readers import _name_of, _read_single
+from optil_geo.partnerships.sheets import _Sheet
+from optil_geo.reference import Reference, load_reference
+from optil_geo.settings import Settings
 
-__all__ = [
-    "ColumnSuggestion",
-    "apply_columns_check",
-    "fields_of",
-    "header_set_key",
-    "parse_columns_option",
-    "suggest_columns",
-]
 
-Reason = Literal["alias", "name", "similar", "values"]
-Side = Literal["lead", "partner", "project"]
+@dataclass
+class _Table:
+    """A sheet mapped on the schema."""
 
-_SIDE_WORDS: dict[str, Side] = {
-    "lead": "lead",
-    "aanvrager": "lead",
-    "aanvragende": "lead",
-    "penvoerder": "lead",
-    "indiener": "lead",
-    "promotor": "lead",
-    "applicant": "lead",
-    "hoofdaanvrager": "lead",
-    "partner": "partner",
-    "partners": "partner",
-    "partnerorganisatie": "partner",
-    "medewerkende": "partner",
-    "project": "project",
-    "projet": "project",
-}
-# Words for one concept, compared word by word (rapidfuzz ratio ≥ _WORD_MATCH).
-_CONCEPT_WORDS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "nummer", "nr", "code", "dossier", "dossiernummer", "referentie"),
-    "title": ("titel", "title", "titre", "projecttitel"),
-    "name": ("naam", "name", "nom"),
-    "organisation": (
-        "organisatie",
-        "organisation",
-        "organization",
-        "instelling",
-        "vereniging",
-        "org",
-        "organisme",
-    ),
-    "place": (
-        "gemeente",
-        "plaats",
-        "place",
-        "locatie",
-        "location",
-        "stad",
-        "city",
-        "town",
-        "woonplaats",
-        "municipality",
-        "commune",
-        "vestigingsplaats",
-        "deelgemeente",
-    ),
-    "postcode": ("postcode", "zip", "zipcode", "postnummer", "postal"),
-    "country": ("land", "country", "pays"),
-    "sector": ("sector", "domein", "soort", "type"),
-    "role": ("rol", "role", "functie"),
-    "round": ("ronde", "round", "oproep", "call"),
-    "year": ("jaar", "year", "annee"),
-    "target": ("doelgroep", "doelgroepen", "target", "publiek"),
-    "subsidy": ("subsidie", "subsidy", "bedrag", "amount", "budget"),
-}
-# (side, concept) -> field; side None = the header names no side.
-_FIELD_OF: dict[tuple[Side | None, str | None], str] = {
-    ("project", "id"): "project_id",
-    ("project", "title"): "title",
-    ("project", "name"): "title",
-    (None, "title"): "title",
-    ("project", "round"): "round",
-    (None, "round"): "round",
-    ("project", "year"): "year",
-    (None, "year"): "year",
-    (None, "target"): "target_groups",
-    ("project", "target"): "target_groups",
-    (None, "subsidy"): "subsidy_eur",
-    ("project", "subsidy"): "subsidy_eur",
-    ("lead", "organisation"): "lead_organisation",
-    ("lead", "name"): "lead_organisation",
-    ("lead", None): "lead_organisation",  # 'aanvrager' alone
-    ("lead", "place"): "lead_municipality",
-    ("lead", "postcode"): "lead_postcode",
-    ("lead", "sector"): "lead_sector",
-    ("partner", "organisation"): "organisation",
-    ("partner", "name"): "organisation",
-    ("partner", None): "organisation",  # 'partner' alone
-    ("partner", "place"): "municipality",
-    ("partner", "postcode"): "postcode",
-    ("partner", "country"): "country",
-    ("partner", "sector"): "sector",
-    ("partner", "role"): "role",
-    (None, "organisation"): "organisation",
-    (None, "place"): "municipality",
-    (None, "postcode"): "postcode",
-    (None, "country"): "country",
-    (None, "sector"): "sector",
-    (None, "role"): "role",
-}
-# On the projects sheet of two tables every place or organisation is the lead's.
-_PROJECTS_SHEET = {
-    "organisation": "lead_organisation",
-    "municipality": "lead_municipality",
-    "postcode": "lead_postcode",
-    "sector": "lead_sector",
-}
-_WORD_MATCH = 85
-_SIMILAR_MATCH = 88
-_PLACE_SHARE = 0.6
-_POSTCODE = re.compile(r"\d{4}")
-_SAMPLE = 40
-_SCORES: dict[Reason, int] = {"alias": 100, "name": 90, "similar": 80, "values": 70}
+    sheet: _Sheet
+    kind: TableKind
+    positions: dict[str, int]  # canonical name -> column position
+    extras: dict[str, int]  # extra output column name -> column position
+
+
+@dataclass
+class _Context:
+    """Everything the assembling step needs besides the two text tables."""
+
+    report: ValidationReport
+    headers: dict[tuple[str, str], str]  # (table, field) -> header as written
+    present: dict[str, set[str]]  # table -> canonical columns present in the input
+    extras: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _check_columns(columns: Mapping[str, str] | None, sheets: Sequence[_Sheet]) -> None:
+    if columns:
+        suggestions.apply_columns_check(columns, [h for s in sheets for h in s.headers])
+
+
+def _report_notes(sheets: Iterable[_Sheet], report: ValidationReport) -> None:
+    for sheet in sheets:
+        for problem in sheet.notes:
+            report.add(problem)
 
 
 @dataclass(frozen=True)
-class ColumnSuggestion:
-    """The suggested header of one field.
+class ColumnPreview:
+    """What the mapping step shows: the file's headers, first rows and suggested fields.
 
     Attributes
     ----------
-    field
-        Canonical field name (``organisation``, ``lead_municipality``, …).
-    header
-        The file's header as written.
-    reason
-        ``alias`` (an accepted name), ``name`` (side and concept read from the
-        header), ``similar`` (close to an accepted name) or ``values`` (the cells
-        look like places or postal codes).
-    score
-        100 for an alias, lower for weaker evidence (for ordering, not a probability).
+    form
+        ``"flat"`` or ``"two_tables"``, as the import would read the file.
+    fields
+        The fields to map, in template order (projects' then partners' for two tables).
+    required
+        The fields an import cannot do without (``lead_municipality`` may be left
+        out when ``lead_postcode`` is there).
+    headers
+        Every header of the sheets read, in file order, each once.
+    rows
+        The first rows of the main sheet (flat, or partners), under its headers.
+    suggestions
+        Field → suggested header (see :func:`optil_geo.partnerships.suggestions.suggest_columns`).
+    key
+        The key of this set of headers, under which a confirmed mapping is remembered.
     """
 
-    field: str
-    header: str
-    reason: Reason
-    score: int
+    form: Form
+    fields: tuple[str, ...]
+    required: tuple[str, ...]
+    headers: tuple[str, ...]
+    rows: pd.DataFrame
+    suggestions: dict[str, suggestions.ColumnSuggestion]
+    key: str
+
+    def mapping(self) -> dict[str, str]:
+        """Return the suggestions as a ``columns`` mapping (field → header)."""
+        return {f: s.header for f, s in self.suggestions.items()}
+
+    def missing(self, columns: Mapping[str, str]) -> list[str]:
+        """Return the required fields that ``columns`` leaves without a header."""
+        absent = [f for f in self.required if not columns.get(f)]
+        if "lead_municipality" in absent and columns.get("lead_postcode"):
+            absent.remove("lead_municipality")
+        return absent
 
 
-def fields_of(kind: TableKind) -> tuple[str, ...]:
-    """Return the canonical fields of a table kind, in template order."""
-    return tuple(c.name for c in _schema.columns_of(kind))
-
-
-def header_set_key(headers: Sequence[str]) -> str:
-    """Return the key under which a mapping is remembered: the set of headers, normalised.
-
-    Two files with the same headers (in any order, case or accents) share the key.
-    """
-    keys = sorted({header_key(h) for h in headers if header_key(h)})
-    return hashlib.sha256("\x1f".join(keys).encode()).hexdigest()[:24]
-
-
-def suggest_columns(
-    headers: Sequence[str],
-    samples: Mapping[str, Sequence[str]],
-    kind: TableKind,
+def preview_columns(
+    source: SingleSource,
     *,
-    is_place: Callable[[Sequence[str]], float] | None = None,
-) -> dict[str, ColumnSuggestion]:
-    """Suggest a header for each field of ``kind`` that the file seems to hold.
+    source_name: str | None = None,
+    rows: int = 5,
+    reference: Reference | None = None,
+    settings: Settings | None = None,
+) -> ColumnPreview:
+    """Read a file's headers and first rows, and suggest a header for each field.
 
     Parameters
     ----------
-    headers
-        The file's headers as written (empty ones are skipped).
-    samples
-        Header → some of its non-empty cell values (for the evidence of values).
-    kind
-        ``flat``, ``projects`` or ``partners``: which fields there are.
-    is_place
-        Returns the share of given texts that name a Belgian municipality; without
-        it, values are not used to find place columns.
+    source
+        A path, the file's bytes or a binary file object (as :func:`read_partnerships`).
+    source_name
+        Name used in messages; default: the file name.
+    rows
+        How many data rows to keep for the preview.
+    reference
+        The reference geography (to see which columns hold municipality names);
+        loaded when omitted.
+    settings
+        As in :func:`read_partnerships`.
 
     Returns
     -------
-    dict
-        Field → :class:`ColumnSuggestion`, for the fields a header was found for.
+    ColumnPreview
+
+    Raises
+    ------
+    InputError
+        As :func:`read_partnerships`, when the file cannot be read at all.
     """
-    fields = set(fields_of(kind))
-    candidates: list[tuple[int, int, str, str, Reason]] = []  # (score, -position, …)
-    for position, header in enumerate(headers):
-        if not header_key(header):
-            continue
-        for field, reason in _name_evidence(header, kind, fields):
-            candidates.append((_SCORES[reason], -position, field, header, reason))
-    chosen = _assign(candidates)
-    taken = {s.header for s in chosen.values()}
-    for position, header in enumerate(headers):
-        if header in taken or not header_key(header):
-            continue
-        values = [v for v in samples.get(header, ()) if v][:_SAMPLE]
-        for field in _value_evidence(header, values, kind, fields, is_place):
-            candidates.append((_SCORES["values"], -position, field, header, "values"))
-    return _assign(candidates)
+    settings = settings if settings is not None else Settings.from_env()
+    name = _name_of(source, source_name)
+    sheets = _read_single(source, name, settings)
+    form, tables = _choose_tables(sheets, name, ValidationReport())
+    gazetteer = Gazetteer.for_reference(reference if reference is not None else load_reference())
 
+    def place_share(values: Sequence[str]) -> float:
+        # Only plain names count: '3920' or 'CC Westrand (Dilbeek)' is no place column.
+        named = [
+            gazetteer.resolve(v).status in ("exact", "alias")
+            for v in values
+            if not any(ch.isdigit() or ch in "()" for ch in v)
+        ]
+        return sum(named) / len(values)
 
-def _assign(candidates: list[tuple[int, int, str, str, Reason]]) -> dict[str, ColumnSuggestion]:
-    """Give each field the best header, strongest evidence first, each header once."""
-    chosen: dict[str, ColumnSuggestion] = {}
-    used: set[str] = set()
-    for score, _, field, header, reason in sorted(candidates, reverse=True):
-        if field in chosen or header in used:
-            continue
-        chosen[field] = ColumnSuggestion(field, header, reason, score)
-        used.add(header)
-    return chosen
-
-
-def _name_evidence(header: str, kind: TableKind, fields: set[str]) -> list[tuple[str, Reason]]:
-    """Fields the header's words point at: an alias, side + concept, or a near alias."""
-    found: list[tuple[str, Reason]] = []
-    alias = _schema.alias_index(kind).get(header_key(header))
-    if alias is not None:
-        found.append((alias, "alias"))
-    field = _side_and_concept(header, kind)
-    if field is not None and field in fields:
-        found.append((field, "name"))
-    near = _near_alias(header, kind)
-    if near is not None:
-        found.append((near, "similar"))
-    return found
-
-
-def _side_and_concept(header: str, kind: TableKind) -> str | None:
-    words = normalise_term(header).split()
-    sides = {_SIDE_WORDS[w] for w in words if w in _SIDE_WORDS}
-    rest = [w for w in words if w not in _SIDE_WORDS]
-    side: Side | None = sides.pop() if len(sides) == 1 else None
-    if len(sides) > 0:
-        return None  # two sides named: 'partner of lead' is no field
-    concepts = {c for c in (_concept(w) for w in rest) if c is not None}
-    if len(concepts) > 1 and "name" in concepts:
-        concepts.discard("name")  # 'naam organisatie': the organisation
-    if len(concepts) > 1:
-        return None
-    concept = concepts.pop() if concepts else None
-    if concept is None and rest:
-        return None  # words we do not know: no guess
-    field = _FIELD_OF.get((side, concept))
-    if kind == "projects" and field in _PROJECTS_SHEET:
-        return _PROJECTS_SHEET[field]
-    return field
-
-
-def _concept(word: str) -> str | None:
-    best: tuple[float, str] | None = None
-    for concept, words in _CONCEPT_WORDS.items():
-        match = process.extractOne(word, words, scorer=fuzz.ratio, score_cutoff=_WORD_MATCH)
-        if match is not None and (best is None or match[1] > best[0]):
-            best = (match[1], concept)
-    return best[1] if best else None
-
-
-def _near_alias(header: str, kind: TableKind) -> str | None:
-    index = _schema.alias_index(kind)
-    match = process.extractOne(
-        header_key(header), list(index), scorer=fuzz.ratio, score_cutoff=_SIMILAR_MATCH
-    )
-    return index[match[0]] if match is not None else None
-
-
-def _value_evidence(
-    header: str,
-    values: Sequence[str],
-    kind: TableKind,
-    fields: set[str],
-    is_place: Callable[[Sequence[str]], float] | None,
-) -> list[str]:
-    """Fields the cells point at: postal codes, or municipality names."""
-    if not values:
-        return []
-    side = {_SIDE_WORDS[w] for w in normalise_term(header).split() if w in _SIDE_WORDS}
-    lead_first = side == {"lead"} or kind == "projects"
-    if sum(bool(_POSTCODE.fullmatch(v)) for v in values) >= 0.8 * len(values):
-        order = ["lead_postcode", "postcode"] if lead_first else ["postcode", "lead_postcode"]
-        return [f for f in order if f in fields]
-    if is_place is not None and is_place(values) >= _PLACE_SHARE:
-        order = (
-            ["lead_municipality", "municipality"]
-            if lead_first
-            else ["municipality", "lead_municipality"]
+    by_field: dict[str, suggestions.ColumnSuggestion] = {}
+    fields: list[str] = []
+    headers: dict[str, None] = {}
+    for table in tables:
+        sheet = table.sheet
+        samples = {h: _sample(sheet.columns[j]) for j, h in enumerate(sheet.headers) if h}
+        found = suggestions.suggest_columns(
+            sheet.headers, samples, table.kind, is_place=place_share
         )
-        return [f for f in order if f in fields]
-    return []
+        for field_name, suggestion in found.items():
+            by_field.setdefault(field_name, suggestion)
+        fields += [f for f in suggestions.fields_of(table.kind) if f not in fields]
+        headers.update(dict.fromkeys(h for h in sheet.headers if h))
+    main = tables[-1].sheet
+    head = pd.DataFrame(
+        {h: main.columns[j].head(rows).tolist() for j, h in enumerate(main.headers) if h},
+        index=pd.RangeIndex(min(rows, len(main))),
+    )
+    required = [c.name for t in tables for c in _schema.columns_of(t.kind) if c.required]
+    return ColumnPreview(
+        form=form,
+        fields=tuple(fields),
+        required=tuple(dict.fromkeys(required)),
+        headers=tuple(headers),
+        rows=head,
+        suggestions=by_field,
+        key=suggestions.header_set_key(list(headers)),
+    )
 
 
-def parse_columns_option(text: str) -> dict[str, str]:
-    """Parse ``field=Header,field=Header`` (the command line's ``--columns``).
+def _sample(column: pd.Series) -> list[str]:
+    """Return up to 40 distinct non-empty values from the first 200 rows."""
+    head = column.head(200)
+    return [str(v) for v in head[head != ""].unique()[:40]]
 
-    Raises
-    ------
-    InputError
-        When a part has no ``=`` or an empty side.
+
+def _choose_tables(
+    sheets: list[_Sheet],
+    name: str,
+    report: ValidationReport,
+    *,
+    columns: Mapping[str, str] | None = None,
+) -> tuple[Form, list[_Table]]:
+    by_key = {header_key(s.sheet): s for s in reversed(sheets) if s.sheet is not None}
+    projects = next((by_key[k] for k in _schema.PROJECT_SHEET_NAMES if k in by_key), None)
+    partners = next((by_key[k] for k in _schema.PARTNER_SHEET_NAMES if k in by_key), None)
+    if projects is not None and partners is not None:
+        return "two_tables", [
+            _map_table(projects, "projects", report, columns=columns),
+            _map_table(partners, "partners", report, columns=columns),
+        ]
+    if projects is not None:
+        report.add(
+            Problem(
+                "error",
+                "missing_sheet",
+                f"Het bestand heeft een blad '{projects.sheet}' maar geen blad 'partners'. "
+                "Gebruik twee bladen 'projects' en 'partners', of één plat blad met een rij "
+                "per partner.",
+                name,
+            )
+        )
+        return "two_tables", [
+            _map_table(projects, "projects", report, columns=columns),
+            _map_table(_Sheet.empty(name, "partners"), "partners", report, quiet=True),
+        ]
+    data_sheets = [s for s in sheets if s.headers]
+    flat = data_sheets[0] if data_sheets else sheets[0]
+    return "flat", [_map_table(flat, "flat", report, columns=columns)]
+
+
+def _map_table(
+    sheet: _Sheet,
+    kind: TableKind,
+    report: ValidationReport,
+    *,
+    quiet: bool = False,
+    columns: Mapping[str, str] | None = None,
+) -> _Table:
+    """Map the headers of a sheet on canonical columns; report missing, unknown and doubled ones.
+
+    ``columns`` (field → header) are the user's own mapping: they come first.
     """
-    mapping: dict[str, str] = {}
-    for part in text.split(","):
-        if not part.strip():
+    index = _schema.alias_index(kind)
+    canonical_names = {c.name for c in _schema.columns_of(kind)}
+    chosen = {
+        sheet.headers.index(header): name
+        for name, header in (columns or {}).items()
+        if name in canonical_names and header in sheet.headers
+    }
+    positions: dict[str, int] = {name: j for j, name in chosen.items()}
+    extras: dict[str, int] = {}
+    where = _where(sheet)
+    for j, header in enumerate(sheet.headers):
+        if j in chosen:
             continue
-        field, sep, header = part.partition("=")
-        if not sep or not field.strip() or not header.strip():
-            raise InputError(
-                f"`--columns` part {part!r} must be field=Header, e.g. organisation=Partner"
+        if not header:
+            if j < len(sheet.columns) and _filled(sheet.columns[j]).any():
+                report.add(
+                    Problem(
+                        "warning",
+                        "unnamed_column",
+                        f"Kolom {_column_letter(j)} {where} heeft geen kopnaam maar wel waarden; "
+                        "ze wordt bewaard maar niet gebruikt.",
+                        sheet.file,
+                        sheet.sheet,
+                        sheet.header_row,
+                        _column_letter(j),
+                        None,
+                    )
+                )
+                extras[
+                    _unique_name(f"kolom {_column_letter(j)}", canonical_names | set(extras))
+                ] = j
+            continue
+        name = index.get(header_key(header))
+        if name is None:
+            report.add(
+                Problem(
+                    "warning",
+                    "unknown_column",
+                    f"Kolom '{header}' {where} is onbekend; ze wordt bewaard maar niet gebruikt.",
+                    sheet.file,
+                    sheet.sheet,
+                    sheet.header_row,
+                    header,
+                    header,
+                )
             )
-        mapping[field.strip()] = header.strip()
-    return mapping
+            extras[_unique_name(header, canonical_names | set(extras))] = j
+        elif name in positions:
+            first = sheet.headers[positions[name]]
+            report.add(
+                Problem(
+                    "warning",
+                    "duplicate_column",
+                    f"Kolom '{header}' {where} betekent hetzelfde als kolom '{first}' ({name}); "
+                    f"alleen '{first}' wordt gebruikt.",
+                    sheet.file,
+                    sheet.sheet,
+                    sheet.header_row,
+                    header,
+                    header,
+                    name,
+                )
+            )
+            extras[_unique_name(header, canonical_names | set(extras))] = j
+        else:
+            positions[name] = j
+    if not quiet:
+        _report_missing(sheet, kind, positions, report)
+    return _Table(sheet, kind, positions, extras)
 
 
-def apply_columns_check(columns: Mapping[str, str], headers: Sequence[str]) -> None:
-    """Refuse a column mapping that names an unknown field or a header the file lacks.
+def _report_missing(
+    sheet: _Sheet, kind: TableKind, positions: Mapping[str, int], report: ValidationReport
+) -> None:
+    where = _where(sheet)
+    if not sheet.headers:
+        report.add(
+            Problem(
+                "error",
+                "empty_sheet",
+                f"{where[0].upper()}{where[1:]} is leeg: er is geen kopregel met kolomnamen.",
+                sheet.file,
+                sheet.sheet,
+                None,
+            )
+        )
+        return
+    for col in _schema.columns_of(kind):
+        if not col.required or col.name in positions:
+            continue
+        alternative = _schema.LEAD_LOCATION_ALTERNATIVE.get(col.name)
+        if alternative is not None and alternative in positions:
+            continue
+        accepted = ", ".join(col.accepted())
+        also = ""
+        if alternative is not None:
+            alt = _schema.column(kind, alternative)
+            also = f" (of kolom '{alt.header_nl}')"
+        report.add(
+            Problem(
+                "error",
+                "missing_column",
+                f"Kolom '{col.header_nl}'{also} is verplicht maar ontbreekt {where}. "
+                f"Aanvaarde namen: {accepted}.",
+                sheet.file,
+                sheet.sheet,
+                sheet.header_row,
+                col.header_nl,
+                None,
+                col.name,
+            )
+        )
 
-    Raises
-    ------
-    InputError
-        Naming the bad field or header and listing what is allowed.
+
+def _where(sheet: _Sheet) -> str:
+    return f"in blad '{sheet.sheet}'" if sheet.sheet is not None else f"in '{sheet.file}'"
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    candidate, k = name, 2
+    while candidate in taken:
+        candidate, k = f"{name} ({k})", k + 1
+    return candidate
+
+
+def _raw_frame(
+    table: _Table, fields: Sequence[str], rows: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Build the text frame of the canonical ``fields`` (empty when absent) + extras + source.
+
+    ``rows`` selects data rows of the sheet by position (default: all, in order).
     """
-    known = {*fields_of("flat"), *fields_of("projects"), *fields_of("partners")}
-    for field, header in columns.items():
-        if field not in known:
-            raise InputError(
-                f"`columns` named the field {field!r}, which does not exist; "
-                f"fields are {sorted(known)!r}"
-            )
-        if header not in headers:
-            raise InputError(
-                f"`columns` maps {field!r} to the header {header!r}, which is not in the "
-                f"file; its headers are {list(headers)!r}"
-            )
+    sheet = table.sheet
+    n = len(sheet) if rows is None else len(rows)
+
+    def cells(j: int) -> Any:
+        values = sheet.columns[j].array
+        return values if rows is None else values.take(rows)
+
+    columns: dict[str, Any] = {}
+    blank: pd.Series | None = None
+    for name in fields:
+        j = table.positions.get(name)
+        if j is None:
+            blank = _constant_column("", n) if blank is None else blank
+            columns[name] = blank.array
+        else:
+            columns[name] = cells(j)
+    for name, j in table.extras.items():
+        columns[name] = cells(j)
+    columns["source_file"] = _constant_column(sheet.file, n).array
+    columns["source_sheet"] = _constant_column(sheet.sheet or "", n).array
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
+    numbers = sheet.numbers if rows is None else sheet.numbers[rows]
+    frame["source_row"] = pd.array(numbers, dtype="Int64")
+    return frame
+
+
+def _default_headers(form: Form) -> dict[tuple[str, str], str]:
+    headers: dict[tuple[str, str], str] = {}
+    project_cols = _schema.FLAT_COLUMNS if form == "flat" else _schema.PROJECT_COLUMNS
+    for col in project_cols:
+        if col.name in _schema.PROJECT_FIELDS:
+            headers[("projects", col.name)] = col.header_nl
+    for col in _schema.PARTNER_COLUMNS:
+        headers[("partners", col.name)] = col.header_nl
+    return headers

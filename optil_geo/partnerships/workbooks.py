@@ -18,13 +18,16 @@ Both raise :class:`~optil_geo.InputError` with one Dutch line.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import math
 import re
 import zipfile
 import zlib
 from collections.abc import Iterator
 
 from optil_geo._errors import InputError
+from optil_geo.partnerships.sheets import MAX_ROWS, _clean_text, _Sheet, _sheet_from_cells
 
 __all__ = [
     "MAX_MEMBER_BYTES",
@@ -39,8 +42,6 @@ __all__ = [
 
 MAX_SHEET_CELLS = 5_000_000
 """Largest sheet (rows × columns, as the reader would allocate it)."""
-MAX_ROWS = 200_000
-"""Most data rows in one import."""
 MAX_COLUMNS = 4096
 MAX_MEMBER_BYTES = 200 * 1024 * 1024
 """Largest uncompressed part of a workbook."""
@@ -217,3 +218,75 @@ def _column_number(letters: bytes) -> int:
     for byte in letters:
         number = number * 26 + (byte - 64)
     return number
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_workbook(data: bytes, name: str) -> list[_Sheet]:
+    """Read every visible worksheet of an XLSX/XLSM/ODS/XLS file as text."""
+    import python_calamine as calamine  # noqa: PLC0415 - only needed for workbooks
+
+    if is_zip(data):
+        # Before calamine sees it: a zip bomb or a far cell would abort the process.
+        check_archive(data, name)
+    elif is_encrypted_ole(data):
+        raise InputError(
+            f"Bestand '{name}' is met een wachtwoord beveiligd; "
+            "sla het op zonder wachtwoord en laad het opnieuw."
+        )
+    sheets: list[_Sheet] = []
+    try:
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        for meta in book.sheets_metadata:
+            visible = meta.visible == calamine.SheetVisibleEnum.Visible
+            if not visible or meta.typ != calamine.SheetTypeEnum.WorkSheet:
+                continue
+            sheet = book.get_sheet_by_name(meta.name)
+            end = sheet.end
+            if end is not None:
+                n_rows, n_cols = end[0] + 1, end[1] + 1
+                if n_rows * n_cols > MAX_SHEET_CELLS or n_rows > MAX_ROWS + 1:
+                    raise InputError(
+                        f"Blad '{meta.name}' in '{name}' is te groot ({n_rows} rijen × "
+                        f"{n_cols} kolommen); maximaal {MAX_ROWS} rijen."
+                    )
+            cells = sheet.to_python(skip_empty_area=False) if end is not None else []
+            sheets.append(
+                _sheet_from_cells(name, meta.name, ([_cell_text(v) for v in row] for row in cells))
+            )
+    except InputError:
+        raise
+    except BaseException as exc:
+        # python-calamine raises its own errors, and pyo3 turns a Rust panic into a
+        # BaseException; any of them means: this workbook cannot be read.
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit | MemoryError):
+            raise
+        raise InputError(
+            f"Bestand '{name}' kan niet gelezen worden als Excel-bestand: "
+            f"{type(exc).__name__}: {str(exc)[:200]}."
+        ) from None
+    if not sheets:
+        raise InputError(f"Bestand '{name}' bevat geen zichtbaar werkblad.")
+    return sheets
+
+
+def _cell_text(value: object) -> str:
+    """Return a cell as the text a person sees (integers without '.0', ISO dates)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return _clean_text(str(value))

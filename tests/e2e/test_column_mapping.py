@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 import optil_geo as og
-from optil_geo.partnerships.mapping import header_set_key
+from optil_geo.partnerships.suggestions import header_set_key
 from tests.e2e.conftest import (
     DEFAULT_APP,
     StreamlitServer,
