@@ -574,6 +574,15 @@ class Gazetteer:
         """Return whether ``nis`` is the NIS code of a Belgian municipality of 2025."""
         return isinstance(nis, str) and nis.strip() in self._munis
 
+    def municipalities_named(self, text: str) -> frozenset[str]:
+        """Return the NIS codes of every municipality a name can mean, in any tier.
+
+        Unlike :meth:`resolve`, which lets a municipality's own name win over a
+        sub-municipality of the same name, this lists them all: ``Aalst`` gives Aalst
+        and Sint-Truiden. For evidence that must not choose between them.
+        """
+        return frozenset(n for n in self._lookup(normalize_place(text)) if not n.startswith("@"))
+
     def _check_fixes(
         self, fixes: Mapping[tuple[str, str], str]
     ) -> dict[tuple[str, str], PlaceMatch]:

@@ -505,6 +505,55 @@ class Workspace:
         loaded = json.loads(row[0])
         return {str(k): str(v) for k, v in loaded.items()}
 
+    # ------------------------------------------------------------------ remembered places
+
+    _REMEMBERED_PLACES = """
+        CREATE TABLE IF NOT EXISTS remembered_places (
+            organisation_key TEXT PRIMARY KEY,
+            nis              TEXT NOT NULL CHECK (length(nis) = 5),
+            updated_at       TEXT NOT NULL
+        )
+        """
+
+    def remember_places(self, places: dict[str, str]) -> None:
+        """Remember where organisations are, from an import: organisation key → NIS code.
+
+        A later import places a partner without any place by it (status
+        ``remembered``, with a warning). The newest import wins.
+
+        Raises
+        ------
+        InputError
+            When a key is empty or a code is not five digits.
+        """
+        rows = []
+        for key, nis in places.items():
+            if not isinstance(key, str) or not key or not _NIS_RE.fullmatch(str(nis)):
+                raise InputError(
+                    f"`places` held {key!r}: {nis!r} but must map organisation keys to "
+                    "five-digit NIS codes"
+                )
+            rows.append((key, str(nis), _now()))
+        with self._connection() as conn, _transaction(conn):
+            conn.execute(self._REMEMBERED_PLACES)
+            conn.executemany(
+                "INSERT INTO remembered_places (organisation_key, nis, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (organisation_key) DO UPDATE SET nis = excluded.nis,"
+                " updated_at = excluded.updated_at",
+                rows,
+            )
+
+    def remembered_places(self) -> dict[str, str]:
+        """Return every remembered organisation key → NIS code."""
+        with self._connection() as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'remembered_places'"
+            ).fetchone()
+            if exists is None:
+                return {}
+            rows = conn.execute("SELECT organisation_key, nis FROM remembered_places").fetchall()
+        return {str(key): str(nis) for key, nis in rows}
+
 
 @contextmanager
 def _transaction(conn: sqlite3.Connection) -> Iterator[None]:

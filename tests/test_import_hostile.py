@@ -212,10 +212,12 @@ def test_a_stray_quote_that_swallows_lines_is_an_error_naming_its_row() -> None:
 
 
 def test_a_line_break_inside_a_closed_quote_is_not_a_stray_quote() -> None:
-    body = 'P1;T1;CC A;Gent;"Org 1\nafdeling 2";Brugge\nP1;T1;CC A;Gent;Org 2;Leuven\n'
+    title = '"Titel op\ntwee regels"'
+    body = f"P1;{title};CC A;Gent;Org 1;Brugge\nP1;{title};CC A;Gent;Org 2;Leuven\n"
     data = og.read_partnerships((HEADER + body).encode(), source_name="ok.csv")
     assert "stray_quote" not in data.report.counts_by_code()
-    assert data.partners["organisation"].tolist() == ["Org 1\nafdeling 2", "Org 2"]
+    assert data.projects["title"].tolist() == ["Titel op\ntwee regels"]
+    assert data.partners["organisation"].tolist() == ["Org 1", "Org 2"]
 
 
 def test_the_demo_csv_with_one_stray_quote_reports_it() -> None:

@@ -36,11 +36,12 @@ _PREVIEW = (
 @st.cache_data(max_entries=4, show_spinner="Bestand lezen en controleren…")
 def _parse(
     content_hash: str,
-    fixes_digest: str,
+    inputs_digest: str,
     columns_json: str,
     name: str,
     _content: bytes,
     _fixes: dict[tuple[str, str], str],
+    _remembered: dict[str, str],
 ) -> og.PartnershipData:
     """Read and validate an upload, once per file content, column mapping and set of fixes.
 
@@ -48,12 +49,13 @@ def _parse(
     themselves are not hashed again): typing in the name box reruns the page but
     does not re-read the file.
     """
-    del content_hash, fixes_digest  # cache key only
+    del content_hash, inputs_digest  # cache key only
     return og.read_partnerships(
         _content,
         source_name=name,
         columns=json.loads(columns_json) or None,
         fixes=_fixes,
+        remembered=_remembered,
         reference=data.reference(),
         settings=data.settings(),
     )
@@ -222,11 +224,12 @@ def _upload() -> None:
         columns = chosen if chosen is not None else remembered
         imported = _parse(
             digest,
-            data.fixes_digest(fixes),
+            data.inputs_digest(),
             json.dumps(columns or {}, sort_keys=True),
             file.name,
             content,
             fixes,
+            data.remembered(),
         )
     except og.InputError as exc:
         st.error(md(exc))
@@ -270,9 +273,15 @@ def _upload() -> None:
             projects=imported.raw_projects,
             partners=imported.raw_partners,
         )
+        digest_now = data.inputs_digest()
+        try:
+            # Organisations placed by their own place or a fix place them next time.
+            data.workspace().remember_places(og.partnerships.places_to_remember(imported.partners))
+        except og.OptilGeoError:
+            log.exception("places of this import not remembered")
         data.forget_analyses()
         # Validated once: the analysis of the new dataset starts from this import.
-        data.keep_import(f"ws{new_id}", data.fixes_digest(fixes), imported)
+        data.keep_import(f"ws{new_id}", digest_now, imported)
         st.session_state["_pending_ds"] = f"ws{new_id}"
         st.session_state["_upload_round"] = round_ + 1
         st.session_state["_imported"] = shown_name

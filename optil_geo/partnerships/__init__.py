@@ -30,6 +30,8 @@ Modules, in the order an import runs through them:
 ``flat``                  a flat sheet split into projects and partner rows
 ``checks``                one function per rule family, each adding its problems
 ``organisations``         the one organisation key (case, accents, legal form ignored)
+``cells``                 a cell listing several partners split into partner rows
+``evidence``              a place from an address, an earlier import or the name
 ``locations``             gazetteer answers spread over the rows, with their messages
 ``importing``             :func:`read_partnerships`: the recipe of the steps above
 ``problems``              :class:`Problem`, :class:`ValidationReport`, :class:`PartnershipData`
@@ -39,6 +41,7 @@ Modules, in the order an import runs through them:
 ========================  ================================================================
 """
 
+from optil_geo.partnerships.evidence import places_to_remember
 from optil_geo.partnerships.importing import partnerships_from_raw, read_partnerships, validate_file
 from optil_geo.partnerships.mapping import ColumnPreview, preview_columns
 from optil_geo.partnerships.organisations import organisation_keys
@@ -80,6 +83,7 @@ __all__ = [
     "organisation_keys",
     "parse_columns_option",
     "partnerships_from_raw",
+    "places_to_remember",
     "preview_columns",
     "read_partnerships",
     "read_table",

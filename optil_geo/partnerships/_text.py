@@ -190,3 +190,9 @@ def _text_series(values: pd.Series) -> pd.Series:
     obj = values.astype(object)
     stripped = obj.where(obj.notna(), "").map(lambda v: str(v).strip())
     return _text_column(stripped.to_numpy(dtype=object))
+
+
+def _row_at(rows: pd.Series, i: int) -> int | None:
+    """Return the spreadsheet row number at position ``i`` of a ``source_row`` column."""
+    value: Any = rows.iat[i]
+    return None if pd.isna(value) else int(value)

@@ -7,11 +7,21 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from optil_geo import _schema
 from optil_geo._errors import InputError
-from optil_geo.partnerships._text import Form, Source, _constant_column, _text_series
+from optil_geo.gazetteer import Gazetteer
+from optil_geo.partnerships._text import (
+    Form,
+    Source,
+    _constant_column,
+    _row_at,
+    _text_column,
+    _text_series,
+)
+from optil_geo.partnerships.cells import split_partner_cells
 from optil_geo.partnerships.checks import (
     _check_partners,
     _check_projects,
@@ -24,6 +34,12 @@ from optil_geo.partnerships.checks import (
     _report_vocabulary,
     _Rows,
     _statuses,
+)
+from optil_geo.partnerships.evidence import (
+    PlaceEvidence,
+    evidence_problems,
+    evidence_statuses,
+    find_place_evidence,
 )
 from optil_geo.partnerships.flat import _split_flat
 from optil_geo.partnerships.locations import _LOCATION_OUTPUT, _location_problems, _resolve
@@ -39,7 +55,7 @@ from optil_geo.partnerships.mapping import (
 )
 from optil_geo.partnerships.problems import PartnershipData, Problem, ValidationReport
 from optil_geo.partnerships.readers import _name_of, _read_single
-from optil_geo.reference import Reference
+from optil_geo.reference import Reference, load_reference
 from optil_geo.settings import Settings
 
 
@@ -49,6 +65,7 @@ def read_partnerships(
     source_name: str | None = None,
     columns: Mapping[str, str] | None = None,
     fixes: Mapping[tuple[str, str], str] | None = None,
+    remembered: Mapping[str, str] | None = None,
     reference: Reference | None = None,
     settings: Settings | None = None,
 ) -> PartnershipData:
@@ -69,6 +86,10 @@ def read_partnerships(
     fixes
         Manual location fixes ``(place key, postcode key) → NIS`` (see
         :meth:`optil_geo.store.Workspace.fix_lookup`), applied before anything else.
+    remembered
+        Organisation key → NIS code of organisations placed in earlier imports (see
+        :meth:`optil_geo.store.Workspace.remembered_places`): a partner without any
+        place is placed by it, with status ``remembered`` and a warning.
     reference
         The reference geography; loaded when omitted.
     settings
@@ -112,6 +133,7 @@ def read_partnerships(
             name=name,
             report=report,
             fixes=fixes,
+            remembered=remembered,
             reference=reference,
             settings=settings,
         )
@@ -123,7 +145,14 @@ def read_partnerships(
     _report_notes(sheets, report)
     form, tables = _choose_tables(sheets, name, report, columns=columns)
     return _from_tables(
-        tables, form, name=name, report=report, fixes=fixes, reference=reference, settings=settings
+        tables,
+        form,
+        name=name,
+        report=report,
+        fixes=fixes,
+        remembered=remembered,
+        reference=reference,
+        settings=settings,
     )
 
 
@@ -134,6 +163,7 @@ def partnerships_from_raw(
     source_name: str,
     form: Form = "two_tables",
     fixes: Mapping[tuple[str, str], str] | None = None,
+    remembered: Mapping[str, str] | None = None,
     reference: Reference | None = None,
     settings: Settings | None = None,
 ) -> PartnershipData:
@@ -148,7 +178,7 @@ def partnerships_from_raw(
         are used when present.
     source_name, form
         As in the original import.
-    fixes, reference, settings
+    fixes, remembered, reference, settings
         As in :func:`read_partnerships`.
 
     Returns
@@ -186,6 +216,7 @@ def partnerships_from_raw(
         form=form,
         source_name=source_name,
         fixes=fixes,
+        remembered=remembered,
         reference=reference,
         settings=settings,
     )
@@ -198,6 +229,7 @@ def _from_tables(
     name: str,
     report: ValidationReport,
     fixes: Mapping[tuple[str, str], str] | None,
+    remembered: Mapping[str, str] | None,
     reference: Reference | None,
     settings: Settings,
 ) -> PartnershipData:
@@ -226,6 +258,7 @@ def _from_tables(
         extras = {"projects": [], "partners": list(flat.extras)}
         ctx = _Context(report, headers, present, extras)
         projects, partners = _split_flat(flat, ctx)
+    partners = split_partner_cells(partners, report)
     return _assemble(
         projects,
         partners,
@@ -233,6 +266,7 @@ def _from_tables(
         form=form,
         source_name=name,
         fixes=fixes,
+        remembered=remembered,
         reference=reference,
         settings=settings,
     )
@@ -246,10 +280,12 @@ def _assemble(
     form: Form,
     source_name: str,
     fixes: Mapping[tuple[str, str], str] | None,
+    remembered: Mapping[str, str] | None,
     reference: Reference | None,
     settings: Settings,
 ) -> PartnershipData:
     """Validate the text tables, add codes and locations, and build the result."""
+    reference = reference if reference is not None else load_reference(settings)
     report = ctx.report
     check = _Checker(ctx)
     prj = _Rows.of("projects", projects, _schema.PROJECT_FIELDS)
@@ -288,6 +324,13 @@ def _assemble(
             "country": _concat_text(_constant_column("", len(prj)), prt.text["country"]),
         }
     )
+    # A partner without any place may be placed from its address, an earlier import
+    # or its name: the gazetteer resolves that text instead, and the status says so.
+    evidence = find_place_evidence(
+        partners, Gazetteer.for_reference(reference), remembered=remembered
+    )
+    if len(evidence.rows):
+        places = _with_evidence(places, len(prj) + evidence.rows, evidence)
     located = _resolve(places, fixes=fixes, reference=reference, settings=settings)
     matched = vocabulary.result()
     _report_vocabulary(prj, prt, check, matched)
@@ -324,6 +367,7 @@ def _assemble(
     columns["role_code"] = roles["role"].array
     for name, column in _LOCATION_OUTPUT.items():
         columns[f"partner_{name}"] = partner_loc.column(column)
+    changes = _mark_evidence(columns, partners, evidence, report) if len(evidence.rows) else {}
     columns["is_lead_itself"] = is_lead
     columns["row_status"] = _statuses(prt.marks)
     for name in (*_schema.SOURCE_FIELDS, *ctx.extras.get("partners", [])):
@@ -331,6 +375,8 @@ def _assemble(
     out_partners = pd.DataFrame(columns, index=partners.index)
 
     report.location_counts = located.counts()
+    for cls, change in changes.items():
+        report.location_counts[cls] += change
     report._sort()
     return PartnershipData(
         projects=out_projects,
@@ -359,6 +405,7 @@ def validate_file(
     *,
     columns: Mapping[str, str] | None = None,
     fixes: Mapping[tuple[str, str], str] | None = None,
+    remembered: Mapping[str, str] | None = None,
     settings: Settings | None = None,
 ) -> tuple[PartnershipData | None, int, str | None]:
     """Read and validate a file for the command line (``columns`` as in :func:`read_partnerships`).
@@ -371,7 +418,68 @@ def validate_file(
         ``message`` is the one-line reason).
     """
     try:
-        data = read_partnerships(path, columns=columns, fixes=fixes, settings=settings)
+        data = read_partnerships(
+            path, columns=columns, fixes=fixes, remembered=remembered, settings=settings
+        )
     except InputError as exc:
         return None, 2, f"InputError: {' '.join(str(exc).split())}"
     return data, (0 if data.report.ok else 1), None
+
+
+def _with_evidence(places: pd.DataFrame, at: np.ndarray, evidence: PlaceEvidence) -> pd.DataFrame:
+    """The places to resolve, with the evidence's text in the rows it found."""
+    place = places["place"].to_numpy(dtype=object, na_value="")
+    postcode = places["postcode"].to_numpy(dtype=object, na_value="")
+    place[at] = evidence.place
+    postcode[at] = evidence.postcode
+    return places.assign(place=_text_column(place), postcode=_text_column(postcode))
+
+
+def _mark_evidence(
+    columns: dict[str, Any],
+    partners: pd.DataFrame,
+    evidence: PlaceEvidence,
+    report: ValidationReport,
+) -> dict[str, int]:
+    """Name the evidence in the partner statuses and warn for each row; return count changes.
+
+    A name that means several municipalities (``CC Aalst``) leaves the row ambiguous,
+    with those municipalities as candidates, even where the gazetteer alone would
+    choose the municipality of that name.
+    """
+    location = np.asarray(columns["partner_location"], dtype=object)
+    changes: dict[str, int] = {}
+    several = [k for k, c in enumerate(evidence.candidates) if c]
+    if several:
+        at = evidence.rows[several]
+        for old in location[at].tolist():
+            changes[old] = changes.get(old, 0) - 1
+        changes["ambiguous"] = changes.get("ambiguous", 0) + len(at)
+        location[at] = "ambiguous"
+        blank = {"nis": "", "name": "", "region": "", "status": "ambiguous"}
+        for name, value in blank.items():
+            column = np.asarray(columns[f"partner_{name}"], dtype=object)
+            column[at] = value
+            columns[f"partner_{name}"] = _text_column(column).array
+        candidates = np.asarray(columns["partner_candidates"], dtype=object)
+        candidates[at] = [";".join(evidence.candidates[k]) for k in several]
+        columns["partner_candidates"] = _text_column(candidates).array
+        columns["partner_location"] = _text_column(location).array
+    status = np.asarray(columns["partner_status"], dtype=object)
+    columns["partner_status"] = _text_column(evidence_statuses(status, location, evidence)).array
+    names = np.asarray(columns["partner_name"], dtype=object)
+    for row, code, message, said in evidence_problems(partners, evidence, names, location):
+        report.add(
+            Problem(
+                "warning",
+                code,
+                message,
+                str(partners["source_file"].iat[row]),
+                str(partners["source_sheet"].iat[row]) or None,
+                _row_at(partners["source_row"], row),
+                None,
+                said[:200],
+                "municipality",
+            )
+        )
+    return changes

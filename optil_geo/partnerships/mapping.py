@@ -20,6 +20,7 @@ from optil_geo.partnerships._text import (
     _constant_column,
     _filled,
 )
+from optil_geo.partnerships.evidence import ADDRESS_HEADERS
 from optil_geo.partnerships.problems import Problem, ValidationReport
 from optil_geo.partnerships.readers import _name_of, _read_single
 from optil_geo.partnerships.sheets import _Sheet
@@ -265,7 +266,10 @@ def _map_table(
                 ] = j
             continue
         name = index.get(header_key(header))
-        if name is None:
+        if name is None and kind != "projects" and header_key(header) in ADDRESS_HEADERS:
+            # Kept as it is, and read for a postal code where the place is empty.
+            extras[_unique_name(header, canonical_names | set(extras))] = j
+        elif name is None:
             report.add(
                 Problem(
                     "warning",
