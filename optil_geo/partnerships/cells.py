@@ -16,6 +16,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from optil_geo.partnerships._text import _row_at, _text_column
 from optil_geo.partnerships.problems import Problem, ValidationReport
@@ -24,6 +26,7 @@ __all__ = ["split_partner_cells"]
 
 _SEPARATOR = re.compile(r"\s*(?:;|\r?\n|\s/\s)\s*")
 _AND = re.compile(r"\s+en\s+")
+_MAYBE_SEVERAL = r";|\n|\s/\s|\sen\s"  # what every split needs, for a quick first look
 _PLACED = re.compile(r"\([^()]+\)\s*$|\s[-–—]\s+\S.*$")  # '… (Place)' or '… - Place'
 
 
@@ -55,9 +58,17 @@ def split_partner_cells(partners: pd.DataFrame, report: ValidationReport) -> pd.
         a fresh index, rows in input order.
     """
     names = partners["organisation"]
-    # Decide per distinct cell text, then spread: most cells name one partner.
+    # Decide per distinct cell text, then spread: most cells name one partner, and
+    # only a cell with a separator in it is looked at word by word.
     codes, uniques = pd.factorize(names, use_na_sentinel=False)
-    split = [split_parts(str(u)) for u in uniques]
+    texts = pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
+    maybe = pc.fill_null(pc.match_substring_regex(texts, _MAYBE_SEVERAL), False)
+    candidates = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+    if not len(candidates):
+        return partners
+    split = [[str(u)] for u in uniques]
+    for k in candidates.tolist():
+        split[k] = split_parts(str(uniques[k]))
     counts = np.fromiter((max(len(p), 1) for p in split), dtype=np.intp, count=len(split))
     repeats = counts[codes]
     if (repeats == 1).all():

@@ -25,6 +25,7 @@ import pandas as pd
 
 from optil_geo._schema import header_key
 from optil_geo.gazetteer import Gazetteer
+from optil_geo.partnerships._text import _filled
 from optil_geo.partnerships.organisations import organisation_key, organisation_keys
 from optil_geo.vocabulary import normalise_term
 
@@ -44,7 +45,6 @@ ADDRESS_HEADERS = frozenset(
 EVIDENCE_STATUSES = ("from_address", "remembered", "from_name")
 _POSTCODE = re.compile(r"(?<!\d)([1-9]\d{3})(?!\d)")
 _LONGEST_NAME = 3  # words: 'Sint-Pieters-Leeuw' is three
-_PLACE_STATUSES = ("exact", "alias", "ambiguous")
 
 
 @dataclass(frozen=True)
@@ -82,13 +82,13 @@ def find_place_evidence(
     -------
     PlaceEvidence
     """
-    empty = np.ones(len(partners), dtype=bool)
+    empty = _filled(partners["organisation"])
     for name in ("municipality", "postcode", "country"):
-        empty &= partners[name].fillna("").to_numpy(dtype=object) == ""
-    names = partners["organisation"].fillna("").to_numpy(dtype=object)
-    rows = np.flatnonzero(empty & (names != ""))
+        empty &= ~_filled(partners[name])
+    rows = np.flatnonzero(empty)
     if not len(rows):
         return PlaceEvidence()
+    names = partners["organisation"].to_numpy(dtype=object, na_value="")
     address_column = next((c for c in partners.columns if header_key(c) in ADDRESS_HEADERS), None)
     addresses = (
         partners[address_column].fillna("").to_numpy(dtype=object)
@@ -147,8 +147,8 @@ def place_in_name(name: str, gazetteer: Gazetteer) -> str | None:
     """Return the longest run of words in ``name`` that names a place, or None.
 
     Only whole words count (``Bibliotheek Lommel`` → ``lommel``; ``Lommelse`` is no
-    place), names of three letters or more, known exactly or as an alias; an
-    ambiguous name (``aalst``) is returned too, and stays ambiguous when resolved.
+    place), names of three letters or more, known as written (no typo guessing); an
+    ambiguous name (``aalst``) is returned too, and stays ambiguous.
     """
     words = [w for w in normalise_term(name).split() if not any(ch.isdigit() for ch in w)]
     for size in range(min(_LONGEST_NAME, len(words)), 0, -1):
@@ -156,8 +156,7 @@ def place_in_name(name: str, gazetteer: Gazetteer) -> str | None:
             text = " ".join(words[start : start + size])
             if len(text) < 3:
                 continue
-            match = gazetteer.resolve(text)
-            if match.status in _PLACE_STATUSES and match.region != "abroad":
+            if gazetteer.municipalities_named(text):
                 return text
     return None
 
@@ -172,27 +171,25 @@ _SAID = {
 def evidence_statuses(
     status: np.ndarray, location: np.ndarray, evidence: PlaceEvidence
 ) -> np.ndarray:
-    """Return the partner statuses with the evidence named where it placed the row.
+    """Return the statuses of the evidence rows, naming the evidence where it placed the row.
 
-    A row the evidence could not place (ambiguous, unresolved) keeps the gazetteer's
-    status: ``ambiguous`` stays ``ambiguous``.
+    ``status`` and ``location`` are those of the evidence rows, in order. A row the
+    evidence could not place (ambiguous, unresolved) keeps the gazetteer's status:
+    ``ambiguous`` stays ``ambiguous``.
     """
-    out = status.copy()
-    placed = np.isin(location[evidence.rows], ("resolved", "wallonia"))
-    out[evidence.rows[placed]] = np.asarray(evidence.status, dtype=object)[placed]
-    return out
+    placed = np.isin(location, ("resolved", "wallonia"))
+    return np.where(placed, np.asarray(evidence.status, dtype=object), status)
 
 
-def evidence_problems(
-    partners: pd.DataFrame, evidence: PlaceEvidence, names: np.ndarray, location: np.ndarray
-) -> list[tuple[int, str, str, str]]:
-    """Per evidence row: (row position, code, message, value) of its warning, in Dutch."""
-    out: list[tuple[int, str, str, str]] = []
-    for k, row in enumerate(evidence.rows.tolist()):
-        status, said = evidence.status[k], evidence.said[k]
-        if location[row] in ("resolved", "wallonia"):
+def evidence_messages(
+    evidence: PlaceEvidence, names: np.ndarray, location: np.ndarray
+) -> list[tuple[str, str]]:
+    """Per evidence row (``names`` and ``location`` of those rows): (code, Dutch message)."""
+    out: list[tuple[str, str]] = []
+    for k, (status, said) in enumerate(zip(evidence.status, evidence.said, strict=True)):
+        if location[k] in ("resolved", "wallonia"):
             message = (
-                f"Geen gemeente ingevuld; {names[row]} afgeleid uit {_SAID[status]} "
+                f"Geen gemeente ingevuld; {names[k]} afgeleid uit {_SAID[status]} "
                 f"('{said}'). Bevestig of verbeter dit."
             )
         else:
@@ -200,7 +197,7 @@ def evidence_problems(
                 f"Geen gemeente ingevuld; {_SAID[status]} ('{said}') wijst niet één gemeente "
                 "aan. Vul de gemeente in."
             )
-        out.append((row, f"place_{status}", message, said))
+        out.append((f"place_{status}", message))
     return out
 
 

@@ -18,7 +18,6 @@ from optil_geo.partnerships._text import (
     Source,
     _constant_column,
     _row_at,
-    _text_column,
     _text_series,
 )
 from optil_geo.partnerships.cells import split_partner_cells
@@ -37,7 +36,7 @@ from optil_geo.partnerships.checks import (
 )
 from optil_geo.partnerships.evidence import (
     PlaceEvidence,
-    evidence_problems,
+    evidence_messages,
     evidence_statuses,
     find_place_evidence,
 )
@@ -428,11 +427,10 @@ def validate_file(
 
 def _with_evidence(places: pd.DataFrame, at: np.ndarray, evidence: PlaceEvidence) -> pd.DataFrame:
     """The places to resolve, with the evidence's text in the rows it found."""
-    place = places["place"].to_numpy(dtype=object, na_value="")
-    postcode = places["postcode"].to_numpy(dtype=object, na_value="")
-    place[at] = evidence.place
-    postcode[at] = evidence.postcode
-    return places.assign(place=_text_column(place), postcode=_text_column(postcode))
+    place, postcode = places["place"].copy(), places["postcode"].copy()
+    place.iloc[at] = evidence.place
+    postcode.iloc[at] = evidence.postcode
+    return places.assign(place=place, postcode=postcode)
 
 
 def _mark_evidence(
@@ -447,35 +445,44 @@ def _mark_evidence(
     with those municipalities as candidates, even where the gazetteer alone would
     choose the municipality of that name.
     """
-    location = np.asarray(columns["partner_location"], dtype=object)
+    at = evidence.rows
+
+    def values(name: str) -> np.ndarray:
+        return np.asarray(columns[f"partner_{name}"][at], dtype=object)
+
+    def put(name: str, new: np.ndarray) -> None:
+        column = columns[f"partner_{name}"].copy()
+        column[at] = new
+        columns[f"partner_{name}"] = column
+
+    location, status = values("location"), values("status")
     changes: dict[str, int] = {}
-    several = [k for k, c in enumerate(evidence.candidates) if c]
-    if several:
-        at = evidence.rows[several]
-        for old in location[at].tolist():
+    several = np.asarray([bool(c) for c in evidence.candidates], dtype=bool)
+    if several.any():
+        for old in location[several].tolist():
             changes[old] = changes.get(old, 0) - 1
-        changes["ambiguous"] = changes.get("ambiguous", 0) + len(at)
-        location[at] = "ambiguous"
-        blank = {"nis": "", "name": "", "region": "", "status": "ambiguous"}
-        for name, value in blank.items():
-            column = np.asarray(columns[f"partner_{name}"], dtype=object)
-            column[at] = value
-            columns[f"partner_{name}"] = _text_column(column).array
-        candidates = np.asarray(columns["partner_candidates"], dtype=object)
-        candidates[at] = [";".join(evidence.candidates[k]) for k in several]
-        columns["partner_candidates"] = _text_column(candidates).array
-        columns["partner_location"] = _text_column(location).array
-    status = np.asarray(columns["partner_status"], dtype=object)
-    columns["partner_status"] = _text_column(evidence_statuses(status, location, evidence)).array
-    names = np.asarray(columns["partner_name"], dtype=object)
-    for row, code, message, said in evidence_problems(partners, evidence, names, location):
+        changes["ambiguous"] = changes.get("ambiguous", 0) + int(several.sum())
+        location[several], status[several] = "ambiguous", "ambiguous"
+        for name in ("nis", "name", "region"):
+            blanked = values(name)
+            blanked[several] = ""
+            put(name, blanked)
+        candidates = values("candidates")
+        candidates[several] = [";".join(c) for c in evidence.candidates if c]
+        put("candidates", candidates)
+        put("location", location)
+    put("status", evidence_statuses(status, location, evidence))
+    files = partners["source_file"].to_numpy(dtype=object, na_value="")
+    sheets = partners["source_sheet"].to_numpy(dtype=object, na_value="")
+    messages = evidence_messages(evidence, values("name"), location)
+    for row, (code, message), said in zip(at.tolist(), messages, evidence.said, strict=True):
         report.add(
             Problem(
                 "warning",
                 code,
                 message,
-                str(partners["source_file"].iat[row]),
-                str(partners["source_sheet"].iat[row]) or None,
+                str(files[row]),
+                str(sheets[row]) or None,
                 _row_at(partners["source_row"], row),
                 None,
                 said[:200],
