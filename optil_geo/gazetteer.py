@@ -214,6 +214,7 @@ _BRACKET_RE: Final = re.compile(r"[(\[{]([^()\[\]{}]*)[)\]}]")
 _SEPARATOR_RE: Final = re.compile(r"[,;/|]|\s[-–—]\s")
 _DIGITS_RE: Final = re.compile(r"\b[0-9]+\b")
 _PROVINCE_WORD_RE: Final = re.compile(r"^(Provincie|Province|Provinz)\s+(de\s+|du\s+|d[’']\s*)?")
+_INDEX_FORM = re.compile(r"[a-z]+(?: [a-z]+)*")
 # Anything one of the patterns above could match (digits, brackets, separators, '/').
 _NOT_PLAIN_RE: Final = re.compile(r"[0-9/()\[\]{},;|]|\s[-–—]\s")
 _OP_DEN_RAW_RE: Final = re.compile(r"\b[oO]\s*/\s*[dD]\b")
@@ -581,7 +582,10 @@ class Gazetteer:
         sub-municipality of the same name, this lists them all: ``Aalst`` gives Aalst
         and Sint-Truiden. For evidence that must not choose between them.
         """
-        return frozenset(n for n in self._lookup(normalize_place(text)) if not n.startswith("@"))
+        # Text already in the index's form (lowercase words, as normalise_term writes
+        # them) is looked up as it is; anything else is normalised first.
+        key = text if _INDEX_FORM.fullmatch(text) else normalize_place(text)
+        return frozenset(n for n in self._lookup(key) if not n.startswith("@"))
 
     def _check_fixes(
         self, fixes: Mapping[tuple[str, str], str]

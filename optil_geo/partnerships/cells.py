@@ -16,10 +16,9 @@ import re
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
-from optil_geo.partnerships._text import _row_at, _text_column
+from optil_geo.partnerships._text import _arrow, _row_at, _text_column
 from optil_geo.partnerships.problems import Problem, ValidationReport
 
 __all__ = ["split_partner_cells"]
@@ -58,30 +57,30 @@ def split_partner_cells(partners: pd.DataFrame, report: ValidationReport) -> pd.
         a fresh index, rows in input order.
     """
     names = partners["organisation"]
-    # Decide per distinct cell text, then spread: most cells name one partner, and
-    # only a cell with a separator in it is looked at word by word.
-    codes, uniques = pd.factorize(names, use_na_sentinel=False)
-    texts = pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
-    maybe = pc.fill_null(pc.match_substring_regex(texts, _MAYBE_SEVERAL), False)
-    candidates = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+    # Only a cell with a separator in it is looked at word by word (most cells name
+    # one partner); each distinct such text once.
+    maybe = pc.fill_null(pc.match_substring_regex(_arrow(names), _MAYBE_SEVERAL), False)
+    candidates = np.flatnonzero(np.asarray(maybe.to_numpy(zero_copy_only=False), dtype=bool))
     if not len(candidates):
         return partners
-    split = [[str(u)] for u in uniques]
-    for k in candidates.tolist():
-        split[k] = split_parts(str(uniques[k]))
-    counts = np.fromiter((max(len(p), 1) for p in split), dtype=np.intp, count=len(split))
-    repeats = counts[codes]
+    codes, uniques = pd.factorize(names.iloc[candidates], use_na_sentinel=False)
+    parts_of = [split_parts(str(u)) for u in uniques]
+    split: list[list[str]] = [[]] * len(partners)
+    repeats = np.ones(len(partners), dtype=np.intp)
+    for row, code in zip(candidates.tolist(), codes.tolist(), strict=True):
+        split[row] = parts_of[code]
+        repeats[row] = max(len(parts_of[code]), 1)
     if (repeats == 1).all():
         return partners
     at = np.repeat(np.arange(len(partners)), repeats)
     out = partners.iloc[at].reset_index(drop=True)
-    parts = [part for row in np.flatnonzero(repeats > 1) for part in split[codes[row]]]
+    parts = [part for row in np.flatnonzero(repeats > 1) for part in split[row]]
     multi = np.repeat(repeats > 1, repeats)
     organisation = out["organisation"].to_numpy(dtype=object, na_value="")
     organisation[multi] = parts
     out["organisation"] = _text_column(organisation)
     out["municipality"] = _text_column(_paired_places(partners, repeats, multi))
-    _report_splits(partners, report, repeats, split, codes)
+    _report_splits(partners, report, repeats, split)
     return out
 
 
@@ -105,12 +104,11 @@ def _report_splits(
     report: ValidationReport,
     repeats: np.ndarray,
     split: list[list[str]],
-    codes: np.ndarray,
 ) -> None:
     files = partners["source_file"].to_numpy(dtype=object, na_value="")
     sheets = partners["source_sheet"].to_numpy(dtype=object, na_value="")
     for i in np.flatnonzero(repeats > 1).tolist():
-        parts = split[codes[i]]
+        parts = split[i]
         row = _row_at(partners["source_row"], i)
         report.add(
             Problem(

@@ -26,7 +26,7 @@ import pandas as pd
 from optil_geo._schema import header_key
 from optil_geo.gazetteer import Gazetteer
 from optil_geo.partnerships._text import _filled
-from optil_geo.partnerships.organisations import organisation_key, organisation_keys
+from optil_geo.partnerships.organisations import organisation_keys
 from optil_geo.vocabulary import normalise_term
 
 __all__ = [
@@ -88,75 +88,80 @@ def find_place_evidence(
     rows = np.flatnonzero(empty)
     if not len(rows):
         return PlaceEvidence()
-    names = partners["organisation"].to_numpy(dtype=object, na_value="")
+    names = partners["organisation"].iloc[rows].to_numpy(dtype=object, na_value="")
     address_column = next((c for c in partners.columns if header_key(c) in ADDRESS_HEADERS), None)
     addresses = (
-        partners[address_column].fillna("").to_numpy(dtype=object)
+        partners[address_column].iloc[rows].to_numpy(dtype=object, na_value="")
         if address_column is not None
-        else np.full(len(partners), "", dtype=object)
+        else np.full(len(rows), "", dtype=object)
     )
-    decided: dict[tuple[str, str], tuple[str, str, str, str, tuple[str, ...]] | None] = {}
-    found = PlaceEvidence()
-    kept: list[int] = []
-    for row in rows.tolist():
-        key = (str(names[row]), str(addresses[row]))
-        if key not in decided:  # each distinct (name, address) once
-            decided[key] = _decide(*key, gazetteer, remembered or {})
-        answer = decided[key]
-        if answer is None:
-            continue
-        kept.append(row)
-        place, postcode, status, said, candidates = answer
-        found.place.append(place)
-        found.postcode.append(postcode)
-        found.status.append(status)
-        found.said.append(said)
-        found.candidates.append(candidates)
+    # Decide per distinct (name, address), then spread over the rows.
+    pairs = pd.MultiIndex.from_arrays([names, addresses])
+    codes, uniques = pd.factorize(pairs)
+    named: dict[str, frozenset[str]] = {}  # word runs looked up once per call
+    unique_names = pd.Series([str(n) for n, _ in uniques], dtype=object)
+    keys = organisation_keys(unique_names) if remembered else [""] * len(unique_names)
+    answers = [
+        _decide(str(n), str(a), gazetteer, (remembered or {}).get(key, ""), named)
+        for (n, a), key in zip(uniques, keys, strict=True)
+    ]
+    found = np.asarray([a is not None for a in answers], dtype=bool)[codes]
+    kept = [answers[c] for c in codes[found].tolist()]
     return PlaceEvidence(
-        np.asarray(kept, dtype=np.intp),
-        found.place,
-        found.postcode,
-        found.status,
-        found.said,
-        found.candidates,
+        rows[found],
+        [a[0] for a in kept if a],
+        [a[1] for a in kept if a],
+        [a[2] for a in kept if a],
+        [a[3] for a in kept if a],
+        [a[4] for a in kept if a],
     )
 
 
 def _decide(
-    name: str, address: str, gazetteer: Gazetteer, remembered: Mapping[str, str]
+    name: str,
+    address: str,
+    gazetteer: Gazetteer,
+    nis: str,
+    named: dict[str, frozenset[str]],
 ) -> tuple[str, str, str, str, tuple[str, ...]] | None:
     """Return (place, postcode, status, evidence, candidates) for one organisation, or None.
 
+    ``nis`` is where an earlier import placed the organisation (``""`` when none);
     ``candidates`` lists the municipalities of a name that means several places.
     """
     code = _POSTCODE.search(address)
     if code is not None:
         return "", code.group(1), "from_address", address, ()
-    nis = remembered.get(organisation_key(name))
     if nis:
         return nis, "", "remembered", name, ()
-    place = place_in_name(name, gazetteer)
+    place = place_in_name(name, gazetteer, named)
     if place is not None:
-        owners = gazetteer.municipalities_named(place)
+        owners = named[place]
         candidates = tuple(sorted(owners)) if len(owners) > 1 else ()
         return place, "", "from_name", name, candidates
     return None
 
 
-def place_in_name(name: str, gazetteer: Gazetteer) -> str | None:
+def place_in_name(
+    name: str, gazetteer: Gazetteer, named: dict[str, frozenset[str]] | None = None
+) -> str | None:
     """Return the longest run of words in ``name`` that names a place, or None.
 
     Only whole words count (``Bibliotheek Lommel`` → ``lommel``; ``Lommelse`` is no
     place), names of three letters or more, known as written (no typo guessing); an
-    ambiguous name (``aalst``) is returned too, and stays ambiguous.
+    ambiguous name (``aalst``) is returned too, and stays ambiguous. ``named`` keeps
+    the answers for word runs already looked up (names share many words).
     """
+    named = {} if named is None else named
     words = [w for w in normalise_term(name).split() if not any(ch.isdigit() for ch in w)]
     for size in range(min(_LONGEST_NAME, len(words)), 0, -1):
         for start in range(len(words) - size + 1):
             text = " ".join(words[start : start + size])
             if len(text) < 3:
                 continue
-            if gazetteer.municipalities_named(text):
+            if text not in named:
+                named[text] = gazetteer.municipalities_named(text)
+            if named[text]:
                 return text
     return None
 

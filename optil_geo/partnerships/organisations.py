@@ -7,6 +7,7 @@ organisations by it, so that the two never disagree.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from optil_geo.partnerships._text import _arrow
-from optil_geo.vocabulary import normalise_term
 
 __all__ = ["organisation_key", "organisation_keys"]
 
@@ -24,17 +24,20 @@ _LEGAL_FORMS = frozenset({"vzw", "ivzw", "asbl", "aisbl", "bv", "bvba", "nv", "c
 
 
 def organisation_key(name: object) -> str:
-    """Return the comparison key of an organisation name.
-
-    Lowercased, without accents and punctuation (:func:`~optil_geo.vocabulary.normalise_term`),
-    without legal forms such as ``vzw``; ``""`` for a missing name.
-    """
-    words = [w for w in normalise_term(name).split(" ") if w and w not in _LEGAL_FORMS]
-    return " ".join(words)
+    """Return the comparison key of one organisation name (see :func:`organisation_keys`)."""
+    text = "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name)
+    (key,) = _keys_of(pa.array([text], type=pa.large_string())).to_pylist()
+    return str(key)
 
 
 def organisation_keys(names: pd.Series) -> np.ndarray:
-    """Return :func:`organisation_key` of every name (an object array), each distinct name once."""
+    """Return the key of every name (an object array), each distinct name once.
+
+    Lowercased, accents and other combining marks removed (Unicode NFKD, so that
+    full-width letters and ligatures read as plain letters, ``ß`` as ``ss``), every
+    run of characters other than ``a-z`` and ``0-9`` one space, legal forms such as
+    ``vzw`` dropped; ``""`` for a missing name.
+    """
     text = pd.Series(names.astype(object).fillna("").astype(str).to_numpy(), dtype=object)
     codes, keys = _organisation_key_codes([pa.array(text.to_numpy(), type=pa.large_string())])
     by_code = np.asarray(keys.to_pylist(), dtype=object)
@@ -45,8 +48,8 @@ def _organisation_key_codes(parts: Sequence[Any]) -> tuple[np.ndarray, Any]:
     """Key the names of the pyarrow text arrays ``parts``, concatenated.
 
     Returns, per name, a code and the keys by code (a pyarrow array): two names have
-    the same code exactly when their :func:`organisation_key` is the same. Each
-    distinct name is keyed once, then the codes are spread over the rows.
+    the same code exactly when their key is the same. Each distinct name is keyed
+    once, then the codes are spread over the rows.
     """
     chunks: list[Any] = []
     for part in parts:
@@ -55,8 +58,31 @@ def _organisation_key_codes(parts: Sequence[Any]) -> tuple[np.ndarray, Any]:
         chunks.extend(text.chunks if isinstance(text, pa.ChunkedArray) else [text])
     names = pa.chunked_array(chunks, type=pa.large_string()).combine_chunks()
     encoded = pc.dictionary_encode(pc.fill_null(names, ""))
-    keys = pa.array([organisation_key(t) for t in encoded.dictionary.to_pylist()], type=pa.string())
-    keyed = pc.dictionary_encode(keys)
+    keyed = pc.dictionary_encode(_keys_of(encoded.dictionary))
     key_of_name = keyed.indices.to_numpy(zero_copy_only=False)
     codes = np.asarray(key_of_name[encoded.indices.to_numpy(zero_copy_only=False)], dtype=np.intp)
     return codes, keyed.dictionary
+
+
+def _keys_of(texts: Any) -> Any:
+    """The key of every name of a pyarrow text array, with pyarrow's kernels."""
+    text = pc.fill_null(texts, "")
+    if pc.all(pc.string_is_ascii(text)).as_py() is False:
+        # Plain ASCII has nothing to decompose: these steps change only other text.
+        text = pc.utf8_normalize(text, "NFKD")
+        text = pc.replace_substring_regex(text, r"\p{M}+", "")
+        text = pc.utf8_lower(pc.replace_substring(text, "ß", "ss"))
+    else:
+        text = pc.ascii_lower(text)
+    words = pc.split_pattern_regex(text, "[^0-9a-z]+")
+    flat = pc.list_flatten(words)
+    owner = pc.list_parent_indices(words).to_numpy(zero_copy_only=False)
+    keep = pc.and_(pc.not_equal(flat, ""), pc.invert(pc.is_in(flat, value_set=_LEGAL_FORM_TEXTS)))
+    kept_owner = owner[keep.to_numpy(zero_copy_only=False)]
+    offsets = np.zeros(len(texts) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(kept_owner, minlength=len(texts)), out=offsets[1:])
+    kept = pa.ListArray.from_arrays(pa.array(offsets), flat.filter(keep))
+    return pc.binary_join(kept, pa.scalar(" ", type=flat.type))
+
+
+_LEGAL_FORM_TEXTS = pa.array(sorted(_LEGAL_FORMS), type=pa.large_string())
