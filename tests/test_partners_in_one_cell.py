@@ -138,3 +138,27 @@ def test_only_confirmed_places_are_remembered(tmp_path: Path) -> None:
     assert og.Workspace(tmp_path / "ws.sqlite").remembered_places() == places
     with pytest.raises(og.InputError, match="five-digit"):
         workspace.remember_places({"x": "123"})
+
+
+def test_merged_project_cells_are_filled_down_with_a_warning(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(
+        ["projectnummer", "titel", "aanvrager", "gemeente aanvrager", "organisatie", "gemeente"]
+    )
+    sheet.append(["P1", "Samen", "CC Westrand", "Dilbeek", "Bib Halle", "Halle"])
+    sheet.append([None, None, None, None, "Bib Gent", "Gent"])
+    sheet.append([None, None, None, None, "Bib Brugge", "Brugge"])
+    for column in "ABCD":
+        sheet.merge_cells(f"{column}2:{column}4")
+    path = tmp_path / "samengevoegd.xlsx"
+    book.save(path)
+    data = og.read_partnerships(path)
+    assert data.ok
+    assert data.partners["project_id"].tolist() == ["P1", "P1", "P1"]
+    assert len(data.projects) == 1
+    merged = [p for p in data.report.warnings if p.code == "merged_cells"]
+    assert sorted((p.row, p.column) for p in merged) == [(2, "A"), (2, "B"), (2, "C"), (2, "D")]
+    assert any("A2:A4" in p.message for p in merged)

@@ -27,6 +27,8 @@ import zlib
 from collections.abc import Iterator
 
 from optil_geo._errors import InputError
+from optil_geo.partnerships._text import _column_letter
+from optil_geo.partnerships.problems import Problem
 from optil_geo.partnerships.sheets import MAX_ROWS, _clean_text, _Sheet, _sheet_from_cells
 
 __all__ = [
@@ -252,9 +254,11 @@ def _read_workbook(data: bytes, name: str) -> list[_Sheet]:
                         f"{n_cols} kolommen); maximaal {MAX_ROWS} rijen."
                     )
             cells = sheet.to_python(skip_empty_area=False) if end is not None else []
-            sheets.append(
-                _sheet_from_cells(name, meta.name, ([_cell_text(v) for v in row] for row in cells))
-            )
+            rows = [[_cell_text(v) for v in row] for row in cells]
+            merged = _fill_merged(rows, sheet.merged_cell_ranges or [], name, meta.name)
+            read = _sheet_from_cells(name, meta.name, rows)
+            read.notes.extend(merged)
+            sheets.append(read)
     except InputError:
         raise
     except BaseException as exc:
@@ -290,3 +294,39 @@ def _cell_text(value: object) -> str:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return _clean_text(str(value))
+
+
+def _fill_merged(
+    rows: list[list[str]],
+    ranges: list[tuple[tuple[int, int], tuple[int, int]]],
+    file: str,
+    sheet: str,
+) -> list[Problem]:
+    """Fill each merged range with its first cell's value, and say so per range.
+
+    A project-per-row list often merges a project's cells over its partner rows;
+    the spreadsheet shows the value in every row, the file stores it once.
+    """
+    notes: list[Problem] = []
+    for (top, left), (bottom, right) in ranges:
+        if top >= len(rows) or left >= len(rows[top]) or not rows[top][left]:
+            continue
+        value = rows[top][left]
+        for r in range(top, min(bottom, len(rows) - 1) + 1):
+            for c in range(left, min(right, len(rows[r]) - 1) + 1):
+                rows[r][c] = value
+        span = f"{_column_letter(left)}{top + 1}:{_column_letter(right)}{bottom + 1}"
+        notes.append(
+            Problem(
+                "warning",
+                "merged_cells",
+                f"Blad '{sheet}': de samengevoegde cellen {span} zijn elk ingevuld met "
+                f"'{value[:60]}'. Controleer of dat klopt.",
+                file,
+                sheet,
+                top + 1,
+                _column_letter(left),
+                value[:200],
+            )
+        )
+    return notes
