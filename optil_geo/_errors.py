@@ -28,4 +28,15 @@ class InputError(OptilGeoError):
 
 
 class WorkspaceError(OptilGeoError):
-    """The workspace database is locked, corrupt or cannot be written."""
+    """The workspace database is locked, corrupt or cannot be written, or access is refused.
+
+    ``code`` says what went wrong in a word the interface can translate: ``locked``,
+    ``damaged``, ``foreign`` (another program's database), ``newer`` (a newer schema),
+    ``cannot_open``, ``not_wal``, ``missing`` (no such dataset), ``gone`` (deleted),
+    ``forbidden`` (not the owner or an editor), ``exists`` (a target file exists) or
+    ``other``.
+    """
+
+    def __init__(self, message: str, *, code: str = "other") -> None:
+        super().__init__(message)
+        self.code = code

@@ -144,6 +144,9 @@ def test_list_datasets_newest_first_with_counts(ws: Workspace) -> None:
         "created_at",
         "projects",
         "partners",
+        "label",
+        "owner",
+        "published",
     ]
     assert len(empty) == 0
 
@@ -176,17 +179,24 @@ def test_delete_dataset_removes_it_and_its_tables(ws: Workspace, db_path: Path) 
     ws.delete_dataset(gone)  # deleting twice is harmless
 
     assert ws.list_datasets()["id"].tolist() == [keep]
-    with pytest.raises(WorkspaceError, match=f"`dataset_id` was {gone} but .* no dataset"):
+    with pytest.raises(WorkspaceError, match=f"`dataset_id` was {gone} but .* was deleted") as err:
         ws.load_dataset(gone)
-    # The payload rows went too: foreign keys are on, so the delete cascaded.
+    assert err.value.code == "gone"
+    assert ws.dataset_access(gone) == "gone"
+    # The payload rows went; the dataset's row stays, marked, so an old address can
+    # say "deleted".
     with sqlite3.connect(db_path) as conn:
         kinds = conn.execute("SELECT dataset_id, kind FROM dataset_tables ORDER BY kind").fetchall()
+        marked = conn.execute("SELECT id FROM datasets WHERE deleted_at IS NOT NULL").fetchall()
     assert kinds == [(keep, "partners"), (keep, "projects")]
+    assert marked == [(gone,)]
 
 
 def test_load_unknown_dataset_is_refused(ws: Workspace) -> None:
-    with pytest.raises(WorkspaceError, match="`dataset_id` was 7 but"):
+    with pytest.raises(WorkspaceError, match=r"`dataset_id` was 7 but .* no dataset") as err:
         ws.load_dataset(7)
+    assert err.value.code == "missing"
+    assert ws.dataset_access(7) == "missing"
 
 
 def test_bad_dataset_arguments_are_refused(ws: Workspace) -> None:
@@ -226,6 +236,7 @@ def test_save_fix_upserts_and_lookup_uses_normalised_key(ws: Workspace) -> None:
         "created_at",
         "place_key",
         "postcode_key",
+        "owner",
     ]
     assert fixes[["place", "nis", "note", "place_key", "postcode_key"]].to_dict("records") == [
         {
@@ -304,20 +315,23 @@ def test_open_creates_parent_folders_wal_and_version(db_path: Path) -> None:
     assert db_path.is_file()
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (len(store._MIGRATIONS),)
         tables = conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             " ORDER BY name"
         ).fetchall()
-    assert tables == [("dataset_tables",), ("datasets",), ("location_fixes",)]
+    assert ("audit",) in tables
+    assert {("dataset_tables",), ("datasets",), ("location_fixes",)} <= set(tables)
 
 
 def test_migrations_run_once_and_in_order(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
+    real = list(store._MIGRATIONS)
 
     def first(conn: sqlite3.Connection) -> None:
         calls.append(1)
-        store._migration_1(conn)
+        for migration in real:  # today's schema, as one step
+            migration(conn)
 
     def second(conn: sqlite3.Connection) -> None:
         calls.append(2)
@@ -355,13 +369,14 @@ def test_failed_migration_leaves_the_file_at_its_old_version(
         conn.execute("ALTER TABLE location_fixes ADD COLUMN author TEXT")
         raise RuntimeError("migration bug")
 
-    monkeypatch.setattr(store, "_MIGRATIONS", [store._migration_1, broken])
+    real = list(store._MIGRATIONS)
+    monkeypatch.setattr(store, "_MIGRATIONS", [*real, broken])
     with pytest.raises(RuntimeError, match="migration bug"):
         Workspace(db_path)
 
-    monkeypatch.setattr(store, "_MIGRATIONS", [store._migration_1])
+    monkeypatch.setattr(store, "_MIGRATIONS", real)
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (len(real),)
         columns = [row[1] for row in conn.execute("PRAGMA table_info(location_fixes)")]
     assert "author" not in columns
     assert Workspace(db_path).fix_lookup() == {("gent", "9000"): "44021"}
@@ -378,7 +393,10 @@ def test_newer_schema_version_is_refused_and_not_touched(db_path: Path) -> None:
 
     message = str(info.value)
     assert str(db_path) in message
-    assert "schema version 99, newer than this version of optil-geo understands (1)" in message
+    known = len(store._MIGRATIONS)
+    assert (
+        f"schema version 99, newer than this version of optil-geo understands ({known})" in message
+    )
     assert db_path.read_bytes() == before
 
 
@@ -508,3 +526,298 @@ def test_reading_works_while_another_program_writes(db_path: Path) -> None:
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+# ------------------------------------------------------------------ owners and publishing
+
+ANN, BOB = "ann@example.org", "bob@example.org"
+
+
+def _save(ws: Workspace, name: str, owner: str = store.NETWORK) -> int:
+    return ws.save_dataset(
+        name, source_name=f"{name}.csv", projects=_projects(), partners=_partners(), owner=owner
+    )
+
+
+def test_unpublished_dataset_is_seen_by_its_owner_and_editors_only(ws: Workspace) -> None:
+    ann = _save(ws, "van ann", ANN)
+    bob = _save(ws, "van bob", BOB)
+
+    assert ws.list_datasets(viewer=ANN, editor=False)["id"].tolist() == [ann]
+    assert ws.list_datasets(viewer=BOB, editor=False)["id"].tolist() == [bob]
+    assert ws.list_datasets(viewer=BOB, editor=True)["id"].tolist() == [bob, ann]
+    assert ws.list_datasets(viewer=ANN, editor=False)["owner"].tolist() == [ANN]
+    assert ws.dataset_access(ann, viewer=BOB, editor=False) == "forbidden"
+    with pytest.raises(WorkspaceError, match="only its owner or an editor") as err:
+        ws.load_dataset(ann, viewer=BOB, editor=False)
+    assert err.value.code == "forbidden"
+    projects, _ = ws.load_dataset(ann, viewer=ANN, editor=False)
+    assert projects["project_id"].tolist() == ["P1", "P2", "P3"]
+
+
+def test_published_dataset_is_seen_by_everyone_but_changed_by_its_owner_only(
+    ws: Workspace,
+) -> None:
+    ann = _save(ws, "van ann", ANN)
+
+    with pytest.raises(WorkspaceError) as err:
+        ws.publish_dataset(ann, actor=BOB, editor=False)
+    assert err.value.code == "forbidden"
+    ws.publish_dataset(ann, actor=ANN, editor=False)
+
+    listing = ws.list_datasets(viewer=BOB, editor=False)
+    assert listing["id"].tolist() == [ann]
+    assert listing["published"].tolist() == [True]
+    assert ws.dataset_access(ann, viewer=BOB, editor=False) == "ok"
+    for forbidden in (
+        lambda: ws.delete_dataset(ann, actor=BOB, editor=False),
+        lambda: ws.publish_dataset(ann, published=False, actor=BOB, editor=False),
+    ):
+        with pytest.raises(WorkspaceError) as err:
+            forbidden()
+        assert err.value.code == "forbidden"
+    assert ws.dataset_access(ann, viewer=BOB, editor=False) == "ok"
+
+    # An editor may take it back and delete it.
+    ws.publish_dataset(ann, published=False, actor="editor", editor=True)
+    assert ws.list_datasets(viewer=BOB, editor=False).empty
+    ws.delete_dataset(ann, actor="editor", editor=True)
+    assert ws.dataset_access(ann, viewer=ANN, editor=False) == "gone"
+    assert ws.list_datasets().empty
+
+
+def test_labels_are_unique_and_stable(ws: Workspace, db_path: Path) -> None:
+    first, second, third = (_save(ws, "ronde") for _ in range(3))
+    other = _save(ws, "andere")
+    # Same name, same day; two of them in the same minute.
+    with sqlite3.connect(db_path) as conn:
+        for dataset_id, stamp in (
+            (first, "2026-03-01T09:15:00+00:00"),
+            (second, "2026-03-01T10:30:05+00:00"),
+            (third, "2026-03-01T10:30:40+00:00"),
+            (other, "2026-03-01T10:30:40+00:00"),
+        ):
+            conn.execute("UPDATE datasets SET created_at = ? WHERE id = ?", (stamp, dataset_id))
+
+    labels = dict(zip(*ws.list_datasets()[["id", "label"]].T.to_numpy(), strict=True))
+
+    assert labels == {
+        other: "andere (2026-03-01)",
+        third: "ronde (2026-03-01 10:30) #2",
+        second: "ronde (2026-03-01 10:30) #1",
+        first: "ronde (2026-03-01 09:15)",
+    }
+    # A later import does not change the labels of the earlier ones.
+    _save(ws, "ronde")
+    later = dict(zip(*ws.list_datasets()[["id", "label"]].T.to_numpy(), strict=True))
+    assert {k: later[k] for k in labels} == labels
+
+
+def test_fixes_of_a_user_apply_for_that_user_only(ws: Workspace) -> None:
+    ws.save_fix("Xyzzy", None, "44021")  # the network's
+    ws.save_fix("Xyzzy", None, "11002", owner=ANN)
+    ws.save_fix("Plugh", "9000", "44021", owner=ANN)
+
+    assert ws.fix_lookup() == {("xyzzy", ""): "44021"}
+    assert ws.fix_lookup(user=BOB) == {("xyzzy", ""): "44021"}
+    assert ws.fix_lookup(user=ANN) == {("xyzzy", ""): "11002", ("plugh", "9000"): "44021"}
+    assert ws.fixes(user=ANN)["owner"].tolist() == [ANN, store.NETWORK, ANN]
+    assert ws.fixes()["owner"].tolist() == [store.NETWORK]
+
+    ws.delete_fix("Xyzzy", None, owner=BOB)  # not Bob's: nothing happens
+    assert ws.fix_lookup(user=ANN)[("xyzzy", "")] == "11002"
+    ws.delete_fix("Xyzzy", None, owner=ANN)
+    assert ws.fix_lookup(user=ANN) == {("xyzzy", ""): "44021", ("plugh", "9000"): "44021"}
+
+
+def test_audit_log_records_who_did_what(ws: Workspace) -> None:
+    ann = _save(ws, "van ann", ANN)
+    ws.publish_dataset(ann, actor=ANN, editor=False)
+    ws.save_fix("Xyzzy", "9000", "44021", owner=ANN)
+    ws.delete_fix("Xyzzy", "9000", owner=ANN)
+    ws.publish_dataset(ann, published=False, actor="redactie", editor=True)
+    ws.delete_dataset(ann, actor="redactie", editor=True)
+
+    log = ws.audit_log()
+    assert list(log.columns) == ["at", "actor", "action", "dataset_id", "subject", "detail"]
+    rows = log[["actor", "action", "dataset_id", "subject"]].astype(object).to_numpy().tolist()
+    assert rows == [
+        ["redactie", "delete", ann, "van ann"],
+        ["redactie", "unpublish", ann, "van ann"],
+        [ANN, "unfix", pd.NA, "Xyzzy 9000"],
+        [ANN, "fix", pd.NA, "Xyzzy 9000"],
+        [ANN, "publish", ann, "van ann"],
+        [ANN, "import", ann, "van ann"],
+    ]
+    assert log["detail"].tolist()[-1] == "van ann.csv"
+    assert ws.audit_log(limit=2)["action"].tolist() == ["delete", "unpublish"]
+
+
+def test_version_1_workspace_becomes_the_networks(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "_MIGRATIONS", [store._migration_1])
+    Workspace(db_path)
+    monkeypatch.undo()
+    payload = store._encode_table(_projects(), "projects")
+    with sqlite3.connect(db_path) as conn:  # what the version-1 code wrote
+        kept = conn.execute(
+            "INSERT INTO datasets (name, source_name, created_at, n_projects, n_partners)"
+            " VALUES ('oud', 'o.csv', '2025-01-01T00:00:00+00:00', 3, 3)"
+        ).lastrowid
+        conn.executemany(
+            "INSERT INTO dataset_tables VALUES (?, ?, ?)",
+            [(kept, "projects", payload), (kept, "partners", payload)],
+        )
+        conn.execute(
+            "INSERT INTO location_fixes VALUES ('gent', '9000', 'Gent', '9000', '44021', NULL,"
+            " '2025-01-01T00:00:00+00:00')"
+        )
+
+    ws = Workspace(db_path)
+
+    listing = ws.list_datasets()
+    assert listing[["id", "owner", "published"]].to_numpy().tolist() == [
+        [kept, store.NETWORK, False]
+    ]
+    assert ws.list_datasets(viewer=ANN, editor=False).empty
+    assert ws.fix_lookup(user=ANN) == {("gent", "9000"): "44021"}
+    pd.testing.assert_frame_equal(ws.load_dataset(kept)[0], _expected_projects())
+
+
+# ------------------------------------------------------------------ backup and restore
+
+
+def _integrity(path: Path) -> list[tuple[str]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA integrity_check").fetchall()
+
+
+def test_backup_while_a_writer_writes_is_complete_and_consistent(
+    ws: Workspace, db_path: Path, tmp_path: Path
+) -> None:
+    import threading
+
+    stop = threading.Event()
+    written: list[int] = []
+
+    def writer() -> None:
+        own = Workspace(db_path)
+        n = 0
+        while not stop.is_set():
+            n += 1
+            projects = _projects().assign(title=f"titel {n}")
+            written.append(
+                own.save_dataset(
+                    f"d{n}", source_name="w.csv", projects=projects, partners=_partners()
+                )
+            )
+            own.save_fix(f"plaats {n}", None, "44021", owner=ANN)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(written) < 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        before = len(written)
+        target = ws.backup(tmp_path / "backups" / "ws-backup.sqlite")
+        after = len(written)
+        time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert before >= 20
+    assert len(written) > after  # the writer kept writing during and after the backup
+
+    assert _integrity(target) == [("ok",)]
+    with sqlite3.connect(target) as conn:  # one file, no write-ahead log beside it
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    copy = Workspace(target)
+    ids = sorted(copy.list_datasets()["id"].tolist())
+    # Everything committed before the backup began is in it; nothing half-written is.
+    assert written[:before] == ids[:before]
+    assert ids == written[: len(ids)]
+    assert before <= len(ids) <= len(written)
+    for dataset_id in ids:
+        projects, partners = copy.load_dataset(dataset_id)
+        name = copy.list_datasets().set_index("id").loc[dataset_id, "name"]
+        assert projects["title"].tolist() == [f"titel {name[1:]}"] * 3
+        pd.testing.assert_frame_equal(partners, ws.load_dataset(dataset_id)[1])
+    # Each dataset's fix was written after it, in its own transaction.
+    assert len(copy.fixes(user=ANN)) in {len(ids), len(ids) - 1}
+    assert not (target.parent / f".{target.name}.partial").exists()
+
+
+def test_backup_refuses_to_overwrite_unless_asked(ws: Workspace, tmp_path: Path) -> None:
+    target = tmp_path / "b.sqlite"
+    target.write_bytes(b"something precious")
+    with pytest.raises(WorkspaceError, match="which exists") as err:
+        ws.backup(target)
+    assert err.value.code == "exists"
+    assert target.read_bytes() == b"something precious"
+    with pytest.raises(WorkspaceError, match="the workspace itself"):
+        ws.backup(ws.path)
+    _save(ws, "a")
+    ws.backup(target, overwrite=True)
+    assert Workspace(target).list_datasets()["name"].tolist() == ["a"]
+
+
+def test_restore_puts_the_backup_in_place_and_keeps_the_old_file_aside(
+    ws: Workspace, db_path: Path, tmp_path: Path
+) -> None:
+    kept = _save(ws, "in de backup", ANN)
+    ws.save_fix("Xyzzy", None, "44021")
+    backup = ws.backup(tmp_path / "backup.sqlite")
+    later = _save(ws, "na de backup")
+    ws.delete_dataset(kept)
+
+    restored, aside = Workspace.restore(db_path, backup)
+
+    assert aside is not None and aside.parent == db_path.parent
+    assert aside.name.startswith("workspace.sqlite.before-restore-")
+    assert _integrity(db_path) == [("ok",)]
+    assert restored.list_datasets()["id"].tolist() == [kept]
+    assert restored.fix_lookup() == {("xyzzy", ""): "44021"}
+    pd.testing.assert_frame_equal(restored.load_dataset(kept)[0], _expected_projects())
+    # The same file, seen through the Workspace object the app already had open.
+    assert ws.list_datasets()["id"].tolist() == [kept]
+    old = Workspace(aside)
+    assert old.list_datasets()["id"].tolist() == [later]
+    assert old.dataset_access(kept) == "gone"
+
+
+def _expected_projects() -> pd.DataFrame:
+    return _projects().astype(TEXT_DTYPE)
+
+
+def test_restore_refuses_a_newer_damaged_or_foreign_file_and_changes_nothing(
+    ws: Workspace, db_path: Path, tmp_path: Path
+) -> None:
+    _save(ws, "blijft")
+    newer = ws.backup(tmp_path / "newer.sqlite")
+    with sqlite3.connect(newer) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(b"not a database at all" * 100)
+    foreign = tmp_path / "foreign.sqlite"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    before = sorted(p.name for p in db_path.parent.iterdir())
+
+    for source, code in ((newer, "newer"), (garbage, "damaged"), (foreign, "foreign")):
+        with pytest.raises(WorkspaceError) as err:
+            Workspace.restore(db_path, source)
+        assert err.value.code == code, source
+    with pytest.raises(WorkspaceError, match="not a file"):
+        Workspace.restore(db_path, tmp_path / "nowhere.sqlite")
+
+    assert "newer than this version" in _message(Workspace.restore, db_path, newer)
+    assert sorted(p.name for p in db_path.parent.iterdir()) == before
+    assert ws.list_datasets()["name"].tolist() == ["blijft"]
+
+
+def _message(call, *args) -> str:  # type: ignore[no-untyped-def]
+    with pytest.raises(WorkspaceError) as err:
+        call(*args)
+    return str(err.value)
