@@ -20,6 +20,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import optil_geo as og
 from optil_geo._schema import header_key
@@ -269,6 +270,65 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _workspace_path(args: argparse.Namespace) -> Path:
+    return Path(args.workspace) if args.workspace else og.Settings.from_env().workspace_path
+
+
+def _cmd_workspace_info(args: argparse.Namespace) -> int:
+    path = _workspace_path(args)
+    if not path.exists():
+        print(f"{'path':>10}: {path} (not created yet: the app makes it at the first import)")
+        return EXIT_OK
+    print(f"{'path':>16}: {path}")
+    for key, value in og.Workspace(path).counts().items():
+        print(f"{key:>16}: {format_number(value)}")
+    return EXIT_OK
+
+
+def _cmd_workspace_backup(args: argparse.Namespace) -> int:
+    path = _workspace_path(args)
+    if not path.is_file():
+        raise og.WorkspaceError(
+            f"there is no workspace at {str(path)!r} to back up (set OPTIL_GEO_WORKSPACE or"
+            " --workspace)",
+            code="missing",
+        )
+    target = og.Workspace(path).backup(Path(args.file), overwrite=args.force)
+    print(f"backup of {path} written -> {target}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_workspace_restore(args: argparse.Namespace) -> int:
+    path = _workspace_path(args)
+    _, aside = og.Workspace.restore(path, Path(args.file))
+    print(f"restored {args.file} -> {path}", file=sys.stderr)
+    if aside is not None:
+        print(f"the previous workspace was kept as {aside}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_workspace_parser(sub: Any) -> None:
+    ws = sub.add_parser("workspace", help="the workspace database: where it is, backup, restore")
+    ws.add_argument(
+        "--workspace", help="the workspace file (default: OPTIL_GEO_WORKSPACE or the data folder)"
+    )
+    ws_sub = ws.add_subparsers(dest="workspace_command", required=True)
+    p = ws_sub.add_parser("info", help="the workspace's path and counts")
+    p.set_defaults(func=_cmd_workspace_info)
+    p = ws_sub.add_parser(
+        "backup", help="copy the workspace to FILE (safe while the app runs; SQLite backup API)"
+    )
+    p.add_argument("file", help="the backup file (.sqlite)")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    p.set_defaults(func=_cmd_workspace_backup)
+    p = ws_sub.add_parser(
+        "restore",
+        help="put the backup FILE in place; the old workspace is kept aside beside it",
+    )
+    p.add_argument("file", help="a backup made by `optil-geo workspace backup`")
+    p.set_defaults(func=_cmd_workspace_restore)
+
+
 def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", help="partnership data: XLSX (two sheets or flat) or flat CSV")
     p.add_argument("-o", "--output", required=True, help="output file")
@@ -367,6 +427,8 @@ def _parser() -> argparse.ArgumentParser:
     p = ref_sub.add_parser("fetch", help="download (if needed) and verify the reference files")
     p.add_argument("--dir", help="use this local copy instead of OPTIL_GEO_REFERENCE_DIR")
     p.set_defaults(func=_cmd_reference_fetch)
+
+    _add_workspace_parser(sub)
     return parser
 
 

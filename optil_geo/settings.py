@@ -21,6 +21,7 @@ __all__ = ["LinkRules", "Settings"]
 
 SCHEMES = ("referentieregio", "province", "streek", "none")
 URBAN_SETS = ("centrumsteden", "a0", "custom")
+MODES = ("personal", "shared")
 
 _APP = "optil-geo"
 
@@ -131,6 +132,12 @@ class Settings:
     max_upload_mb
         Largest file accepted for import, in megabytes.
         Environment: ``OPTIL_GEO_MAX_UPLOAD_MB``.
+    mode
+        ``"personal"`` (default: one user on a laptop; everything stored is theirs)
+        or ``"shared"`` (one instance for many users: what a user stores is theirs
+        until they publish it; see the README). Environment: ``OPTIL_GEO_MODE``; the
+        app also reads ``mode`` in the ``[optil_geo]`` section of Streamlit's
+        ``secrets.toml`` when the variable is not set.
     """
 
     reference_dir: Path | None = None
@@ -140,8 +147,11 @@ class Settings:
     workspace_path: Path = field(default_factory=_default_workspace_path)
     fuzzy_threshold: float = 88.0
     max_upload_mb: float = 25.0
+    mode: Literal["personal", "shared"] = "personal"
 
     def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise SettingsError(f"`mode` was {self.mode!r} but must be one of {list(MODES)!r}")
         if not 50.0 <= self.fuzzy_threshold <= 100.0:
             raise SettingsError(
                 f"`fuzzy_threshold` was {self.fuzzy_threshold!r} but must lie between 50 and 100"
@@ -170,6 +180,8 @@ class Settings:
                 "false",
                 "no",
             }
+        if env.get("OPTIL_GEO_MODE"):
+            values["mode"] = env["OPTIL_GEO_MODE"].strip().lower()
         if env.get("OPTIL_GEO_MAX_UPLOAD_MB"):
             raw = env["OPTIL_GEO_MAX_UPLOAD_MB"]
             try:

@@ -675,6 +675,28 @@ class Workspace:
         text = [c for c in AUDIT_COLUMNS if c != "dataset_id"]
         return frame.astype(dict.fromkeys(text, TEXT_DTYPE) | {"dataset_id": "Int64"})
 
+    def counts(self) -> dict[str, int]:
+        """Return key counts: schema version, datasets (published, deleted), fixes, owners."""
+        with self._connection() as conn:
+            datasets, published, deleted = conn.execute(
+                "SELECT count(*) - count(deleted_at), count(published_at), count(deleted_at)"
+                " FROM datasets"
+            ).fetchone()
+            fixes = conn.execute("SELECT count(*) FROM location_fixes").fetchone()[0]
+            owners = conn.execute(
+                "SELECT count(DISTINCT owner) FROM (SELECT owner FROM datasets"
+                " WHERE deleted_at IS NULL UNION SELECT owner FROM location_fixes)"
+            ).fetchone()[0]
+            version = _user_version(conn)
+        return {
+            "schema_version": version,
+            "datasets": int(datasets),
+            "published": int(published),
+            "deleted": int(deleted),
+            "location_fixes": int(fixes),
+            "owners": int(owners),
+        }
+
     # ------------------------------------------------------------------ backup
 
     def backup(self, target: Path, *, overwrite: bool = False) -> Path:
