@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from optil_geo._assets import install_static_assets
-from ui import data, state
+from ui import data, state, workspace
 from ui.layout import guard, md
 from ui.text import t
 
@@ -82,4 +82,6 @@ st.session_state.pop("selection", None)
 with guard("sidebar"):
     data.begin_run()
     st.session_state["selection"] = state.sidebar()
+with guard("notices"):
+    workspace.notices()
 page.run()

@@ -1067,6 +1067,7 @@ def save_location_fix(
     *,
     note: str | None = None,
     reference: Reference | None = None,
+    owner: str = "network",
 ) -> None:
     """Remember in ``workspace`` that ``place`` (with ``postcode``) lies in ``nis``.
 
@@ -1078,7 +1079,7 @@ def save_location_fix(
     ----------
     workspace
         Where the fix is kept.
-    place, postcode, note
+    place, postcode, note, owner
         As in :meth:`optil_geo.store.Workspace.save_fix`.
     nis
         The NIS code of a 2025 municipality (see :func:`is_municipality`).
@@ -1096,7 +1097,7 @@ def save_location_fix(
             f"`nis` was {nis!r} but must be the NIS code of a Belgian municipality of "
             "2025, such as '44021' (Gent)"
         )
-    workspace.save_fix(place, postcode, nis.strip(), note=note)
+    workspace.save_fix(place, postcode, nis.strip(), note=note, owner=owner)
 
 
 def resolve_place(

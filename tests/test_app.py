@@ -127,7 +127,7 @@ def _save(tmp_path: Path, name: str, projects: pd.DataFrame, partners: pd.DataFr
     """Save a dataset to the test's workspace; return its key for the ``ds`` selectbox."""
     ws = og.Workspace(tmp_path / "workspace.sqlite")
     new_id = ws.save_dataset(name, source_name=f"{name}.csv", projects=projects, partners=partners)
-    return f"ws{new_id}"
+    return str(new_id)
 
 
 _PROJECTS = pd.DataFrame(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -18,6 +18,8 @@ import pandas as pd
 import streamlit as st
 
 import optil_geo as og
+from optil_geo.store import DATASET_COLUMNS, NETWORK
+from ui import access
 from ui.text import t
 
 log = logging.getLogger("optil_geo.app")
@@ -29,8 +31,13 @@ DEMO_KEY = "demo"
 
 @st.cache_resource(show_spinner=False)
 def settings() -> og.Settings:
-    """Return the settings from the environment (once per process)."""
-    return og.Settings.from_env()
+    """Return the settings from the environment and the secrets (once per process)."""
+    return access.apply_secrets(og.Settings.from_env())
+
+
+def who() -> access.Identity:
+    """Return the user of this session (see :mod:`ui.access`)."""
+    return access.identity(settings())
 
 
 @st.cache_resource(show_spinner="Referentiegeografie laden…")
@@ -47,18 +54,46 @@ def workspace() -> og.Workspace:
 
 _RUN_FIXES = "_fixes_of_run"
 _RUN_REMEMBERED = "_remembered_of_run"
+_SESSION_FIXES = "_session_fixes"
+_SESSION_DATASETS = "_session_datasets"
+_RUN_WORKSPACE_ERROR = "_workspace_error_of_run"
+#: Workspace messages shown in this run (each is shown once).
+SHOWN_ERRORS = "_workspace_errors_shown"
+
+
+def note_workspace_error(exc: og.WorkspaceError) -> None:
+    """Remember the first workspace failure of this run; the page shows it once."""
+    log.warning("workspace: %s", exc)
+    st.session_state.setdefault(_RUN_WORKSPACE_ERROR, exc)
+
+
+def workspace_error() -> og.WorkspaceError | None:
+    """The workspace failure of this run, if any."""
+    error = st.session_state.get(_RUN_WORKSPACE_ERROR)
+    return error if isinstance(error, og.WorkspaceError) else None
+
+
+def session_fixes() -> dict[tuple[str, str], str]:
+    """Location fixes kept in this browser session only (a visitor on a shared instance)."""
+    fixes = st.session_state.setdefault(_SESSION_FIXES, {})
+    return fixes if isinstance(fixes, dict) else {}
 
 
 def _read_fixes() -> dict[tuple[str, str], str]:
+    ident = who()
+    own = ident.fix_owner if ident.can_store and ident.fix_owner != NETWORK else None
     try:
-        return workspace().fix_lookup()
-    except og.WorkspaceError:
-        log.exception("workspace unreadable; continuing without location fixes")
-        return {}
+        stored = workspace().fix_lookup(user=own)
+    except og.WorkspaceError as exc:
+        note_workspace_error(exc)
+        stored = {}
+    return {**stored, **session_fixes()}
 
 
 def begin_run() -> None:
     """Read the location fixes once for this script run (``app.py`` calls this first)."""
+    st.session_state.pop(_RUN_WORKSPACE_ERROR, None)
+    st.session_state[SHOWN_ERRORS] = set()
     st.session_state[_RUN_FIXES] = _read_fixes()
     st.session_state.pop(_RUN_REMEMBERED, None)
 
@@ -103,16 +138,49 @@ def inputs_digest() -> str:
     return f"{fixes_digest(fixes())}-{h.hexdigest()[:12]}"
 
 
-def dataset_options() -> dict[str, str]:
-    """Return the selectable datasets: key → label (the demo first, then imports, newest first)."""
-    options = {DEMO_KEY: "demo"}
+@dataclass(frozen=True)
+class SessionDataset:
+    """An upload kept in this browser session only (never written to the workspace)."""
+
+    name: str
+    source_name: str
+    created_at: str
+    projects: pd.DataFrame = field(repr=False)
+    partners: pd.DataFrame = field(repr=False)
+
+
+def session_datasets() -> dict[str, SessionDataset]:
+    """This session's own uploads that are not stored: key → dataset, newest last."""
+    held = st.session_state.setdefault(_SESSION_DATASETS, {})
+    return held if isinstance(held, dict) else {}
+
+
+def is_stored_key(key: str) -> bool:
+    """Whether ``key`` names a dataset of the workspace (its id, as text)."""
+    return key.isdigit()
+
+
+def visible_datasets() -> pd.DataFrame:
+    """The workspace's datasets this user may see (empty when the workspace fails)."""
+    ident = who()
     try:
-        listing = workspace().list_datasets()
-    except og.WorkspaceError:
-        log.exception("workspace unreadable; only the demo dataset is offered")
-        return options
-    for row in listing.itertuples(index=False):
-        options[f"ws{row.id}"] = f"{row.name} ({str(row.created_at)[:10]})"
+        return workspace().list_datasets(viewer=ident.user, editor=ident.editor)
+    except og.WorkspaceError as exc:
+        note_workspace_error(exc)
+        return pd.DataFrame(columns=list(DATASET_COLUMNS))
+
+
+def dataset_options() -> dict[str, str]:
+    """Return the selectable datasets: key → label.
+
+    The demo first, then this session's unstored uploads, then the workspace's
+    datasets this user may see (newest first). A stored dataset's key is its id.
+    """
+    options = {DEMO_KEY: t("demo_label")}
+    for key, held in reversed(session_datasets().items()):
+        options[key] = t("ws_session_label", name=held.name)
+    for row in visible_datasets().itertuples(index=False):
+        options[str(row.id)] = str(row.label)
     return options
 
 
@@ -183,10 +251,17 @@ def _analysis(key: str, digest: str, rules: og.LinkRules) -> Analysis:
     elif (fresh := _just_imported().pop((key, digest), None)) is not None:
         data = fresh  # validated at upload: not read and checked a second time
     else:
-        dataset_id = int(key.removeprefix("ws"))
-        raw_projects, raw_partners = workspace().load_dataset(dataset_id)
-        listing = workspace().list_datasets().set_index("id")
-        source = str(listing.loc[dataset_id, "source_name"]) if dataset_id in listing.index else key
+        # Who may see the dataset was checked before (the sidebar offers only those):
+        # this cache is shared by every session.
+        if is_stored_key(key):
+            dataset_id = int(key)
+            raw_projects, raw_partners = workspace().load_dataset(dataset_id)
+            listing = workspace().list_datasets().set_index("id")
+            source = str(listing.loc[dataset_id, "source_name"])
+        else:
+            # A session's own upload; the key holds a hash of its content.
+            held = session_datasets()[key]
+            raw_projects, raw_partners, source = held.projects, held.partners, held.source_name
         data = og.partnerships_from_raw(
             raw_projects,
             raw_partners,

@@ -11,6 +11,7 @@ import streamlit as st
 
 import optil_geo as og
 from optil_geo.texts import format_number
+from ui import data
 from ui.data import Selection
 from ui.text import lang, t
 
@@ -26,6 +27,9 @@ def guard(what: str) -> Iterator[None]:
     """
     try:
         yield
+    except og.WorkspaceError as exc:
+        log.warning("%s: %s", what, exc)
+        show_workspace_error(exc)
     except og.OptilGeoError as exc:
         log.warning("%s: %s", what, exc)
         # The message may quote user text (a file name, a cell value): never Markdown.
@@ -33,6 +37,30 @@ def guard(what: str) -> Iterator[None]:
     except Exception:
         log.exception("unexpected failure in %s", what)
         st.error(t("error_generic"))
+
+
+def workspace_message(exc: og.WorkspaceError) -> str:
+    """Word a workspace failure in the interface language (the details go to the log)."""
+    code = exc.code if exc.code in _ERROR_CODES else "other"
+    # On a shared instance the visitor cannot act on the server's paths: name none.
+    settings = data.settings()
+    where = t("ws_path_server") if settings.mode == "shared" else md(settings.workspace_path)
+    return t(f"ws_err_{code}", path=where)
+
+
+_ERROR_CODES = frozenset(
+    {"locked", "damaged", "foreign", "newer", "cannot_open", "not_wal", "forbidden", "gone"}
+)
+
+
+def show_workspace_error(exc: og.WorkspaceError) -> None:
+    """Show a workspace failure once per run, however many parts of the page meet it."""
+    message = workspace_message(exc)
+    shown = st.session_state.setdefault(data.SHOWN_ERRORS, set())
+    if message in shown:
+        return
+    shown.add(message)
+    st.error(message, icon=":material/database:")
 
 
 def demo_banner(selection: Selection) -> None:

@@ -2,7 +2,9 @@
 
 Every widget here has a short key and ``bind="query-params"``: its value lives
 in the address bar, so a view can be bookmarked or shared, and it survives page
-changes. Values that are not valid for the current dataset are ignored.
+changes. Values that are not valid for the current dataset are ignored. The
+dataset is the exception: ``?ds=`` holds its stable id, written by
+:func:`ui.workspace.choose_dataset`, because a bound selectbox writes its label.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import streamlit as st
 import optil_geo as og
 from optil_geo import vocabulary
 from optil_geo.settings import SCHEMES
-from ui import data
+from ui import data, workspace
 from ui.text import LANGS, lang, t
 
 FOCUS_KINDS = ("none", "refreg", "province", "municipality")
@@ -48,20 +50,10 @@ def sidebar() -> data.Selection:
             bind="query-params",
             required=True,
         )
-        options = data.dataset_options()
-        # A page may ask for another dataset (after an import); apply it before the widget exists.
-        if "_pending_ds" in st.session_state:
-            st.session_state["ds"] = st.session_state.pop("_pending_ds")
-        st.selectbox(
-            t("dataset"),
-            list(options),
-            format_func=lambda k: t("demo_label") if k == data.DEMO_KEY else options[k],
-            key="ds",
-            bind="query-params",
-        )
-        key = st.session_state.get("ds") or data.DEMO_KEY
-        if key not in options:
-            key = data.DEMO_KEY
+        workspace.access_panel()
+        # ?ds= holds the dataset's id, not its label (see ui.workspace.choose_dataset).
+        key = workspace.choose_dataset(data.dataset_options())
+        workspace.dataset_caption(key)
 
         rules = _rules_widgets()
         base = data.analysis(key, rules)

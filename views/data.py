@@ -16,6 +16,7 @@ import streamlit as st
 import optil_geo as og
 from optil_geo.texts import catalogue
 from ui import data
+from ui import workspace as workspace_ui
 from ui.layout import guard, md, number
 from ui.text import lang, t
 
@@ -146,7 +147,10 @@ def _column_step(
             return
         st.session_state.setdefault(_CHOSEN, {})[digest] = chosen
         try:
-            data.workspace().save_column_mapping(preview.key, chosen)
+            # Remembered mappings have no owner yet: on a shared instance only an
+            # editor's apply to everyone (a user's stay in their session).
+            if workspace_ui.remembers_for_everyone():
+                data.workspace().save_column_mapping(preview.key, chosen)
         except og.WorkspaceError:
             log.exception("column mapping not remembered")
         st.rerun()
@@ -265,9 +269,11 @@ def _upload() -> None:
     if errors:
         return
     name = st.text_input(t("dataset_name"), value=file.name.rsplit(".", 1)[0], max_chars=120)
+    workspace_ui.storage_hint()
     if st.button(t("do_import"), type="primary"):
         shown_name = name.strip() or file.name
-        new_id = data.workspace().save_dataset(
+        # In the workspace, or (a visitor of a shared instance) in this session only.
+        st.session_state["_pending_ds"] = workspace_ui.save_import(
             shown_name,
             source_name=file.name,
             projects=imported.raw_projects,
@@ -276,13 +282,15 @@ def _upload() -> None:
         digest_now = data.inputs_digest()
         try:
             # Organisations placed by their own place or a fix place them next time.
-            data.workspace().remember_places(og.partnerships.places_to_remember(imported.partners))
+            # Remembered places have no owner yet: see remembers_for_everyone.
+            if workspace_ui.remembers_for_everyone():
+                places = og.partnerships.places_to_remember(imported.partners)
+                data.workspace().remember_places(places)
         except og.OptilGeoError:
             log.exception("places of this import not remembered")
         data.forget_analyses()
         # Validated once: the analysis of the new dataset starts from this import.
-        data.keep_import(f"ws{new_id}", digest_now, imported)
-        st.session_state["_pending_ds"] = f"ws{new_id}"
+        data.keep_import(st.session_state["_pending_ds"], digest_now, imported)
         st.session_state["_upload_round"] = round_ + 1
         st.session_state["_imported"] = shown_name
         st.rerun()
@@ -342,29 +350,8 @@ def _fix_locations(selection: data.Selection) -> None:
         _fix_form(todo, ref)
     if n_blank:
         st.info(t("no_place", n=number(n_blank)))
-    fixes = data.workspace().fixes()
-    if not fixes.empty:
-        with st.expander(f"{t('saved_fixes')} ({len(fixes)})"):
-            shown = fixes.assign(
-                gemeente=fixes["nis"].map(
-                    lambda n: ref.municipalities.set_index("nis")["name_nl"].get(n, n)
-                )
-            )
-            st.dataframe(
-                shown[["place", "postcode", "nis", "gemeente", "created_at"]],
-                hide_index=True,
-                width="stretch",
-            )
-            keys = [
-                f"{p} | {c}"
-                for p, c in zip(fixes["place"], fixes["postcode"].fillna(""), strict=True)
-            ]
-            which = st.selectbox(t("delete_fix"), ["", *keys], key="fix_delete")
-            if which and st.button(t("delete_fix")):
-                place, _, postcode = which.partition(" | ")
-                data.workspace().delete_fix(place, postcode or None)
-                data.forget_analyses()
-                st.rerun()
+    # The network's fixes and this user's own (or this session's, for a visitor).
+    workspace_ui.saved_fixes(ref)
 
 
 def _option_label(nis: str, *, names: dict[str, str], starred: set[str]) -> str:
@@ -427,7 +414,7 @@ def _fix_form(todo: pd.DataFrame, ref: og.Reference) -> None:
                 continue
             # Each fix on its own: one that fails must not keep the others from being saved.
             try:
-                og.save_location_fix(data.workspace(), place, postcode or None, nis, reference=ref)
+                workspace_ui.save_fix(place, postcode or None, nis, ref)
             except og.OptilGeoError as exc:
                 log.warning("location fix %r/%r -> %r not saved: %s", place, postcode, nis, exc)
                 failed.append(place or postcode)
@@ -499,26 +486,6 @@ def _downloads(selection: data.Selection) -> None:
         st.dataframe(og.partnerships.column_help(), hide_index=True, width="stretch")
 
 
-def _datasets() -> None:
-    st.subheader(t("datasets"))
-    listing = data.workspace().list_datasets()
-    if listing.empty:
-        st.caption(t("no_datasets"))
-        return
-    st.dataframe(listing, hide_index=True, width="stretch")
-    ids = [int(i) for i in listing["id"]]
-    names = dict(zip(ids, listing["name"], strict=True))
-    which = st.selectbox(
-        t("delete_dataset"), [0, *ids], format_func=lambda i: names.get(i, "—"), key="ds_delete"
-    )
-    if which and st.button(t("delete_dataset")):
-        data.workspace().delete_dataset(int(which))
-        if st.session_state.get("ds") == f"ws{which}":
-            st.session_state["_pending_ds"] = data.DEMO_KEY
-        data.forget_analyses()
-        st.rerun()
-
-
 st.title(t("page_data"))
 # Each part has its own guard: an upload must stay possible when the current
 # dataset cannot be shown, and the other way round.
@@ -534,4 +501,6 @@ if selection is not None:
         _downloads(selection)
     st.divider()
 with guard("data/datasets"):
-    _datasets()
+    workspace_ui.datasets_section()
+with guard("data/audit"):
+    workspace_ui.audit_section()
