@@ -208,6 +208,14 @@ def remembers_for_everyone() -> bool:
     return not ident.shared or ident.editor
 
 
+def fix_hint() -> None:
+    """Say for whom a location fix will count, above the fix form."""
+    ident = data.who()
+    if not ident.shared or ident.editor:
+        return
+    st.caption(t("ws_fix_own" if ident.can_store else "ws_fix_session"))
+
+
 def save_import(
     name: str, *, source_name: str, projects: pd.DataFrame, partners: pd.DataFrame
 ) -> str:
@@ -353,6 +361,8 @@ def datasets_section() -> None:
             t("ws_col_created"): table["created_at"].str.replace("T", " ").str[:16],
         }
     )
+    if not ident.shared:  # one user: owners and publishing mean nothing
+        shown = shown.drop(columns=[t("ws_col_owner"), t("ws_col_status")])
     st.dataframe(shown, hide_index=True, width="stretch", key="ws_datasets_table")
     changeable = table[[(not o) or ident.may_change(o) for o in table["owner"]]]
     if changeable.empty:

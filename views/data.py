@@ -299,6 +299,7 @@ def _upload() -> None:
 def _fix_locations(selection: data.Selection) -> None:
     st.subheader(t("fix_title"))
     st.markdown(t("fix_help"))
+    workspace_ui.fix_hint()
     result = st.session_state.pop("_fix_result", None)
     if result:
         saved, failed = result
