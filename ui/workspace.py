@@ -306,6 +306,7 @@ def saved_fixes(reference: og.Reference) -> None:
 def datasets_section() -> None:
     """The datasets this user may see; publish, unpublish and delete what they may change."""
     st.subheader(t("datasets"))
+    _personal_on_a_network()
     done = st.session_state.pop(_DONE, None)
     if done:
         st.success(done)
@@ -379,6 +380,17 @@ def datasets_section() -> None:
         return
     row = changeable[changeable["key"] == which].iloc[0]
     _actions(which, row, ident)
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _personal_on_a_network() -> None:
+    """Warn when a personal instance listens on a network address: all data is open."""
+    address = st.get_option("server.address")
+    if data.who().shared or not address or str(address) in _LOOPBACK:
+        return
+    st.warning(t("ws_personal_on_network", address=md(address)), icon=":material/lan:")
 
 
 def _status(owner: str, published: bool, ident: access.Identity) -> str:
