@@ -366,3 +366,20 @@ def test_mode_from_the_environment_wins_over_the_secrets(
         og.Settings(mode="sharde")  # type: ignore[arg-type]
     monkeypatch.setenv("OPTIL_GEO_MODE", "shared")
     assert og.Settings.from_env().mode == "shared"
+
+
+def test_a_personal_instance_on_a_network_address_says_everything_is_open(
+    ws: og.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui import workspace
+
+    monkeypatch.setattr(workspace, "server_address", lambda: "0.0.0.0")
+    at = _app(page="views/data.py")
+    assert any("luistert op 0\\.0\\.0\\.0" in w for w in _warnings(at))
+    st.cache_resource.clear()  # the settings are read once per process
+    at = _app(secrets=SHARED_PASSPHRASE, page="views/data.py")
+    assert not any("luistert op" in w for w in _warnings(at))
+    monkeypatch.setattr(workspace, "server_address", lambda: "127.0.0.1")
+    st.cache_resource.clear()
+    at = _app(page="views/data.py")
+    assert not any("luistert op" in w for w in _warnings(at))

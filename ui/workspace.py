@@ -385,9 +385,15 @@ def datasets_section() -> None:
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
+def server_address() -> str | None:
+    """The address the server listens on (``server.address``), None when not set."""
+    address = st.get_option("server.address")
+    return str(address) if address else None
+
+
 def _personal_on_a_network() -> None:
     """Warn when a personal instance listens on a network address: all data is open."""
-    address = st.get_option("server.address")
+    address = server_address()
     if data.who().shared or not address or str(address) in _LOOPBACK:
         return
     st.warning(t("ws_personal_on_network", address=md(address)), icon=":material/lan:")
