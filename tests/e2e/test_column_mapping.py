@@ -96,7 +96,9 @@ def test_unknown_headers_are_matched_once_and_the_map_shows_the_links(
     assert (remembered["organisation"], remembered["municipality"]) == ("Wie", "Waar")
     _import(page)
 
-    assert "ds=eigen-kolommen" in page.url  # the new dataset is the one shown
+    # The new dataset is the one shown; the address names it by its id.
+    (new_id,) = workspace.list_datasets().query("name == 'eigen-kolommen'")["id"].tolist()
+    assert f"ds={new_id}" in page.url
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Kaart", exact=True).click()
     wait_for_script_done(page)
     assert_no_streamlit_exception(page)
