@@ -349,6 +349,10 @@ def export_panel(
     table = selection.municipalities if measures is None else measures
     stem = _stem(title)
     container = st.expander(t("export"), icon=":material/download:") if expander else st.container()
+    if selection.projects.empty:
+        # Nothing to export but empty files: say so instead of offering them.
+        container.info(t("export_empty"), icon=":material/filter_alt_off:")
+        return
     with container:
         st.caption(t("export_intro") + " " + t("export_wait"))
         c1, c2, c3 = st.columns(3)
