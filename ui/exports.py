@@ -23,7 +23,7 @@ import streamlit as st
 import optil_geo as og
 from optil_geo import maps, vocabulary
 from optil_geo.staticmap import render_static_map
-from ui import data
+from ui import data, mapview
 from ui.text import lang, t
 
 _LABELLERS: dict[str, Callable[[str, Any], str]] = {
@@ -149,6 +149,8 @@ class MapSpec:
     extra_lines: tuple[str, ...] = field(default_factory=tuple)
     lang: str = "nl"
     """The language of the flow legend (captured here: downloads run outside the script)."""
+    focus: tuple[str, ...] = ()
+    """The focus area (NIS codes): the HTML map opens on it; empty for all of Flanders."""
 
 
 def map_layers(
@@ -179,9 +181,17 @@ def map_layers(
     layers = [area]
     if spec.flows is not None:
         flows, _ = maps.flow_layer(
-            spec.flows, reference, top_n=spec.top_n, lang=spec.lang, legend=legend
+            spec.flows,
+            reference,
+            top_n=spec.top_n,
+            lang=spec.lang,
+            legend=legend,
+            focus=spec.focus or None,
         )
         layers.append(flows)
+    else:
+        # Without a flow layer (which fits the map itself), the map opens on the focus area.
+        mapview.fit_to(area, reference, spec.focus)
     return layers
 
 
@@ -344,6 +354,7 @@ def export_panel(
         categories=categories,
         extra_lines=tuple(extra_lines),
         lang=lang(),
+        focus=tuple(selection.filters.area or ()),
     )
     lines = context_lines(selection, reference=reference)
     table = selection.municipalities if measures is None else measures

@@ -83,8 +83,6 @@ class FrameTitle(MacroElement):
           try {
             if (window.frameElement) { window.frameElement.setAttribute("title", title); }
           } catch (e) { /* another origin: leave it */ }
-          var container = {{ this._parent.get_name() }}.getContainer();
-          container.setAttribute("aria-label", title);
         })();
         {% endmacro %}
         """
@@ -337,70 +335,137 @@ outside_summary = maps.outside_summary
 # ------------------------------------------------------------------ focus area
 
 
-def partner_region(links: pd.DataFrame, reference: og.Reference) -> pd.Series:
-    """Name the region of each link's partner: referentieregio, Brussels, Wallonia, a country.
+class FocusFit(MacroElement):
+    """Fit the map to an area when its layer is added (for maps without a flow layer).
 
-    Partners in Flanders and Brussels get their referentieregio (Brussels is one),
-    Walloon partners "Wallonië", foreign ones their country, unplaced ones
-    "Locatie onbekend" (in the interface language).
+    The flow layer fits the map to its focus area itself; a map of values alone
+    (Overzicht, the underserved step) gets this element on its layer instead. It
+    keeps the base map's convention: ``map._ogFit`` is the extent a resize refits to.
     """
-    refreg = reference.municipalities.set_index("nis")["refreg_name"]
-    region = links["partner_region"].astype(str)
-    country = links.get("country", pd.Series("", index=links.index)).astype(object).fillna("")
-    out = links["partner_nis"].astype(str).map(refreg).astype(object)
-    out[region == "wallonia"] = t("wallonia")
-    abroad = region == "abroad"
-    out[abroad] = country[abroad].where(country[abroad].astype(str) != "", t("abroad"))
-    return out.fillna(t("unknown_loc")).astype(str)
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          var group = {{ this._parent.get_name() }};
+          var view = {{ this.bounds|tojson }};
+          function fit() {
+            var map = group._map;
+            if (!map) { return; }
+            var key = JSON.stringify(view);
+            if (map._ogView === key) { return; }
+            map._ogView = key;
+            map._ogFit = view;
+            map.fitBounds(view, {padding: [12, 12], animate: false});
+          }
+          group.on("add", fit);
+          if (group._map) { fit(); }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "FocusFit"
+        self.bounds = bounds
+        # Lowercase letters and digits only (streamlit-folium renames ``_[a-z0-9]+``).
+        self._id = "focusfit" + "".join(ch for ch in json.dumps(bounds) if ch.isdigit())[:24]
 
 
-def outside_partners(
-    links: pd.DataFrame, area: Sequence[str], reference: og.Reference
+def focus_bounds(reference: og.Reference, area: Sequence[str] | None) -> list[list[float]]:
+    """The extent of a focus area with a margin of 15 % (all of Flanders and Brussels without one)."""
+    web = reference.municipalities_web
+    part = web[web["nis"].isin(set(area))] if area else web
+    if part.empty:
+        part = web
+    minx, miny, maxx, maxy = (float(v) for v in part.total_bounds)
+    dx, dy = ((maxx - minx) * 0.15, (maxy - miny) * 0.15) if area else (0.0, 0.0)
+    return [
+        [round(miny - dy, 5), round(minx - dx, 5)],
+        [round(maxy + dy, 5), round(maxx + dx, 5)],
+    ]
+
+
+def fit_to(layer: folium.FeatureGroup, reference: og.Reference, area: Sequence[str] | None) -> None:
+    """Make ``layer`` fit the map to ``area`` (or all of Flanders and Brussels) when added."""
+    layer.add_child(FocusFit(focus_bounds(reference, area)))
+
+
+def outside_partners_table(
+    links: pd.DataFrame, reference: og.Reference, area: Sequence[str], lang: str
 ) -> pd.DataFrame:
-    """Count the links that cross a focus area's border, by the region at the other end.
+    """The library's partners across the focus area's border, by region, with names."""
+    table = maps.outside_partners(links, reference, area)
+    if table.empty:
+        return table
+    named = table.assign(region=[maps.region_name(c, reference, lang) for c in table["region"]])
+    return named[["region", "links_out", "projects_out", "links_in", "projects_in"]]
 
-    Returns one row per region with ``outgoing`` (partners there, of projects led
-    in the area) and ``incoming`` (partners in the area, of projects led there),
-    largest total first.
+
+def values_table(
+    values: pd.Series, reference: og.Reference, *, title: str, decimals: int = 0
+) -> pd.DataFrame:
+    """The values a choropleth colours, as a table: municipality, referentieregio, value.
+
+    Largest first; municipalities with 0 are left out (the map shows them in grey).
     """
-    inside = set(area)
-    lead_in = links["lead_nis"].astype(str).isin(inside)
-    partner_in = links["partner_nis"].astype(str).isin(inside)
-    outgoing = links[lead_in & ~partner_in]
-    incoming = links[~lead_in & partner_in]
-    refreg = reference.municipalities.set_index("nis")["refreg_name"]
-    lead_region = incoming["lead_nis"].astype(str).map(refreg).astype(object)
+    m = reference.municipalities
+    numbers = pd.to_numeric(values, errors="coerce").reindex(m["nis"]).fillna(0.0).to_numpy()
     table = pd.DataFrame(
         {
-            "outgoing": partner_region(outgoing, reference).value_counts(),
-            "incoming": lead_region.fillna(t("unknown_loc")).astype(str).value_counts(),
+            t("col_municipality"): m["name_nl"].to_numpy(),
+            t("region"): m["refreg_name"].to_numpy(),
+            title: numbers.round(decimals),
         }
     )
-    table = table.fillna(0).astype(int)
-    order = (table["outgoing"] + table["incoming"]).sort_values(ascending=False, kind="stable")
-    return table.loc[order.index].rename_axis("region").reset_index()
+    table = table[table[title] != 0]
+    return table.sort_values([title, t("col_municipality")], ascending=[False, True])
 
 
-def legend_strip(legend: maps.Legend) -> str:
-    """Return a legend as one line of swatches (under a map), escaped HTML."""
-    items = []
+def legend_strip(legend: maps.Legend, *, note: bool = True) -> str:
+    """Return a legend as a few lines of swatches (under a map), escaped HTML.
+
+    Each heading row starts a new line; the note, when asked for, follows in grey.
+    """
+    groups: list[list[str]] = [[f"<b>{html.escape(legend.title)}</b>"]]
     for kind, colour, label in legend.rows:
-        css = {
-            "line": f"width:1.6rem;height:0;border-top:.28rem solid {colour};border-radius:.1rem",
-            "ring": f"width:.6rem;height:.6rem;border:.16rem solid {colour};border-radius:50%",
-        }.get(kind, f"width:1rem;height:.7rem;border:1px solid #999;background:{colour}")
-        items.append(
-            f'<span class="og-key"><span class="og-sw" style="{css}"></span>'
-            f"{html.escape(label)}</span>"
-        )
-    note = f'<span class="og-key-note">{html.escape(legend.note)}</span>' if legend.note else ""
-    return f'<div class="og-strip"><b>{html.escape(legend.title)}</b>{"".join(items)}{note}</div>'
+        if kind == "heading":
+            groups.append([f"<b>{html.escape(label)}</b>"])
+            continue
+        if kind == "dash":
+            swatch = (
+                '<svg width="26" height="8" class="og-sw"><line x1="0" y1="4" x2="26" y2="4" '
+                f'stroke="#444" stroke-width="3" stroke-dasharray="{html.escape(colour or "none")}"'
+                "/></svg>"
+            )
+        else:
+            css = {
+                "line": f"width:1.6rem;height:0;border-top:.28rem solid {colour}",
+                "ring": f"width:.6rem;height:.6rem;border:.16rem solid {colour};border-radius:50%",
+                "width": f"width:1.6rem;height:0;border-top:{_px(colour)}px solid #555",
+            }.get(kind, f"width:1rem;height:.7rem;border:1px solid #999;background:{colour}")
+            swatch = f'<span class="og-sw" style="{css}"></span>'
+        groups[-1].append(f'<span class="og-key">{swatch}{html.escape(label)}</span>')
+    lines = "".join(f'<div class="og-strip-line">{"".join(g)}</div>' for g in groups)
+    shown_note = (
+        f'<div class="og-key-note">{html.escape(legend.note)}</div>' if note and legend.note else ""
+    )
+    return f'<div class="og-strip">{lines}{shown_note}</div>'
+
+
+def _px(value: str) -> str:
+    try:
+        return f"{float(value):.1f}"
+    except ValueError:
+        return "2"
 
 
 STRIP_CSS = """
 .og-strip { font: 400 .9rem/1.5 "Source Sans", system-ui, sans-serif; color: #222; }
-.og-strip > b { margin-right: .3rem; }
-.og-strip .og-key { margin: 0 .8rem 0 0; white-space: nowrap; }
+.og-strip b { font-weight: 600; }
+.og-strip-line { display: flex; flex-wrap: wrap; align-items: center; gap: 0 .8rem; }
+.og-strip .og-key { white-space: nowrap; }
 .og-strip .og-sw { display: inline-block; vertical-align: middle; margin-right: .35rem; }
-.og-strip .og-key-note { color: #555; }
+.og-strip .og-key-note { color: #555; font-size: .85rem; line-height: 1.35; }
 """

@@ -245,21 +245,45 @@ def _focus_table(selection: data.Selection, ref: og.Reference) -> None:
     if not area:
         return
     st.subheader(t("fa_title"), anchor=False)
-    table = mapview.outside_partners(selection.links, area, ref)
+    table = mapview.outside_partners_table(selection.links, ref, area, lang())
     if table.empty:
         st.caption(t("fa_none"))
         return
+    number_column = st.column_config.NumberColumn
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         column_config={
             "region": st.column_config.TextColumn(t("fa_region")),
-            "outgoing": st.column_config.NumberColumn(t("fa_outgoing")),
-            "incoming": st.column_config.NumberColumn(t("fa_incoming")),
+            "links_out": number_column(t("fa_links_out")),
+            "projects_out": number_column(t("fa_projects_out")),
+            "links_in": number_column(t("fa_links_in")),
+            "projects_in": number_column(t("fa_projects_in")),
         },
     )
     st.caption(t("fa_caption"))
+
+
+def _text_version(
+    summary: maps.FlowSummary, values: pd.Series, title: str, decimals: int, *, show_flows: bool
+) -> None:
+    """What the map draws, as tables: the lines (when drawn) and the values per municipality."""
+    with st.expander(t("text_version"), icon=":material/table_rows:"):
+        st.caption(t("text_version_caption"))
+        if show_flows:
+            st.dataframe(
+                maps.text_alternative(summary, data.reference(), lang=lang()),
+                hide_index=True,
+                width="stretch",
+                height=240,
+            )
+        st.dataframe(
+            mapview.values_table(values, data.reference(), title=title, decimals=decimals),
+            hide_index=True,
+            width="stretch",
+            height=240,
+        )
 
 
 _CSS = (
@@ -296,19 +320,35 @@ with guard("kaart"):
         title = t(f"m_{metric}") + (f" {t('per_10k')}" if per10k else "")
         decimals = 2 if per10k else 0
 
+        area = selection.filters.area
+
         def build() -> mapview.MapParts:
             choropleth, _ = maps.choropleth_layer(
-                ref, values, title=title, scheme=scheme, k=k, decimals=decimals, lang=lang()
+                ref,
+                values,
+                title=title,
+                scheme=scheme,
+                k=k,
+                decimals=decimals,
+                lang=lang(),
+                neutral=show_flows,  # the fill steps back when lines are drawn over it
             )
             layers = [choropleth]
             if show_flows:
                 flows, summary = maps.flow_layer(
-                    selection.links, ref, top_n=top_n, lang=lang(), legend=False
+                    selection.links,
+                    ref,
+                    top_n=top_n,
+                    lang=lang(),
+                    legend=False,
+                    focus=area,
+                    selected=chosen or None,
                 )
                 layers.append(flows)
             else:
                 summary = mapview.outside_summary(selection.links)
-            base = use_local_assets(maps.base_map(ref, tiles=tiles))
+                mapview.fit_to(choropleth, ref, area)
+            base = use_local_assets(maps.base_map(ref, tiles=tiles, lang=lang()))
             return mapview.MapParts(base, layers, folium.LayerControl(collapsed=True), summary)
 
         map_col, panel = st.columns([1.75, 1], gap="medium")
@@ -326,6 +366,7 @@ with guard("kaart"):
                         top_n,
                         tiles,
                         lang(),
+                        chosen,
                     )
                 ),
                 build=build,
@@ -337,6 +378,7 @@ with guard("kaart"):
             summary: maps.FlowSummary = shown.extra
             if show_flows:
                 st.html(mapview.legend_strip(maps.flow_legend(summary, lang=lang())))
+            _text_version(summary, values, title, decimals, show_flows=show_flows)
         with panel, st.container(height=MAP_HEIGHT, key="kaart_details", border=True):
             if chosen:
                 _detail(selection, ref, chosen)

@@ -102,7 +102,9 @@ def _map_row(selection: data.Selection) -> None:
             choropleth, _legend = maps.choropleth_layer(
                 ref, values, title=t("col_projects"), k=5, lang=lang()
             )
-            return mapview.MapParts(use_local_assets(maps.base_map(ref)), [choropleth])
+            mapview.fit_to(choropleth, ref, selection.filters.area)
+            base = use_local_assets(maps.base_map(ref, lang=lang()))
+            return mapview.MapParts(base, [choropleth])
 
         mapview.show_map(
             "overzicht",
@@ -112,6 +114,14 @@ def _map_row(selection: data.Selection) -> None:
             height=470,
         )
         st.caption(t("map_caption"))
+        with st.expander(t("text_version"), icon=":material/table_rows:"):
+            st.caption(t("text_version_caption"))
+            st.dataframe(
+                mapview.values_table(values, ref, title=t("col_projects")),
+                hide_index=True,
+                width="stretch",
+                height=240,
+            )
     with right:
         st.markdown(f"**{t('top_title')}**")
         st.dataframe(_top(selection), hide_index=True, width="stretch")

@@ -28,7 +28,8 @@ NEXT_KEY, PREV_KEY = "pres_next", "pres_prev"
 # Hide the sidebar and its toggle, use the full width, enlarge the type.
 # The map takes the window's height minus what sits above it (step bar, title) and the
 # key under it; with the sidebar hidden, nothing else is above the fold.
-MAP_FILL = "calc(100vh - 12.8rem)"
+MAP_FILL = "calc(100vh - 10rem)"
+LABEL_PX = 17  # map labels on a projector: at least 16 px
 # Hide the sidebar and its toggle, use the full width, enlarge the type (all slide
 # text at least 20 px); on a low screen (a 1280×720 projector) the figures shrink so
 # that figures and legend fit beside the map.
@@ -48,17 +49,9 @@ _CSS = """
 .og-fig .v { font: 700 3.4rem/1 "Source Sans", system-ui, sans-serif; color: #0c2c84; }
 .og-fig .l { font: 400 1.45rem/1.2 "Source Sans", system-ui, sans-serif; color: #222; margin-top: .2rem; }
 .og-fig .n { font: 400 1.25rem/1.25 "Source Sans", system-ui, sans-serif; color: #555; margin-top: .1rem; }
-.og-pres-legend .og-legend { font-size: 20px !important; line-height: 1.3 !important;
-                             max-width: none !important; box-shadow: none !important; padding: 0 !important; }
-.og-strip { font: 400 1.25rem/1.4 system-ui, sans-serif; color: #222; display: flex;
-            flex-wrap: wrap; align-items: center; gap: 0 1.1rem; }
-.og-strip > span { white-space: nowrap; }
-.og-strip .line { display: inline-block; width: 2rem; height: .35rem; border-radius: .2rem;
-                  vertical-align: middle; margin-right: .45rem; }
-.og-strip .ring { display: inline-block; width: .8rem; height: .8rem; border: .2rem solid;
-                  border-radius: 50%; vertical-align: middle; margin-right: .45rem; }
-.og-strip .note { color: #555; }
-.og-pres-note { font: 400 1.25rem/1.25 system-ui, sans-serif; color: #555; margin-top: .4rem; }
+.og-pres-legend .og-strip { font: 400 20px/1.3 system-ui, sans-serif; margin-bottom: .7rem; }
+.og-pres-legend .og-strip-line { gap: .1rem .9rem; }
+.og-pres-legend .og-key-note { font-size: 20px; line-height: 1.25; }
 .og-pres-foot { font: 400 1.25rem/1.3 system-ui, sans-serif; color: #555; }
 [class*="st-key-pres_"] button p { font-size: 1.25rem; }
 @media (max-height: 820px) {
@@ -66,7 +59,8 @@ _CSS = """
   .og-pres-sub { font-size: 1.25rem; }
   .og-fig { margin-bottom: .7rem; padding: .15rem 0 .15rem .8rem; }
   .og-fig .v { font-size: 2.3rem; }
-  .og-fig .l, .og-fig .n { font-size: 1.25rem; }
+  .og-fig .l { font-size: 1.25rem; }
+  .og-fig .n, .og-pres-legend .og-strip + .og-strip .og-key-note { display: none; }
 }
 </style>
 """
@@ -160,27 +154,6 @@ def _figures_html(content: StepContent) -> str:
     return "".join(parts)
 
 
-def _flow_strip(content: StepContent, summary: maps.FlowSummary) -> str:
-    """A one-line legend of the flows under the map, in large type."""
-    labels = og.CLASS_LABELS[lang()]
-    present = (
-        [c for c in og.CLASSES if c in set(content.flows["class"])]
-        if content.flows is not None
-        else []
-    )
-    items = []
-    for c in present:
-        if c == "unknown":
-            continue
-        swatch = (
-            f'<span class="ring" style="border-color:{maps.CLASS_COLOURS[c]}"></span>'
-            if c == "local"
-            else f'<span class="line" style="background:{maps.CLASS_COLOURS[c]}"></span>'
-        )
-        items.append(f"<span>{swatch}{html_text(labels[c])}</span>")
-    return f'<div class="og-strip"><b>{html_text(t("flows_title"))}</b>{"".join(items)}</div>'
-
-
 def _navigation() -> int:
     # The step is kept in the URL as a plain number (?stap=3): the widget itself is
     # not bound, because a bound option widget writes its label into the URL.
@@ -258,7 +231,7 @@ def _slide(  # noqa: PLR0917 (the step's content and its category colours)
             use_local_assets(maps.base_map(ref)), layers, extra=(legend, summary)
         )
 
-    map_col, side = st.columns([2.7, 1], gap="medium")
+    map_col, side = st.columns([2.6, 1.2], gap="medium")
     with map_col:
         shown = mapview.show_map(
             "presentatie",
@@ -271,23 +244,17 @@ def _slide(  # noqa: PLR0917 (the step's content and its category colours)
             fill_height=MAP_FILL,
         )
         legend, summary = shown.extra
-        if summary is not None:
-            st.html(_flow_strip(content, summary))
     with side:
         st.html(_figures_html(content))
-        note = (
-            t("flows_top", shown=summary.pairs_shown, total=summary.pairs_total)
-            if summary is not None and summary.pairs_hidden
-            else ""
-        )
-        st.html(
-            f'<div class="og-pres-legend">{legend.html()}'
-            f'<div class="og-pres-note">{html_text(note)}</div></div>'
-        )
+        keys = [mapview.legend_strip(legend)]
+        if summary is not None:
+            keys.append(mapview.legend_strip(maps.flow_legend(summary, lang=lang())))
+        st.html(f'<div class="og-pres-legend">{"".join(keys)}</div>')
 
 
 with guard("presentatie"):
     st.html(_CSS)
+    st.html(f"<style>{mapview.STRIP_CSS}</style>")
     st.html(_KEYS_JS, unsafe_allow_javascript=True)
     selection = data.current()
     ref = data.reference()

@@ -119,8 +119,16 @@ def _project_map(selection: data.Selection, ref: og.Reference, project_id: str) 
             name=t("role_map"),
             legend=False,
         )
-        flows, summary = maps.flow_layer(links, ref, top_n=200, lang=lang(), legend=False)
-        base = use_local_assets(maps.base_map(ref, labels=False))
+        flows, summary = maps.flow_layer(
+            links,
+            ref,
+            top_n=200,
+            lang=lang(),
+            legend=False,
+            level="municipalities",
+            focus=selection.filters.area,
+        )
+        base = use_local_assets(maps.base_map(ref, labels=False, lang=lang()))
         return mapview.MapParts(base, [area, flows], extra=summary)
 
     st.markdown(f"#### {md(project['title'])}")
@@ -144,6 +152,13 @@ def _project_map(selection: data.Selection, ref: og.Reference, project_id: str) 
             title=t("map_frame_title", what=t("sp_map_what", title=project["title"])),
             height=420,
         )
+        with st.expander(t("text_version"), icon=":material/table_rows:"):
+            st.caption(t("text_version_caption"))
+            st.dataframe(
+                maps.text_alternative(shown.extra, ref, lang=lang()),
+                hide_index=True,
+                width="stretch",
+            )
     with right:
         st.html(maps.flow_legend(shown.extra, lang=lang()).html())
         rows = [(c, role_labels[k]) for k, c in _ROLE_COLOURS.items() if k != _OTHER]
