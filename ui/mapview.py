@@ -434,11 +434,7 @@ def legend_strip(legend: maps.Legend, *, note: bool = True) -> str:
             groups.append([f"<b>{html.escape(label)}</b>"])
             continue
         if kind == "dash":
-            swatch = (
-                '<svg width="26" height="8" class="og-sw"><line x1="0" y1="4" x2="26" y2="4" '
-                f'stroke="#444" stroke-width="3" stroke-dasharray="{html.escape(colour or "none")}"'
-                "/></svg>"
-            )
+            swatch = f'<span class="og-sw" style="{_dash_css(colour)}"></span>'
         else:
             css = {
                 "line": f"width:1.6rem;height:0;border-top:.28rem solid {colour}",
@@ -452,6 +448,19 @@ def legend_strip(legend: maps.Legend, *, note: bool = True) -> str:
         f'<div class="og-key-note">{html.escape(legend.note)}</div>' if note and legend.note else ""
     )
     return f'<div class="og-strip">{lines}{shown_note}</div>'
+
+
+def _dash_css(pattern: str) -> str:
+    """A dashed line swatch from an SVG dash pattern (``"8 5"``; empty: solid), in CSS."""
+    parts = [float(p) for p in pattern.replace(",", " ").split() if p.replace(".", "").isdigit()]
+    if len(parts) < 2:
+        return "width:1.6rem;height:.2rem;background:#444"
+    on, off = parts[0], parts[1]
+    return (
+        "width:1.6rem;height:.2rem;"
+        f"background:repeating-linear-gradient(90deg,#444 0 {on:g}px,transparent {on:g}px "
+        f"{on + off:g}px)"
+    )
 
 
 def _px(value: str) -> str:

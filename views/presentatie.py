@@ -51,7 +51,7 @@ _CSS = """
 .og-fig .n { font: 400 1.25rem/1.25 "Source Sans", system-ui, sans-serif; color: #555; margin-top: .1rem; }
 .og-pres-legend .og-strip { font: 400 20px/1.3 system-ui, sans-serif; margin-bottom: .7rem; }
 .og-pres-legend .og-strip-line { gap: .1rem .9rem; }
-.og-pres-legend .og-key-note { font-size: 20px; line-height: 1.25; }
+.og-pres-legend .og-strip .og-key-note { font-size: 20px; line-height: 1.25; }
 .og-pres-foot { font: 400 1.25rem/1.3 system-ui, sans-serif; color: #555; }
 [class*="st-key-pres_"] button p { font-size: 1.25rem; }
 @media (max-height: 820px) {
@@ -218,18 +218,26 @@ def _slide(  # noqa: PLR0917 (the step's content and its category colours)
         else:
             area, legend = maps.choropleth_layer(
                 ref, content.values, title=content.value_label, k=5, decimals=content.decimals,
-                legend=False, lang=lang(),
+                legend=False, lang=lang(), neutral=content.flows is not None,
             )  # fmt: skip
         layers = [area]
         summary = None
         if content.flows is not None:
             flows, summary = maps.flow_layer(
-                content.flows, ref, top_n=TOP_N[content.step], lang=lang(), legend=False
+                content.flows,
+                ref,
+                top_n=TOP_N[content.step],
+                lang=lang(),
+                legend=False,
+                focus=selection.filters.area,
+                label_px=LABEL_PX,
             )
             layers.append(flows)
-        return mapview.MapParts(
-            use_local_assets(maps.base_map(ref)), layers, extra=(legend, summary)
-        )
+        else:
+            # The flow layer fits the map to the focus area; without flows, this does.
+            mapview.fit_to(area, ref, selection.filters.area)
+        base = maps.base_map(ref, lang=lang(), label_px=LABEL_PX, projector=True)
+        return mapview.MapParts(use_local_assets(base), layers, extra=(legend, summary))
 
     map_col, side = st.columns([2.6, 1.2], gap="medium")
     with map_col:

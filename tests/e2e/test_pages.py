@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
     from tests.e2e.conftest import PageLog
 
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+# By its address: the frame's title names the map (see ui/mapview.py).
+MAP_FRAME = 'iframe[src*="streamlit_folium.st_folium"]'
 MUNICIPALITIES = 304
 GUARD_MESSAGE = "Er liep iets mis"
 
