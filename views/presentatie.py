@@ -43,7 +43,7 @@ _CSS = """
 .og-pres-head { display: flex; align-items: baseline; flex-wrap: wrap; gap: 0 1.1rem; }
 .og-pres-title { font: 700 2.4rem/1.15 "Source Sans", system-ui, sans-serif; color: #1f1f1f; margin: 0; }
 .og-pres-sub { font: 400 1.5rem/1.2 "Source Sans", system-ui, sans-serif; color: #444; margin: 0; }
-.og-pres-badge { display: inline-block; padding: .1rem .6rem; border-radius: .3rem;
+.og-pres-badge { display: inline-block; margin-left: .8rem; vertical-align: middle; padding: .1rem .6rem; border-radius: .3rem;
                  background: #E69F00; color: #1f1f1f; font: 700 1.25rem/1.4 system-ui, sans-serif; }
 .og-fig { border-left: .45rem solid #0072B2; padding: .3rem 0 .3rem 1rem; margin: 0 0 1.2rem; }
 .og-fig .v { font: 700 3.4rem/1 "Source Sans", system-ui, sans-serif; color: #0c2c84; }
@@ -280,8 +280,8 @@ with guard("presentatie"):
         else ""
     )
     st.html(
-        f'<div class="og-pres-head"><div class="og-pres-title">{html_text(content.title)}</div>'
-        f'<div class="og-pres-sub">{html_text(content.subtitle)}</div>{badge}</div>'
+        f'<div class="og-pres-head"><div class="og-pres-title">{html_text(content.title)}{badge}'
+        f'</div><div class="og-pres-sub">{html_text(content.subtitle)}</div></div>'
     )
     if not empty_selection(selection, ref):
         _slide(content, selection, ref, gap_colours, gap_labels, gap_default)

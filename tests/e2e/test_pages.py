@@ -99,7 +99,8 @@ def test_page_loads_offline_without_errors(
         page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
         _settle(page)
         assert _wait_for_map(page.frame_locator(MAP_FRAME)) >= MUNICIPALITIES
-        assert page.locator('[data-testid="stDataFrame"]').count() == 2  # + its partners
+        # + its partners, + the text version of its map (in an expander)
+        assert page.locator('[data-testid="stDataFrame"]').count() == 3
     _no_guard_errors(page)
     assert page_log.page_errors == []
     assert _real_http_errors(page_log, path) == []
