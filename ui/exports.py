@@ -217,9 +217,8 @@ def static_bytes(
     """Return the map as PNG (``width_px`` wide) or PDF, with legends and credit."""
     # The static map writes its own date ("Stand: …") and credit; pass the rest.
     subtitle = [line for line in lines[1:] if line != og.CREDIT]
-    flows = local = None
+    local = None
     if spec.flows is not None:
-        flows = maps.flow_table(spec.flows, reference)
         local_links = spec.flows[spec.flows["class"] == "local"]
         local = local_links["lead_nis"].value_counts()
     return render_static_map(
@@ -231,7 +230,7 @@ def static_bytes(
         scheme=spec.scheme,
         k=spec.k,
         decimals=spec.decimals,
-        flows=flows,
+        flows=spec.flows,  # the links: Walloon and foreign partners get their lines too
         top_n=spec.top_n,
         local_counts=local,
         highlight=spec.highlight,
@@ -239,6 +238,8 @@ def static_bytes(
         fmt=cast(Any, fmt),
         width_px=width_px,
         dpi=200,
+        lang=spec.lang,
+        focus=spec.focus or None,
     )
 
 
