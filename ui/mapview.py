@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -143,9 +144,7 @@ def component_args(
     header = sf._get_header(m)
     script = sf._get_map_string(m)
     css, js = _assets(m)
-    layers_script = "".join(
-        sf._get_feature_group_string(layer, map=m, idx=i) for i, layer in enumerate(layers)
-    )
+    layers_script = "".join(_layer_script(layer, m, i) for i, layer in enumerate(layers))
     control = sf._get_layer_control_string(layer_control, m) if layer_control else None
     try:
         (south, west), (north, east) = m.get_bounds()
@@ -166,6 +165,29 @@ def component_args(
         },
         "zoom": m.options.get("zoom"),
     }
+
+
+_LAYER_SCRIPTS: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_LAYER_SCRIPTS_MAX = 64
+
+
+def _layer_script(layer: folium.FeatureGroup, m: folium.Map, idx: int) -> str:
+    """A layer's JavaScript, rendered once per content.
+
+    The library names every layer and its children after their content (ids from
+    a digest of what they draw), so the same ids mean the same script: a click
+    that only changes the flows does not render the 304 polygons again.
+    """
+    key = (idx, layer._id, *(child._id for child in layer._children.values()))
+    script = _LAYER_SCRIPTS.get(key)
+    if script is None:
+        script = sf._get_feature_group_string(layer, map=m, idx=idx)
+        _LAYER_SCRIPTS[key] = script
+        while len(_LAYER_SCRIPTS) > _LAYER_SCRIPTS_MAX:
+            _LAYER_SCRIPTS.popitem(last=False)
+    else:
+        _LAYER_SCRIPTS.move_to_end(key)
+    return script
 
 
 @st.cache_data(max_entries=48, show_spinner=False)

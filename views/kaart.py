@@ -352,6 +352,11 @@ with guard("kaart"):
             return mapview.MapParts(base, layers, folium.LayerControl(collapsed=True), summary)
 
         map_col, panel = st.columns([1.75, 1], gap="medium")
+        details = panel.container(height=MAP_HEIGHT, key="kaart_details", border=True)
+        if chosen:
+            # Before the map: the details reach the browser while the map is being built.
+            with details:
+                _detail(selection, ref, chosen)
         with map_col:
             shown = mapview.show_map(
                 "kaart",
@@ -379,10 +384,8 @@ with guard("kaart"):
             if show_flows:
                 st.html(mapview.legend_strip(maps.flow_legend(summary, lang=lang())))
             _text_version(summary, values, title, decimals, show_flows=show_flows)
-        with panel, st.container(height=MAP_HEIGHT, key="kaart_details", border=True):
-            if chosen:
-                _detail(selection, ref, chosen)
-            else:
+        if not chosen:
+            with details:
                 st.caption(t("click_hint"))
                 _outside_box(summary, flows_shown=show_flows)
         _focus_table(selection, ref)
