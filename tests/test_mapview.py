@@ -1,0 +1,107 @@
+"""The map view's plain helpers: clicks, focus extent, legends in lines, cached layer scripts."""
+
+from __future__ import annotations
+
+import re
+
+import folium
+import pandas as pd
+import pytest
+
+import optil_geo as og
+from optil_geo import maps
+from ui import exports, mapview
+
+
+@pytest.fixture(scope="module")
+def ref() -> og.Reference:
+    return og.load_reference()
+
+
+def _click(count: int, nis: str) -> dict[str, object]:
+    return {"last_object_clicked_count": count, "last_active_drawing": {"properties": {"nis": nis}}}
+
+
+def test_a_click_is_new_once_and_a_second_click_on_the_same_place_counts() -> None:
+    seen, clicked = mapview.clicked_municipality(_click(1, "44021"), None)
+    assert (seen, clicked) == ((1, "44021"), "44021")
+    assert mapview.clicked_municipality(_click(1, "44021"), seen) == (seen, None)
+    assert mapview.clicked_municipality(_click(2, "44021"), seen) == ((2, "44021"), "44021")
+    assert mapview.clicked_municipality({}, seen) == (None, None)
+    assert mapview.clicked_municipality(None, seen) == (None, None)
+
+
+def test_focus_bounds_cover_the_area_with_a_margin(ref: og.Reference) -> None:
+    m = ref.municipalities
+    kempen = tuple(m.loc[m["refreg_name"] == "Kempen", "nis"])
+    (south, west), (north, east) = mapview.focus_bounds(ref, kempen)
+    web = ref.municipalities_web
+    k_west, k_south, k_east, k_north = web[web["nis"].isin(kempen)].total_bounds
+    assert south < k_south and west < k_west and north > k_north and east > k_east
+    assert north - south == pytest.approx((k_north - k_south) * 1.3, abs=1e-4)
+    # No area: all of Flanders and Brussels, without a margin.
+    (f_south, f_west), (f_north, f_east) = mapview.focus_bounds(ref, None)
+    all_west, all_south, all_east, all_north = web.total_bounds
+    assert (f_south, f_west, f_north, f_east) == pytest.approx(
+        (all_south, all_west, all_north, all_east), abs=1e-4
+    )
+
+
+def test_fit_to_adds_a_fit_that_names_the_extent(ref: og.Reference) -> None:
+    layer = folium.FeatureGroup()
+    mapview.fit_to(layer, ref, ("13008",))
+    fits = [c for c in layer._children.values() if isinstance(c, mapview.FocusFit)]
+    assert len(fits) == 1
+    assert re.fullmatch(r"focusfit[0-9]+", fits[0]._id)
+    assert fits[0].bounds == mapview.focus_bounds(ref, ("13008",))
+
+
+def test_legend_strip_escapes_and_starts_a_line_per_heading() -> None:
+    legend = maps.Legend(
+        title="<b>Titel</b>",
+        rows=[
+            ("line", "#112233", "lokaal & <regionaal>"),
+            ("heading", "", "Lijndikte"),
+            ("width", "4.5", "10 links"),
+            ("dash", "10 6", "uitgaand"),
+        ],
+        note="Noot <script>",
+    )
+    html = mapview.legend_strip(legend)
+    assert "<b>Titel</b>" not in html and "&lt;b&gt;Titel&lt;/b&gt;" in html
+    assert "lokaal &amp; &lt;regionaal&gt;" in html
+    assert "<script>" not in html
+    assert html.count('class="og-strip-line"') == 2
+    assert "border-top:4.5px" in html
+    assert "repeating-linear-gradient" in html
+    assert "Noot" not in mapview.legend_strip(legend, note=False)
+
+
+def test_values_table_lists_nonzero_values_largest_first(ref: og.Reference) -> None:
+    values = pd.Series({"13008": 3.0, "11002": 7.0, "44021": 0.0})
+    table = mapview.values_table(values, ref, title="Projecten")
+    assert list(table["Projecten"]) == [7.0, 3.0]
+    assert list(table.iloc[:, 0]) == ["Antwerpen", "Geel"]
+
+
+def test_a_layer_is_rendered_once_per_content(ref: og.Reference) -> None:
+    values = pd.Series({"13008": 3.0, "11002": 7.0})
+    first, _ = maps.choropleth_layer(ref, values, title="Projecten")
+    again, _ = maps.choropleth_layer(ref, values, title="Projecten")
+    other, _ = maps.choropleth_layer(ref, values * 2, title="Projecten")
+    a = mapview.component_args(maps.base_map(ref), [first], None)
+    rendered = len(mapview._LAYER_SCRIPTS)
+    b = mapview.component_args(maps.base_map(ref), [again], None)
+    assert len(mapview._LAYER_SCRIPTS) == rendered  # served from the cache
+    assert a["feature_group"] == b["feature_group"]
+    c = mapview.component_args(maps.base_map(ref), [other], None)
+    assert c["feature_group"] != a["feature_group"]
+    assert a["bounds"]["_southWest"]["lat"] is not None
+
+
+def test_the_html_export_opens_on_the_focus_area(ref: og.Reference) -> None:
+    values = pd.Series({"13008": 3.0})
+    spec = exports.MapSpec(values=values, title="Kaart", focus=("13008",))
+    layers = exports.map_layers(spec, ref, legend=True)
+    fits = [c for c in layers[0]._children.values() if isinstance(c, mapview.FocusFit)]
+    assert [f.bounds for f in fits] == [mapview.focus_bounds(ref, ("13008",))]
