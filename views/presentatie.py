@@ -258,6 +258,17 @@ def _slide(  # noqa: PLR0917 (the step's content and its category colours)
         if summary is not None:
             keys.append(mapview.legend_strip(maps.flow_legend(summary, lang=lang())))
         st.html(f'<div class="og-pres-legend">{"".join(keys)}</div>')
+    # Below the fold, for those who cannot see the map: what it draws, as tables.
+    with st.expander(t("text_version"), icon=":material/table_rows:"):
+        st.caption(t("text_version_caption"))
+        if summary is not None:
+            st.dataframe(maps.text_alternative(summary, ref, lang=lang()), hide_index=True)
+        st.dataframe(
+            mapview.values_table(
+                content.values, ref, title=content.value_label, decimals=content.decimals
+            ),
+            hide_index=True,
+        )
 
 
 with guard("presentatie"):
