@@ -105,3 +105,8 @@ def test_the_html_export_opens_on_the_focus_area(ref: og.Reference) -> None:
     layers = exports.map_layers(spec, ref, legend=True)
     fits = [c for c in layers[0]._children.values() if isinstance(c, mapview.FocusFit)]
     assert [f.bounds for f in fits] == [mapview.focus_bounds(ref, ("13008",))]
+
+
+def test_the_busy_sign_is_a_valid_css_string() -> None:
+    assert mapview._css_string("Kaart wordt bijgewerkt…") == '"Kaart wordt bijgewerkt…"'
+    assert mapview._css_string('a"b<\\') == '"a\\22 b\\3c \\5c "'

@@ -295,8 +295,9 @@ def show_map(
 
 
 def _css_string(text: str) -> str:
-    """Quote text for a CSS ``content`` value."""
-    return json.dumps(text).replace("<", "\\3c ")
+    """Quote text for a CSS ``content`` value (CSS escapes, not JSON's ``\\u2026``)."""
+    escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>' or ord(ch) < 32 else ch for ch in text)
+    return f'"{escaped}"'
 
 
 def _busy_css(name: str) -> str:
@@ -306,14 +307,18 @@ def _busy_css(name: str) -> str:
     return f"""
 {box} {{ position: relative; }}
 {box}::after {{
-  content: {_css_string(t("map_busy"))}; position: absolute; inset: 0; z-index: 5;
-  display: flex; align-items: center; justify-content: center;
-  background: rgba(255, 255, 255, .55); color: #1f1f1f;
-  font: 600 1.1rem/1.3 "Source Sans", system-ui, sans-serif;
+  content: {_css_string(t("map_busy"))}; position: absolute; z-index: 5;
+  top: 45%; left: 50%; transform: translate(-50%, -50%);
+  padding: .55rem 1.1rem .55rem 2.6rem; border-radius: .5rem;
+  background: rgba(255, 255, 255, .95) no-repeat .9rem 50% / 1.1rem 1.1rem
+    radial-gradient(circle, #0072B2 0 35%, transparent 40%);
+  box-shadow: 0 1px 6px rgba(0, 0, 0, .3); color: #1f1f1f; white-space: nowrap;
+  font: 600 1.05rem/1.3 "Source Sans", system-ui, sans-serif;
   pointer-events: none; opacity: 0; visibility: hidden;
 }}
-{running}::after {{ animation: og-busy .2s linear .3s forwards; }}
+{running}::after {{ animation: og-busy .2s linear .3s forwards, og-pulse 1s ease-in-out .5s infinite; }}
 @keyframes og-busy {{ to {{ opacity: 1; visibility: visible; }} }}
+@keyframes og-pulse {{ 50% {{ background-size: .6rem .6rem; }} }}
 """
 
 
