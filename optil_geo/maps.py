@@ -33,6 +33,7 @@ import html
 import json
 import math
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -48,6 +49,7 @@ from optil_geo._errors import SettingsError
 from optil_geo._flowlayer import (
     FLOW_LEVELS,
     FlowSummary,
+    _view_bounds,
     flow_layer,
     flow_legend,
     flow_table,
@@ -265,18 +267,21 @@ class _Style(MacroElement):
 
 
 def _label_items(reference: Reference) -> list[dict[str, Any]]:
-    """The centrumsteden and Brussel, Brussel first, then by population."""
+    """Labels by rank: Brussel, the centrumsteden by population, then every other
+    municipality by population, named only once zoomed in one step."""
     m = reference.municipalities
-    rows = m[m["is_centrumstad"] | (m["nis"] == _BRUSSELS_NIS)]
-    rows = rows.assign(rank=(rows["nis"] == _BRUSSELS_NIS) * 1e9 + rows["population"])
+    major = m["is_centrumstad"] | (m["nis"] == _BRUSSELS_NIS)
+    rank = m["population"].astype(float) + major * 1e8 + (m["nis"] == _BRUSSELS_NIS) * 1e9
+    order = np.argsort(-rank.to_numpy(), kind="stable")
     return [
         {
-            "lat": round(float(r.lat), 5),
-            "lon": round(float(r.lon), 5),
-            "text": str(r.name_nl),
-            "priority": float(r.rank),
+            "lat": round(float(m["lat"].iat[i]), 5),
+            "lon": round(float(m["lon"].iat[i]), 5),
+            "text": str(m["name_nl"].iat[i]),
+            "priority": float(rank.iat[i]),
+            **({} if bool(major.iat[i]) else {"zoomIn": 1.0}),
         }
-        for r in rows.sort_values("rank", ascending=False).itertuples()
+        for i in order
     ]
 
 
@@ -303,8 +308,9 @@ def base_map(
     outlines
         Draw referentieregio and province outlines (they take no clicks).
     labels
-        Label the 13 centrumsteden and Brussel; labels that would overlap at
-        the current zoom and size are hidden, the largest places win.
+        Label the 13 centrumsteden and Brussel, and once zoomed in every other
+        municipality; labels that would overlap at the current zoom and size
+        are hidden, Brussel and the largest places win.
     lang
         Language of the layer names and the map's accessible name.
     label_px
@@ -362,6 +368,7 @@ def base_map(
         "roledescription": "kaart" if lang == "nl" else "map",
         "labels": _label_items(reference) if labels else [],
         "labelPx": label_px,
+        "bounds": _BOUNDS,
     }
     m.add_child(_mapjs.Call("setup", setup))
     return m
@@ -568,6 +575,15 @@ def _polygon_group(
     return group
 
 
+def _add_focus(
+    group: folium.FeatureGroup, reference: Reference, focus: str | Iterable[str] | None
+) -> None:
+    """Fit the map to a focus area when ``group`` is added (nothing without a focus)."""
+    area = focus_municipalities(reference, focus)
+    if area:
+        group.add_child(_mapjs.Call("fit", _view_bounds(reference, area)))
+
+
 def has_map_data(values: pd.Series | None = None, links: pd.DataFrame | None = None) -> bool:
     """Return whether a map of ``values`` and/or ``links`` would show anything.
 
@@ -597,6 +613,7 @@ def choropleth_layer(
     neutral: bool = False,
     integer: bool | None = None,
     empty_message: bool = True,
+    focus: str | Iterable[str] | None = None,
 ) -> tuple[folium.FeatureGroup, Legend]:
     """Return the choropleth of a per-municipality value as a feature group, and its legend.
 
@@ -629,6 +646,9 @@ def choropleth_layer(
         the values.
     empty_message
         When every value is 0, put a message on the map instead of a legend.
+    focus
+        A focus area (see :func:`focus_municipalities`): the map is fitted to it
+        with a margin (once per area, so a new filter keeps the user's view).
 
     Returns
     -------
@@ -651,6 +671,7 @@ def choropleth_layer(
         reference, fill=classes.fill, shown=shown, title=title, name=name, extra=extra, lang=lang
     )
     extra_cols = list(extra.columns) if extra is not None else []
+    _add_focus(group, reference, focus)
     if classes.empty and empty_message:
         lg = Legend(title=title, rows=[], note=_t("mp_empty", lang))
         group.add_child(_mapjs.MessageBox(_t("mp_empty", lang)))
@@ -662,7 +683,16 @@ def choropleth_layer(
         group,
         "choro"
         + _digest(
-            title, scheme, k, vals.round(6).tolist(), extra_cols, lang, neutral, integer, legend
+            title,
+            scheme,
+            k,
+            vals.round(6).tolist(),
+            extra_cols,
+            lang,
+            neutral,
+            integer,
+            legend,
+            sorted(focus_municipalities(reference, focus)),
         ),
     )
     return group, lg
@@ -695,6 +725,7 @@ def category_layer(
     name: str = "Gemeenten",
     legend: bool = True,
     extra: pd.DataFrame | None = None,
+    focus: str | Iterable[str] | None = None,
 ) -> tuple[folium.FeatureGroup, Legend]:
     """Return the municipalities coloured by a category, as a feature group, and its legend.
 
@@ -716,6 +747,8 @@ def category_layer(
         Optional per-NIS text columns added to the tooltip (already human text).
     legend
         Add the legend as a map control that follows the layer.
+    focus
+        A focus area: the map is fitted to it (see :func:`choropleth_layer`).
     """
     unknown = sorted(set(colours) ^ set(labels))
     if unknown:
@@ -733,6 +766,7 @@ def category_layer(
     fill = np.asarray([colours[c] for c in codes], dtype=object)
     shown = [html.escape(labels[c]) for c in codes]
     group = _polygon_group(reference, fill=fill, shown=shown, title=title, name=name, extra=extra)
+    _add_focus(group, reference, focus)
     counts = pd.Series(codes).value_counts()
     # Only the categories drawn: a legend row with nothing on the map would mislead.
     rows = [
@@ -744,7 +778,18 @@ def category_layer(
     if legend:
         _add_legend(group, lg, "topright")
     shown_extra = extra.astype(str).to_dict("list") if extra is not None else {}
-    _stable_ids(group, "cat" + _digest(title, list(codes), colours, labels, shown_extra))
+    _stable_ids(
+        group,
+        "cat"
+        + _digest(
+            title,
+            list(codes),
+            colours,
+            labels,
+            shown_extra,
+            sorted(focus_municipalities(reference, focus)),
+        ),
+    )
     return group, lg
 
 

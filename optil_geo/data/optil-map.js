@@ -84,7 +84,8 @@
                                             pane: "ogLabels"}).addTo(map);
       var span = mk.getElement().firstChild;
       span.textContent = it.text;
-      made.push({marker: mk, span: span, priority: it.priority || 0, lat: it.lat, lon: it.lon});
+      made.push({marker: mk, span: span, priority: it.priority || 0, lat: it.lat, lon: it.lon,
+                 zoomIn: it.zoomIn || 0});
     });
     labelState(map).owners[owner] = made;
     schedule(map);
@@ -99,11 +100,15 @@
     var st = labelState(map), all = [];
     Object.keys(st.owners).forEach(function (k) { all = all.concat(st.owners[k]); });
     all.sort(function (a, b) { return b.priority - a.priority; });
-    var size = map.getSize(), placed = [];
+    var size = map.getSize(), placed = [], zoom = map.getZoom();
+    var base = map.getBoundsZoom(map._ogFit || map._ogBase || map.getBounds());
     all.forEach(function (l) {
       var pt = map.latLngToContainerPoint([l.lat, l.lon]);
       l.span.style.visibility = "hidden";
       l.span.style.transform = "";
+      // Smaller places are named only once zoomed in (``zoomIn`` steps past the first view).
+      if (l.zoomIn && zoom < base + l.zoomIn - 0.01) { return; }
+      if (pt.x < -50 || pt.y < -50 || pt.x > size.x + 50 || pt.y > size.y + 50) { return; }
       var w = l.span.offsetWidth, h = l.span.offsetHeight, gap = 5;
       for (var i = 0; i < OFFSETS.length; i++) {
         var o = OFFSETS[i];
@@ -122,6 +127,21 @@
       }
     });
     map._ogPlaced = placed.length;
+  }
+
+  // ------------------------------------------------------------------ extent
+  function fitView(map, view) {
+    // Fit once per extent: a new filter with the same focus keeps the user's view.
+    var key = JSON.stringify(view);
+    if (map._ogView === key) { return; }
+    map._ogView = key;
+    map._ogFit = view;  // the base map's refit on resize keeps this extent
+    map.fitBounds(view, {padding: [12, 12], animate: false});
+  }
+  function fit(layer, view) {
+    function onAdd() { if (layer._map) { fitView(layer._map, view); } }
+    layer.on("add", onAdd);
+    onAdd();
   }
 
   // ------------------------------------------------------------------ flows
@@ -227,14 +247,7 @@
       var map = group._map;
       if (!map || mapRef === map) { return; }
       mapRef = map;
-      if (cfg.view) {
-        var key = JSON.stringify(cfg.view);
-        if (map._ogView !== key) {
-          map._ogView = key;
-          map._ogFit = cfg.view;  // the base map's refit on resize keeps this extent
-          map.fitBounds(cfg.view, {padding: [12, 12], animate: false});
-        }
-      }
+      if (cfg.view) { fitView(map, cfg.view); }
       handlers = {
         zoomend: function () { show(map, chosen(map)); },
         "og:hover": function (e) { state.hover = e.nis || null; restyle(); },
@@ -276,6 +289,7 @@
     c.setAttribute("role", "region");
     c.setAttribute("aria-label", cfg.label);
     c.setAttribute("aria-roledescription", cfg.roledescription);
+    map._ogBase = cfg.bounds;
     map.on("layeradd", function () { setTimeout(function () { untab(map); }, 0); });
     if (cfg.labels) { addLabels(map, "base", cfg.labels, cfg.labelPx); }
   }
@@ -291,7 +305,7 @@
     return box;
   }
 
-  window.OptilMap = {flows: flows, areas: areas, setup: setup, addLabels: addLabels,
+  window.OptilMap = {flows: flows, areas: areas, fit: fit, setup: setup, addLabels: addLabels,
                      removeLabels: removeLabels, place: place, untab: untab, message: message,
                      arc: arc};
 })();
