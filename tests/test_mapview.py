@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
-import folium
 import pandas as pd
 import pytest
 
@@ -29,31 +26,6 @@ def test_a_click_is_new_once_and_a_second_click_on_the_same_place_counts() -> No
     assert mapview.clicked_municipality(_click(2, "44021"), seen) == ((2, "44021"), "44021")
     assert mapview.clicked_municipality({}, seen) == (None, None)
     assert mapview.clicked_municipality(None, seen) == (None, None)
-
-
-def test_focus_bounds_cover_the_area_with_a_margin(ref: og.Reference) -> None:
-    m = ref.municipalities
-    kempen = tuple(m.loc[m["refreg_name"] == "Kempen", "nis"])
-    (south, west), (north, east) = mapview.focus_bounds(ref, kempen)
-    web = ref.municipalities_web
-    k_west, k_south, k_east, k_north = web[web["nis"].isin(kempen)].total_bounds
-    assert south < k_south and west < k_west and north > k_north and east > k_east
-    assert north - south == pytest.approx((k_north - k_south) * 1.3, abs=1e-4)
-    # No area: all of Flanders and Brussels, without a margin.
-    (f_south, f_west), (f_north, f_east) = mapview.focus_bounds(ref, None)
-    all_west, all_south, all_east, all_north = web.total_bounds
-    assert (f_south, f_west, f_north, f_east) == pytest.approx(
-        (all_south, all_west, all_north, all_east), abs=1e-4
-    )
-
-
-def test_fit_to_adds_a_fit_that_names_the_extent(ref: og.Reference) -> None:
-    layer = folium.FeatureGroup()
-    mapview.fit_to(layer, ref, ("13008",))
-    fits = [c for c in layer._children.values() if isinstance(c, mapview.FocusFit)]
-    assert len(fits) == 1
-    assert re.fullmatch(r"focusfit[0-9]+", fits[0]._id)
-    assert fits[0].bounds == mapview.focus_bounds(ref, ("13008",))
 
 
 def test_legend_strip_escapes_and_starts_a_line_per_heading() -> None:
@@ -102,9 +74,12 @@ def test_a_layer_is_rendered_once_per_content(ref: og.Reference) -> None:
 def test_the_html_export_opens_on_the_focus_area(ref: og.Reference) -> None:
     values = pd.Series({"13008": 3.0})
     spec = exports.MapSpec(values=values, title="Kaart", focus=("13008",))
-    layers = exports.map_layers(spec, ref, legend=True)
-    fits = [c for c in layers[0]._children.values() if isinstance(c, mapview.FocusFit)]
-    assert [f.bounds for f in fits] == [mapview.focus_bounds(ref, ("13008",))]
+    page = exports.html_bytes(spec, ref, ["vandaag", "credit"]).decode()
+    nowhere = exports.html_bytes(exports.MapSpec(values=values, title="Kaart"), ref, ["a", "b"])
+    # The map opens on Geel's extent, not on all of Flanders.
+    assert "_ogFit" in page and page != nowhere.decode()
+    geel = ref.municipalities_web[ref.municipalities_web["nis"] == "13008"].total_bounds
+    assert f"{geel[1]:.1f}" in page
 
 
 def test_the_busy_sign_is_a_valid_css_string() -> None:

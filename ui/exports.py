@@ -23,7 +23,7 @@ import streamlit as st
 import optil_geo as og
 from optil_geo import maps, vocabulary
 from optil_geo.staticmap import render_static_map
-from ui import data, mapview
+from ui import data
 from ui.text import lang, t
 
 _LABELLERS: dict[str, Callable[[str, Any], str]] = {
@@ -167,6 +167,7 @@ def map_layers(
             title=c.title,
             default=c.default,
             legend=legend,
+            focus=spec.focus or None,
         )
     else:
         area, _ = maps.choropleth_layer(
@@ -177,6 +178,7 @@ def map_layers(
             k=spec.k,
             decimals=spec.decimals,
             legend=legend,
+            focus=spec.focus or None,
         )
     layers = [area]
     if spec.flows is not None:
@@ -189,9 +191,6 @@ def map_layers(
             focus=spec.focus or None,
         )
         layers.append(flows)
-    else:
-        # Without a flow layer (which fits the map itself), the map opens on the focus area.
-        mapview.fit_to(area, reference, spec.focus)
     return layers
 
 

@@ -17,7 +17,6 @@ clicked municipality.
 from __future__ import annotations
 
 import html
-import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -360,63 +359,6 @@ outside_summary = maps.outside_summary
 
 
 # ------------------------------------------------------------------ focus area
-
-
-class FocusFit(MacroElement):
-    """Fit the map to an area when its layer is added (for maps without a flow layer).
-
-    The flow layer fits the map to its focus area itself; a map of values alone
-    (Overzicht, the underserved step) gets this element on its layer instead. It
-    keeps the base map's convention: ``map._ogFit`` is the extent a resize refits to.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-          var group = {{ this._parent.get_name() }};
-          var view = {{ this.bounds|tojson }};
-          function fit() {
-            var map = group._map;
-            if (!map) { return; }
-            var key = JSON.stringify(view);
-            if (map._ogView === key) { return; }
-            map._ogView = key;
-            map._ogFit = view;
-            map.fitBounds(view, {padding: [12, 12], animate: false});
-          }
-          group.on("add", fit);
-          if (group._map) { fit(); }
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, bounds: list[list[float]]) -> None:
-        super().__init__()
-        self._name = "FocusFit"
-        self.bounds = bounds
-        # Lowercase letters and digits only (streamlit-folium renames ``_[a-z0-9]+``).
-        self._id = "focusfit" + "".join(ch for ch in json.dumps(bounds) if ch.isdigit())[:24]
-
-
-def focus_bounds(reference: og.Reference, area: Sequence[str] | None) -> list[list[float]]:
-    """The extent of a focus area with a margin of 15 % (all of Flanders and Brussels without one)."""
-    web = reference.municipalities_web
-    part = web[web["nis"].isin(set(area))] if area else web
-    if part.empty:
-        part = web
-    minx, miny, maxx, maxy = (float(v) for v in part.total_bounds)
-    dx, dy = ((maxx - minx) * 0.15, (maxy - miny) * 0.15) if area else (0.0, 0.0)
-    return [
-        [round(miny - dy, 5), round(minx - dx, 5)],
-        [round(maxy + dy, 5), round(maxx + dx, 5)],
-    ]
-
-
-def fit_to(layer: folium.FeatureGroup, reference: og.Reference, area: Sequence[str] | None) -> None:
-    """Make ``layer`` fit the map to ``area`` (or all of Flanders and Brussels) when added."""
-    layer.add_child(FocusFit(focus_bounds(reference, area)))
 
 
 def outside_partners_table(

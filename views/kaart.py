@@ -332,6 +332,7 @@ with guard("kaart"):
                 decimals=decimals,
                 lang=lang(),
                 neutral=show_flows,  # the fill steps back when lines are drawn over it
+                focus=area,
             )
             layers = [choropleth]
             if show_flows:
@@ -347,7 +348,6 @@ with guard("kaart"):
                 layers.append(flows)
             else:
                 summary = mapview.outside_summary(selection.links)
-                mapview.fit_to(choropleth, ref, area)
             base = use_local_assets(maps.base_map(ref, tiles=tiles, lang=lang()))
             return mapview.MapParts(base, layers, folium.LayerControl(collapsed=True), summary)
 

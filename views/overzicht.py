@@ -100,9 +100,8 @@ def _map_row(selection: data.Selection) -> None:
 
         def build() -> mapview.MapParts:
             choropleth, _legend = maps.choropleth_layer(
-                ref, values, title=t("col_projects"), k=5, lang=lang()
+                ref, values, title=t("col_projects"), k=5, lang=lang(), focus=selection.filters.area
             )
-            mapview.fit_to(choropleth, ref, selection.filters.area)
             base = use_local_assets(maps.base_map(ref, lang=lang()))
             return mapview.MapParts(base, [choropleth])
 

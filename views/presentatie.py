@@ -214,11 +214,13 @@ def _slide(  # noqa: PLR0917 (the step's content and its category colours)
                 title=t("st_gaps"),
                 default=gap_default,
                 legend=False,
+                focus=selection.filters.area,
             )
         else:
             area, legend = maps.choropleth_layer(
                 ref, content.values, title=content.value_label, k=5, decimals=content.decimals,
                 legend=False, lang=lang(), neutral=content.flows is not None,
+                focus=selection.filters.area,
             )  # fmt: skip
         layers = [area]
         summary = None
@@ -233,9 +235,6 @@ def _slide(  # noqa: PLR0917 (the step's content and its category colours)
                 label_px=LABEL_PX,
             )
             layers.append(flows)
-        else:
-            # The flow layer fits the map to the focus area; without flows, this does.
-            mapview.fit_to(area, ref, selection.filters.area)
         base = maps.base_map(ref, lang=lang(), label_px=LABEL_PX, projector=True)
         return mapview.MapParts(use_local_assets(base), layers, extra=(legend, summary))
 
