@@ -24,6 +24,12 @@ def _features(group):  # type: ignore[no-untyped-def]
     return out
 
 
+def flow_config(group):  # type: ignore[no-untyped-def]
+    """The data a flow layer hands to the browser (``OptilMap.flows``)."""
+    call = next(c for c in group._children.values() if getattr(c, "function", "") == "flows")
+    return json.loads(call.payload.replace("<\\/", "</"))
+
+
 def links_frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
     """(lead_nis, partner_nis, partner_region, class) rows as a links table."""
     frame = pd.DataFrame(rows, columns=["lead_nis", "partner_nis", "partner_region", "class"])
@@ -51,7 +57,8 @@ def test_choropleth_has_304_features_with_zero_distinct(ref, nis_of) -> None:
     assert maps._ZERO_COLOUR not in coloured
     assert len(coloured) == 3  # three distinct positive values, three classes
     assert legend.rows[0] == ("box", maps._ZERO_COLOUR, "0 (geen)")
-    assert [r[2] for r in legend.rows[1:]] == ["> 0 – 1", "> 1 – 5", "> 5 – 10"]
+    # Whole numbers get whole-number classes: 1, 2–5, 6–10 (not "> 0 – 1").
+    assert [r[2] for r in legend.rows[1:]] == ["1", "2–5", "6–10"]
 
 
 @pytest.mark.parametrize("scheme", list(maps.CLASSIFIERS))
@@ -61,7 +68,10 @@ def test_every_classifier_gives_ordered_classes(ref, scheme: str) -> None:
         rng.gamma(2.0, 3.0, len(ref.municipalities)), index=ref.municipalities["nis"]
     )
     group, legend = maps.choropleth_layer(ref, values, title="x", scheme=scheme, k=5)
-    assert len(legend.rows) == 6
+    # Every value is positive: no "0 (geen)" row, five classes, nothing about fewer classes.
+    assert len(legend.rows) == 5
+    assert all(r[1] != maps._ZERO_COLOUR for r in legend.rows)
+    assert "in plaats van" not in legend.note
     fills = {f["properties"]["fill"] for f in _features(group)}
     assert fills <= set(maps._SEQUENTIAL) | {maps._ZERO_COLOUR}
     # A higher value never gets a lighter class than a lower one.
@@ -126,25 +136,25 @@ def test_flows_aggregate_per_pair_and_count_what_has_no_line(ref, nis_of) -> Non
         [lier, lille, "regional", 1],  # ties are ordered by NIS
         [gent, lier, "supra_regional", 1],
     ]
-    group, summary = maps.flow_layer(links, ref, top_n=2)
+    group, summary = maps.flow_layer(links, ref, top_n=2, level="municipalities")
     assert (summary.pairs_total, summary.pairs_shown, summary.links_shown) == (3, 2, 3)
     assert (summary.links_hidden, summary.pairs_hidden) == (1, 1)
     assert (summary.wallonia, summary.abroad, summary.unknown) == (1, 1, 1)
     assert (summary.local_municipalities, summary.local_links) == (1, 2)
-    features = _features(group)
-    lines = [f for f in features if f["geometry"]["type"] == "LineString"]
-    heads = [f for f in features if f["geometry"]["type"] == "Polygon"]
-    rings = [f for f in features if f["geometry"]["type"] == "Point"]
-    assert len(lines) == len(heads) == 2
-    assert len(rings) == 1 and rings[0]["properties"]["t"] == "Gent: 2 lokale links"
-    colours = {f["properties"]["c"] for f in lines}
+    cfg = flow_config(group)
+    lines = cfg["flows"]["municipalities"]
+    assert len(lines) == 2
+    assert cfg["rings"]["municipalities"] == [[gent, 16.0, 2]]
+    colours = {cfg["colours"][line[2]] for line in lines}
     assert colours == {maps.CLASS_COLOURS["urban"], maps.CLASS_COLOURS["regional"]}
-    # The thicker line is the pair with two links.
-    widths = sorted(f["properties"]["w"] for f in lines)
-    assert widths[0] < widths[1]
+    # Drawn smallest first; the pair with two links is thicker and less faded.
+    assert lines[-1][:2] == [gent, genk]
+    assert lines[0][3] < lines[-1][3] and lines[0][4] < lines[-1][4]
     legend = maps.flow_legend(summary)
     assert "Top 2 van 3 verbindingen." in legend.note
     assert "Wallonië 1" in legend.note and "buitenland 1" in legend.note
+    # Only the classes drawn are in the legend (supra_regional was cut by top_n=2).
+    assert [r[2] for r in legend.rows if r[0] == "line"] == ["regionaal", "stedelijk"]
 
 
 def test_arcs_start_and_end_at_the_points_and_bend_right() -> None:

@@ -1,0 +1,322 @@
+"""Flows as codes and numbers: nodes, aggregation to regions, focus roles.
+
+Everything here returns plain frames of codes and counts; :mod:`optil_geo.maps`
+and :mod:`optil_geo.staticmap` draw them and word them.
+
+A *node* is where a flow line starts or ends:
+
+- a municipality of Flanders or Brussels (its 5-digit NIS code, at its
+  representative point);
+- a region: a Flemish referentieregio (``REFREG01`` … ``REFREG15``) or the
+  Brussels-Capital Region (``BHG``), at the population-weighted mean of its
+  municipalities' representative points; a Walloon province (``20002`` Walloon
+  Brabant, ``50000`` Hainaut, ``60000`` Liège, ``80000`` Luxembourg, ``90000``
+  Namur) or a country (ISO code, ``XX`` for the others), at a fixed display
+  anchor just outside Flanders in its direction (these have no polygon in the
+  reference; the anchors keep their lines inside the Flanders view).
+
+CRS: node positions are EPSG:4326 longitude/latitude.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from optil_geo._errors import SettingsError
+from optil_geo.classify import CLASSES
+from optil_geo.gazetteer import normalize_place
+from optil_geo.reference import Reference
+
+BRUSSELS_REGION = "BHG"
+
+# Display anchors (lon, lat) of the places without a polygon: just outside
+# Flanders, in the direction of the place, inside the default map view.
+_ANCHORS: dict[str, tuple[float, float, str]] = {
+    "20002": (4.52, 50.655, "wallonia"),  # Walloon Brabant
+    "50000": (3.86, 50.635, "wallonia"),  # Hainaut
+    "90000": (4.98, 50.60, "wallonia"),  # Namur
+    "60000": (5.62, 50.60, "wallonia"),  # Liège
+    "80000": (5.32, 50.55, "wallonia"),  # Luxembourg (province)
+    "FR": (2.72, 50.66, "abroad"),
+    "GB": (2.50, 51.33, "abroad"),
+    "NL": (4.72, 51.52, "abroad"),
+    "DE": (6.00, 50.80, "abroad"),
+    "LU": (5.92, 50.58, "abroad"),
+    "XX": (2.52, 51.50, "abroad"),
+}
+REGION_KINDS = ("refreg", "brussels", "wallonia", "abroad")
+
+FLOW_COLUMNS = ["lead", "partner", "class", "links", "projects"]
+
+
+def walloon_province(nis: pd.Series) -> pd.Series:
+    """Return the Walloon province code of 5-digit NIS codes (empty when not Walloon)."""
+    text = nis.astype(str)
+    first = text.str[:1]
+    out = pd.Series("", index=nis.index, dtype=object)
+    out[text.str[:2] == "25"] = "20002"
+    for digit, code in (("5", "50000"), ("6", "60000"), ("8", "80000"), ("9", "90000")):
+        out[first == digit] = code
+    out[text.str.len() != 5] = ""
+    return out
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> dict[str, str]:
+    """Normalised country name or code → ISO code, from the gazetteer's vocabulary."""
+    path = resources.files("optil_geo").joinpath("data", "place_aliases.csv")
+    lines = [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    return {
+        normalize_place(row["name"]): row["target"]
+        for row in csv.DictReader(lines)
+        if row["kind"] == "country"
+    }
+
+
+def country_code(links: pd.DataFrame) -> pd.Series:
+    """Return the ISO country code of each foreign partner (``XX`` when not recognised).
+
+    The gazetteer names a foreign place ``Place (Country)`` or just ``Country``;
+    the country column is used when the name says nothing.
+    """
+    names = links.get("partner_name", pd.Series("", index=links.index)).astype(object).fillna("")
+    country = links.get("country", pd.Series("", index=links.index)).astype(object).fillna("")
+    inner = names.astype(str).str.extract(r"\(([^()]*)\)\s*$", expand=False).fillna(names)
+    codes = _country_codes()
+
+    def lookup(values: pd.Series) -> pd.Series:
+        distinct = values.astype(str).unique()
+        table = {v: codes.get(normalize_place(v), "") for v in distinct}
+        return values.astype(str).map(table)
+
+    out = lookup(inner)
+    missing = out == ""
+    out[missing] = lookup(country[missing])
+    out[(out == "") | (out == "BE")] = "XX"
+    return out.where(out.isin(list(_ANCHORS)), "XX")
+
+
+@lru_cache(maxsize=4)
+def region_nodes(reference: Reference) -> pd.DataFrame:
+    """Return every region node: ``code``, ``kind``, ``lon``, ``lat``, ``name`` (Dutch or '').
+
+    Referentieregio's and Brussels sit at the population-weighted mean of their
+    municipalities' points (or, when that falls outside the region, at the
+    point of the member nearest to it); the others at their display anchor.
+    """
+    m = reference.municipalities
+    region = m["refreg_code"].astype(str)
+    weight = m["population"].astype(float).clip(lower=1.0)
+    rows = []
+    shapes = dict(
+        zip(
+            reference.referentieregios.to_crs("EPSG:4326")["code"].astype(str)
+            if "code" in reference.referentieregios.columns
+            else [],
+            reference.referentieregios.to_crs("EPSG:4326").geometry
+            if "code" in reference.referentieregios.columns
+            else [],
+            strict=True,
+        )
+    )
+    for code, part in m.groupby(region, sort=True):
+        w = weight[part.index].to_numpy()
+        lon = float(np.average(part["lon"], weights=w))
+        lat = float(np.average(part["lat"], weights=w))
+        shape = shapes.get(str(code))
+        if shape is not None and not shape.contains(shapely.Point(lon, lat)):
+            nearest = int(np.argmin(np.hypot(part["lon"] - lon, part["lat"] - lat)))
+            lon, lat = float(part["lon"].iloc[nearest]), float(part["lat"].iloc[nearest])
+        kind = "brussels" if code == BRUSSELS_REGION else "refreg"
+        rows.append((str(code), kind, lon, lat, str(part["refreg_name"].iloc[0])))
+    for code, (lon, lat, kind) in _ANCHORS.items():
+        rows.append((code, kind, lon, lat, ""))
+    return pd.DataFrame(rows, columns=["code", "kind", "lon", "lat", "name"])
+
+
+def focus_municipalities(reference: Reference, focus: str | Iterable[str] | None) -> frozenset[str]:
+    """Return the NIS codes of a focus area.
+
+    Parameters
+    ----------
+    reference
+        The reference geography.
+    focus
+        ``None`` (no focus), a set of NIS codes, or one code: a municipality's
+        NIS, a referentieregio (``REFREG03``), ``BHG``, a province code
+        (``10000``) or a streek code.
+
+    Raises
+    ------
+    SettingsError
+        When a code names no municipality or area.
+    """
+    if focus is None:
+        return frozenset()
+    m = reference.municipalities
+    nis = m["nis"].astype(str)
+    if isinstance(focus, str):
+        code = focus.strip()
+        if code in set(nis):
+            return frozenset({code})
+        for column in ("refreg_code", "province_code", "streek_code"):
+            hit = nis[m[column].astype(str) == code]
+            if not hit.empty:
+                return frozenset(hit)
+        raise SettingsError(
+            f"`focus` was {focus!r} but must be a NIS code, a referentieregio, province "
+            "or streek code, or a set of NIS codes"
+        )
+    codes = frozenset(str(c) for c in focus)
+    unknown = sorted(codes - set(nis))
+    if unknown:
+        raise SettingsError(
+            f"`focus` holds {unknown[:5]!r}, which are not municipalities on the map"
+        )
+    return codes
+
+
+def link_nodes(
+    links: pd.DataFrame, reference: Reference, *, level: str, focus: frozenset[str] = frozenset()
+) -> tuple[pd.Series, pd.Series]:
+    """Return the lead node and the partner node of every link ('' when it has none).
+
+    ``level`` is ``"municipalities"`` (NIS codes; Walloon and foreign partners
+    have no node) or ``"regions"`` (region codes; municipalities of ``focus``
+    keep their own NIS code, so a focus area is seen in detail and the rest of
+    the country by region).
+    """
+    m = reference.municipalities
+    region_of = dict(zip(m["nis"].astype(str), m["refreg_code"].astype(str), strict=True))
+    lead = links["lead_nis"].astype(object).fillna("").astype(str)
+    partner = links["partner_nis"].astype(object).fillna("").astype(str)
+    on_map = set(region_of)
+    if level == "municipalities":
+        return lead.where(lead.isin(on_map), ""), partner.where(partner.isin(on_map), "")
+    if level != "regions":
+        raise SettingsError(f"`level` was {level!r} but must be 'regions' or 'municipalities'")
+
+    def to_region(codes: pd.Series) -> pd.Series:
+        out = codes.map(region_of).fillna("")
+        if focus:
+            keep = codes.isin(focus)
+            out[keep] = codes[keep]
+        return out
+
+    lead_node = to_region(lead)
+    partner_node = to_region(partner)
+    region = links["partner_region"].astype(object).fillna("").astype(str)
+    wallonia = (region == "wallonia") & (partner_node == "")
+    partner_node[wallonia] = walloon_province(partner[wallonia])
+    abroad = region == "abroad"
+    if abroad.any():
+        partner_node[abroad] = country_code(links[abroad])
+    return lead_node, partner_node
+
+
+def aggregate_flows(links: pd.DataFrame, lead: pd.Series, partner: pd.Series) -> pd.DataFrame:
+    """Count links per (lead node, partner node); the class is the most common one.
+
+    Links without a node on either side, and links staying at one node, are left
+    out. Returns :data:`FLOW_COLUMNS` plus one ``n_<class>`` column per class,
+    sorted by ``links`` descending (ties by codes).
+    """
+    keep = (lead != "") & (partner != "") & (lead != partner)
+    if not keep.any():
+        return pd.DataFrame(columns=[*FLOW_COLUMNS, *(f"n_{c}" for c in CLASSES)])
+    part = pd.DataFrame(
+        {
+            "lead": lead[keep],
+            "partner": partner[keep],
+            "class": links.loc[keep, "class"].astype(str),
+            "project_id": links.loc[keep, "project_id"],
+        }
+    )
+    counts = (
+        pd.crosstab([part["lead"], part["partner"]], part["class"])
+        .reindex(columns=list(CLASSES), fill_value=0)
+        .add_prefix("n_")
+    )
+    projects = part.groupby(["lead", "partner"])["project_id"].nunique().rename("projects")
+    table = counts.join(projects).reset_index()
+    n = table[[f"n_{c}" for c in CLASSES]].to_numpy()
+    table["links"] = n.sum(axis=1)
+    # argmax takes the first maximum: ties go to the class listed first.
+    table["class"] = np.asarray(CLASSES, dtype=object)[n.argmax(axis=1)]
+    table = table.sort_values(
+        ["links", "lead", "partner"], ascending=[False, True, True], ignore_index=True
+    )
+    return table[[*FLOW_COLUMNS, *(f"n_{c}" for c in CLASSES)]]
+
+
+def stays(lead: pd.Series, partner: pd.Series) -> pd.Series:
+    """Count the links that stay at one node (local at municipality level), per node."""
+    same = (lead != "") & (lead == partner)
+    return lead[same].value_counts()
+
+
+def focus_roles(table: pd.DataFrame, focus: frozenset[str], members: pd.Series) -> pd.Series:
+    """Return ``inside``, ``outgoing``, ``incoming`` or ``other`` for each flow of ``table``.
+
+    ``members`` maps a node code to True when the node lies in the focus area
+    (a municipality of it).
+    """
+    if not focus:
+        return pd.Series("", index=table.index, dtype=object)
+    a = table["lead"].map(members).fillna(False).astype(bool)
+    b = table["partner"].map(members).fillna(False).astype(bool)
+    role = np.select([a & b, a & ~b, ~a & b], ["inside", "outgoing", "incoming"], "other")
+    return pd.Series(role, index=table.index, dtype=object)
+
+
+def outside_partners(
+    links: pd.DataFrame, reference: Reference, focus: frozenset[str]
+) -> pd.DataFrame:
+    """Return the partners outside a focus area, by region, with counts.
+
+    One row per region (``region`` code, ``kind``): ``links_out`` partners of
+    projects led inside the area located in that region, ``projects_out`` those
+    projects, ``links_in`` and ``projects_in`` the same for projects led in that
+    region with a partner inside the area. Sorted by ``links_out`` then
+    ``links_in``, descending. Partners without a known place are counted under
+    the region ``unknown``.
+    """
+    columns = ["region", "kind", "links_out", "projects_out", "links_in", "projects_in"]
+    if not focus or links.empty:
+        return pd.DataFrame(columns=columns)
+    lead = links["lead_nis"].astype(object).fillna("").astype(str)
+    partner = links["partner_nis"].astype(object).fillna("").astype(str)
+    lead_node, partner_node = link_nodes(links, reference, level="regions")
+    partner_node = partner_node.where(partner_node != "", "unknown")
+    lead_node = lead_node.where(lead_node != "", "unknown")
+    out = lead.isin(focus) & ~partner.isin(focus)
+    inc = ~lead.isin(focus) & partner.isin(focus)
+    pid = links["project_id"]
+    a = (
+        pd.DataFrame({"region": partner_node[out], "p": pid[out]})
+        .groupby("region")["p"]
+        .agg(links_out="size", projects_out="nunique")
+    )
+    b = (
+        pd.DataFrame({"region": lead_node[inc], "p": pid[inc]})
+        .groupby("region")["p"]
+        .agg(links_in="size", projects_in="nunique")
+    )
+    table = a.join(b, how="outer").fillna(0).astype(int).reset_index()
+    kinds = region_nodes(reference).set_index("code")["kind"]
+    table["kind"] = table["region"].map(kinds).fillna("unknown")
+    table = table.sort_values(
+        ["links_out", "links_in", "region"], ascending=[False, False, True], ignore_index=True
+    )
+    return table[columns]
