@@ -225,12 +225,16 @@ def link_nodes(
     return lead_node, partner_node
 
 
-def aggregate_flows(links: pd.DataFrame, lead: pd.Series, partner: pd.Series) -> pd.DataFrame:
+def aggregate_flows(
+    links: pd.DataFrame, lead: pd.Series, partner: pd.Series, *, weight: str | None = None
+) -> pd.DataFrame:
     """Count links per (lead node, partner node); the class is the most common one.
 
     Links without a node on either side, and links staying at one node, are left
-    out. Returns :data:`FLOW_COLUMNS` plus one ``n_<class>`` column per class,
-    sorted by ``links`` descending (ties by codes).
+    out. ``weight`` names a column of counts when ``links`` is already
+    aggregated (a flow table with ``links`` and ``projects``). Returns
+    :data:`FLOW_COLUMNS` plus one ``n_<class>`` column per class, sorted by
+    ``links`` descending (ties by codes).
     """
     keep = (lead != "") & (partner != "") & (lead != partner)
     if not keep.any():
@@ -240,15 +244,25 @@ def aggregate_flows(links: pd.DataFrame, lead: pd.Series, partner: pd.Series) ->
             "lead": lead[keep],
             "partner": partner[keep],
             "class": links.loc[keep, "class"].astype(str),
-            "project_id": links.loc[keep, "project_id"],
+            "w": links.loc[keep, weight].astype(int) if weight else 1,
+            "project_id": links.loc[keep, "project_id"] if "project_id" in links else "",
         }
     )
     counts = (
-        pd.crosstab([part["lead"], part["partner"]], part["class"])
+        part.pivot_table(
+            index=["lead", "partner"], columns="class", values="w", aggfunc="sum", fill_value=0
+        )
         .reindex(columns=list(CLASSES), fill_value=0)
+        .astype(int)
         .add_prefix("n_")
     )
-    projects = part.groupby(["lead", "partner"])["project_id"].nunique().rename("projects")
+    counts.columns.name = None
+    if weight and "projects" in links:
+        part["projects"] = links.loc[keep, "projects"].astype(int)
+        # A project can sit in two merged pairs: the sum is an upper bound.
+        projects = part.groupby(["lead", "partner"])["projects"].sum()
+    else:
+        projects = part.groupby(["lead", "partner"])["project_id"].nunique().rename("projects")
     table = counts.join(projects).reset_index()
     n = table[[f"n_{c}" for c in CLASSES]].to_numpy()
     table["links"] = n.sum(axis=1)

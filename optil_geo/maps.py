@@ -1187,10 +1187,9 @@ def flow_layer(
     used: set[str] = set()
     for lv, c in computed.items():
         t = c.table
-        # Each level scales against its own largest flow: region lines are thicker.
-        level_top = max(float(t["links"].max()), 1.0) if len(t) else 1.0
-        weight = np.round(_width(t["links"].to_numpy(), level_top), 1)
-        opacity = np.round(_opacity(t["links"].to_numpy(), level_top), 2)
+        # One width scale for both levels, so the width legend holds at every zoom.
+        weight = np.round(_width(t["links"].to_numpy(), top), 1)
+        opacity = np.round(_opacity(t["links"].to_numpy(), top), 2)
         # Smallest first, so the big flows lie on top.
         order = np.argsort(t["links"].to_numpy(), kind="stable")
         payload_flows[lv] = [
@@ -1212,7 +1211,7 @@ def flow_layer(
         used |= set(t["lead"]) | set(t["partner"]) | set(c.rings.index.astype(str))
     view = _view_bounds(reference, focus_set)
     node_kinds = _flowdata.region_nodes(reference).set_index("code")["kind"]
-    labels = [
+    node_labels = [
         {
             "lat": nodes[code][0],
             "lon": nodes[code][1],
@@ -1223,6 +1222,22 @@ def flow_layer(
         for code in sorted(used)
         if node_kinds.get(code) in ("wallonia", "abroad")
     ]
+    labels: list[dict[str, Any]] = []
+    if focus_set:
+        # The focus area's own places, largest first (below the city labels).
+        m = reference.municipalities
+        inside = m[m["nis"].isin(focus_set) & ~m["is_centrumstad"] & (m["nis"] != _BRUSSELS_NIS)]
+        labels = [
+            {
+                "lat": round(float(lat), 5),
+                "lon": round(float(lon), 5),
+                "text": str(name),
+                "priority": float(pop) / 1e3,
+            }
+            for lat, lon, name, pop in zip(
+                inside["lat"], inside["lon"], inside["name_nl"], inside["population"], strict=True
+            )
+        ]
     nis_node = dict(
         zip(
             reference.municipalities["nis"].astype(str),
@@ -1246,6 +1261,7 @@ def flow_layer(
         "selected": selected,
         "nisNode": nis_node,
         "labels": labels,
+        "nodeLabels": node_labels,
         "labelPx": label_px,
     }
     group = folium.FeatureGroup(name=name, control=True)
@@ -1338,7 +1354,8 @@ def flow_legend(summary: FlowSummary, *, lang: str = "nl") -> Legend:
         not summary.drawn and summary.local_links
     )
     if has_rings:
-        rows.append(("ring", CLASS_COLOURS["local"], _t("mp_ring", lang)))
+        ring = {"auto": "mp_ring_auto", "regions": "mp_ring_region"}.get(summary.level, "mp_ring")
+        rows.append(("ring", CLASS_COLOURS["local"], _t(ring, lang)))
     if summary.roles_drawn:
         rows.append(("heading", "", _t("mp_role_title", lang)))
         rows += [("dash", _DASHES[r], _t(f"mp_role_{r}", lang)) for r in summary.roles_drawn]

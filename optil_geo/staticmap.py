@@ -22,7 +22,6 @@ import datetime as dt
 import io
 import math
 import textwrap
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -41,19 +40,24 @@ from matplotlib.patches import FancyArrowPatch, Patch, Rectangle
 from matplotlib.path import Path as MplPath
 from pyproj import Transformer
 
+from optil_geo import _flowdata
 from optil_geo._errors import SettingsError
 from optil_geo.classify import CLASS_LABELS, CLASSES
 from optil_geo.maps import (
     _SEQUENTIAL,
-    _ZERO_COLOUR,
     CLASS_COLOURS,
     CLASSIFIERS,
     _arcs,
-    _breaks,
-    _palette,
+    _classify,
+    _node_positions,
+    _opacity,
+    _width_steps,
     format_number,
+    has_map_data,
+    region_name,
 )
 from optil_geo.reference import CRS_METRIC, CRS_WEB, Reference
+from optil_geo.texts import text as _t
 
 __all__ = ["STATIC_FORMATS", "render_static_map", "underserved_map"]
 
@@ -148,51 +152,91 @@ def _check(
 
 
 def _choropleth(
-    reference: Reference, values: pd.Series | None, scheme: str, k: int, decimals: int
-) -> tuple[list[str], list[tuple[str, str]]]:
-    """Fill colour per municipality and the legend rows (colour, label)."""
+    reference: Reference,
+    values: pd.Series | None,
+    scheme: str,
+    k: int,
+    decimals: int,
+    *,
+    neutral: bool = False,
+    lang: str = "nl",
+) -> tuple[list[str], list[tuple[str, str]], str]:
+    """Fill colour per municipality, the legend rows (colour, label) of the classes drawn,
+    and the legend's note (method, fewer classes than asked); the same classes as the
+    web map (:func:`optil_geo.maps.choropleth_layer`)."""
     nis = reference.municipalities["nis"]
     if values is None:
-        return [_NO_DATA_FILL] * len(nis), []
+        return [_NO_DATA_FILL] * len(nis), [], ""
     vals = pd.to_numeric(values, errors="coerce").reindex(nis).fillna(0.0).to_numpy(float)
-    with warnings.catch_warnings():
-        # mapclassify's Fisher-Jenks warns that numba is missing; 304 values need none.
-        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
-        breaks = _breaks(vals, scheme, k)
-    colours = _palette(len(breaks))
-    fill = np.full(len(vals), _ZERO_COLOUR, dtype=object)
-    if colours:
-        idx = np.minimum(np.searchsorted(np.asarray(breaks), vals, side="left"), len(colours) - 1)
-        positive = vals > 0
-        fill[positive] = np.asarray(colours, dtype=object)[idx[positive]]
-    rows = [(_ZERO_COLOUR, "0 (geen)")]
-    for j, (colour, upper) in enumerate(zip(colours, breaks, strict=True)):
-        lower = breaks[j - 1] if j else 0.0
-        rows.append(
-            (colour, f"> {format_number(lower, decimals)} – {format_number(upper, decimals)}")
-        )
-    return [str(c) for c in fill], rows
+    classes = _classify(
+        vals, scheme=scheme, k=k, decimals=decimals, integer=None, neutral=neutral, lang=lang
+    )
+    rows = [(colour, label) for _, colour, label in classes.rows]
+    return [str(c) for c in classes.fill], rows, classes.note
+
+
+@dataclass
+class _Drawn:
+    classes: list[str]
+    shown: int
+    total: int
+    roles: list[str]
+    widths: list[tuple[int, float]]
+    stays: pd.Series
+    nodes: frozenset[str] = frozenset()
+
+
+_DASHES = {"inside": (0, ()), "outgoing": (0, (5, 3)), "incoming": (0, (1, 3))}
+
+
+def _flow_nodes(
+    flows: pd.DataFrame, reference: Reference, level: str, focus: frozenset[str]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Aggregate ``flows`` (links, or a flow table) to the nodes of ``level``."""
+    if "partner_region" in flows.columns:
+        lead, partner = _flowdata.link_nodes(flows, reference, level=level, focus=focus)
+        return _flowdata.aggregate_flows(flows, lead, partner), _flowdata.stays(lead, partner)
+    # A flow table of municipality pairs (``lead_nis``, ``partner_nis``, ``links``).
+    table = flows.rename(columns={"lead_nis": "lead_nis", "partner_nis": "partner_nis"})
+    table = table.assign(partner_region="flanders")
+    lead, partner = _flowdata.link_nodes(table, reference, level=level, focus=focus)
+    return _flowdata.aggregate_flows(table, lead, partner, weight="links"), pd.Series(dtype=int)
 
 
 def _draw_flows(
-    ax: Any, reference: Reference, flows: pd.DataFrame, top_n: int, s: float
-) -> tuple[list[str], int, int]:
-    """Draw the top-N flows as arrows; return the classes drawn, pairs shown and total."""
-    m = reference.municipalities.set_index("nis")
-    on_map = flows["lead_nis"].isin(m.index) & flows["partner_nis"].isin(m.index)
-    table = flows[on_map & (flows["lead_nis"] != flows["partner_nis"])]
-    table = table.sort_values("links", ascending=False, kind="stable")
+    ax: Any,
+    reference: Reference,
+    flows: pd.DataFrame,
+    top_n: int,
+    s: float,
+    *,
+    level: str = "municipalities",
+    focus: frozenset[str] = frozenset(),
+) -> _Drawn:
+    """Draw the largest flows as arrows, faded by size and dashed by focus role."""
+    table, stays = _flow_nodes(flows, reference, level, focus)
+    if focus and len(table):
+        members = pd.Series({c: c in focus for c in set(table["lead"]) | set(table["partner"])})
+        table["role"] = _flowdata.focus_roles(table, focus, members).to_numpy()
+        table = table[table["role"] != "other"].reset_index(drop=True)
+        stays = stays[stays.index.isin(focus)]
+    else:
+        table["role"] = ""
     shown = table.head(top_n)
     if shown.empty:
-        return [], 0, len(table)
-    start = m.loc[shown["lead_nis"], ["lon", "lat"]].to_numpy(float)
-    end = m.loc[shown["partner_nis"], ["lon", "lat"]].to_numpy(float)
+        return _Drawn([], 0, len(table), [], [], stays)
+    nodes = _node_positions(reference)
+    start = np.array([nodes[c][::-1] for c in shown["lead"]], dtype=float)
+    end = np.array([nodes[c][::-1] for c in shown["partner"]], dtype=float)
     curves = _arcs(start, end)
     x, y = _to_metric().transform(curves[..., 0], curves[..., 1])
     count = shown["links"].to_numpy(float)
     top = max(float(count.max()), 1.0)
-    width = (0.9 + 4.2 * np.sqrt(count / top)) * s
+    widths = _width_steps(top)
+    width = (0.7 + 4.4 * np.sqrt(count / top)) * s
+    alpha = _opacity(count, top)
     classes = shown["class"].astype(str).to_numpy()
+    roles = shown["role"].astype(str).to_numpy()
     # Smallest first, so the big flows lie on top.
     for i in np.argsort(count, kind="stable"):
         colour = CLASS_COLOURS.get(classes[i], CLASS_COLOURS["unknown"])
@@ -201,27 +245,68 @@ def _draw_flows(
             arrowstyle="-|>,head_length=0.55,head_width=0.3",
             mutation_scale=float(9 * s + 2.2 * width[i]),
             linewidth=float(width[i]),
+            linestyle=_DASHES.get(roles[i], (0, ())),
             color=colour,
-            alpha=0.85,
+            alpha=float(alpha[i]),
             capstyle="round",
             joinstyle="round",
             zorder=6,
         )
         ax.add_patch(arrow)
     drawn = [c for c in CLASSES if c in set(classes)]
-    return drawn, len(shown), len(table)
+    drawn_roles = [r for r in ("inside", "outgoing", "incoming") if r in set(roles)]
+    ends = frozenset(shown["lead"]) | frozenset(shown["partner"])
+    return _Drawn(drawn, len(shown), len(table), drawn_roles, widths, stays, ends)
+
+
+def _width_points(count: int, top: int, s: float) -> float:
+    return float((0.7 + 4.4 * math.sqrt(count / max(top, 1))) * s)
+
+
+def _draw_outside_labels(
+    ax: Any, reference: Reference, codes: set[str], s: float, lang: str
+) -> None:
+    """Name the places outside Flanders (Walloon provinces, countries) that lines reach."""
+    kinds = _flowdata.region_nodes(reference).set_index("code")["kind"]
+    nodes = _node_positions(reference)
+    halo = [patheffects.withStroke(linewidth=3.0 * s, foreground="white")]
+    for code in sorted(codes):
+        if kinds.get(code) not in ("wallonia", "abroad"):
+            continue
+        lat, lon = nodes[code]
+        px, py = _to_metric().transform(lon, lat)
+        text = ax.annotate(
+            region_name(code, reference, lang),
+            (px, py),
+            xytext=(0, -4 * s),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=9.5 * s,
+            fontstyle="italic",
+            color=_MUTED,
+            zorder=9,
+            annotation_clip=True,
+        )
+        text.set_parse_math(False)
+        text.set_path_effects(halo)
 
 
 def _draw_local(ax: Any, reference: Reference, local_counts: pd.Series, s: float) -> bool:
-    m = reference.municipalities.set_index("nis")
-    counts = pd.to_numeric(local_counts, errors="coerce").reindex(m.index).fillna(0)
-    counts = counts[counts > 0]
+    """Rings at the nodes (municipalities or regions) of the links that stay there."""
+    nodes = _node_positions(reference)
+    counts = pd.to_numeric(local_counts, errors="coerce").fillna(0)
+    counts = counts[(counts > 0) & counts.index.astype(str).isin(list(nodes))]
     if counts.empty:
         return False
-    radius_pt = (2.5 + 2.2 * np.sqrt(counts.to_numpy(float))) * s
+    top = max(float(counts.max()), 1.0)
+    lat = np.array([nodes[str(c)][0] for c in counts.index])
+    lon = np.array([nodes[str(c)][1] for c in counts.index])
+    px, py = _to_metric().transform(lon, lat)
+    radius_pt = (2.5 + 12.0 * np.sqrt(counts.to_numpy(float) / top)) * s
     ax.scatter(
-        m.loc[counts.index, "point_x"],
-        m.loc[counts.index, "point_y"],
+        px,
+        py,
         s=(2 * radius_pt) ** 2,
         facecolors=CLASS_COLOURS["local"] + "26",
         edgecolors=CLASS_COLOURS["local"],
@@ -249,7 +334,7 @@ def _draw_labels(ax: Any, reference: Reference, s: float) -> None:
             fontweight="bold",
             color=_TEXT,
             zorder=9,
-            annotation_clip=False,
+            annotation_clip=True,
         )
         text.set_parse_math(False)
         text.set_path_effects(halo)
@@ -401,11 +486,15 @@ def render_static_map(
     top_n: int = 150,
     local_counts: pd.Series | None = None,
     highlight: Iterable[str] = (),
-    highlight_label: str = "Gemarkeerd",
+    highlight_label: str = "",
     date: dt.date | None = None,
     fmt: Format = "png",
     width_px: int = 2400,
     dpi: int = 200,
+    lang: str = "nl",
+    focus: str | Iterable[str] | None = None,
+    level: str = "regions",
+    neutral: bool | None = None,
 ) -> bytes:
     """Render a presentation-quality static map of Flanders and Brussels.
 
@@ -437,17 +526,33 @@ def render_static_map(
     decimals
         Decimals in the legend.
     flows
-        Optional flows as from :func:`optil_geo.maps.flow_table`: ``lead_nis``,
-        ``partner_nis``, ``class``, ``links``. Drawn as arcs bending to the right
-        with an arrowhead at the partner, colour by class, width by links.
+        Optional flows: the classified links themselves (then Walloon and foreign
+        partners get lines to their province or country too), or a flow table
+        as from :func:`optil_geo.maps.flow_table` (``lead_nis``, ``partner_nis``,
+        ``class``, ``links``). Drawn as arcs bending to the right with an
+        arrowhead at the partner, colour by class (a region line: its most common
+        class), width by links (with a width legend), small flows lighter.
     top_n
-        Draw only the ``top_n`` pairs with the most links (the legend says so).
+        Draw only the ``top_n`` pairs with the most links (the legend says so);
+        at region level at most 60.
     local_counts
-        Optional number of local links per NIS, drawn as rings.
+        Optional number of local links per NIS, drawn as rings (at municipality
+        level; at region level the rings are the links staying in a region).
     highlight
         NIS codes to mark with a hatched red outline (e.g. underserved ones).
     highlight_label
-        The legend label of the highlighted municipalities.
+        The legend label of the highlighted municipalities (default: "Gemarkeerd").
+    lang
+        Language of every text the map adds (legends, date, notes).
+    focus
+        A focus area (see :func:`optil_geo.maps.focus_municipalities`): the map
+        shows its extent with a margin, and only flows touching it, dashed by
+        direction (inside solid, outgoing long dashes, incoming dots).
+    level
+        ``"regions"`` (default, the Flanders view of the web map) or
+        ``"municipalities"``.
+    neutral
+        Draw the choropleth in light greys; default: when flows are drawn.
     date
         The date in the subtitle (``dd-mm-jjjj``); default today.
     fmt
@@ -469,6 +574,10 @@ def render_static_map(
         outside what is allowed.
     """
     _check(scheme=scheme, k=k, fmt=fmt, width_px=width_px, dpi=dpi, top_n=top_n, values=values)
+    if level not in ("regions", "municipalities"):
+        raise SettingsError(f"`level` was {level!r} but must be 'regions' or 'municipalities'")
+    focus_set = _flowdata.focus_municipalities(reference, focus)
+    has_flows = flows is not None and not flows.empty
     fig = _figure(
         reference,
         values,
@@ -482,10 +591,14 @@ def render_static_map(
         top_n=top_n,
         local_counts=local_counts,
         highlight={str(n) for n in highlight},
-        highlight_label=highlight_label,
+        highlight_label=highlight_label or _t("mp_highlight", lang),
         date=date or dt.datetime.now().astimezone().date(),
         width_in=width_px / dpi,
         dpi=dpi,
+        lang=lang,
+        focus=focus_set,
+        level=level,
+        neutral=has_flows if neutral is None else neutral,
     )
     buffer = io.BytesIO()
     metadata = {"Title": title, "Creator": "optil-geo"} if fmt == "pdf" else {"Title": title}
@@ -512,6 +625,10 @@ def _figure(
     date: dt.date,
     width_in: float,
     dpi: int,
+    lang: str = "nl",
+    focus: frozenset[str] = frozenset(),
+    level: str = "regions",
+    neutral: bool = False,
 ) -> Figure:
     """Build the figure: texts and legends first, then the map in the space left."""
     s = width_in / _REFERENCE_WIDTH_IN
@@ -531,7 +648,7 @@ def _figure(
     top = 1 - fy(0.32 * s)
     t = _title(fig, renderer, title, x=left, y=top, max_width_in=(right - left) * width_in, s=s)
     cursor = t.get_window_extent(renderer).y0 / fig.dpi
-    stand = f"Stand: {date:%d-%m-%Y}"
+    stand = _t("mp_date", lang, date=f"{date:%d-%m-%Y}")
     sub = [f"{stand} · {subtitle_lines[0]}", *subtitle_lines[1:]] if subtitle_lines else [stand]
     sub_text = "\n".join(_wrap(sub, width=120, max_lines=4))
     st = fig.text(
@@ -572,7 +689,9 @@ def _figure(
     ax.set_axis_off()
 
     # Choropleth, borders, outlines.
-    fill, choro_rows = _choropleth(reference, values, scheme, k, decimals)
+    fill, choro_rows, choro_note = _choropleth(
+        reference, values, scheme, k, decimals, neutral=neutral, lang=lang
+    )
     paths = geo["municipalities"]
     ax.add_collection(
         PathCollection(paths, facecolors=fill, edgecolors=_BORDER, linewidths=0.25 * s, zorder=1)
@@ -607,23 +726,42 @@ def _figure(
     )
 
     # Flows and local rings.
-    drawn: list[str] = []
-    pairs_shown = pairs_total = 0
+    drawn = _Drawn([], 0, 0, [], [], pd.Series(dtype=int))
     if flows is not None and not flows.empty:
-        drawn, pairs_shown, pairs_total = _draw_flows(ax, reference, flows, top_n, s)
-    has_local = local_counts is not None and _draw_local(ax, reference, local_counts, s)
+        cap = min(top_n, 60) if level == "regions" else top_n
+        drawn = _draw_flows(ax, reference, flows, cap, s, level=level, focus=focus)
+        _draw_outside_labels(ax, reference, set(drawn.nodes), s, lang)
+    rings = drawn.stays if level == "regions" and len(drawn.stays) else local_counts
+    has_local = rings is not None and _draw_local(ax, reference, rings, s)
     _draw_labels(ax, reference, s)
+    empty = not has_map_data(values, flows) and not marked
+    if empty:
+        ax.text(
+            0.5,
+            0.5,
+            "\n".join(textwrap.wrap(_t("mp_empty", lang), 48)),
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=16 * s,
+            color=_TEXT,
+            zorder=20,
+            parse_math=False,
+            bbox={"boxstyle": "round,pad=0.8", "facecolor": "white", "edgecolor": "#b35900"},
+        )
 
     # Legends, left to right along the bottom.
     specs = _legends(
         s=s,
         value_label=value_label,
-        scheme=scheme,
         choro_rows=choro_rows,
+        choro_note=choro_note,
         drawn=drawn,
         has_local=has_local,
-        pairs=(pairs_shown, pairs_total),
+        ring_level=level if level == "regions" and len(drawn.stays) else "municipalities",
         highlight_label=highlight_label if marked else "",
+        lang=lang,
+        level=level,
     )
     legend_top = _place_legends(
         fig, renderer, specs, left=left, right=right, bottom=fy(legend_bottom), s=s
@@ -632,8 +770,15 @@ def _figure(
     # The map fills the space between the subtitle and the legends.
     bottom = legend_top + fy(0.2 * s)
     ax.set_position((left, bottom, right - left, fy(map_top) - bottom))
-    _fit_limits(ax, geo["bounds"])
-    _scale_bar(ax, geo["bounds"], s)
+    _fit_limits(
+        ax,
+        _focus_bounds(reference, focus)
+        if focus
+        else _with_nodes(geo["bounds"], drawn.nodes, reference),
+    )
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    _scale_bar(ax, (x0, y0, x1, y1), s)
     return fig
 
 
@@ -654,33 +799,67 @@ def _fit_limits(ax: Any, bounds: tuple[float, float, float, float]) -> None:
     ax.set_ylim(cy - dy / 2, cy + dy / 2)
 
 
+def _with_nodes(
+    bounds: tuple[float, float, float, float], codes: frozenset[str], reference: Reference
+) -> tuple[float, float, float, float]:
+    """Widen ``bounds`` (EPSG:31370) to hold the nodes lines run to, with room for a label."""
+    if not codes:
+        return bounds
+    nodes = _node_positions(reference)
+    lat = np.array([nodes[c][0] for c in codes])
+    lon = np.array([nodes[c][1] for c in codes])
+    x, y = _to_metric().transform(lon, lat)
+    minx, miny, maxx, maxy = bounds
+    return (
+        min(minx, float(x.min()) - 4_000),
+        min(miny, float(y.min()) - 6_000),
+        max(maxx, float(x.max()) + 4_000),
+        max(maxy, float(y.max()) + 3_000),
+    )
+
+
+def _focus_bounds(reference: Reference, focus: frozenset[str]) -> tuple[float, float, float, float]:
+    """The focus area's extent in EPSG:31370 with a 15 % margin (at least 3 km)."""
+    m = reference.municipalities
+    if m.crs is not None and m.crs != CRS_METRIC:
+        m = m.to_crs(CRS_METRIC)
+    minx, miny, maxx, maxy = m[m["nis"].isin(focus)].total_bounds
+    dx = max((maxx - minx) * 0.15, 3_000.0)
+    dy = max((maxy - miny) * 0.15, 3_000.0)
+    return (float(minx - dx), float(miny - dy), float(maxx + dx), float(maxy + dy))
+
+
 def _legends(
     *,
     s: float,
     value_label: str,
-    scheme: str,
     choro_rows: list[tuple[str, str]],
-    drawn: list[str],
+    choro_note: str,
+    drawn: _Drawn,
     has_local: bool,
-    pairs: tuple[int, int],
+    ring_level: str,
     highlight_label: str,
+    lang: str,
+    level: str = "municipalities",
 ) -> list[_LegendSpec]:
-    """Return the legends in reading order: handles, labels, title and a note under it."""
+    """Return the legends in reading order: handles, labels, title and a note under it.
+
+    Only what is drawn: the classes on the map, the focus roles, the widths.
+    """
     out: list[_LegendSpec] = []
     if choro_rows:
         handles: list[Any] = [
             Patch(facecolor=c, edgecolor=_BORDER, linewidth=0.6 * s) for c, _ in choro_rows
         ]
         labels = [label for _, label in choro_rows]
-        note = f"Klassen: {CLASSIFIERS[scheme].lower()}" if len(choro_rows) > 2 else ""
-        out.append(_LegendSpec(handles, labels, value_label or "Waarde", note))
-    labels_nl = CLASS_LABELS["nl"]
-    if drawn or has_local:
+        out.append(_LegendSpec(handles, labels, value_label or _t("mp_value", lang), choro_note))
+    class_labels = CLASS_LABELS.get(lang, CLASS_LABELS["nl"])
+    if drawn.classes or has_local:
         handles = [
             Line2D([], [], color=CLASS_COLOURS[c], linewidth=3.2 * s, solid_capstyle="round")
-            for c in drawn
+            for c in drawn.classes
         ]
-        labels = [labels_nl[c] for c in drawn]
+        labels = [class_labels[c] for c in drawn.classes]
         if has_local:
             handles.append(
                 Line2D(
@@ -694,24 +873,36 @@ def _legends(
                     markeredgewidth=1.6 * s,
                 )
             )
-            labels.append(f"{labels_nl['local']} (ring)")
-        shown, total = pairs
+            labels.append(_t("mp_ring_region" if ring_level == "regions" else "mp_ring", lang))
+        if drawn.widths and drawn.classes:
+            top = drawn.widths[0][0]
+            for n, _ in drawn.widths:
+                handles.append(Line2D([], [], color="#555555", linewidth=_width_points(n, top, s)))
+                labels.append(_t("mp_links_n", lang, n=format_number(n, 0, lang=lang)))
         notes = []
-        if total > shown:
-            notes.append(f"De {shown} grootste van {total} verbindingen")
-        if drawn:
-            notes.append("lijndikte = aantal links")
-        title = "Samenwerkingen (aanvrager → partner)"
-        out.append(_LegendSpec(handles, labels, title, "; ".join(notes)))
+        if drawn.classes:
+            notes.append(_t("mp_width_title", lang))
+        if drawn.total > drawn.shown:
+            notes.append(_t("mp_largest", lang, shown=drawn.shown, total=drawn.total))
+        if level == "regions" and drawn.classes:
+            notes.append(_t("mp_dominant", lang).rstrip("."))
+        out.append(_LegendSpec(handles, labels, _t("mp_flows_title", lang), "; ".join(notes)))
+    if drawn.roles:
+        handles = [
+            Line2D([], [], color="#444444", linewidth=2.4 * s, linestyle=_DASHES[r])
+            for r in drawn.roles
+        ]
+        labels = [_t(f"mp_role_{r}", lang) for r in drawn.roles]
+        out.append(_LegendSpec(handles, labels, _t("mp_role_title", lang)))
     handles = [
         Line2D([], [], color=_REFREG, linewidth=1.2 * s),
         Line2D([], [], color=_PROVINCE, linewidth=4.2 * s, alpha=0.6),
     ]
-    labels = ["Referentieregio, Brussel", "Provinciegrens"]
+    labels = [_t("mp_border_refreg", lang), _t("mp_border_province", lang)]
     if highlight_label:
         handles.append(Patch(facecolor="none", edgecolor=_HIGHLIGHT, hatch="////", linewidth=1.4))
         labels.append(highlight_label)
-    out.append(_LegendSpec(handles, labels, "Grenzen"))
+    out.append(_LegendSpec(handles, labels, _t("mp_borders", lang)))
     return out
 
 
@@ -727,18 +918,26 @@ def _place_legends(
 ) -> float:
     """Spread the legends (and their notes) over the width above ``bottom``; return their top.
 
-    Each legend has at most two rows. The first starts at ``left``, the last ends
+    Each legend has at most three rows. The first starts at ``left``, the last ends
     at ``right``, the gaps are equal. When they do not fit side by side, the
     widest legend gets fewer columns (more rows) until they do.
     """
-    cols = [max(1, math.ceil(len(spec.labels) / 2)) for spec in specs]
+    cols = [max(1, math.ceil(len(spec.labels) / 3)) for spec in specs]
     legends = [
         _legend(fig, spec.handles, spec.labels, title=spec.title, ncol=c, s=s)
         for spec, c in zip(specs, cols, strict=True)
     ]
+    # Notes wrap at about the width of a legend, so a long note never pushes
+    # the legends into each other.
     notes = [
         fig.text(
-            left, bottom, spec.note, fontsize=9.5 * s, color=_MUTED, va="bottom", parse_math=False
+            left,
+            bottom,
+            "\n".join(textwrap.wrap(spec.note, 46)),
+            fontsize=9.5 * s,
+            color=_MUTED,
+            va="bottom",
+            parse_math=False,
         )
         for spec in specs
     ]
@@ -751,16 +950,29 @@ def _place_legends(
 
     widths = [width(i) for i in range(len(specs))]
     min_gap = 0.025
+    # At most four rows: a taller legend would squeeze the map itself.
+    floor = [max(1, math.ceil(len(spec.labels) / 4)) for spec in specs]
     while sum(widths) + min_gap * (len(widths) - 1) > right - left:
-        i = int(np.argmax(widths))
-        if cols[i] <= 1:
+        narrower = [j for j in np.argsort(widths)[::-1] if cols[j] > floor[j]]
+        if not narrower:
             break
+        i = int(narrower[0])
         cols[i] -= 1
         legends[i].remove()
         legends[i] = _legend(
             fig, specs[i].handles, specs[i].labels, title=specs[i].title, ncol=cols[i], s=s
         )
         widths[i] = width(i)
+    # Still too wide: smaller type for every legend, rather than legends over each other.
+    shrink = 1.0
+    while sum(widths) + min_gap * (len(widths) - 1) > right - left and shrink > 0.6:
+        shrink -= 0.08
+        for j, spec in enumerate(specs):
+            legends[j].remove()
+            legends[j] = _legend(
+                fig, spec.handles, spec.labels, title=spec.title, ncol=cols[j], s=s * shrink
+            )
+            widths[j] = width(j)
     gap = ((right - left) - sum(widths)) / (len(widths) - 1) if len(widths) > 1 else 0.0
     heights = [legend.get_window_extent(renderer).height / fig.bbox.height for legend in legends]
     top = bottom + max(

@@ -77,14 +77,26 @@ def test_every_scheme_draws_zero_and_the_darkest_class(ref, values, scheme) -> N
 def test_choropleth_classes(ref) -> None:  # type: ignore[no-untyped-def]
     nis = ref.municipalities["nis"]
     vals = pd.Series({nis.iat[0]: 0.0, nis.iat[1]: 2.0, nis.iat[2]: 4.0, "99999": 9.0})
-    fill, rows = _choropleth(ref, vals, "equal_interval", 2, 1)
+    fill, rows, note = _choropleth(ref, vals, "equal_interval", 2, 1)
     assert fill[:3] == [_ZERO_COLOUR, _SEQUENTIAL[0], _SEQUENTIAL[-1]]
     assert set(fill[3:]) == {_ZERO_COLOUR}  # missing → 0; a code off the map is ignored
+    # Whole numbers: whole-number classes, as on the web map.
     assert rows == [
         (_ZERO_COLOUR, "0 (geen)"),
-        (_SEQUENTIAL[0], "> 0,0 – 2,0"),
-        (_SEQUENTIAL[-1], "> 2,0 – 4,0"),
+        (_SEQUENTIAL[0], "1–2"),
+        (_SEQUENTIAL[-1], "3–4"),
     ]
+    assert note == "Klassen: gelijke intervallen"
+    fill, rows, note = _choropleth(ref, vals * 0.3, "equal_interval", 2, 1)
+    assert [label for _, label in rows] == ["0 (geen)", "> 0,0 – 0,6", "> 0,6 – 1,2"]
+
+
+def test_fewer_classes_than_asked_are_said(ref) -> None:  # type: ignore[no-untyped-def]
+    nis = ref.municipalities["nis"]
+    vals = pd.Series({nis.iat[1]: 2.0, nis.iat[2]: 4.0})
+    _, rows, note = _choropleth(ref, vals, "quantiles", 5, 0, lang="en")
+    assert [label for _, label in rows] == ["0 (none)", "1–2", "3–4"]
+    assert "2 classes instead of 5" in note
 
 
 def test_zero_only_values(ref) -> None:  # type: ignore[no-untyped-def]
@@ -110,11 +122,13 @@ def test_flows_and_local_rings(ref, nis_of) -> None:  # type: ignore[no-untyped-
         title="Stromen",
         flows=flows,
         local_counts=pd.Series({nis_of("Gent"): 5}),
+        level="municipalities",
         **SMALL,
     )
-    for cls in ("urban", "supra_regional"):
-        assert pixels_near(plain, CLASS_COLOURS[cls], 0.85, _NO_DATA_FILL) == 0
-        assert pixels_near(data, CLASS_COLOURS[cls], 0.85, _NO_DATA_FILL) > 100
+    # Small flows fade: the largest is drawn at 0.9, one of a quarter its size at 0.65.
+    for cls, alpha in (("urban", 0.9), ("supra_regional", 0.65)):
+        assert pixels_near(plain, CLASS_COLOURS[cls], alpha, _NO_DATA_FILL) == 0
+        assert pixels_near(data, CLASS_COLOURS[cls], alpha, _NO_DATA_FILL) > 100
     assert pixels_near(data, CLASS_COLOURS["local"]) > 20
 
 
@@ -128,8 +142,9 @@ def test_top_n_limits_the_flows(ref, nis_of) -> None:  # type: ignore[no-untyped
         }
     )
     data = render_static_map(ref, None, title="Top 1", flows=flows, top_n=1, **SMALL)
-    assert pixels_near(data, CLASS_COLOURS["urban"], 0.85, _NO_DATA_FILL) > 100
-    assert pixels_near(data, CLASS_COLOURS["supra_regional"], 0.85, _NO_DATA_FILL) == 0
+    assert pixels_near(data, CLASS_COLOURS["urban"], 0.9, _NO_DATA_FILL) > 100
+    for alpha in (0.9, 0.65, 0.4):
+        assert pixels_near(data, CLASS_COLOURS["supra_regional"], alpha, _NO_DATA_FILL) == 0
 
 
 def test_highlight_outlines_municipalities(ref, values, nis_of) -> None:  # type: ignore[no-untyped-def]

@@ -165,7 +165,8 @@
         var path = line._path;
         if (!path) { return; }
         var svg = path.ownerSVGElement;
-        path.setAttribute("marker-end", "url(#" + arrowMarker(svg, line.options.color) + ")");
+        line._ogMarker = "url(#" + arrowMarker(svg, line.options.color) + ")";
+        path.setAttribute("marker-end", line._ogMarker);
       });
     }
 
@@ -185,9 +186,15 @@
       }
       lv.lines.concat(lv.rings).forEach(function (l) {
         var o = l._og, on = !any || o.a === key || o.b === key;
-        l.setStyle({opacity: any ? (on ? 0.95 : 0.07) : o.opacity,
+        l.setStyle({opacity: any ? (on ? 0.95 : 0.06) : o.opacity,
+                    fillOpacity: any && !on ? 0.02 : 0.12,
                     weight: any && on ? o.weight + 1 : o.weight});
-        if (l._path) { l._path.style.display = any && !on ? "none" : ""; }
+        // An SVG marker ignores the line's opacity: a dimmed line loses its arrowhead.
+        if (l._path && l._ogMarker) {
+          if (any && !on) { l._path.removeAttribute("marker-end"); }
+          else { l._path.setAttribute("marker-end", l._ogMarker); }
+          l._path.setAttribute("data-og-dim", any && !on ? "1" : "0");
+        }
         if (any && on && l.bringToFront) { l.bringToFront(); }
       });
     }
@@ -203,9 +210,8 @@
       arrows(level);
       restyle();
       untab(map);
-      if (cfg.labels) {
-        addLabels(map, cfg.id, level === "regions" ? cfg.labels : [], cfg.labelPx);
-      }
+      var labels = (cfg.labels || []).concat(level === "regions" ? (cfg.nodeLabels || []) : []);
+      addLabels(map, cfg.id, labels, cfg.labelPx);
       var c = map.getContainer();
       c.setAttribute("data-og-level", level);
     }

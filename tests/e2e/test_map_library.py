@@ -138,7 +138,7 @@ def test_flow_level_follows_zoom_and_hover_highlights_one_place(
     )
     assert page.locator("path.og-flow").count() > regions
 
-    # Hover over Antwerpen (as a person would): only its flows stay visible.
+    # Hover over Antwerpen (as a person would): only its flows stay bright, with arrowheads.
     antwerpen = ref.municipalities.set_index("nis").loc[nis_of("Antwerpen")]
     page.evaluate(
         "([lat, lon]) => window.__map.setView([lat, lon], window.__map.getZoom(),"
@@ -150,14 +150,16 @@ def test_flow_level_follows_zoom_and_hover_highlights_one_place(
     assert box is not None
     page.mouse.move(box["x"] + box["width"] / 2 + 1, box["y"] + box["height"] / 2 + 1)
     visible = page.evaluate(
-        "[...document.querySelectorAll('path.og-flow')]"
-        ".filter(p => p.style.display !== 'none').length"
+        "[...document.querySelectorAll('path.og-flow')].filter(p => p.dataset.ogDim !== '1').length"
     )
     own = demo_links[
         (demo_links["lead_nis"] == nis_of("Antwerpen"))
         | (demo_links["partner_nis"] == nis_of("Antwerpen"))
     ]
     assert 0 < visible < all_flows
+    dimmed = page.locator("path.og-flow[data-og-dim='1']")
+    assert dimmed.count() == all_flows - visible
+    assert dimmed.first.get_attribute("marker-end") is None
     assert visible <= own[["lead_nis", "partner_nis"]].drop_duplicates().shape[0]
     page.mouse.move(box["x"] + 3, box["y"] + box["height"] - 3)  # off any municipality
     assert log.page_errors == []
