@@ -56,16 +56,21 @@ REGION_KINDS = ("refreg", "brussels", "wallonia", "abroad")
 FLOW_COLUMNS = ["lead", "partner", "class", "links", "projects"]
 
 
+_WALLOON_FIRST_DIGIT = {"5": "50000", "6": "60000", "8": "80000", "9": "90000"}
+
+
 def walloon_province(nis: pd.Series) -> pd.Series:
     """Return the Walloon province code of 5-digit NIS codes (empty when not Walloon)."""
-    text = nis.astype(str)
-    first = text.str[:1]
-    out = pd.Series("", index=nis.index, dtype=object)
-    out[text.str[:2] == "25"] = "20002"
-    for digit, code in (("5", "50000"), ("6", "60000"), ("8", "80000"), ("9", "90000")):
-        out[first == digit] = code
-    out[text.str.len() != 5] = ""
-    return out
+
+    def one(code: object) -> str:
+        text = str(code)
+        if len(text) != 5:
+            return ""
+        if text.startswith("25"):
+            return "20002"
+        return _WALLOON_FIRST_DIGIT.get(text[:1], "")
+
+    return pd.Series([one(c) for c in nis.to_numpy(dtype=object)], index=nis.index, dtype=object)
 
 
 @lru_cache(maxsize=1)
@@ -187,6 +192,12 @@ def focus_municipalities(reference: Reference, focus: str | Iterable[str] | None
     return codes
 
 
+@lru_cache(maxsize=4)
+def _region_of(reference: Reference) -> dict[str, str]:
+    m = reference.municipalities
+    return dict(zip(m["nis"].astype(str), m["refreg_code"].astype(str), strict=True))
+
+
 def link_nodes(
     links: pd.DataFrame, reference: Reference, *, level: str, focus: frozenset[str] = frozenset()
 ) -> tuple[pd.Series, pd.Series]:
@@ -197,10 +208,10 @@ def link_nodes(
     keep their own NIS code, so a focus area is seen in detail and the rest of
     the country by region).
     """
-    m = reference.municipalities
-    region_of = dict(zip(m["nis"].astype(str), m["refreg_code"].astype(str), strict=True))
-    lead = links["lead_nis"].astype(object).fillna("").astype(str)
-    partner = links["partner_nis"].astype(object).fillna("").astype(str)
+    region_of = _region_of(reference)
+    # Plain object arrays: pandas' Arrow-backed strings are slow element by element.
+    lead = pd.Series(links["lead_nis"].fillna("").to_numpy(dtype=object), index=links.index)
+    partner = pd.Series(links["partner_nis"].fillna("").to_numpy(dtype=object), index=links.index)
     on_map = set(region_of)
     if level == "municipalities":
         return lead.where(lead.isin(on_map), ""), partner.where(partner.isin(on_map), "")
@@ -216,7 +227,7 @@ def link_nodes(
 
     lead_node = to_region(lead)
     partner_node = to_region(partner)
-    region = links["partner_region"].astype(object).fillna("").astype(str)
+    region = links["partner_region"].fillna("").to_numpy(dtype=object)
     wallonia = (region == "wallonia") & (partner_node == "")
     partner_node[wallonia] = walloon_province(partner[wallonia])
     abroad = region == "abroad"
@@ -236,42 +247,48 @@ def aggregate_flows(
     :data:`FLOW_COLUMNS` plus one ``n_<class>`` column per class, sorted by
     ``links`` descending (ties by codes).
     """
-    keep = (lead != "") & (partner != "") & (lead != partner)
+    keep = ((lead != "") & (partner != "") & (lead != partner)).to_numpy()
     if not keep.any():
         return pd.DataFrame(columns=[*FLOW_COLUMNS, *(f"n_{c}" for c in CLASSES)])
-    part = pd.DataFrame(
+    a = lead.to_numpy(dtype=object)[keep]
+    b = partner.to_numpy(dtype=object)[keep]
+    pair = a + "\t" + b
+    keys, inverse = np.unique(pair.astype(str), return_inverse=True)
+    class_index = {c: i for i, c in enumerate(CLASSES)}
+    cls = np.array(
+        [class_index.get(c, len(CLASSES) - 1) for c in links["class"].to_numpy(dtype=object)[keep]]
+    )
+    w = links[weight].to_numpy(dtype=np.int64)[keep] if weight else np.ones(len(a), np.int64)
+    n = np.zeros((len(keys), len(CLASSES)), dtype=np.int64)
+    np.add.at(n, (inverse, cls), w)
+    if weight:
+        # Already counted: a project can sit in two merged pairs, so the sum is an
+        # upper bound (without a ``projects`` column, the links are).
+        column = "projects" if "projects" in links else weight
+        projects = np.bincount(
+            inverse, weights=links[column].to_numpy(dtype=float)[keep], minlength=len(keys)
+        ).astype(np.int64)
+    else:
+        pid = links["project_id"].to_numpy(dtype=object)[keep].astype(str)
+        distinct = np.unique(np.char.add(np.char.add(inverse.astype(str), "\t"), pid))
+        owner = np.array([int(x.split("\t", 1)[0]) for x in distinct], dtype=np.int64)
+        projects = np.bincount(owner, minlength=len(keys))
+    split = np.char.partition(keys, "\t")
+    table = pd.DataFrame(
         {
-            "lead": lead[keep],
-            "partner": partner[keep],
-            "class": links.loc[keep, "class"].astype(str),
-            "w": links.loc[keep, weight].astype(int) if weight else 1,
-            "project_id": links.loc[keep, "project_id"] if "project_id" in links else "",
+            "lead": split[:, 0].astype(object),
+            "partner": split[:, 2].astype(object),
+            # argmax takes the first maximum: ties go to the class listed first.
+            "class": np.asarray(CLASSES, dtype=object)[n.argmax(axis=1)],
+            "links": n.sum(axis=1),
+            "projects": projects,
         }
     )
-    counts = (
-        part.pivot_table(
-            index=["lead", "partner"], columns="class", values="w", aggfunc="sum", fill_value=0
-        )
-        .reindex(columns=list(CLASSES), fill_value=0)
-        .astype(int)
-        .add_prefix("n_")
-    )
-    counts.columns.name = None
-    if weight and "projects" in links:
-        part["projects"] = links.loc[keep, "projects"].astype(int)
-        # A project can sit in two merged pairs: the sum is an upper bound.
-        projects = part.groupby(["lead", "partner"])["projects"].sum()
-    else:
-        projects = part.groupby(["lead", "partner"])["project_id"].nunique().rename("projects")
-    table = counts.join(projects).reset_index()
-    n = table[[f"n_{c}" for c in CLASSES]].to_numpy()
-    table["links"] = n.sum(axis=1)
-    # argmax takes the first maximum: ties go to the class listed first.
-    table["class"] = np.asarray(CLASSES, dtype=object)[n.argmax(axis=1)]
-    table = table.sort_values(
+    for i, c in enumerate(CLASSES):
+        table[f"n_{c}"] = n[:, i]
+    return table.sort_values(
         ["links", "lead", "partner"], ascending=[False, True, True], ignore_index=True
     )
-    return table[[*FLOW_COLUMNS, *(f"n_{c}" for c in CLASSES)]]
 
 
 def stays(lead: pd.Series, partner: pd.Series) -> pd.Series:

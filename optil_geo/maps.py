@@ -766,7 +766,9 @@ def choropleth_layer(
     classes = _classify(
         vals, scheme=scheme, k=k, decimals=decimals, integer=integer, neutral=neutral, lang=lang
     )
-    shown = [format_number(v, decimals, lang=lang) for v in vals]
+    # Format each distinct value once (Babel is slow per call).
+    formatted = {v: format_number(v, decimals, lang=lang) for v in np.unique(vals)}
+    shown = [formatted[v] for v in vals]
     group = _polygon_group(
         reference, fill=classes.fill, shown=shown, title=title, name=name, extra=extra, lang=lang
     )
@@ -1067,6 +1069,7 @@ class _Level:
     table: pd.DataFrame
     rings: pd.Series
     total: int
+    total_links: int
 
 
 def _level_flows(
@@ -1090,10 +1093,13 @@ def _level_flows(
     else:
         table["role"] = ""
     total = len(table)
+    total_links = int(table["links"].sum()) if total else 0
     keep = table.index < top_n
     if selected:
         keep |= (table["lead"] == selected) | (table["partner"] == selected)
-    return _Level(table=table[keep].reset_index(drop=True), rings=rings, total=total)
+    return _Level(
+        table=table[keep].reset_index(drop=True), rings=rings, total=total, total_links=total_links
+    )
 
 
 def flow_layer(
@@ -1192,14 +1198,18 @@ def flow_layer(
         opacity = np.round(_opacity(t["links"].to_numpy(), top), 2)
         # Smallest first, so the big flows lie on top.
         order = np.argsort(t["links"].to_numpy(), kind="stable")
+        lead_codes = t["lead"].to_numpy(dtype=object)
+        partner_codes = t["partner"].to_numpy(dtype=object)
+        class_codes = t["class"].to_numpy(dtype=object)
+        role_codes = t["role"].to_numpy(dtype=object)
         payload_flows[lv] = [
             [
-                str(t["lead"].iat[i]),
-                str(t["partner"].iat[i]),
-                colour_index[str(t["class"].iat[i])],
+                str(lead_codes[i]),
+                str(partner_codes[i]),
+                colour_index[str(class_codes[i])],
                 float(weight[i]),
                 float(opacity[i]),
-                str(t["role"].iat[i]),
+                str(role_codes[i]),
             ]
             for i in order
         ]
@@ -1269,7 +1279,6 @@ def flow_layer(
     group.add_child(_mapjs.Call("flows", cfg))
 
     muni = computed.get("municipalities")
-    full_muni = flow_table(links, reference) if muni is not None else None
     region = computed.get("regions")
     local = links[
         (links["class"] == "local") & links["lead_nis"].isin(reference.municipalities["nis"])
@@ -1279,11 +1288,7 @@ def flow_layer(
         pairs_total=muni.total if muni is not None else 0,
         pairs_shown=len(muni.table) if muni is not None else 0,
         links_shown=int(muni.table["links"].sum()) if muni is not None else 0,
-        links_hidden=(
-            int(full_muni["links"].sum()) - int(muni.table["links"].sum())
-            if muni is not None and full_muni is not None and not focus_set
-            else 0
-        ),
+        links_hidden=(muni.total_links - int(muni.table["links"].sum()) if muni is not None else 0),
         local_municipalities=int(local["lead_nis"].nunique()),
         local_links=len(local),
         level=level,
