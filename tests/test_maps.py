@@ -191,3 +191,184 @@ def test_base_map_tiles_only_when_asked(ref) -> None:
     assert "tile.openstreetmap.org" in online
     with pytest.raises(SettingsError, match="`tiles`"):
         maps.base_map(ref, tiles="google")
+
+
+# --------------------------------------------------------------------------- issue: legible flows
+
+
+def test_region_level_aggregates_to_regions_provinces_and_countries(ref, nis_of) -> None:
+    gent, lier, geel = nis_of("Gent"), nis_of("Lier"), nis_of("Geel")
+    links = links_frame(
+        [
+            (gent, lier, "flanders", "supra_regional"),
+            (gent, geel, "flanders", "supra_regional"),
+            (gent, geel, "flanders", "urban"),
+            (gent, "62063", "wallonia", "supra_regional"),  # Liège, province 60000
+            (gent, "", "abroad", "international"),
+        ]
+    )
+    links.loc[4, "partner_name"] = "Maastricht (Nederland)"
+    group, summary = maps.flow_layer(links, ref, level="regions")
+    drawn = summary.drawn["regions"]
+    region = ref.municipalities.set_index("nis")["refreg_code"]
+    pairs = {(r.lead, r.partner): (r.links, r["class"]) for _, r in drawn.iterrows()}
+    assert pairs == {
+        (region[gent], region[lier]): (1, "supra_regional"),
+        # Two links, one of each class: a tie goes to the class listed first.
+        (region[gent], region[geel]): (2, "urban"),
+        (region[gent], "60000"): (1, "supra_regional"),
+        (region[gent], "NL"): (1, "international"),
+    }
+    cfg = flow_config(group)
+    assert cfg["level"] == "regions" and len(cfg["flows"]["regions"]) == 4
+    # Places outside Flanders are named where their lines end, in the language asked.
+    texts = {label["text"] for label in cfg["nodeLabels"]}
+    assert texts == {"Luik", "Nederland"}
+    _, summary_en = maps.flow_layer(links, ref, level="regions", lang="en")
+    table = maps.text_alternative(summary_en, ref, lang="en")
+    assert list(table.columns) == ["From (lead)", "To (partner)", "Kind", "Links", "Projects"]
+    assert table.iloc[0].tolist()[:4] == ["Regio Gent", "Kempen", "urban", 2]
+    assert "Liège" in set(table["To (partner)"]) and "Netherlands" in set(table["To (partner)"])
+
+
+def test_auto_level_keeps_few_lines_at_the_first_view(ref) -> None:
+    m = ref.municipalities
+    rng = np.random.default_rng(5)
+    rows = [
+        (a, b, "flanders", "supra_regional")
+        for a, b in zip(rng.choice(m["nis"], 3000), rng.choice(m["nis"], 3000), strict=True)
+        if a != b
+    ]
+    _, summary = maps.flow_layer(links_frame(rows), ref, top_n=500)
+    assert summary.level == "auto"
+    assert len(summary.drawn["regions"]) == 60 < summary.region_pairs_total
+    assert len(summary.drawn["municipalities"]) == 500
+    legend = maps.flow_legend(summary)
+    # The width legend: the largest flow, a round middle value, one link; thinner each.
+    widths = [(label, float(w)) for kind, w, label in legend.rows if kind == "width"]
+    assert widths[-1][0] == "1 link"
+    assert [w for _, w in widths] == sorted((w for _, w in widths), reverse=True)
+
+
+def test_focus_splits_flows_by_direction_and_fits_the_map(ref, nis_of) -> None:
+    geel, mol, gent, brussel = nis_of("Geel"), nis_of("Mol"), nis_of("Gent"), nis_of("Brussel")
+    links = links_frame(
+        [
+            (geel, mol, "flanders", "regional"),
+            (geel, gent, "flanders", "urban"),
+            (gent, mol, "flanders", "supra_regional"),
+            (gent, brussel, "brussels", "urban"),  # touches no Kempen place: not drawn
+        ]
+    )
+    group, summary = maps.flow_layer(links, ref, focus="REFREG03", level="municipalities")
+    roles = {(r.lead, r.partner): r.role for _, r in summary.drawn["municipalities"].iterrows()}
+    assert roles == {(geel, mol): "inside", (geel, gent): "outgoing", (gent, mol): "incoming"}
+    cfg = flow_config(group)
+    kempen = ref.municipalities_web[ref.municipalities_web["nis"].isin(summary.focus)]
+    (south, west), (north, east) = cfg["view"]
+    minx, miny, maxx, maxy = kempen.total_bounds
+    assert west < minx < maxx < east and south < miny < maxy < north
+    assert (east - west) < 1.5 * (maxx - minx)  # a margin, not all of Flanders
+    legend = maps.flow_legend(summary)
+    assert [r[2] for r in legend.rows if r[0] == "dash"] == [
+        "binnen het focusgebied",
+        "vanuit het focusgebied naar buiten",
+        "van buiten naar het focusgebied",
+    ]
+    with pytest.raises(SettingsError, match="`focus` was 'Kempen'"):
+        maps.flow_layer(links, ref, focus="Kempen")
+
+
+def test_outside_partners_by_region(ref, nis_of) -> None:
+    geel, mol, gent, lier = nis_of("Geel"), nis_of("Mol"), nis_of("Gent"), nis_of("Lier")
+    links = links_frame(
+        [
+            (geel, mol, "flanders", "regional"),  # inside: not counted
+            (geel, gent, "flanders", "urban"),
+            (mol, gent, "flanders", "supra_regional"),
+            (geel, "57081", "wallonia", "supra_regional"),  # Tournai, Hainaut
+            (lier, geel, "flanders", "regional"),  # incoming from Rivierenland
+            (geel, "", "", "unknown"),
+        ]
+    )
+    table = maps.outside_partners(links, ref, "REFREG03")
+    rows = {r.region: (r.kind, r.links_out, r.projects_out, r.links_in) for r in table.itertuples()}
+    region = ref.municipalities.set_index("nis")["refreg_code"]
+    assert rows == {
+        region[gent]: ("refreg", 2, 2, 0),
+        "50000": ("wallonia", 1, 1, 0),
+        region[lier]: ("refreg", 0, 0, 1),
+        "unknown": ("unknown", 1, 1, 0),
+    }
+    assert next(iter(table["region"])) == region[gent]  # most partners first
+    assert maps.region_name("50000", ref, "nl") == "Henegouwen"
+
+
+def test_selected_municipality_is_highlighted_and_always_drawn(ref, nis_of) -> None:
+    gent, genk, lier, geel = nis_of("Gent"), nis_of("Genk"), nis_of("Lier"), nis_of("Geel")
+    links = links_frame(
+        [(gent, genk, "flanders", "urban")] * 3 + [(lier, geel, "flanders", "regional")]
+    )
+    group, summary = maps.flow_layer(links, ref, top_n=1, selected=geel)
+    cfg = flow_config(group)
+    assert cfg["selected"] == geel and cfg["level"] == "municipalities"
+    drawn = {(r.lead, r.partner) for _, r in summary.drawn["municipalities"].iterrows()}
+    assert drawn == {(gent, genk), (lier, geel)}  # beyond top_n=1: Geel's own flow
+    with pytest.raises(SettingsError, match="`selected`"):
+        maps.flow_layer(links, ref, selected="99999")
+
+
+def test_decorations_take_no_clicks(ref, nis_of) -> None:
+    links = links_frame([(nis_of("Gent"), nis_of("Genk"), "flanders", "urban")])
+    group, _ = maps.flow_layer(links, ref)
+    m = maps.base_map(ref)
+    group.add_to(m)
+    page = m.get_root().render()
+    runtime = maps._mapjs.RUNTIME
+    # Lines, rings and labels are created non-interactive, in panes without pointer events.
+    assert runtime.count("interactive: false") >= 3
+    assert 'p.style.pointerEvents = "none"' in runtime
+    assert "keyboard: false" in runtime
+    # Outlines are non-interactive too; only the municipalities carry a click.
+    assert '"interactive": false' in page
+
+
+def test_empty_selection_says_so(ref) -> None:
+    empty = links_frame([])
+    assert not maps.has_map_data(pd.Series(0.0, index=["11002"]), empty)
+    assert maps.has_map_data(pd.Series({"11002": 1.0}))
+    group, legend = maps.choropleth_layer(ref, pd.Series(dtype=float), title="Projecten")
+    assert legend.rows == [] and "Geen gegevens" in legend.note
+    assert any(c._name == "MessageBox" for c in group._children.values())
+    flows, summary = maps.flow_layer(empty, ref, lang="en")
+    assert summary.is_empty
+    message = next(c for c in flows._children.values() if c._name == "MessageBox")
+    assert message.text.startswith("No partnerships")
+    assert maps.text_alternative(summary, ref).empty
+
+
+def test_no_mapclassify_warning_and_the_legend_says_fewer_classes(ref, nis_of) -> None:
+    values = pd.Series({nis_of("Gent"): 3.0, nis_of("Genk"): 3.0, nis_of("Lier"): 7.0})
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for scheme in maps.CLASSIFIERS:
+            _, legend = maps.choropleth_layer(ref, values, title="P", scheme=scheme, k=5, lang="en")
+            assert "2 classes instead of 5" in legend.note
+            assert [r[2] for r in legend.rows] == ["0 (none)", "1–3", "4–7"]
+
+
+def test_neutral_fill_for_a_map_with_flows(ref, nis_of) -> None:
+    values = pd.Series({nis_of("Gent"): 3.0, nis_of("Genk"): 5.0, nis_of("Lier"): 7.0})
+    group, _legend = maps.choropleth_layer(ref, values, title="P", neutral=True)
+    fills = {f["properties"]["fill"] for f in _features(group)}
+    assert fills <= set(maps.NEUTRAL_COLOURS) | {maps._ZERO_COLOUR}
+    assert len(fills) == 4
+
+
+def test_projector_base_map_has_large_labels(ref) -> None:
+    page = maps.base_map(ref, projector=True).get_root().render()
+    assert '"labelPx": 16' in page
+    with pytest.raises(SettingsError, match="`label_px`"):
+        maps.base_map(ref, label_px=4)
