@@ -80,7 +80,13 @@ class MessageBox(MacroElement):
           var layer = {{ this._parent.get_name() }};
           var box = null;
           function show(map) {
-            if (!box) { box = OptilMap.message(map, layer, {{ this.text|tojson }}); }
+            // One message per text: an empty choropleth and empty flows say it once.
+            var text = {{ this.text|tojson }};
+            var shown = map.getContainer().querySelectorAll(".og-message");
+            for (var i = 0; i < shown.length; i++) {
+              if (shown[i].textContent === text) { return; }
+            }
+            if (!box) { box = OptilMap.message(map, layer, text); }
             if (!box._map) { box.addTo(map); }
           }
           layer.on("add", function (e) { show(e.target._map); });

@@ -872,11 +872,12 @@ def category_layer(
 
 # --------------------------------------------------------------------------- flows
 
-_REGION_TOP_N = 60
-# At the Flanders view the flows are drawn between ~27 region nodes. 60 lines is
-# what stays readable there (FlowmapBlue's default view shows a similar handful
-# per node); on the demo data they carry about 60 % of the links between regions,
-# and the rest is one zoom step away at municipality level.
+_REGION_TOP_N = 40
+# At the Flanders view the flows run between ~27 region nodes. 40 lines is what
+# still reads at a glance there (checked on screenshots at 1280 and 1920 px: at
+# 60 the supra-regional step was a tangle again); on the demo data they carry
+# about half of the links between regions, every node with a flow keeps at least
+# its largest one in practice, and the rest is one zoom step away.
 _DASHES = {"inside": "", "outgoing": "10 6", "incoming": "2 6"}
 _ROLES = ("inside", "outgoing", "incoming")
 
@@ -1056,12 +1057,13 @@ def _nice(n: float) -> int:
 
 
 def _width(count: np.ndarray, top: float) -> np.ndarray:
-    return 1.2 + 6.3 * np.sqrt(np.asarray(count, float) / max(top, 1.0))
+    return 1.0 + 7.0 * np.sqrt(np.asarray(count, float) / max(top, 1.0))
 
 
 def _opacity(count: np.ndarray, top: float) -> np.ndarray:
-    # Small flows fade: a single link is drawn at 0.4, the largest at 0.9.
-    return 0.4 + 0.5 * np.sqrt(np.asarray(count, float) / max(top, 1.0))
+    # Small flows fade (as in FlowmapBlue): the largest is drawn at 0.9, a flow of a
+    # tenth of its size at about 0.35, so the few big ones carry the picture.
+    return 0.2 + 0.7 * (np.asarray(count, float) / max(top, 1.0)) ** 0.6
 
 
 @dataclass(frozen=True)
@@ -1144,7 +1146,7 @@ def flow_layer(
         municipalities; ``"auto"`` (default): regions at the first view,
         municipalities once zoomed in one step further (switched in the browser).
     region_top_n
-        At region level, draw only the ``region_top_n`` largest pairs (default 60).
+        At region level, draw only the ``region_top_n`` largest pairs (default 40).
     focus
         A focus area (see :func:`focus_municipalities`): the map is fitted to it,
         only flows touching it are drawn, dashed by direction (inside solid,
@@ -1304,7 +1306,9 @@ def flow_layer(
         widths=_width_steps(top),
     )
     if summary.is_empty:
-        group.add_child(_mapjs.MessageBox(_t("mp_empty_flows", lang)))
+        # No link at all: the general message (shown once with the choropleth's).
+        empty = "mp_empty" if links.empty else "mp_empty_flows"
+        group.add_child(_mapjs.MessageBox(_t(empty, lang)))
     elif legend:
         _add_legend(group, flow_legend(summary, lang=lang), "bottomleft")
     _stable_ids(group, "flows" + _digest(cfg, summary.wallonia, summary.abroad, lang, legend))

@@ -534,7 +534,7 @@ def render_static_map(
         class), width by links (with a width legend), small flows lighter.
     top_n
         Draw only the ``top_n`` pairs with the most links (the legend says so);
-        at region level at most 60.
+        at region level at most 40.
     local_counts
         Optional number of local links per NIS, drawn as rings (at municipality
         level; at region level the rings are the links staying in a region).
@@ -728,7 +728,7 @@ def _figure(
     # Flows and local rings.
     drawn = _Drawn([], 0, 0, [], [], pd.Series(dtype=int))
     if flows is not None and not flows.empty:
-        cap = min(top_n, 60) if level == "regions" else top_n
+        cap = min(top_n, 40) if level == "regions" else top_n
         drawn = _draw_flows(ax, reference, flows, cap, s, level=level, focus=focus)
         _draw_outside_labels(ax, reference, set(drawn.nodes), s, lang)
     rings = drawn.stays if level == "regions" and len(drawn.stays) else local_counts

@@ -241,7 +241,7 @@ def test_auto_level_keeps_few_lines_at_the_first_view(ref) -> None:
     ]
     _, summary = maps.flow_layer(links_frame(rows), ref, top_n=500)
     assert summary.level == "auto"
-    assert len(summary.drawn["regions"]) == 60 < summary.region_pairs_total
+    assert len(summary.drawn["regions"]) == 40 < summary.region_pairs_total
     assert len(summary.drawn["municipalities"]) == 500
     legend = maps.flow_legend(summary)
     # The width legend: the largest flow, a round middle value, one link; thinner each.
@@ -343,7 +343,10 @@ def test_empty_selection_says_so(ref) -> None:
     flows, summary = maps.flow_layer(empty, ref, lang="en")
     assert summary.is_empty
     message = next(c for c in flows._children.values() if c._name == "MessageBox")
-    assert message.text.startswith("No partnerships")
+    assert message.text.startswith("No data in this selection")
+    only_local = links_frame([("11002", "11002", "flanders", "local")])
+    flows, summary = maps.flow_layer(only_local, ref, level="municipalities", lang="en")
+    assert not summary.is_empty  # the ring is drawn
     assert maps.text_alternative(summary, ref).empty
 
 

@@ -125,8 +125,9 @@ def test_flows_and_local_rings(ref, nis_of) -> None:  # type: ignore[no-untyped-
         level="municipalities",
         **SMALL,
     )
-    # Small flows fade: the largest is drawn at 0.9, one of a quarter its size at 0.65.
-    for cls, alpha in (("urban", 0.9), ("supra_regional", 0.65)):
+    # Small flows fade: the largest is drawn at 0.9, one of a quarter its size at
+    # 0.2 + 0.7 * 0.25 ** 0.6 (about 0.5).
+    for cls, alpha in (("urban", 0.9), ("supra_regional", 0.2 + 0.7 * 0.25**0.6)):
         assert pixels_near(plain, CLASS_COLOURS[cls], alpha, _NO_DATA_FILL) == 0
         assert pixels_near(data, CLASS_COLOURS[cls], alpha, _NO_DATA_FILL) > 100
     assert pixels_near(data, CLASS_COLOURS["local"]) > 20
@@ -143,7 +144,7 @@ def test_top_n_limits_the_flows(ref, nis_of) -> None:  # type: ignore[no-untyped
     )
     data = render_static_map(ref, None, title="Top 1", flows=flows, top_n=1, **SMALL)
     assert pixels_near(data, CLASS_COLOURS["urban"], 0.9, _NO_DATA_FILL) > 100
-    for alpha in (0.9, 0.65, 0.4):
+    for alpha in (0.9, 0.5, 0.2 + 0.7 * 0.25**0.6):
         assert pixels_near(data, CLASS_COLOURS["supra_regional"], alpha, _NO_DATA_FILL) == 0
 
 
