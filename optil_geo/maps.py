@@ -264,7 +264,8 @@ class _Style(MacroElement):
                     color: #1c1c1c; white-space: nowrap; visibility: hidden;
                     text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 4px #fff, 0 0 4px #fff; }
         .og-label.og-outside { color: #4a4a4a; font-style: italic; font-weight: 600; }
-        .leaflet-tooltip.og-tip { max-width: {{ this.tip_px }}px; white-space: normal;
+        .leaflet-tooltip.og-tip { width: max-content; max-width: {{ this.tip_px }}px;
+                    white-space: normal; overflow-wrap: anywhere;
                     font: {{ this.tip_font }}px/1.3 system-ui, sans-serif; padding: 4px 7px; }
         .leaflet-tooltip.og-tip table { border-collapse: collapse; }
         .og-legend-box .og-legend { font-size: {{ this.legend_font }}px !important;
@@ -1195,9 +1196,11 @@ def flow_layer(
     used: set[str] = set()
     for lv, c in computed.items():
         t = c.table
-        # One width scale for both levels, so the width legend holds at every zoom.
+        # One width scale for both levels, so the width legend holds at every zoom;
+        # fading per level, so the largest flows between municipalities stay solid.
+        level_top = max(float(t["links"].max()), 1.0) if len(t) else 1.0
         weight = np.round(_width(t["links"].to_numpy(), top), 1)
-        opacity = np.round(_opacity(t["links"].to_numpy(), top), 2)
+        opacity = np.round(_opacity(t["links"].to_numpy(), level_top), 2)
         # Smallest first, so the big flows lie on top.
         order = np.argsort(t["links"].to_numpy(), kind="stable")
         lead_codes = t["lead"].to_numpy(dtype=object)
