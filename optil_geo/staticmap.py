@@ -42,16 +42,13 @@ from pyproj import Transformer
 
 from optil_geo import _flowdata
 from optil_geo._errors import SettingsError
+from optil_geo._flowlayer import _arcs, _node_positions, _opacity, _width_steps
 from optil_geo.classify import CLASS_LABELS, CLASSES
 from optil_geo.maps import (
     _SEQUENTIAL,
     CLASS_COLOURS,
     CLASSIFIERS,
-    _arcs,
     _classify,
-    _node_positions,
-    _opacity,
-    _width_steps,
     format_number,
     has_map_data,
     region_name,

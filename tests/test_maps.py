@@ -11,6 +11,7 @@ import pytest
 from optil_geo import maps
 from optil_geo._assets import external_urls
 from optil_geo._errors import SettingsError
+from optil_geo._flowlayer import _arcs
 
 
 def _geojson_children(group):  # type: ignore[no-untyped-def]
@@ -160,12 +161,12 @@ def test_flows_aggregate_per_pair_and_count_what_has_no_line(ref, nis_of) -> Non
 def test_arcs_start_and_end_at_the_points_and_bend_right() -> None:
     start = np.array([[4.0, 51.0]])
     end = np.array([[5.0, 51.0]])
-    curve = maps._arcs(start, end)
+    curve = _arcs(start, end)
     assert np.allclose(curve[0, 0], start[0])
     assert np.allclose(curve[0, -1], end[0])
     # Heading east, the right-hand side is south.
     assert curve[0, len(curve[0]) // 2, 1] < 51.0
-    back = maps._arcs(end, start)
+    back = _arcs(end, start)
     assert back[0, len(back[0]) // 2, 1] > 51.0
 
 
