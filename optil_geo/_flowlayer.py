@@ -310,7 +310,8 @@ def flow_layer(
         ``"regions"``: lines between referentieregio's, Brussels, the Walloon
         provinces and countries; ``"municipalities"``: lines between
         municipalities; ``"auto"`` (default): regions at the first view,
-        municipalities once zoomed in one step further (switched in the browser).
+        municipalities once zoomed in one step further (switched in the browser),
+        or municipalities only when there are no more pairs than ``region_top_n``.
     region_top_n
         At region level, draw only the ``region_top_n`` largest pairs (default 40).
     focus
@@ -353,6 +354,12 @@ def flow_layer(
         )
         for lv in levels
     }
+    few = computed.get("municipalities")
+    if level == "auto" and few is not None and few.total <= region_top_n:
+        # Few enough lines to read as they are (one project, a small selection):
+        # no aggregation needed at any zoom.
+        level = "municipalities"
+        del computed["regions"]
     top = max((float(c.table["links"].max()) for c in computed.values() if len(c.table)), default=1)
     nodes = _node_positions(reference)
     colour_index = {c: i for i, c in enumerate(CLASSES)}

@@ -315,6 +315,9 @@ def test_selected_municipality_is_highlighted_and_always_drawn(ref, nis_of) -> N
     assert cfg["selected"] == geel and cfg["level"] == "municipalities"
     drawn = {(r.lead, r.partner) for _, r in summary.drawn["municipalities"].iterrows()}
     assert drawn == {(gent, genk), (lier, geel)}  # beyond top_n=1: Geel's own flow
+    # Two pairs need no aggregation: municipality level at every zoom.
+    _, few = maps.flow_layer(links, ref)
+    assert few.level == "municipalities" and list(few.drawn) == ["municipalities"]
     with pytest.raises(SettingsError, match="`selected`"):
         maps.flow_layer(links, ref, selected="99999")
 
