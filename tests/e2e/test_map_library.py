@@ -148,7 +148,15 @@ def test_flow_level_follows_zoom_and_hover_highlights_one_place(
     all_flows = page.locator("path.og-flow").count()
     box = container.bounding_box()
     assert box is not None
-    page.mouse.move(box["x"] + box["width"] / 2 + 1, box["y"] + box["height"] / 2 + 1)
+    cursor = (box["x"] + box["width"] / 2 + 1, box["y"] + box["height"] / 2 + 1)
+    page.mouse.move(*cursor)
+    # The tooltip is compact and beside the cursor, not over the place pointed at.
+    tip = page.locator(".leaflet-tooltip.og-tip")
+    tip.wait_for()
+    tip_box = tip.bounding_box()
+    assert tip_box is not None
+    assert tip_box["width"] <= 222
+    assert tip_box["x"] >= cursor[0] + 8
     visible = page.evaluate(
         "[...document.querySelectorAll('path.og-flow')].filter(p => p.dataset.ogDim !== '1').length"
     )
@@ -226,3 +234,27 @@ def test_tab_meets_the_map_once_and_it_is_named(
     # Container, zoom in, zoom out, the folded layer list: then Tab leaves the map.
     assert seen[:4] == [True] * 4
     assert False in seen[:5]
+
+
+def test_projector_legends_stay_on_a_1280_by_720_screen(
+    tmp_path: Path, ref, demo_links, page_factory
+) -> None:  # type: ignore[no-untyped-def]
+    values = demo_links.groupby("lead_nis")["project_id"].nunique()
+    m = maps.base_map(ref, projector=True)
+    area, _ = maps.choropleth_layer(ref, values, title="Projecten", neutral=True)
+    flows, _ = maps.flow_layer(demo_links, ref, label_px=16)
+    path = tmp_path / "projector.html"
+    path.write_text(maps.map_html(m, layers=[area, flows]), encoding="utf-8")
+    page, _ = _open(page_factory, path, (1280, 720))
+    boxes = page.evaluate(
+        "[...document.querySelectorAll('.og-legend-box')].map(e => {"
+        " const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"
+    )
+    assert len(boxes) == 2
+    assert all(b[0] >= 0 and b[1] >= 0 and b[2] <= 1280 and b[3] <= 720 for b in boxes), boxes
+    sizes = page.evaluate(
+        "[...document.querySelectorAll('.og-label')]"
+        ".filter(e => e.style.visibility === 'visible')"
+        ".map(e => parseFloat(getComputedStyle(e).fontSize))"
+    )
+    assert sizes and min(sizes) >= 16
