@@ -33,6 +33,7 @@ import html
 import json
 import math
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -48,6 +49,7 @@ from optil_geo._errors import SettingsError
 from optil_geo._flowlayer import (
     FLOW_LEVELS,
     FlowSummary,
+    _view_bounds,
     flow_layer,
     flow_legend,
     flow_table,
@@ -568,6 +570,15 @@ def _polygon_group(
     return group
 
 
+def _add_focus(
+    group: folium.FeatureGroup, reference: Reference, focus: str | Iterable[str] | None
+) -> None:
+    """Fit the map to a focus area when ``group`` is added (nothing without a focus)."""
+    area = focus_municipalities(reference, focus)
+    if area:
+        group.add_child(_mapjs.Call("fit", _view_bounds(reference, area)))
+
+
 def has_map_data(values: pd.Series | None = None, links: pd.DataFrame | None = None) -> bool:
     """Return whether a map of ``values`` and/or ``links`` would show anything.
 
@@ -597,6 +608,7 @@ def choropleth_layer(
     neutral: bool = False,
     integer: bool | None = None,
     empty_message: bool = True,
+    focus: str | Iterable[str] | None = None,
 ) -> tuple[folium.FeatureGroup, Legend]:
     """Return the choropleth of a per-municipality value as a feature group, and its legend.
 
@@ -629,6 +641,9 @@ def choropleth_layer(
         the values.
     empty_message
         When every value is 0, put a message on the map instead of a legend.
+    focus
+        A focus area (see :func:`focus_municipalities`): the map is fitted to it
+        with a margin (once per area, so a new filter keeps the user's view).
 
     Returns
     -------
@@ -651,6 +666,7 @@ def choropleth_layer(
         reference, fill=classes.fill, shown=shown, title=title, name=name, extra=extra, lang=lang
     )
     extra_cols = list(extra.columns) if extra is not None else []
+    _add_focus(group, reference, focus)
     if classes.empty and empty_message:
         lg = Legend(title=title, rows=[], note=_t("mp_empty", lang))
         group.add_child(_mapjs.MessageBox(_t("mp_empty", lang)))
@@ -662,7 +678,16 @@ def choropleth_layer(
         group,
         "choro"
         + _digest(
-            title, scheme, k, vals.round(6).tolist(), extra_cols, lang, neutral, integer, legend
+            title,
+            scheme,
+            k,
+            vals.round(6).tolist(),
+            extra_cols,
+            lang,
+            neutral,
+            integer,
+            legend,
+            sorted(focus_municipalities(reference, focus)),
         ),
     )
     return group, lg
@@ -695,6 +720,7 @@ def category_layer(
     name: str = "Gemeenten",
     legend: bool = True,
     extra: pd.DataFrame | None = None,
+    focus: str | Iterable[str] | None = None,
 ) -> tuple[folium.FeatureGroup, Legend]:
     """Return the municipalities coloured by a category, as a feature group, and its legend.
 
@@ -716,6 +742,8 @@ def category_layer(
         Optional per-NIS text columns added to the tooltip (already human text).
     legend
         Add the legend as a map control that follows the layer.
+    focus
+        A focus area: the map is fitted to it (see :func:`choropleth_layer`).
     """
     unknown = sorted(set(colours) ^ set(labels))
     if unknown:
@@ -733,6 +761,7 @@ def category_layer(
     fill = np.asarray([colours[c] for c in codes], dtype=object)
     shown = [html.escape(labels[c]) for c in codes]
     group = _polygon_group(reference, fill=fill, shown=shown, title=title, name=name, extra=extra)
+    _add_focus(group, reference, focus)
     counts = pd.Series(codes).value_counts()
     # Only the categories drawn: a legend row with nothing on the map would mislead.
     rows = [
@@ -744,7 +773,18 @@ def category_layer(
     if legend:
         _add_legend(group, lg, "topright")
     shown_extra = extra.astype(str).to_dict("list") if extra is not None else {}
-    _stable_ids(group, "cat" + _digest(title, list(codes), colours, labels, shown_extra))
+    _stable_ids(
+        group,
+        "cat"
+        + _digest(
+            title,
+            list(codes),
+            colours,
+            labels,
+            shown_extra,
+            sorted(focus_municipalities(reference, focus)),
+        ),
+    )
     return group, lg
 
 

@@ -379,3 +379,18 @@ def test_projector_base_map_has_large_labels(ref) -> None:
     assert '"labelPx": 16' in page
     with pytest.raises(SettingsError, match="`label_px`"):
         maps.base_map(ref, label_px=4)
+
+
+def test_a_choropleth_with_a_focus_fits_the_map_without_flows(ref) -> None:
+    group, _ = maps.choropleth_layer(ref, pd.Series(dtype=float), title="P", focus="REFREG03")
+    fit = [c for c in group._children.values() if getattr(c, "function", "") == "fit"]
+    assert len(fit) == 1
+    (south, west), (north, east) = json.loads(fit[0].payload)
+    kempen = ref.municipalities_web[
+        ref.municipalities_web["nis"].isin(maps.focus_municipalities(ref, "REFREG03"))
+    ]
+    minx, miny, maxx, maxy = kempen.total_bounds
+    assert west < minx < maxx < east and south < miny < maxy < north
+    plain, _ = maps.choropleth_layer(ref, pd.Series(dtype=float), title="P")
+    assert not [c for c in plain._children.values() if getattr(c, "function", "") == "fit"]
+    assert plain._id != group._id

@@ -124,6 +124,21 @@
     map._ogPlaced = placed.length;
   }
 
+  // ------------------------------------------------------------------ extent
+  function fitView(map, view) {
+    // Fit once per extent: a new filter with the same focus keeps the user's view.
+    var key = JSON.stringify(view);
+    if (map._ogView === key) { return; }
+    map._ogView = key;
+    map._ogFit = view;  // the base map's refit on resize keeps this extent
+    map.fitBounds(view, {padding: [12, 12], animate: false});
+  }
+  function fit(layer, view) {
+    function onAdd() { if (layer._map) { fitView(layer._map, view); } }
+    layer.on("add", onAdd);
+    onAdd();
+  }
+
   // ------------------------------------------------------------------ flows
   function flows(group, cfg) {
     var state = {levels: {}, rings: {}, current: null, hover: null, selected: cfg.selected};
@@ -227,14 +242,7 @@
       var map = group._map;
       if (!map || mapRef === map) { return; }
       mapRef = map;
-      if (cfg.view) {
-        var key = JSON.stringify(cfg.view);
-        if (map._ogView !== key) {
-          map._ogView = key;
-          map._ogFit = cfg.view;  // the base map's refit on resize keeps this extent
-          map.fitBounds(cfg.view, {padding: [12, 12], animate: false});
-        }
-      }
+      if (cfg.view) { fitView(map, cfg.view); }
       handlers = {
         zoomend: function () { show(map, chosen(map)); },
         "og:hover": function (e) { state.hover = e.nis || null; restyle(); },
@@ -291,7 +299,7 @@
     return box;
   }
 
-  window.OptilMap = {flows: flows, areas: areas, setup: setup, addLabels: addLabels,
+  window.OptilMap = {flows: flows, areas: areas, fit: fit, setup: setup, addLabels: addLabels,
                      removeLabels: removeLabels, place: place, untab: untab, message: message,
                      arc: arc};
 })();
