@@ -267,18 +267,21 @@ class _Style(MacroElement):
 
 
 def _label_items(reference: Reference) -> list[dict[str, Any]]:
-    """The centrumsteden and Brussel, Brussel first, then by population."""
+    """Labels by rank: Brussel, the centrumsteden by population, then every other
+    municipality by population, named only once zoomed in one step."""
     m = reference.municipalities
-    rows = m[m["is_centrumstad"] | (m["nis"] == _BRUSSELS_NIS)]
-    rows = rows.assign(rank=(rows["nis"] == _BRUSSELS_NIS) * 1e9 + rows["population"])
+    major = m["is_centrumstad"] | (m["nis"] == _BRUSSELS_NIS)
+    rank = m["population"].astype(float) + major * 1e8 + (m["nis"] == _BRUSSELS_NIS) * 1e9
+    order = np.argsort(-rank.to_numpy(), kind="stable")
     return [
         {
-            "lat": round(float(r.lat), 5),
-            "lon": round(float(r.lon), 5),
-            "text": str(r.name_nl),
-            "priority": float(r.rank),
+            "lat": round(float(m["lat"].iat[i]), 5),
+            "lon": round(float(m["lon"].iat[i]), 5),
+            "text": str(m["name_nl"].iat[i]),
+            "priority": float(rank.iat[i]),
+            **({} if bool(major.iat[i]) else {"zoomIn": 1.0}),
         }
-        for r in rows.sort_values("rank", ascending=False).itertuples()
+        for i in order
     ]
 
 
@@ -305,8 +308,9 @@ def base_map(
     outlines
         Draw referentieregio and province outlines (they take no clicks).
     labels
-        Label the 13 centrumsteden and Brussel; labels that would overlap at
-        the current zoom and size are hidden, the largest places win.
+        Label the 13 centrumsteden and Brussel, and once zoomed in every other
+        municipality; labels that would overlap at the current zoom and size
+        are hidden, Brussel and the largest places win.
     lang
         Language of the layer names and the map's accessible name.
     label_px
@@ -364,6 +368,7 @@ def base_map(
         "roledescription": "kaart" if lang == "nl" else "map",
         "labels": _label_items(reference) if labels else [],
         "labelPx": label_px,
+        "bounds": _BOUNDS,
     }
     m.add_child(_mapjs.Call("setup", setup))
     return m

@@ -84,7 +84,8 @@
                                             pane: "ogLabels"}).addTo(map);
       var span = mk.getElement().firstChild;
       span.textContent = it.text;
-      made.push({marker: mk, span: span, priority: it.priority || 0, lat: it.lat, lon: it.lon});
+      made.push({marker: mk, span: span, priority: it.priority || 0, lat: it.lat, lon: it.lon,
+                 zoomIn: it.zoomIn || 0});
     });
     labelState(map).owners[owner] = made;
     schedule(map);
@@ -99,11 +100,15 @@
     var st = labelState(map), all = [];
     Object.keys(st.owners).forEach(function (k) { all = all.concat(st.owners[k]); });
     all.sort(function (a, b) { return b.priority - a.priority; });
-    var size = map.getSize(), placed = [];
+    var size = map.getSize(), placed = [], zoom = map.getZoom();
+    var base = map.getBoundsZoom(map._ogFit || map._ogBase || map.getBounds());
     all.forEach(function (l) {
       var pt = map.latLngToContainerPoint([l.lat, l.lon]);
       l.span.style.visibility = "hidden";
       l.span.style.transform = "";
+      // Smaller places are named only once zoomed in (``zoomIn`` steps past the first view).
+      if (l.zoomIn && zoom < base + l.zoomIn - 0.01) { return; }
+      if (pt.x < -50 || pt.y < -50 || pt.x > size.x + 50 || pt.y > size.y + 50) { return; }
       var w = l.span.offsetWidth, h = l.span.offsetHeight, gap = 5;
       for (var i = 0; i < OFFSETS.length; i++) {
         var o = OFFSETS[i];
@@ -284,6 +289,7 @@
     c.setAttribute("role", "region");
     c.setAttribute("aria-label", cfg.label);
     c.setAttribute("aria-roledescription", cfg.roledescription);
+    map._ogBase = cfg.bounds;
     map.on("layeradd", function () { setTimeout(function () { untab(map); }, 0); });
     if (cfg.labels) { addLabels(map, "base", cfg.labels, cfg.labelPx); }
   }
