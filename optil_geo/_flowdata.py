@@ -124,17 +124,11 @@ def region_nodes(reference: Reference) -> pd.DataFrame:
     region = m["refreg_code"].astype(str)
     weight = m["population"].astype(float).clip(lower=1.0)
     rows = []
-    shapes = dict(
-        zip(
-            reference.referentieregios.to_crs("EPSG:4326")["code"].astype(str)
-            if "code" in reference.referentieregios.columns
-            else [],
-            reference.referentieregios.to_crs("EPSG:4326").geometry
-            if "code" in reference.referentieregios.columns
-            else [],
-            strict=True,
-        )
-    )
+    regions = reference.referentieregios.to_crs("EPSG:4326")
+    brussels = reference.provinces.to_crs("EPSG:4326")
+    brussels = brussels[brussels["code"] == "04000"]
+    shapes = dict(zip(regions["code"].astype(str), regions.geometry, strict=True))
+    shapes.update({BRUSSELS_REGION: g for g in brussels.geometry})
     for code, part in m.groupby(region, sort=True):
         w = weight[part.index].to_numpy()
         lon = float(np.average(part["lon"], weights=w))
