@@ -13,12 +13,15 @@ Run from the project root::
     python benchmarks/bench_import.py                 # demo file or synthetic
     python benchmarks/bench_import.py --file my.xlsx
 
-Target: under 1 s for the demo workbook with a warm reference cache.
+Targets: under 0.1 s for the demo workbook with a warm reference cache; a hostile
+workbook (a cell at XFD1048576, a zip bomb, a zip whose directory lies) refused
+with an ``InputError`` in under 2 s each (timed too, printed below).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import platform
 import random
@@ -26,17 +29,21 @@ import sys
 import tempfile
 import time
 import warnings
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 
+from optil_geo import InputError
 from optil_geo.dataio import read_partnerships
 from optil_geo.gazetteer import resolve_places
+from optil_geo.partnerships.workbooks import MAX_MEMBER_BYTES
 from optil_geo.reference import Reference, load_reference
 from optil_geo.vocabulary import load_vocabulary
 
 REPO = Path(__file__).resolve().parent.parent
-TARGET_S = 1.0
+TARGET_S = 0.1
+HOSTILE_TARGET_S = 2.0
 
 _SECTORS = [
     "Bibliotheek",
@@ -153,6 +160,43 @@ def _demo_file() -> Path | None:
     return found[0] if found else None
 
 
+def _zip(sheet: bytes) -> bytes:
+    """A zip with one worksheet part: enough for the checks that run before any reader."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    return buffer.getvalue()
+
+
+def hostile_workbooks() -> dict[str, bytes]:
+    """The hostile workbooks of the adversarial run, built in memory."""
+    head = b'<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
+    tail = b"</t></is></c></row></sheetData></worksheet>"
+    far = (
+        b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+        b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>'
+    )
+    bomb = _zip(head + b"A" * (MAX_MEMBER_BYTES + 1024 * 1024) + tail)
+    lying = bytearray(_zip(head + b"A" * (64 * 1024 * 1024) + tail))
+    size = (len(head) + 64 * 1024 * 1024 + len(tail)).to_bytes(4, "little")
+    lying = bytearray(bytes(lying).replace(size, (2000).to_bytes(4, "little")))
+    return {"far cell": _zip(far), "zip bomb": bomb, "lying directory": bytes(lying)}
+
+
+def time_refusals() -> dict[str, float]:
+    """Seconds to refuse each hostile workbook (it must raise InputError)."""
+    seconds = {}
+    for name, data in hostile_workbooks().items():
+        started = time.perf_counter()
+        try:
+            read_partnerships(data, source_name=f"{name}.xlsx")
+        except InputError:
+            seconds[name] = time.perf_counter() - started
+        else:
+            raise AssertionError(f"the {name} workbook was not refused")
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -212,9 +256,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"baseline pandas.read_excel(sheet_name=None): {min(baseline):7.3f} s")
     command = "python benchmarks/bench_import.py" + (f" --file {args.file}" if args.file else "")
     print(f"reproduce: {command}")
+    refusals = time_refusals()
+    for name, seconds in refusals.items():
+        print(f"hostile workbook refused ({name + '):':<17} {seconds:7.3f} s")
     ok = min(timings) < TARGET_S
+    hostile_ok = max(refusals.values()) < HOSTILE_TARGET_S
     print(f"target < {TARGET_S:.1f} s: {'met' if ok else 'MISSED'}")
-    return 0 if ok else 1
+    print(f"hostile target < {HOSTILE_TARGET_S:.0f} s each: {'met' if hostile_ok else 'MISSED'}")
+    return 0 if ok and hostile_ok else 1
 
 
 if __name__ == "__main__":

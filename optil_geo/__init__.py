@@ -21,20 +21,6 @@ from optil_geo.classify import (
     classify_links,
     urban_municipalities,
 )
-from optil_geo.dataio import (
-    PartnershipData,
-    ValidationReport,
-    format_report,
-    neutralise_formulas,
-    partnerships_from_raw,
-    read_partnerships,
-    read_table,
-    to_safe_csv,
-    to_safe_xlsx,
-    validate_command,
-    validate_file,
-    write_template,
-)
 from optil_geo.demo import DEFAULT_SEED as DEMO_SEED
 from optil_geo.demo import demo_summary, generate_demo, write_demo
 from optil_geo.export import (
@@ -59,6 +45,24 @@ from optil_geo.measures import (
     apply_filters,
     municipality_measures,
     project_measures,
+)
+from optil_geo.partnerships import (
+    ColumnPreview,
+    ColumnSuggestion,
+    PartnershipData,
+    ValidationReport,
+    format_report,
+    neutralise_formulas,
+    parse_columns_option,
+    partnerships_from_raw,
+    preview_columns,
+    read_partnerships,
+    read_table,
+    to_safe_csv,
+    to_safe_xlsx,
+    validate_command,
+    validate_file,
+    write_template,
 )
 from optil_geo.reference import CREDIT, Reference, fetch_reference, load_reference, reference_info
 from optil_geo.settings import LinkRules, Settings
@@ -110,6 +114,8 @@ __all__ = [
     "GEO_FORMATS",
     "LANGUAGES",
     "PEER_GROUPS",
+    "ColumnPreview",
+    "ColumnSuggestion",
     "Filters",
     "InputError",
     "LinkRules",
@@ -148,7 +154,9 @@ __all__ = [
     "municipality_measures",
     "neutralise_formulas",
     "normalize_place",
+    "parse_columns_option",
     "partnerships_from_raw",
+    "preview_columns",
     "project_measures",
     "read_partnerships",
     "read_table",

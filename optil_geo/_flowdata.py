@@ -128,7 +128,8 @@ def region_nodes(reference: Reference) -> pd.DataFrame:
     brussels = reference.provinces.to_crs("EPSG:4326")
     brussels = brussels[brussels["code"] == "04000"]
     shapes = dict(zip(regions["code"].astype(str), regions.geometry, strict=True))
-    shapes.update({BRUSSELS_REGION: g for g in brussels.geometry})
+    if not brussels.empty:
+        shapes[BRUSSELS_REGION] = brussels.geometry.iloc[0]
     for code, part in m.groupby(region, sort=True):
         w = weight[part.index].to_numpy()
         lon = float(np.average(part["lon"], weights=w))

@@ -107,10 +107,11 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     )
     cols = list(_RESOLVE_OUTPUT)
     out = frame.drop(columns=[c for c in cols if c in frame.columns]).join(result[cols])
-    # Same delimiter (and BOM) as the input, so the file opens as it came in.
+    # Same delimiter as the input; always UTF-8 with a BOM, which Excel needs to read
+    # the accents of place names (without it, it guesses the Windows code page).
     text = og.neutralise_formulas(out).to_csv(sep=table.delimiter, index=False, lineterminator="\n")
     with _writing(output):
-        output.write_bytes(("\ufeff" if table.bom else "").encode() + text.encode("utf-8"))
+        output.write_bytes(("\ufeff" + text).encode("utf-8"))
     summary = ", ".join(f"{k} {v}" for k, v in out["status"].value_counts().items())
     print(f"{len(out)} rows resolved -> {args.output} ({summary})", file=sys.stderr)
     return EXIT_OK
@@ -125,15 +126,46 @@ def _writing(path: Path) -> Iterator[None]:
         raise og.InputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from exc
 
 
+def _columns(args: argparse.Namespace) -> dict[str, str] | None:
+    """Return the column mapping of ``--columns`` and ``--columns-file`` (the option wins)."""
+    columns: dict[str, str] = {}
+    if args.columns_file:
+        path = Path(args.columns_file)
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as exc:
+            raise og.InputError(
+                f"--columns-file {str(path)!r} is not readable JSON: {exc}"
+            ) from None
+        if not isinstance(loaded, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in loaded.items()
+        ):
+            raise og.InputError(
+                f"--columns-file {str(path)!r} must hold one JSON object of field: header, "
+                'e.g. {"organisation": "Partner"}'
+            )
+        columns.update(loaded)
+    if args.columns:
+        columns.update(og.parse_columns_option(args.columns))
+    return columns or None
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     return og.validate_command(
-        Path(args.file), as_json=args.json, out=sys.stdout, err=sys.stderr, fixes=_fixes(args)
+        Path(args.file),
+        as_json=args.json,
+        out=sys.stdout,
+        err=sys.stderr,
+        columns=_columns(args),
+        fixes=_fixes(args),
     )
 
 
 def _read_for_analysis(args: argparse.Namespace) -> og.PartnershipData | int:
     """Import DATA; on errors print the report to stderr and return the exit code."""
-    data, code, message = og.validate_file(Path(args.data), fixes=_fixes(args))
+    data, code, message = og.validate_file(
+        Path(args.data), columns=_columns(args), fixes=_fixes(args)
+    )
     if data is None:
         print(message, file=sys.stderr)
         return code
@@ -183,6 +215,12 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
 
 def _cmd_measures(args: argparse.Namespace) -> int:
+    allowed = (*og.export.TABLE_FORMATS, *og.GEO_FORMATS)
+    if Path(args.output).suffix.lower() not in allowed:
+        raise og.InputError(
+            f"cannot write {args.output!r}: `measures` writes {', '.join(allowed)}; "
+            "choose one of those extensions"
+        )
     data = _read_for_analysis(args)
     if isinstance(data, int):
         return data
@@ -250,6 +288,21 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         help="closer than N km counts as regional (0: no distance rule, the default)",
     )
     p.add_argument("--no-fixes", action="store_true", help="ignore the workspace's location fixes")
+    _add_column_options(p)
+
+
+def _add_column_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--columns",
+        metavar="FIELD=HEADER,...",
+        help="the file's own headers for fields, e.g. organisation=Partner,municipality=Plaats "
+        "(see `validate --json` for suggestions)",
+    )
+    p.add_argument(
+        "--columns-file",
+        metavar="FILE.json",
+        help='the same as a JSON object, e.g. {"organisation": "Partner"}',
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -276,6 +329,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="XLSX (two sheets or one flat sheet) or flat CSV")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--no-fixes", action="store_true", help="ignore the workspace's location fixes")
+    _add_column_options(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("classify", help="classify every partnership link (CSV or XLSX)")

@@ -2,7 +2,7 @@
 
 CSV is written for Excel in Belgium (``;``, decimal comma, UTF-8 with BOM) and
 every text cell that a spreadsheet could run as a formula is neutralised (see
-:func:`optil_geo.dataio.neutralise_formulas`). GeoJSON is in EPSG:4326 (RFC 7946);
+:func:`optil_geo.partnerships.neutralise_formulas`). GeoJSON is in EPSG:4326 (RFC 7946);
 GeoPackage keeps the Belgian Lambert 72 geometry (EPSG:31370) that Flemish GIS
 users expect.
 """
@@ -18,7 +18,7 @@ import pandas as pd
 from pyogrio.errors import DataSourceError
 
 from optil_geo._errors import InputError
-from optil_geo.dataio import neutralise_formulas, to_safe_csv, to_safe_xlsx
+from optil_geo.partnerships.writers import neutralise_formulas, to_safe_csv, to_safe_xlsx
 from optil_geo.reference import Reference, load_reference
 from optil_geo.texts import check_language, text
 

@@ -214,6 +214,7 @@ _BRACKET_RE: Final = re.compile(r"[(\[{]([^()\[\]{}]*)[)\]}]")
 _SEPARATOR_RE: Final = re.compile(r"[,;/|]|\s[-–—]\s")
 _DIGITS_RE: Final = re.compile(r"\b[0-9]+\b")
 _PROVINCE_WORD_RE: Final = re.compile(r"^(Provincie|Province|Provinz)\s+(de\s+|du\s+|d[’']\s*)?")
+_INDEX_FORM = re.compile(r"[a-z]+(?: [a-z]+)*")
 # Anything one of the patterns above could match (digits, brackets, separators, '/').
 _NOT_PLAIN_RE: Final = re.compile(r"[0-9/()\[\]{},;|]|\s[-–—]\s")
 _OP_DEN_RAW_RE: Final = re.compile(r"\b[oO]\s*/\s*[dD]\b")
@@ -574,6 +575,18 @@ class Gazetteer:
         """Return whether ``nis`` is the NIS code of a Belgian municipality of 2025."""
         return isinstance(nis, str) and nis.strip() in self._munis
 
+    def municipalities_named(self, text: str) -> frozenset[str]:
+        """Return the NIS codes of every municipality a name can mean, in any tier.
+
+        Unlike :meth:`resolve`, which lets a municipality's own name win over a
+        sub-municipality of the same name, this lists them all: ``Aalst`` gives Aalst
+        and Sint-Truiden. For evidence that must not choose between them.
+        """
+        # Text already in the index's form (lowercase words, as normalise_term writes
+        # them) is looked up as it is; anything else is normalised first.
+        key = text if _INDEX_FORM.fullmatch(text) else normalize_place(text)
+        return frozenset(n for n in self._lookup(key) if not n.startswith("@"))
+
     def _check_fixes(
         self, fixes: Mapping[tuple[str, str], str]
     ) -> dict[tuple[str, str], PlaceMatch]:
@@ -707,6 +720,12 @@ class Gazetteer:
         for qualifier in qualifiers:
             key = normalize_place(qualifier)
             if not key or key in _NOISE_QUALIFIERS:
+                continue
+            joined = f"{parsed.key} {key}"
+            if parsed.key and not self._lookup(key) and joined in self._index:
+                # 'Beveren (Waas)' is how people write Beveren-Waas: one name, not two.
+                parsed.key = joined
+                parsed.display = f"{parsed.display}-{' '.join(qualifier.split())}"
                 continue
             if key in self._countries and not self._lookup(key) and key not in self._provinces:
                 # A country, but only when the words name no Belgian place or province.

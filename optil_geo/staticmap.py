@@ -1062,6 +1062,7 @@ def underserved_map(
         fmt=fmt,
         width_px=width_px,
         dpi=dpi,
+        lang=lang,
     )
 
 

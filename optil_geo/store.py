@@ -447,6 +447,113 @@ class Workspace:
                     conn.execute(f"PRAGMA user_version = {target}")
                 version = target
 
+    # ------------------------------------------------------------------ column mappings
+
+    # Created on first use rather than by a numbered migration: a table nobody depends
+    # on at open time, added without renumbering anyone's migrations.
+    _COLUMN_MAPPINGS = """
+        CREATE TABLE IF NOT EXISTS column_mappings (
+            header_key TEXT PRIMARY KEY,
+            mapping    TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+
+    def save_column_mapping(self, header_key: str, columns: dict[str, str]) -> None:
+        """Remember the confirmed column mapping of files with these headers.
+
+        Parameters
+        ----------
+        header_key
+            The key of the file's set of headers
+            (:func:`optil_geo.partnerships.mapping.header_set_key`).
+        columns
+            Field → header as written, e.g. ``{"organisation": "partner_organisation"}``.
+
+        Raises
+        ------
+        InputError
+            When ``header_key`` is empty or ``columns`` is not a mapping of text to text.
+        """
+        if not isinstance(header_key, str) or not header_key:
+            raise InputError(f"`header_key` was {header_key!r} but must be a non-empty text")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items()):
+            raise InputError(f"`columns` was {dict(columns)!r} but must map text to text")
+        payload = json.dumps(dict(sorted(columns.items())), ensure_ascii=False)
+        with self._connection() as conn, _transaction(conn):
+            conn.execute(self._COLUMN_MAPPINGS)
+            conn.execute(
+                "INSERT INTO column_mappings (header_key, mapping, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (header_key) DO UPDATE SET mapping = excluded.mapping,"
+                " updated_at = excluded.updated_at",
+                (header_key, payload, _now()),
+            )
+
+    def column_mapping(self, header_key: str) -> dict[str, str] | None:
+        """Return the mapping remembered for files with these headers, or ``None``."""
+        with self._connection() as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'column_mappings'"
+            ).fetchone()
+            if exists is None:
+                return None
+            row = conn.execute(
+                "SELECT mapping FROM column_mappings WHERE header_key = ?", (header_key,)
+            ).fetchone()
+        if row is None:
+            return None
+        loaded = json.loads(row[0])
+        return {str(k): str(v) for k, v in loaded.items()}
+
+    # ------------------------------------------------------------------ remembered places
+
+    _REMEMBERED_PLACES = """
+        CREATE TABLE IF NOT EXISTS remembered_places (
+            organisation_key TEXT PRIMARY KEY,
+            nis              TEXT NOT NULL CHECK (length(nis) = 5),
+            updated_at       TEXT NOT NULL
+        )
+        """
+
+    def remember_places(self, places: dict[str, str]) -> None:
+        """Remember where organisations are, from an import: organisation key → NIS code.
+
+        A later import places a partner without any place by it (status
+        ``remembered``, with a warning). The newest import wins.
+
+        Raises
+        ------
+        InputError
+            When a key is empty or a code is not five digits.
+        """
+        rows = []
+        for key, nis in places.items():
+            if not isinstance(key, str) or not key or not _NIS_RE.fullmatch(str(nis)):
+                raise InputError(
+                    f"`places` held {key!r}: {nis!r} but must map organisation keys to "
+                    "five-digit NIS codes"
+                )
+            rows.append((key, str(nis), _now()))
+        with self._connection() as conn, _transaction(conn):
+            conn.execute(self._REMEMBERED_PLACES)
+            conn.executemany(
+                "INSERT INTO remembered_places (organisation_key, nis, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (organisation_key) DO UPDATE SET nis = excluded.nis,"
+                " updated_at = excluded.updated_at",
+                rows,
+            )
+
+    def remembered_places(self) -> dict[str, str]:
+        """Return every remembered organisation key → NIS code."""
+        with self._connection() as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'remembered_places'"
+            ).fetchone()
+            if exists is None:
+                return {}
+            rows = conn.execute("SELECT organisation_key, nis FROM remembered_places").fetchall()
+        return {str(key): str(nis) for key, nis in rows}
+
 
 @contextmanager
 def _transaction(conn: sqlite3.Connection) -> Iterator[None]:

@@ -156,14 +156,14 @@ def test_resolve_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         "postcode 1",
         "unresolved 1",
     ]
-    back = pd.read_csv(out, sep=";", dtype=str, keep_default_na=False)
+    back = pd.read_csv(out, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert back.columns.tolist() == ["id", "place", "postcode", "note", *RESOLVE_COLUMNS]
     assert back["nis"].tolist() == ["44021", "", "11002", "24062"]
     assert back["municipality"].tolist() == ["Gent", "", "Antwerpen", "Leuven"]
     assert back["status"].tolist() == ["exact", "unresolved", "alias", "postcode"]
     assert back["region"].tolist() == ["flanders", "", "flanders", "flanders"]
     assert back["note"].tolist() == ["a", "b", "'=1+1", ""]  # formulas neutralised
-    assert not out.read_bytes().startswith(b"\xef\xbb\xbf")  # as the input: no BOM
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # for Excel, even without one in
 
 
 @pytest.mark.parametrize(
@@ -185,7 +185,7 @@ def test_resolve_delimiters_and_encodings(
     code, _, _ = run(capsys, "resolve", src, "-o", out)
     assert code == 0
     raw = out.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-sig")
+    assert raw.startswith(b"\xef\xbb\xbf")  # always: Excel reads the accents right
     back = pd.read_csv(out, sep=delimiter, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert back.columns.tolist() == ["place", "country", *RESOLVE_COLUMNS]
     assert back["place"].tolist() == ["Liège", "Écaussinnes", "Sint-Genesius-Rode"]
@@ -336,7 +336,9 @@ def test_resolve_reads_the_first_visible_sheet(
 def test_resolve_keeps_the_row_limit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(og.dataio, "MAX_ROWS", 2)
+    from optil_geo.partnerships import sheets
+
+    monkeypatch.setattr(sheets, "MAX_ROWS", 2)
     src = tmp_path / "in.csv"
     src.write_text("place\nGent\nGenk\nGeel\n")
     code, _, stderr = run(capsys, "resolve", src, "-o", tmp_path / "o.csv")
@@ -419,7 +421,7 @@ def test_validate_demo_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert stderr == ""
     result = json.loads(stdout)
-    assert set(result) == {"rows", "errors", "warnings", "locations"}
+    assert set(result) == {"rows", "errors", "warnings", "locations", "columns"}
     assert result["rows"] == {"projects": 206, "partners": 1594}
     assert result["errors"] == []
     assert set(result["locations"]) == {"resolved", "ambiguous", "unresolved", "wallonia", "abroad"}

@@ -1,6 +1,6 @@
 """The vectorised CSV reader reads every file exactly as the csv module does.
 
-``optil_geo.dataio`` parses well-formed CSV with pyarrow and falls back to Python's
+``optil_geo.partnerships`` parses well-formed CSV with pyarrow and falls back to Python's
 csv module for anything pyarrow might read differently (rows of unequal length, an
 unterminated quote, NUL bytes). These tests hold both paths to the same result.
 """
@@ -17,23 +17,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optil_geo import dataio
-from optil_geo.dataio import _organisation_key, _organisation_keys
+from optil_geo._errors import InputError
+from optil_geo.partnerships import _text, delimited, organisations, sheets
+from optil_geo.partnerships.organisations import organisation_key as _organisation_key
+from optil_geo.partnerships.organisations import organisation_keys as _organisation_keys
 
 
-def _slow(data: bytes, name: str = "t.csv") -> dataio._Sheet:
+def _slow(data: bytes, name: str = "t.csv") -> sheets._Sheet:
     """The cell-by-cell reader: decode, find the delimiter, csv module, strip."""
-    text = dataio._decode_text(data, name)[0]
-    delimiter, hinted = dataio._delimiter_of(text)
+    text = delimited._decode_text(data, name)[0]
+    delimiter, hinted = delimited._delimiter_of(text)
     rest = text.partition("\n")[2] if hinted else text
     records = [
-        [dataio._clean_text(cell) for cell in record]
+        [sheets._clean_text(cell) for cell in record]
         for record in csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter)
     ]
-    return dataio._sheet_from_cells(name, None, records)
+    return sheets._sheet_from_cells(name, None, records)
 
 
-def _as_lists(sheet: dataio._Sheet) -> tuple[object, ...]:
+def _as_lists(sheet: sheets._Sheet) -> tuple[object, ...]:
     return (
         sheet.header_row,
         list(sheet.headers),
@@ -42,15 +44,15 @@ def _as_lists(sheet: dataio._Sheet) -> tuple[object, ...]:
     )
 
 
-def _same(data: bytes) -> dataio._Sheet:
-    fast = dataio._read_csv(data, "t.csv")
+def _same(data: bytes) -> sheets._Sheet:
+    fast = delimited._read_csv(data, "t.csv")
     assert _as_lists(fast) == _as_lists(_slow(data))
     return fast
 
 
 def test_python_whitespace_is_what_str_strip_removes() -> None:
     expected = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
-    assert expected == dataio._PY_WHITESPACE
+    assert expected == _text._PY_WHITESPACE
 
 
 @pytest.mark.parametrize(
@@ -82,11 +84,19 @@ def test_fast_reader_equals_csv_module(text: str) -> None:
     _same(b"\xef\xbb\xbf" + text.encode("utf-8"))
 
 
-def test_nul_bytes() -> None:
-    head = "projectnummer;titel\n" + "P0;" + "x" * 70_000 + "\n"
-    _same((head + "P1;A\x00B\n").encode("utf-8"))  # after the first 64 kB: read
-    with pytest.raises(dataio.InputError, match="geen tekst"):
-        dataio._read_csv(b"projectnummer;titel\nP1;A\x00B\n", "t.csv")
+@pytest.mark.parametrize("before", ["", "P0;" + "x" * 70_000 + "\n"])
+def test_a_nul_byte_is_stripped_with_a_warning_naming_its_line(before: str) -> None:
+    data = ("projectnummer;titel\n" + before + "P1;A\x00B\nP2;C\n").encode("utf-8")
+    sheet = delimited._read_csv(data, "t.csv")
+    assert sheet.columns[1].tolist()[-2:] == ["AB", "C"]
+    line = 3 if before else 2
+    assert [(n.code, n.severity, n.row) for n in sheet.notes] == [("nul_byte", "warning", line)]
+    assert f"Regel {line}" in sheet.notes[0].message
+
+
+def test_text_full_of_nul_bytes_is_still_not_text() -> None:
+    with pytest.raises(InputError, match="geen tekst"):
+        delimited._read_csv("projectnummer;titel\nP1;A\n".encode("utf-16-le"), "t.csv")
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "utf-16"])
@@ -100,22 +110,22 @@ def test_rectangular_utf8_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch) -
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the csv module path was used")
 
-    monkeypatch.setattr(dataio, "_sheet_from_cells", refuse)
-    sheet = dataio._read_csv(b"projectnummer;titel\nP1;A\n", "t.csv")
+    monkeypatch.setattr(delimited, "_sheet_from_cells", refuse)
+    sheet = delimited._read_csv(b"projectnummer;titel\nP1;A\n", "t.csv")
     assert sheet.columns[1].tolist() == ["A"]
     assert str(sheet.columns[1].dtype) == "str"
 
 
 def test_ragged_rows_take_the_csv_module_path(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    original = dataio._sheet_from_cells
+    original = sheets._sheet_from_cells
 
-    def spy(*args: object, **kwargs: object) -> dataio._Sheet:
+    def spy(*args: object, **kwargs: object) -> sheets._Sheet:
         calls.append(1)
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(dataio, "_sheet_from_cells", spy)
-    sheet = dataio._read_csv(b"projectnummer;titel\nP1;A;extra\nP2\n", "t.csv")
+    monkeypatch.setattr(delimited, "_sheet_from_cells", spy)
+    sheet = delimited._read_csv(b"projectnummer;titel\nP1;A;extra\nP2\n", "t.csv")
     assert calls == [1]
     assert sheet.columns[0].tolist() == ["P1", "P2"]
     assert sheet.columns[1].tolist() == ["A", ""]
@@ -163,7 +173,7 @@ def test_organisation_keys_match_one_by_one() -> None:
         "Ĳzer",
         "a.s.b.l.",
     ]
-    series = pd.Series(pd.array(names * 3, dtype=dataio.TEXT))
+    series = pd.Series(pd.array(names * 3, dtype=_text.TEXT))
     keys = _organisation_keys(series)
     assert isinstance(keys, np.ndarray)
     assert keys.tolist() == [_organisation_key(n) for n in names * 3]
@@ -178,19 +188,14 @@ _NAME_PARTS = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(_NAME_PARTS, max_size=6).map("".join), max_size=25), st.integers(0, 3))
 def test_organisation_keys_match_one_by_one_for_any_names(names: list[str], skip: int) -> None:
-    # The byte-table path for ASCII names and the per-name path for the rest, on a
-    # sliced array too (the kernels must respect the slice offset).
+    # Keyed per distinct name and spread back, on a sliced array too (the slice
+    # offset must be respected).
     import pyarrow as pa
 
     cells = pa.array(["x"] * skip + names, type=pa.string()).slice(skip)
-    codes, texts = dataio._organisation_key_codes([cells])
+    codes, texts = organisations._organisation_key_codes([cells])
     keys = texts.to_pylist()
     assert [keys[c] for c in codes] == [_organisation_key(n) for n in names]
-    plain = [n for n in names if n.isascii()]
-    cells = pa.array(["X y"] * skip + plain, type=pa.string()).slice(skip)
-    assert dataio._ascii_organisation_keys(cells).to_pylist() == [
-        _organisation_key(n) for n in plain
-    ]
 
 
 @settings(max_examples=200, deadline=None)
@@ -206,9 +211,9 @@ def test_filled_reads_cell_bounds_like_a_comparison(cells: list[str | None], ski
         [pa.array(["x"] * skip + cells[:5], type=pa.large_string()).slice(skip), cells[5:]],
         type=pa.large_string(),
     )
-    column = pd.Series(pd.array(arrow, dtype=dataio.TEXT))
+    column = pd.Series(pd.array(arrow, dtype=_text.TEXT))
     expected = np.asarray(column.astype(object).map(lambda v: v != ""), dtype=bool)
-    assert dataio._filled(column).tolist() == expected.tolist()
+    assert _text._filled(column).tolist() == expected.tolist()
 
 
 @pytest.mark.parametrize(
@@ -218,8 +223,8 @@ def test_clean_column_of_blanks(cells: list[str]) -> None:
     import pyarrow as pa
 
     for column in (pa.array(cells, pa.string()), pa.array(["x", *cells], pa.string()).slice(1)):
-        cleaned, filled = dataio._clean_arrow_column(column)
-        expected = [c.strip(dataio._PY_WHITESPACE) for c in cells]
+        cleaned, filled = delimited._clean_arrow_column(column)
+        expected = [c.strip(_text._PY_WHITESPACE) for c in cells]
         expected = [c[1:] if c.startswith("'=") else c for c in expected]
         assert cleaned.to_pylist() == expected
         assert filled.tolist() == [c != "" for c in expected]
@@ -232,14 +237,14 @@ def test_clean_column_reads_a_missing_cell_as_empty() -> None:
     validity = pa.py_buffer(bytes([0b01]))
     offsets = pa.py_buffer(np.array([0, 3, 6], dtype=np.int32).tobytes())
     column = pa.Array.from_buffers(pa.string(), 2, [validity, offsets, pa.py_buffer(b"'=a'=b")])
-    cleaned, filled = dataio._clean_arrow_column(column)
+    cleaned, filled = delimited._clean_arrow_column(column)
     assert cleaned.to_pylist() == ["=a", ""]
     assert filled.tolist() == [True, False]
 
 
-def test_ascii_organisation_keys_take_64_bit_offsets() -> None:
+def test_organisation_keys_take_64_bit_offsets() -> None:
     import pyarrow as pa
 
     names = ["A-b", "vzw Foo", None]
-    keys = dataio._ascii_organisation_keys(pa.array(names, type=pa.large_string()))
-    assert keys.to_pylist() == ["a b", "foo", ""]
+    codes, keys = organisations._organisation_key_codes([pa.array(names, type=pa.large_string())])
+    assert [keys.to_pylist()[c] for c in codes] == ["a b", "foo", ""]

@@ -690,7 +690,7 @@ def test_validate_json_contract(tmp_path: Path) -> None:
     assert code == 1
     assert err.getvalue() == ""
     payload = json.loads(out.getvalue())
-    assert list(payload) == ["rows", "errors", "warnings", "locations"]
+    assert list(payload) == ["rows", "errors", "warnings", "locations", "columns"]
     assert payload["rows"] == {"projects": 2, "partners": 6}
     assert payload["locations"] == {**CLEAN_LOCATIONS, "ambiguous": 1}
     keys = {"severity", "code", "file", "sheet", "row", "column", "field", "value", "message"}
@@ -831,7 +831,7 @@ def test_to_safe_xlsx_writes_every_text_as_a_string_cell(tmp_path: Path) -> None
 def test_xlsx_error_codes_are_openpyxls() -> None:
     from openpyxl.cell.cell import ERROR_CODES
 
-    from optil_geo.dataio import _XLSX_ERROR_CODES
+    from optil_geo.partnerships.writers import _XLSX_ERROR_CODES
 
     assert frozenset(ERROR_CODES) == _XLSX_ERROR_CODES
 

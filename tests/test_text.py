@@ -9,7 +9,8 @@ from importlib.resources import files
 import numpy as np
 import pytest
 
-from optil_geo import dataio, maps, texts, underserved
+from optil_geo import maps, texts, underserved
+from optil_geo.partnerships import readers
 
 
 def test_format_number_dutch() -> None:
@@ -34,12 +35,12 @@ def test_format_number_english() -> None:
 def test_one_definition() -> None:
     assert maps.format_number is texts.format_number
     assert underserved.format_number is texts.format_number  # the reasons of witte vlekken
-    assert dataio.format_number is texts.format_number
+    assert readers.format_number is texts.format_number
 
 
 def test_sizes_in_messages_use_it() -> None:
-    assert dataio._mb(1536 * 1024) == "1,5 MB"
-    assert dataio._mb(2048 * 1024 * 1024) == "2.048,0 MB"
+    assert readers._mb(1536 * 1024) == "1,5 MB"
+    assert readers._mb(2048 * 1024 * 1024) == "2.048,0 MB"
 
 
 def test_every_text_has_both_languages_and_the_same_fields() -> None:

@@ -46,6 +46,7 @@ def workspace() -> og.Workspace:
 
 
 _RUN_FIXES = "_fixes_of_run"
+_RUN_REMEMBERED = "_remembered_of_run"
 
 
 def _read_fixes() -> dict[tuple[str, str], str]:
@@ -59,6 +60,7 @@ def _read_fixes() -> dict[tuple[str, str], str]:
 def begin_run() -> None:
     """Read the location fixes once for this script run (``app.py`` calls this first)."""
     st.session_state[_RUN_FIXES] = _read_fixes()
+    st.session_state.pop(_RUN_REMEMBERED, None)
 
 
 def fixes() -> dict[tuple[str, str], str]:
@@ -77,6 +79,28 @@ def fixes_digest(lookup: dict[tuple[str, str], str]) -> str:
     for (place, postcode), nis in sorted(lookup.items()):
         h.update(f"{place}\x1f{postcode}\x1f{nis}\n".encode())
     return h.hexdigest()[:12]
+
+
+def remembered() -> dict[str, str]:
+    """Return the organisations placed in earlier imports (organisation key → NIS)."""
+    lookup = st.session_state.get(_RUN_REMEMBERED)
+    if isinstance(lookup, dict):
+        return lookup
+    try:
+        lookup = workspace().remembered_places()
+    except og.WorkspaceError:
+        log.exception("workspace unreadable; no remembered places")
+        lookup = {}
+    st.session_state[_RUN_REMEMBERED] = lookup
+    return lookup
+
+
+def inputs_digest() -> str:
+    """Digest of what an analysis depends on besides the data: fixes and remembered places."""
+    h = hashlib.sha1(usedforsecurity=False)
+    for key, nis in sorted(remembered().items()):
+        h.update(f"{key}\x1f{nis}\n".encode())
+    return f"{fixes_digest(fixes())}-{h.hexdigest()[:12]}"
 
 
 def dataset_options() -> dict[str, str]:
@@ -130,15 +154,34 @@ def present_codes(values: pd.Series) -> list[str]:
     return sorted(out)
 
 
+@st.cache_resource(show_spinner=False)
+def _just_imported() -> dict[tuple[str, str], og.PartnershipData]:
+    """Imports validated at upload, by (dataset key, fixes digest), until first analysed."""
+    return {}
+
+
+def keep_import(key: str, digest: str, imported: og.PartnershipData) -> None:
+    """Hand a just-validated import to its first analysis (instead of validating it again).
+
+    ``digest`` is :func:`inputs_digest` when the import was validated; with other
+    fixes or remembered places by then, the dataset is read from the workspace as usual.
+    """
+    _just_imported()[(key, digest)] = imported
+
+
 @st.cache_resource(max_entries=8, show_spinner="Gegevens inlezen en indelen…")
 def _analysis(key: str, digest: str, rules: og.LinkRules) -> Analysis:
-    del digest  # part of the cache key only: new fixes give a new analysis
+    # ``digest`` is part of the cache key: new fixes give a new analysis.
     lookup = fixes()
     ref = reference()
     if key == DEMO_KEY:
         # The upload cap is for uploads; the demo file is the project's own.
         own = settings().replace(max_upload_mb=max(settings().max_upload_mb, 100.0))
-        data = og.read_partnerships(DEMO_XLSX, fixes=lookup, reference=ref, settings=own)
+        data = og.read_partnerships(
+            DEMO_XLSX, fixes=lookup, remembered=remembered(), reference=ref, settings=own
+        )
+    elif (fresh := _just_imported().pop((key, digest), None)) is not None:
+        data = fresh  # validated at upload: not read and checked a second time
     else:
         dataset_id = int(key.removeprefix("ws"))
         raw_projects, raw_partners = workspace().load_dataset(dataset_id)
@@ -149,6 +192,7 @@ def _analysis(key: str, digest: str, rules: og.LinkRules) -> Analysis:
             raw_partners,
             source_name=source,
             fixes=lookup,
+            remembered=remembered(),
             reference=ref,
             settings=settings(),
         )
@@ -158,7 +202,7 @@ def _analysis(key: str, digest: str, rules: og.LinkRules) -> Analysis:
 
 def analysis(key: str, rules: og.LinkRules) -> Analysis:
     """Return the analysed dataset ``key`` under ``rules`` with the current fixes."""
-    return _analysis(key, fixes_digest(fixes()), rules)
+    return _analysis(key, inputs_digest(), rules)
 
 
 @dataclass(frozen=True)
@@ -190,7 +234,7 @@ def _measures(
 
 def select(key: str, rules: og.LinkRules, filters: og.Filters) -> Selection:
     """Return the filtered links, projects and measures of dataset ``key``."""
-    digest = fixes_digest(fixes())
+    digest = inputs_digest()
     base = _analysis(key, digest, rules)
     links, projects, mun, prj = _measures(key, digest, rules, filters)
     return Selection(
@@ -209,6 +253,7 @@ def forget_analyses() -> None:
     _analysis.clear()
     _measures.clear()
     st.session_state.pop(_RUN_FIXES, None)
+    st.session_state.pop(_RUN_REMEMBERED, None)
 
 
 def current_or_none() -> Selection | None:

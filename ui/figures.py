@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 import optil_geo as og
-from optil_geo import dataio
+from optil_geo.partnerships import organisation_keys
 from ui.data import Selection
 
 GROUPS = ("local_regional", "supra_regional", "urban", "international", "unknown")
@@ -44,10 +44,9 @@ def distinct_organisations(names: pd.Series) -> int:
     ``Bib Gent vzw``, ``bib gent`` and ``Bib  Gent`` are one organisation: case,
     accents, punctuation and the legal form are ignored.
     """
-    text = pd.Series(names.astype(object).fillna("").astype(str).to_numpy(), dtype=object)
-    # Deliberate reuse of the import's private key (optil_geo.dataio), so that the
-    # overview and the validation report never count organisations differently.
-    keys = pd.Series(dataio._organisation_keys(text), dtype=object)
+    # The import's own key, so that the overview and the validation report never
+    # count organisations differently.
+    keys = pd.Series(organisation_keys(names), dtype=object)
     return int(keys[keys != ""].nunique())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import json
 import logging
 from typing import Literal
 
@@ -13,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 import optil_geo as og
+from optil_geo.texts import catalogue
 from ui import data
 from ui.layout import guard, md, number
 from ui.text import lang, t
@@ -34,25 +36,145 @@ _PREVIEW = (
 @st.cache_data(max_entries=4, show_spinner="Bestand lezen en controleren…")
 def _parse(
     content_hash: str,
-    fixes_digest: str,
+    inputs_digest: str,
+    columns_json: str,
     name: str,
     _content: bytes,
     _fixes: dict[tuple[str, str], str],
+    _remembered: dict[str, str],
 ) -> og.PartnershipData:
-    """Read and validate an upload, once per file content and set of fixes.
+    """Read and validate an upload, once per file content, column mapping and set of fixes.
 
     Keyed on the content's hash and the fixes' digest (the bytes and the fixes
     themselves are not hashed again): typing in the name box reruns the page but
     does not re-read the file.
     """
-    del content_hash, fixes_digest  # cache key only
+    del content_hash, inputs_digest  # cache key only
     return og.read_partnerships(
         _content,
         source_name=name,
+        columns=json.loads(columns_json) or None,
         fixes=_fixes,
+        remembered=_remembered,
         reference=data.reference(),
         settings=data.settings(),
     )
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _preview(content_hash: str, name: str, _content: bytes) -> og.ColumnPreview:
+    """Read an upload's headers and first rows, and suggest the columns (once per content)."""
+    del content_hash  # cache key only
+    return og.preview_columns(
+        _content, source_name=name, reference=data.reference(), settings=data.settings()
+    )
+
+
+_CHOSEN = "_columns_chosen"  # content hash -> the mapping the user applied to that file
+_LOCATION_LABELS = {
+    "resolved": "loc_resolved",
+    "ambiguous": "st_ambiguous",
+    "unresolved": "st_unresolved",
+    "wallonia": "loc_wallonia",
+    "abroad": "loc_abroad",
+}
+
+
+def _remembered(key: str) -> dict[str, str] | None:
+    try:
+        return data.workspace().column_mapping(key)
+    except og.WorkspaceError:
+        log.exception("workspace unreadable; no remembered column mapping")
+        return None
+
+
+def _field_label(field: str) -> str:
+    return t(f"field_{field}")
+
+
+def _column_step(
+    preview: og.ColumnPreview, current: dict[str, str], digest: str, *, needed: bool
+) -> None:
+    """The mapping step: a select box per field, pre-filled; a preview; remember on apply."""
+    with st.expander(t("colmap_title"), expanded=needed):
+        st.markdown(t("colmap_help") if needed else t("colmap_help_ok"))
+        options = ["", *preview.headers]
+        keys: dict[str, str] = {}
+        with st.form(f"columns_{digest[:12]}"):
+            grid = st.columns(2)
+            for i, field in enumerate(preview.fields):
+                header = current.get(field, "")
+                suggestion = preview.suggestions.get(field)
+                reason = (
+                    t(f"colmap_reason_{suggestion.reason}")
+                    if suggestion is not None and suggestion.header == header
+                    else t("colmap_reason_chosen")
+                    if header
+                    else None
+                )
+                label = _field_label(field)
+                if field in preview.required:
+                    label += f" ({t('colmap_required')})"
+                keys[field] = f"map_{digest[:12]}_{field}"
+                grid[i % 2].selectbox(
+                    label,
+                    options,
+                    index=options.index(header) if header in options else 0,
+                    format_func=lambda h: h or t("colmap_none"),
+                    key=keys[field],
+                    help=reason,
+                )
+            submitted = st.form_submit_button(t("colmap_apply"), type="primary")
+        missing = preview.missing(current)
+        if missing:
+            st.warning(t("colmap_missing", fields=", ".join(_field_label(f) for f in missing)))
+        shown = {h: _field_label(f) for f, h in current.items() if h in preview.rows.columns}
+        st.caption(t("colmap_preview"))
+        st.dataframe(
+            preview.rows[list(shown)].rename(columns=shown), hide_index=True, width="stretch"
+        )
+    if submitted:
+        chosen = {f: str(st.session_state.get(k) or "") for f, k in keys.items()}
+        chosen = {f: h for f, h in chosen.items() if h}
+        fields_of: dict[str, list[str]] = {}
+        for field, header in chosen.items():
+            fields_of.setdefault(header, []).append(_field_label(field))
+        twice = {h: fs for h, fs in fields_of.items() if len(fs) > 1}
+        if twice:
+            header, labels = next(iter(twice.items()))
+            st.error(t("colmap_twice", header=md(header), fields=", ".join(labels)))
+            return
+        st.session_state.setdefault(_CHOSEN, {})[digest] = chosen
+        try:
+            data.workspace().save_column_mapping(preview.key, chosen)
+        except og.WorkspaceError:
+            log.exception("column mapping not remembered")
+        st.rerun()
+
+
+def _report_frame(report: og.ValidationReport) -> pd.DataFrame:
+    """The problems as a table in the interface language (kinds named, not coded)."""
+    known = {k.removeprefix("problem_") for k in _problem_keys()}
+    return pd.DataFrame(
+        {
+            t("report_severity"): [t(f"severity_{p.severity}") for p in report.problems],
+            t("report_kind"): [
+                t(f"problem_{p.code}" if p.code in known else "problem_other")
+                for p in report.problems
+            ],
+            t("report_file"): [p.file for p in report.problems],
+            t("report_sheet"): [p.sheet or "" for p in report.problems],
+            t("report_row"): pd.array([p.row for p in report.problems], dtype="Int64"),
+            t("report_column"): [p.column or "" for p in report.problems],
+            t("report_value"): [p.value or "" for p in report.problems],
+            t("report_message"): [p.message for p in report.problems],
+        }
+    )
+
+
+@functools.cache
+def _problem_keys() -> frozenset[str]:
+    return frozenset(k for k in catalogue() if k.startswith("problem_"))
 
 
 def _upload_cap_mb() -> float:
@@ -76,7 +198,7 @@ def _upload() -> None:
     round_ = int(st.session_state.get("_upload_round", 0))
     file = st.file_uploader(
         t("upload", cap=shown_cap),
-        type=["xlsx", "xlsm", "xls", "csv", "txt"],
+        type=["xlsx", "xlsm", "xls", "ods", "csv", "txt"],
         key=f"upload_{round_}",
         help=t("upload_cap", cap=shown_cap),
     )
@@ -96,20 +218,42 @@ def _upload() -> None:
     digest = hashlib.sha256(content).hexdigest()
     fixes = data.fixes()
     try:
-        imported = _parse(digest, data.fixes_digest(fixes), file.name, content, fixes)
+        preview = _preview(digest, file.name, content)
+        chosen = st.session_state.get(_CHOSEN, {}).get(digest)
+        remembered = _remembered(preview.key) if chosen is None else None
+        columns = chosen if chosen is not None else remembered
+        imported = _parse(
+            digest,
+            data.inputs_digest(),
+            json.dumps(columns or {}, sort_keys=True),
+            file.name,
+            content,
+            fixes,
+            data.remembered(),
+        )
     except og.InputError as exc:
         st.error(md(exc))
         return
+    needed = any(p.code == "missing_column" for p in imported.report.errors)
+    if remembered is not None:
+        st.info(t("colmap_remembered"))
+    _column_step(preview, columns or preview.mapping(), digest, needed=needed)
+    if needed:
+        return  # the fields come first; the rest of the report follows once they are matched
     rows = imported.rows
     st.markdown(
         t("rows_read", projects=rows["projects"], partners=rows["partners"], name=md(file.name))
     )
     counts = imported.report.location_counts
     st.caption(
-        f"{t('status_counts')}: " + " · ".join(f"{k}: {number(v)}" for k, v in counts.items())
+        f"{t('status_counts')}: "
+        + " · ".join(f"{t(_LOCATION_LABELS[k])}: {number(v)}" for k, v in counts.items())
     )
     with st.expander(t("preview")):
-        st.table(imported.partners.head(8)[[c for c in _PREVIEW if c in imported.partners]])
+        head = imported.partners.head(8)[[c for c in _PREVIEW if c in imported.partners]]
+        st.table(
+            head.rename(columns={c: _field_label(str(c)) for c in head if c != "partner_name"})
+        )
     errors, warnings = imported.report.errors, imported.report.warnings
     if errors:
         st.error(t("has_errors", n=len(errors)))
@@ -117,7 +261,7 @@ def _upload() -> None:
         st.success(t("no_errors", n=len(warnings)))
     if errors or warnings:
         st.markdown(f"**{t('report')}**")
-        st.dataframe(imported.report.to_frame(), hide_index=True, width="stretch")
+        st.dataframe(_report_frame(imported.report), hide_index=True, width="stretch")
     if errors:
         return
     name = st.text_input(t("dataset_name"), value=file.name.rsplit(".", 1)[0], max_chars=120)
@@ -129,7 +273,15 @@ def _upload() -> None:
             projects=imported.raw_projects,
             partners=imported.raw_partners,
         )
+        digest_now = data.inputs_digest()
+        try:
+            # Organisations placed by their own place or a fix place them next time.
+            data.workspace().remember_places(og.partnerships.places_to_remember(imported.partners))
+        except og.OptilGeoError:
+            log.exception("places of this import not remembered")
         data.forget_analyses()
+        # Validated once: the analysis of the new dataset starts from this import.
+        data.keep_import(f"ws{new_id}", digest_now, imported)
         st.session_state["_pending_ds"] = f"ws{new_id}"
         st.session_state["_upload_round"] = round_ + 1
         st.session_state["_imported"] = shown_name
@@ -344,7 +496,7 @@ def _downloads(selection: data.Selection) -> None:
             icon=":material/download:",
         )
     with st.expander(t("columns_help")):
-        st.dataframe(og.dataio.column_help(), hide_index=True, width="stretch")
+        st.dataframe(og.partnerships.column_help(), hide_index=True, width="stretch")
 
 
 def _datasets() -> None:

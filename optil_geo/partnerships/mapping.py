@@ -1,0 +1,405 @@
+"""Map a file's headers on the fields: accepted names, the user's own mapping, the two forms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optil_geo import _schema
+from optil_geo._schema import TableKind, header_key
+from optil_geo.gazetteer import Gazetteer
+from optil_geo.partnerships import suggestions
+from optil_geo.partnerships._text import (
+    Form,
+    SingleSource,
+    _column_letter,
+    _constant_column,
+    _filled,
+)
+from optil_geo.partnerships.evidence import ADDRESS_HEADERS
+from optil_geo.partnerships.problems import Problem, ValidationReport
+from optil_geo.partnerships.readers import _name_of, _read_single
+from optil_geo.partnerships.sheets import _Sheet
+from optil_geo.reference import Reference, load_reference
+from optil_geo.settings import Settings
+
+
+@dataclass
+class _Table:
+    """A sheet mapped on the schema."""
+
+    sheet: _Sheet
+    kind: TableKind
+    positions: dict[str, int]  # canonical name -> column position
+    extras: dict[str, int]  # extra output column name -> column position
+
+
+@dataclass
+class _Context:
+    """Everything the assembling step needs besides the two text tables."""
+
+    report: ValidationReport
+    headers: dict[tuple[str, str], str]  # (table, field) -> header as written
+    present: dict[str, set[str]]  # table -> canonical columns present in the input
+    extras: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _check_columns(columns: Mapping[str, str] | None, sheets: Sequence[_Sheet]) -> None:
+    if columns:
+        suggestions.apply_columns_check(columns, [h for s in sheets for h in s.headers])
+
+
+def _report_notes(sheets: Iterable[_Sheet], report: ValidationReport) -> None:
+    for sheet in sheets:
+        for problem in sheet.notes:
+            report.add(problem)
+
+
+@dataclass(frozen=True)
+class ColumnPreview:
+    """What the mapping step shows: the file's headers, first rows and suggested fields.
+
+    Attributes
+    ----------
+    form
+        ``"flat"`` or ``"two_tables"``, as the import would read the file.
+    fields
+        The fields to map, in template order (projects' then partners' for two tables).
+    required
+        The fields an import cannot do without (``lead_municipality`` may be left
+        out when ``lead_postcode`` is there).
+    headers
+        Every header of the sheets read, in file order, each once.
+    rows
+        The first rows of the main sheet (flat, or partners), under its headers.
+    suggestions
+        Field → suggested header (see :func:`optil_geo.partnerships.suggestions.suggest_columns`).
+    key
+        The key of this set of headers, under which a confirmed mapping is remembered.
+    """
+
+    form: Form
+    fields: tuple[str, ...]
+    required: tuple[str, ...]
+    headers: tuple[str, ...]
+    rows: pd.DataFrame
+    suggestions: dict[str, suggestions.ColumnSuggestion]
+    key: str
+
+    def mapping(self) -> dict[str, str]:
+        """Return the suggestions as a ``columns`` mapping (field → header)."""
+        return {f: s.header for f, s in self.suggestions.items()}
+
+    def missing(self, columns: Mapping[str, str]) -> list[str]:
+        """Return the required fields that ``columns`` leaves without a header."""
+        absent = [f for f in self.required if not columns.get(f)]
+        if "lead_municipality" in absent and columns.get("lead_postcode"):
+            absent.remove("lead_municipality")
+        return absent
+
+
+def preview_columns(
+    source: SingleSource,
+    *,
+    source_name: str | None = None,
+    rows: int = 5,
+    reference: Reference | None = None,
+    settings: Settings | None = None,
+) -> ColumnPreview:
+    """Read a file's headers and first rows, and suggest a header for each field.
+
+    Parameters
+    ----------
+    source
+        A path, the file's bytes or a binary file object (as :func:`read_partnerships`).
+    source_name
+        Name used in messages; default: the file name.
+    rows
+        How many data rows to keep for the preview.
+    reference
+        The reference geography (to see which columns hold municipality names);
+        loaded when omitted.
+    settings
+        As in :func:`read_partnerships`.
+
+    Returns
+    -------
+    ColumnPreview
+
+    Raises
+    ------
+    InputError
+        As :func:`read_partnerships`, when the file cannot be read at all.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    name = _name_of(source, source_name)
+    sheets = _read_single(source, name, settings)
+    form, tables = _choose_tables(sheets, name, ValidationReport())
+    gazetteer = Gazetteer.for_reference(reference if reference is not None else load_reference())
+
+    def place_share(values: Sequence[str]) -> float:
+        # Only plain names count: '3920' or 'CC Westrand (Dilbeek)' is no place column.
+        named = [
+            gazetteer.resolve(v).status in ("exact", "alias")
+            for v in values
+            if not any(ch.isdigit() or ch in "()" for ch in v)
+        ]
+        return sum(named) / len(values)
+
+    by_field: dict[str, suggestions.ColumnSuggestion] = {}
+    fields: list[str] = []
+    headers: dict[str, None] = {}
+    for table in tables:
+        sheet = table.sheet
+        samples = {h: _sample(sheet.columns[j]) for j, h in enumerate(sheet.headers) if h}
+        found = suggestions.suggest_columns(
+            sheet.headers, samples, table.kind, is_place=place_share
+        )
+        for field_name, suggestion in found.items():
+            by_field.setdefault(field_name, suggestion)
+        fields += [f for f in suggestions.fields_of(table.kind) if f not in fields]
+        headers.update(dict.fromkeys(h for h in sheet.headers if h))
+    main = tables[-1].sheet
+    head = pd.DataFrame(
+        {h: main.columns[j].head(rows).tolist() for j, h in enumerate(main.headers) if h},
+        index=pd.RangeIndex(min(rows, len(main))),
+    )
+    required = [c.name for t in tables for c in _schema.columns_of(t.kind) if c.required]
+    return ColumnPreview(
+        form=form,
+        fields=tuple(fields),
+        required=tuple(dict.fromkeys(required)),
+        headers=tuple(headers),
+        rows=head,
+        suggestions=by_field,
+        key=suggestions.header_set_key(list(headers)),
+    )
+
+
+def _sample(column: pd.Series) -> list[str]:
+    """Return up to 40 distinct non-empty values from the first 200 rows."""
+    head = column.head(200)
+    return [str(v) for v in head[head != ""].unique()[:40]]
+
+
+def _choose_tables(
+    sheets: list[_Sheet],
+    name: str,
+    report: ValidationReport,
+    *,
+    columns: Mapping[str, str] | None = None,
+) -> tuple[Form, list[_Table]]:
+    by_key = {header_key(s.sheet): s for s in reversed(sheets) if s.sheet is not None}
+    projects = next((by_key[k] for k in _schema.PROJECT_SHEET_NAMES if k in by_key), None)
+    partners = next((by_key[k] for k in _schema.PARTNER_SHEET_NAMES if k in by_key), None)
+    if projects is not None and partners is not None:
+        return "two_tables", [
+            _map_table(projects, "projects", report, columns=columns),
+            _map_table(partners, "partners", report, columns=columns),
+        ]
+    if projects is not None:
+        report.add(
+            Problem(
+                "error",
+                "missing_sheet",
+                f"Het bestand heeft een blad '{projects.sheet}' maar geen blad 'partners'. "
+                "Gebruik twee bladen 'projects' en 'partners', of één plat blad met een rij "
+                "per partner.",
+                name,
+            )
+        )
+        return "two_tables", [
+            _map_table(projects, "projects", report, columns=columns),
+            _map_table(_Sheet.empty(name, "partners"), "partners", report, quiet=True),
+        ]
+    data_sheets = [s for s in sheets if s.headers]
+    flat = data_sheets[0] if data_sheets else sheets[0]
+    return "flat", [_map_table(flat, "flat", report, columns=columns)]
+
+
+def _map_table(
+    sheet: _Sheet,
+    kind: TableKind,
+    report: ValidationReport,
+    *,
+    quiet: bool = False,
+    columns: Mapping[str, str] | None = None,
+) -> _Table:
+    """Map the headers of a sheet on canonical columns; report missing, unknown and doubled ones.
+
+    ``columns`` (field → header) are the user's own mapping: they come first.
+    """
+    index = _schema.alias_index(kind)
+    canonical_names = {c.name for c in _schema.columns_of(kind)}
+    chosen = {
+        sheet.headers.index(header): name
+        for name, header in (columns or {}).items()
+        if name in canonical_names and header in sheet.headers
+    }
+    positions: dict[str, int] = {name: j for j, name in chosen.items()}
+    extras: dict[str, int] = {}
+    where = _where(sheet)
+    for j, header in enumerate(sheet.headers):
+        if j in chosen:
+            continue
+        if not header:
+            if j < len(sheet.columns) and _filled(sheet.columns[j]).any():
+                report.add(
+                    Problem(
+                        "warning",
+                        "unnamed_column",
+                        f"Kolom {_column_letter(j)} {where} heeft geen kopnaam maar wel waarden; "
+                        "ze wordt bewaard maar niet gebruikt.",
+                        sheet.file,
+                        sheet.sheet,
+                        sheet.header_row,
+                        _column_letter(j),
+                        None,
+                    )
+                )
+                extras[
+                    _unique_name(f"kolom {_column_letter(j)}", canonical_names | set(extras))
+                ] = j
+            continue
+        name = index.get(header_key(header))
+        if name is None and kind != "projects" and header_key(header) in ADDRESS_HEADERS:
+            # Kept as it is, and read for a postal code where the place is empty.
+            extras[_unique_name(header, canonical_names | set(extras))] = j
+        elif name is None:
+            report.add(
+                Problem(
+                    "warning",
+                    "unknown_column",
+                    f"Kolom '{header}' {where} is onbekend; ze wordt bewaard maar niet gebruikt.",
+                    sheet.file,
+                    sheet.sheet,
+                    sheet.header_row,
+                    header,
+                    header,
+                )
+            )
+            extras[_unique_name(header, canonical_names | set(extras))] = j
+        elif name in positions:
+            first = sheet.headers[positions[name]]
+            report.add(
+                Problem(
+                    "warning",
+                    "duplicate_column",
+                    f"Kolom '{header}' {where} betekent hetzelfde als kolom '{first}' ({name}); "
+                    f"alleen '{first}' wordt gebruikt.",
+                    sheet.file,
+                    sheet.sheet,
+                    sheet.header_row,
+                    header,
+                    header,
+                    name,
+                )
+            )
+            extras[_unique_name(header, canonical_names | set(extras))] = j
+        else:
+            positions[name] = j
+    if not quiet:
+        _report_missing(sheet, kind, positions, report)
+    return _Table(sheet, kind, positions, extras)
+
+
+def _report_missing(
+    sheet: _Sheet, kind: TableKind, positions: Mapping[str, int], report: ValidationReport
+) -> None:
+    where = _where(sheet)
+    if not sheet.headers:
+        report.add(
+            Problem(
+                "error",
+                "empty_sheet",
+                f"{where[0].upper()}{where[1:]} is leeg: er is geen kopregel met kolomnamen.",
+                sheet.file,
+                sheet.sheet,
+                None,
+            )
+        )
+        return
+    for col in _schema.columns_of(kind):
+        if not col.required or col.name in positions:
+            continue
+        alternative = _schema.LEAD_LOCATION_ALTERNATIVE.get(col.name)
+        if alternative is not None and alternative in positions:
+            continue
+        accepted = ", ".join(col.accepted())
+        also = ""
+        if alternative is not None:
+            alt = _schema.column(kind, alternative)
+            also = f" (of kolom '{alt.header_nl}')"
+        report.add(
+            Problem(
+                "error",
+                "missing_column",
+                f"Kolom '{col.header_nl}'{also} is verplicht maar ontbreekt {where}. "
+                f"Aanvaarde namen: {accepted}.",
+                sheet.file,
+                sheet.sheet,
+                sheet.header_row,
+                col.header_nl,
+                None,
+                col.name,
+            )
+        )
+
+
+def _where(sheet: _Sheet) -> str:
+    return f"in blad '{sheet.sheet}'" if sheet.sheet is not None else f"in '{sheet.file}'"
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    candidate, k = name, 2
+    while candidate in taken:
+        candidate, k = f"{name} ({k})", k + 1
+    return candidate
+
+
+def _raw_frame(
+    table: _Table, fields: Sequence[str], rows: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Build the text frame of the canonical ``fields`` (empty when absent) + extras + source.
+
+    ``rows`` selects data rows of the sheet by position (default: all, in order).
+    """
+    sheet = table.sheet
+    n = len(sheet) if rows is None else len(rows)
+
+    def cells(j: int) -> Any:
+        values = sheet.columns[j].array
+        return values if rows is None else values.take(rows)
+
+    columns: dict[str, Any] = {}
+    blank: pd.Series | None = None
+    for name in fields:
+        j = table.positions.get(name)
+        if j is None:
+            blank = _constant_column("", n) if blank is None else blank
+            columns[name] = blank.array
+        else:
+            columns[name] = cells(j)
+    for name, j in table.extras.items():
+        columns[name] = cells(j)
+    columns["source_file"] = _constant_column(sheet.file, n).array
+    columns["source_sheet"] = _constant_column(sheet.sheet or "", n).array
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
+    numbers = sheet.numbers if rows is None else sheet.numbers[rows]
+    frame["source_row"] = pd.array(numbers, dtype="Int64")
+    return frame
+
+
+def _default_headers(form: Form) -> dict[tuple[str, str], str]:
+    headers: dict[tuple[str, str], str] = {}
+    project_cols = _schema.FLAT_COLUMNS if form == "flat" else _schema.PROJECT_COLUMNS
+    for col in project_cols:
+        if col.name in _schema.PROJECT_FIELDS:
+            headers[("projects", col.name)] = col.header_nl
+    for col in _schema.PARTNER_COLUMNS:
+        headers[("partners", col.name)] = col.header_nl
+    return headers
