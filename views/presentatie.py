@@ -43,6 +43,7 @@ _CSS = """
 .og-pres-head { display: flex; align-items: baseline; flex-wrap: wrap; gap: 0 1.1rem; }
 .og-pres-title { font: 700 2.4rem/1.15 "Source Sans", system-ui, sans-serif; color: #1f1f1f; margin: 0; }
 .og-pres-sub { font: 400 1.5rem/1.2 "Source Sans", system-ui, sans-serif; color: #444; margin: 0; }
+.og-pres-sub.og-pres-side { font-size: 1.25rem; line-height: 1.3; margin: 0 0 .4rem; }
 .og-pres-badge { display: inline-block; margin-left: .8rem; vertical-align: middle; padding: .1rem .6rem; border-radius: .3rem;
                  background: #E69F00; color: #1f1f1f; font: 700 1.25rem/1.4 system-ui, sans-serif; }
 .og-fig { border-left: .45rem solid #0072B2; padding: .3rem 0 .3rem 1rem; margin: 0 0 1.2rem; }
@@ -194,6 +195,20 @@ def _navigation() -> int:
     return step
 
 
+# A longer subtitle (the underserved definition) goes beside the map, so the map keeps
+# its height on a 1280x720 projector. (No bare strings here: Streamlit would show them.)
+SUBTITLE_MAX = 90
+
+
+def _long(content: StepContent) -> bool:
+    return len(content.subtitle) > SUBTITLE_MAX
+
+
+def _subtitle(content: StepContent, *, side: bool = False) -> str:
+    css = "og-pres-sub og-pres-side" if side else "og-pres-sub"
+    return f'<div class="{css}">{html_text(content.subtitle)}</div>'
+
+
 def _slide(  # noqa: PLR0917 (the step's content and its category colours)
     content: StepContent,
     selection: data.Selection,
@@ -253,6 +268,8 @@ def _slide(  # noqa: PLR0917 (the step's content and its category colours)
         legend, summary = shown.extra
     with side:
         st.html(_figures_html(content))
+        if _long(content):  # a definition, not a subtitle: beside the map, not above it
+            st.html(_subtitle(content, side=True))
         keys = [mapview.legend_strip(legend)]
         if summary is not None:
             keys.append(mapview.legend_strip(maps.flow_legend(summary, lang=lang())))
@@ -291,7 +308,7 @@ with guard("presentatie"):
     )
     st.html(
         f'<div class="og-pres-head"><div class="og-pres-title">{html_text(content.title)}{badge}'
-        f'</div><div class="og-pres-sub">{html_text(content.subtitle)}</div></div>'
+        f"</div>{'' if _long(content) else _subtitle(content)}</div>"
     )
     if not empty_selection(selection, ref):
         _slide(content, selection, ref, gap_colours, gap_labels, gap_default)
