@@ -149,6 +149,8 @@ class MapSpec:
     extra_lines: tuple[str, ...] = field(default_factory=tuple)
     lang: str = "nl"
     """The language of the flow legend (captured here: downloads run outside the script)."""
+    focus: tuple[str, ...] = ()
+    """The focus area (NIS codes): the HTML map opens on it; empty for all of Flanders."""
 
 
 def map_layers(
@@ -165,6 +167,7 @@ def map_layers(
             title=c.title,
             default=c.default,
             legend=legend,
+            focus=spec.focus or None,
         )
     else:
         area, _ = maps.choropleth_layer(
@@ -175,11 +178,17 @@ def map_layers(
             k=spec.k,
             decimals=spec.decimals,
             legend=legend,
+            focus=spec.focus or None,
         )
     layers = [area]
     if spec.flows is not None:
         flows, _ = maps.flow_layer(
-            spec.flows, reference, top_n=spec.top_n, lang=spec.lang, legend=legend
+            spec.flows,
+            reference,
+            top_n=spec.top_n,
+            lang=spec.lang,
+            legend=legend,
+            focus=spec.focus or None,
         )
         layers.append(flows)
     return layers
@@ -207,9 +216,8 @@ def static_bytes(
     """Return the map as PNG (``width_px`` wide) or PDF, with legends and credit."""
     # The static map writes its own date ("Stand: …") and credit; pass the rest.
     subtitle = [line for line in lines[1:] if line != og.CREDIT]
-    flows = local = None
+    local = None
     if spec.flows is not None:
-        flows = maps.flow_table(spec.flows, reference)
         local_links = spec.flows[spec.flows["class"] == "local"]
         local = local_links["lead_nis"].value_counts()
     return render_static_map(
@@ -221,7 +229,7 @@ def static_bytes(
         scheme=spec.scheme,
         k=spec.k,
         decimals=spec.decimals,
-        flows=flows,
+        flows=spec.flows,  # the links: Walloon and foreign partners get their lines too
         top_n=spec.top_n,
         local_counts=local,
         highlight=spec.highlight,
@@ -229,6 +237,8 @@ def static_bytes(
         fmt=cast(Any, fmt),
         width_px=width_px,
         dpi=200,
+        lang=spec.lang,
+        focus=spec.focus or None,
     )
 
 
@@ -344,11 +354,16 @@ def export_panel(
         categories=categories,
         extra_lines=tuple(extra_lines),
         lang=lang(),
+        focus=tuple(selection.filters.area or ()),
     )
     lines = context_lines(selection, reference=reference)
     table = selection.municipalities if measures is None else measures
     stem = _stem(title)
     container = st.expander(t("export"), icon=":material/download:") if expander else st.container()
+    if selection.projects.empty:
+        # Nothing to export but empty files: say so instead of offering them.
+        container.info(t("export_empty"), icon=":material/filter_alt_off:")
+        return
     with container:
         st.caption(t("export_intro") + " " + t("export_wait"))
         c1, c2, c3 = st.columns(3)

@@ -13,6 +13,7 @@ import optil_geo as og
 from optil_geo.texts import format_number
 from ui import data
 from ui.data import Selection
+from ui.exports import describe_filters
 from ui.text import lang, t
 
 log = logging.getLogger("optil_geo.app")
@@ -97,3 +98,25 @@ def md(text: object) -> str:
 def html_text(text: object) -> str:
     """Escape user text for HTML (tooltips, popups, custom HTML)."""
     return html.escape(str(text), quote=True)
+
+
+def compact_top() -> None:
+    """Less empty space above the page title, so that a map fits on a laptop screen."""
+    st.html(
+        "<style>[data-testid='stMainBlockContainer'] { padding-top: 2.2rem !important; }"
+        "[data-testid='stMainBlockContainer'] h1 { padding-top: 0; }</style>"
+    )
+
+
+def empty_selection(selection: Selection, reference: og.Reference) -> bool:
+    """Say so in plain words when the selection holds no project; return whether it is empty.
+
+    A page then shows this message instead of an empty map or figures of zero.
+    """
+    if not selection.projects.empty:
+        return False
+    st.info(
+        t("empty_selection", filters=md(describe_filters(selection.filters, reference=reference))),
+        icon=":material/filter_alt_off:",
+    )
+    return True

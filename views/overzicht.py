@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from optil_geo import maps
 from optil_geo._assets import use_local_assets
-from ui import data
+from ui import data, mapview
 from ui.exports import describe_filters, export_panel
 from ui.figures import key_figures
-from ui.layout import demo_banner, guard, md, number, percent
+from ui.layout import demo_banner, empty_selection, guard, md, number, percent
 from ui.text import lang, t
 
 
@@ -92,33 +91,36 @@ def _top(selection: data.Selection, n: int = 10) -> pd.DataFrame:
     )
 
 
-with guard("overzicht"):
-    selection = data.current()
+def _map_row(selection: data.Selection) -> None:
     ref = data.reference()
-    st.title(t("page_overview"))
-    st.caption(t("tagline"))
-    demo_banner(selection)
-    st.caption(t("selection_line", text=md(describe_filters(selection.filters, reference=ref))))
-    if selection.projects.empty:
-        st.warning(t("no_data_selection"))
-    _figures_row(selection)
-
     st.subheader(t("map_title"))
     values = selection.municipalities.set_index("nis")["projects_involved"]
     left, right = st.columns([2.6, 1], gap="medium")
     with left:
-        choropleth, _legend = maps.choropleth_layer(
-            ref, values, title=t("col_projects"), k=5, lang=lang()
-        )
-        st_folium(
-            use_local_assets(maps.base_map(ref)),
-            key="overzicht_kaart",
+
+        def build() -> mapview.MapParts:
+            choropleth, _legend = maps.choropleth_layer(
+                ref, values, title=t("col_projects"), k=5, lang=lang(), focus=selection.filters.area
+            )
+            base = use_local_assets(maps.base_map(ref, lang=lang()))
+            return mapview.MapParts(base, [choropleth])
+
+        mapview.show_map(
+            "overzicht",
+            cache_key=repr((mapview.selection_key(selection), lang())),
+            build=build,
+            title=t("map_frame_title", what=t("ov_map_what")),
             height=470,
-            use_container_width=True,
-            feature_group_to_add=[choropleth],
-            returned_objects=[],
         )
         st.caption(t("map_caption"))
+        with st.expander(t("text_version"), icon=":material/table_rows:"):
+            st.caption(t("text_version_caption"))
+            st.dataframe(
+                mapview.values_table(values, ref, title=t("col_projects")),
+                hide_index=True,
+                width="stretch",
+                height=240,
+            )
     with right:
         st.markdown(f"**{t('top_title')}**")
         st.dataframe(_top(selection), hide_index=True, width="stretch")
@@ -130,3 +132,15 @@ with guard("overzicht"):
         value_label=t("col_projects"),
         key="overzicht_exp",
     )
+
+
+with guard("overzicht"):
+    selection = data.current()
+    ref = data.reference()
+    st.title(t("page_overview"))
+    st.caption(t("tagline"))
+    demo_banner(selection)
+    st.caption(t("selection_line", text=md(describe_filters(selection.filters, reference=ref))))
+    if not empty_selection(selection, ref):
+        _figures_row(selection)
+        _map_row(selection)

@@ -9,14 +9,13 @@ clickers send) go forward, ← and PageUp go back.
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 import optil_geo as og
 from optil_geo import maps
 from optil_geo._assets import use_local_assets
-from ui import data, gaps
+from ui import data, gaps, mapview
 from ui.exports import Categories, describe_filters, export_panel
-from ui.layout import guard, html_text
+from ui.layout import empty_selection, guard, html_text
 from ui.presentation import STEPS, StepContent, clamp_step, step_after, step_content, step_title
 from ui.text import lang, t
 
@@ -27,31 +26,43 @@ TOP_N = {1: 80, 2: 150, 3: 120, 4: 100, 5: 0}
 NEXT_KEY, PREV_KEY = "pres_next", "pres_prev"
 
 # Hide the sidebar and its toggle, use the full width, enlarge the type.
+# The map takes the window's height minus what sits above it (step bar, title) and the
+# key under it; with the sidebar hidden, nothing else is above the fold.
+MAP_FILL = "calc(100vh - 10rem)"
+LABEL_PX = 17  # map labels on a projector: at least 16 px
+# Hide the sidebar and its toggle, use the full width, enlarge the type (all slide
+# text at least 20 px); on a low screen (a 1280×720 projector) the figures shrink so
+# that figures and legend fit beside the map.
 _CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], [data-testid="stSidebarNav"] { display: none !important; }
-[data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 1.2rem 2.2rem 2rem !important; }
-[data-testid="stHeader"] { background: transparent; }
-.og-pres-title { font: 700 2.9rem/1.1 "Source Sans", system-ui, sans-serif; color: #1f1f1f; margin: 0; }
-.og-pres-sub { font: 400 1.55rem/1.3 "Source Sans", system-ui, sans-serif; color: #444; margin: .3rem 0 0; }
-.og-pres-badge { display: inline-block; margin-left: .8rem; padding: .15rem .6rem; border-radius: .3rem;
-                 background: #E69F00; color: #1f1f1f; font: 700 1rem/1.4 system-ui, sans-serif;
-                 vertical-align: middle; }
-.og-fig { border-left: .45rem solid #0072B2; padding: .4rem 0 .4rem 1.1rem; margin: 0 0 1.6rem; }
-.og-fig .v { font: 700 3.6rem/1 "Source Sans", system-ui, sans-serif; color: #0c2c84; }
-.og-fig .l { font: 400 1.45rem/1.25 "Source Sans", system-ui, sans-serif; color: #222; margin-top: .25rem; }
-.og-fig .n { font: 400 1.15rem/1.3 "Source Sans", system-ui, sans-serif; color: #555; margin-top: .15rem; }
-.og-pres-legend { zoom: 1.35; margin-bottom: 1rem; }
-.og-strip { font: 400 1.25rem/1.6 system-ui, sans-serif; color: #222; }
-.og-strip > span { margin-left: 1.2rem; white-space: nowrap; }
-.og-strip .line { display: inline-block; width: 2rem; height: .35rem; border-radius: .2rem;
-                  vertical-align: middle; margin-right: .45rem; }
-.og-strip .ring { display: inline-block; width: .8rem; height: .8rem; border: .2rem solid;
-                  border-radius: 50%; vertical-align: middle; margin-right: .45rem; }
-.og-strip .note { color: #666; font-size: 1.05rem; }
-.og-pres-foot { font: 400 1rem/1.3 system-ui, sans-serif; color: #666; }
-[class*="st-key-pres_"] button p { font-size: 1.2rem; }
+[data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: .6rem 1.6rem 2rem !important; }
+[data-testid="stHeader"] { background: transparent; height: 0; }
+[data-testid="stToolbar"] { top: .2rem; }
+.og-pres-head { display: flex; align-items: baseline; flex-wrap: wrap; gap: 0 1.1rem; }
+.og-pres-title { font: 700 2.4rem/1.15 "Source Sans", system-ui, sans-serif; color: #1f1f1f; margin: 0; }
+.og-pres-sub { font: 400 1.5rem/1.2 "Source Sans", system-ui, sans-serif; color: #444; margin: 0; }
+.og-pres-sub.og-pres-side { font-size: 1.25rem; line-height: 1.3; margin: 0 0 .4rem; }
+.og-pres-badge { display: inline-block; margin-left: .8rem; vertical-align: middle; padding: .1rem .6rem; border-radius: .3rem;
+                 background: #E69F00; color: #1f1f1f; font: 700 1.25rem/1.4 system-ui, sans-serif; }
+.og-fig { border-left: .45rem solid #0072B2; padding: .3rem 0 .3rem 1rem; margin: 0 0 1.2rem; }
+.og-fig .v { font: 700 3.4rem/1 "Source Sans", system-ui, sans-serif; color: #0c2c84; }
+.og-fig .l { font: 400 1.45rem/1.2 "Source Sans", system-ui, sans-serif; color: #222; margin-top: .2rem; }
+.og-fig .n { font: 400 1.25rem/1.25 "Source Sans", system-ui, sans-serif; color: #555; margin-top: .1rem; }
+.og-pres-legend .og-strip { font: 400 20px/1.3 system-ui, sans-serif; margin-bottom: .7rem; }
+.og-pres-legend .og-strip-line { gap: .1rem .9rem; }
+.og-pres-legend .og-strip .og-key-note { font-size: 20px; line-height: 1.25; }
+.og-pres-foot { font: 400 1.25rem/1.3 system-ui, sans-serif; color: #555; }
+[class*="st-key-pres_"] button p { font-size: 1.25rem; }
+@media (max-height: 820px) {
+  .og-pres-title { font-size: 2rem; }
+  .og-pres-sub { font-size: 1.25rem; }
+  .og-fig { margin-bottom: .7rem; padding: .15rem 0 .15rem .8rem; }
+  .og-fig .v { font-size: 2.3rem; }
+  .og-fig .l { font-size: 1.25rem; }
+  .og-fig .n, .og-pres-legend .og-strip + .og-strip .og-key-note { display: none; }
+}
 </style>
 """
 
@@ -144,35 +155,6 @@ def _figures_html(content: StepContent) -> str:
     return "".join(parts)
 
 
-def _flow_strip(content: StepContent, summary: maps.FlowSummary) -> str:
-    """A one-line legend of the flows under the map, in large type."""
-    labels = og.CLASS_LABELS[lang()]
-    present = (
-        [c for c in og.CLASSES if c in set(content.flows["class"])]
-        if content.flows is not None
-        else []
-    )
-    items = []
-    for c in present:
-        if c == "unknown":
-            continue
-        swatch = (
-            f'<span class="ring" style="border-color:{maps.CLASS_COLOURS[c]}"></span>'
-            if c == "local"
-            else f'<span class="line" style="background:{maps.CLASS_COLOURS[c]}"></span>'
-        )
-        items.append(f"<span>{swatch}{html_text(labels[c])}</span>")
-    note = (
-        t("flows_top", shown=summary.pairs_shown, total=summary.pairs_total)
-        if summary.pairs_hidden
-        else ""
-    )
-    return (
-        f'<div class="og-strip"><b>{html_text(t("flows_title"))}</b>{"".join(items)}'
-        f'<span class="note">{html_text(note)}</span></div>'
-    )
-
-
 def _navigation() -> int:
     # The step is kept in the URL as a plain number (?stap=3): the widget itself is
     # not bound, because a bound option widget writes its label into the URL.
@@ -213,8 +195,101 @@ def _navigation() -> int:
     return step
 
 
+# A longer subtitle (the underserved definition) goes beside the map, so the map keeps
+# its height on a 1280x720 projector. (No bare strings here: Streamlit would show them.)
+SUBTITLE_MAX = 90
+
+
+def _long(content: StepContent) -> bool:
+    return len(content.subtitle) > SUBTITLE_MAX
+
+
+def _subtitle(content: StepContent, *, side: bool = False) -> str:
+    css = "og-pres-sub og-pres-side" if side else "og-pres-sub"
+    return f'<div class="{css}">{html_text(content.subtitle)}</div>'
+
+
+def _slide(  # noqa: PLR0917 (the step's content and its category colours)
+    content: StepContent,
+    selection: data.Selection,
+    ref: og.Reference,
+    gap_colours: dict[str, str],
+    gap_labels: dict[str, str],
+    gap_default: str,
+) -> None:
+    """The map (filling the window's height), its key, the figures and the legend."""
+
+    def build() -> mapview.MapParts:
+        if content.categories is not None:
+            area, legend = maps.category_layer(
+                ref,
+                content.categories,
+                colours=gap_colours,
+                labels=gap_labels,
+                title=t("st_gaps"),
+                default=gap_default,
+                legend=False,
+                focus=selection.filters.area,
+            )
+        else:
+            area, legend = maps.choropleth_layer(
+                ref, content.values, title=content.value_label, k=5, decimals=content.decimals,
+                legend=False, lang=lang(), neutral=content.flows is not None,
+                focus=selection.filters.area,
+            )  # fmt: skip
+        layers = [area]
+        summary = None
+        if content.flows is not None:
+            flows, summary = maps.flow_layer(
+                content.flows,
+                ref,
+                top_n=TOP_N[content.step],
+                lang=lang(),
+                legend=False,
+                focus=selection.filters.area,
+                label_px=LABEL_PX,
+            )
+            layers.append(flows)
+        base = maps.base_map(ref, lang=lang(), label_px=LABEL_PX, projector=True)
+        return mapview.MapParts(use_local_assets(base), layers, extra=(legend, summary))
+
+    map_col, side = st.columns([2.6, 1.2], gap="medium")
+    with map_col:
+        shown = mapview.show_map(
+            "presentatie",
+            cache_key=repr(
+                (mapview.selection_key(selection), content.step, gaps.current_rules(), lang())
+            ),
+            build=build,
+            title=t("map_frame_title", what=f"{content.title}: {content.subtitle}"),
+            height=540,
+            fill_height=MAP_FILL,
+        )
+        legend, summary = shown.extra
+    with side:
+        st.html(_figures_html(content))
+        if _long(content):  # a definition, not a subtitle: beside the map, not above it
+            st.html(_subtitle(content, side=True))
+        keys = [mapview.legend_strip(legend)]
+        if summary is not None:
+            keys.append(mapview.legend_strip(maps.flow_legend(summary, lang=lang())))
+        st.html(f'<div class="og-pres-legend">{"".join(keys)}</div>')
+    # Below the fold, for those who cannot see the map: what it draws, as tables.
+    with st.expander(t("text_version"), icon=":material/table_rows:"):
+        st.caption(t("text_version_caption"))
+        if summary is not None:
+            st.dataframe(maps.text_alternative(summary, ref, lang=lang()), hide_index=True)
+        st.dataframe(
+            mapview.values_table(
+                content.values, ref, title=content.value_label, decimals=content.decimals
+            ),
+            hide_index=True,
+        )
+
+
 with guard("presentatie"):
     st.html(_CSS)
+    st.html(f"<style>{mapview.STRIP_CSS}</style>")
     st.html(_KEYS_JS, unsafe_allow_javascript=True)
     selection = data.current()
     ref = data.reference()
@@ -232,55 +307,11 @@ with guard("presentatie"):
         else ""
     )
     st.html(
-        f'<div class="og-pres-title">{html_text(content.title)}{badge}</div>'
-        f'<div class="og-pres-sub">{html_text(content.subtitle)}</div>'
+        f'<div class="og-pres-head"><div class="og-pres-title">{html_text(content.title)}{badge}'
+        f"</div>{'' if _long(content) else _subtitle(content)}</div>"
     )
-
-    if content.categories is not None:
-        area, legend = maps.category_layer(
-            ref,
-            content.categories,
-            colours=gap_colours,
-            labels=gap_labels,
-            title=t("st_gaps"),
-            default=gap_default,
-            legend=False,
-        )
-        legends = [legend]
-    else:
-        area, legend = maps.choropleth_layer(
-            ref, content.values, title=content.value_label, k=5, decimals=content.decimals,
-            legend=False, lang=lang(),
-        )  # fmt: skip
-        legends = [legend]
-    layers = [area]
-    strip = ""
-    if content.flows is not None:
-        flows, summary = maps.flow_layer(
-            content.flows, ref, top_n=TOP_N[step], lang=lang(), legend=False
-        )
-        layers.append(flows)
-        strip = _flow_strip(content, summary)
-
-    map_col, side = st.columns([2.7, 1], gap="large")
-    with map_col:
-        st_folium(
-            use_local_assets(maps.base_map(ref)),
-            key="presentatie_kaart",
-            height=540,
-            use_container_width=True,
-            feature_group_to_add=layers,
-            returned_objects=[],
-        )
-        if strip:
-            st.html(strip)
-    with side:
-        st.html(_figures_html(content))
-        st.html(
-            '<div class="og-pres-legend">'
-            + "".join(f'<div style="margin-bottom:6px">{lg.html()}</div>' for lg in legends)
-            + "</div>"
-        )
+    if not empty_selection(selection, ref):
+        _slide(content, selection, ref, gap_colours, gap_labels, gap_default)
     st.html(
         f'<div class="og-pres-foot">{html_text(describe_filters(selection.filters, reference=ref))}'
         f" · {html_text(t('keys_hint'))}</div>"

@@ -7,13 +7,12 @@ from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 import optil_geo as og
 from optil_geo import maps, vocabulary
 from optil_geo._assets import use_local_assets
-from ui import charts, data
-from ui.layout import demo_banner, guard, md, number
+from ui import charts, data, mapview
+from ui.layout import demo_banner, empty_selection, guard, md, number
 from ui.text import lang, t
 
 _LEAD, _PARTNER, _BOTH, _OTHER = "lead", "partner", "both", "other"
@@ -108,17 +107,30 @@ def _project_map(selection: data.Selection, ref: og.Reference, project_id: str) 
         _PARTNER: t("partner_here"),
         _OTHER: t("other_mun"),
     }
-    area, _ = maps.category_layer(
-        ref,
-        roles,
-        colours=_ROLE_COLOURS,
-        labels=role_labels,
-        title=t("role_map"),
-        default=_OTHER,
-        name=t("role_map"),
-        legend=False,
-    )
-    flows, summary = maps.flow_layer(links, ref, top_n=200, lang=lang(), legend=False)
+
+    def build() -> mapview.MapParts:
+        area, _ = maps.category_layer(
+            ref,
+            roles,
+            colours=_ROLE_COLOURS,
+            labels=role_labels,
+            title=t("role_map"),
+            default=_OTHER,
+            name=t("role_map"),
+            legend=False,
+        )
+        flows, summary = maps.flow_layer(
+            links,
+            ref,
+            top_n=200,
+            lang=lang(),
+            legend=False,
+            level="municipalities",
+            focus=selection.filters.area,
+        )
+        base = use_local_assets(maps.base_map(ref, labels=False, lang=lang()))
+        return mapview.MapParts(base, [area, flows], extra=summary)
+
     st.markdown(f"#### {md(project['title'])}")
     st.markdown(
         t(
@@ -133,16 +145,22 @@ def _project_map(selection: data.Selection, ref: og.Reference, project_id: str) 
     )
     left, right = st.columns([2.4, 1], gap="medium")
     with left:
-        st_folium(
-            use_local_assets(maps.base_map(ref, labels=False)),
-            key="spreiding_kaart",
+        shown = mapview.show_map(
+            "spreiding",
+            cache_key=repr((mapview.selection_key(selection), project_id, lang())),
+            build=build,
+            title=t("map_frame_title", what=t("sp_map_what", title=project["title"])),
             height=420,
-            use_container_width=True,
-            feature_group_to_add=[area, flows],
-            returned_objects=[],
         )
+        with st.expander(t("text_version"), icon=":material/table_rows:"):
+            st.caption(t("text_version_caption"))
+            st.dataframe(
+                maps.text_alternative(shown.extra, ref, lang=lang()),
+                hide_index=True,
+                width="stretch",
+            )
     with right:
-        st.html(maps.flow_legend(summary, lang=lang()).html())
+        st.html(maps.flow_legend(shown.extra, lang=lang()).html())
         rows = [(c, role_labels[k]) for k, c in _ROLE_COLOURS.items() if k != _OTHER]
         swatches = "".join(
             f'<div><span style="display:inline-block;width:16px;height:11px;margin-right:6px;'
@@ -200,9 +218,7 @@ with guard("spreiding"):
     st.title(t("page_spread"))
     demo_banner(selection)
     st.caption(t("spread_intro"))
-    if selection.projects_table.empty:
-        st.warning(t("no_data_selection"))
-    else:
+    if not empty_selection(selection, ref):
         table = _table(selection)
         query = st.text_input(
             t("search"), key="zoek", bind="query-params", placeholder=t("search_ph")

@@ -1,0 +1,87 @@
+"""The map view's plain helpers: clicks, focus extent, legends in lines, cached layer scripts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import optil_geo as og
+from optil_geo import maps
+from ui import exports, mapview
+
+
+@pytest.fixture(scope="module")
+def ref() -> og.Reference:
+    return og.load_reference()
+
+
+def _click(count: int, nis: str) -> dict[str, object]:
+    return {"last_object_clicked_count": count, "last_active_drawing": {"properties": {"nis": nis}}}
+
+
+def test_a_click_is_new_once_and_a_second_click_on_the_same_place_counts() -> None:
+    seen, clicked = mapview.clicked_municipality(_click(1, "44021"), None)
+    assert (seen, clicked) == ((1, "44021"), "44021")
+    assert mapview.clicked_municipality(_click(1, "44021"), seen) == (seen, None)
+    assert mapview.clicked_municipality(_click(2, "44021"), seen) == ((2, "44021"), "44021")
+    assert mapview.clicked_municipality({}, seen) == (None, None)
+    assert mapview.clicked_municipality(None, seen) == (None, None)
+
+
+def test_legend_strip_escapes_and_starts_a_line_per_heading() -> None:
+    legend = maps.Legend(
+        title="<b>Titel</b>",
+        rows=[
+            ("line", "#112233", "lokaal & <regionaal>"),
+            ("heading", "", "Lijndikte"),
+            ("width", "4.5", "10 links"),
+            ("dash", "10 6", "uitgaand"),
+        ],
+        note="Noot <script>",
+    )
+    html = mapview.legend_strip(legend)
+    assert "<b>Titel</b>" not in html and "&lt;b&gt;Titel&lt;/b&gt;" in html
+    assert "lokaal &amp; &lt;regionaal&gt;" in html
+    assert "<script>" not in html
+    assert html.count('class="og-strip-line"') == 2
+    assert "border-top:4.5px" in html
+    assert "repeating-linear-gradient" in html
+    assert "Noot" not in mapview.legend_strip(legend, note=False)
+
+
+def test_values_table_lists_nonzero_values_largest_first(ref: og.Reference) -> None:
+    values = pd.Series({"13008": 3.0, "11002": 7.0, "44021": 0.0})
+    table = mapview.values_table(values, ref, title="Projecten")
+    assert list(table["Projecten"]) == [7.0, 3.0]
+    assert list(table.iloc[:, 0]) == ["Antwerpen", "Geel"]
+
+
+def test_a_layer_is_rendered_once_per_content(ref: og.Reference) -> None:
+    values = pd.Series({"13008": 3.0, "11002": 7.0})
+    first, _ = maps.choropleth_layer(ref, values, title="Projecten")
+    again, _ = maps.choropleth_layer(ref, values, title="Projecten")
+    other, _ = maps.choropleth_layer(ref, values * 2, title="Projecten")
+    a = mapview.component_args(maps.base_map(ref), [first], None)
+    rendered = len(mapview._LAYER_SCRIPTS)
+    b = mapview.component_args(maps.base_map(ref), [again], None)
+    assert len(mapview._LAYER_SCRIPTS) == rendered  # served from the cache
+    assert a["feature_group"] == b["feature_group"]
+    c = mapview.component_args(maps.base_map(ref), [other], None)
+    assert c["feature_group"] != a["feature_group"]
+    assert a["bounds"]["_southWest"]["lat"] is not None
+
+
+def test_the_html_export_opens_on_the_focus_area(ref: og.Reference) -> None:
+    values = pd.Series({"13008": 3.0})
+    spec = exports.MapSpec(values=values, title="Kaart", focus=("13008",))
+    page = exports.html_bytes(spec, ref, ["vandaag", "credit"]).decode()
+    nowhere = exports.html_bytes(exports.MapSpec(values=values, title="Kaart"), ref, ["a", "b"])
+    # The map opens on Geel's extent, not on all of Flanders.
+    assert "_ogFit" in page and page != nowhere.decode()
+    geel = ref.municipalities_web[ref.municipalities_web["nis"] == "13008"].total_bounds
+    assert f"{geel[1]:.1f}" in page
+
+
+def test_the_busy_sign_is_a_valid_css_string() -> None:
+    assert mapview._css_string("Kaart wordt bijgewerkt…") == '"Kaart wordt bijgewerkt…"'
+    assert mapview._css_string('a"b<\\') == '"a\\22 b\\3c \\5c "'
