@@ -329,3 +329,19 @@ def test_witte_vlekken_within_the_focus_area(app: AppTest) -> None:
     assert any("binnen het focusgebied" in c.value for c in app.caption)
     # The top quarter is counted among the area's municipalities, not all 304.
     assert any(f"van {n} met de meeste" in md.value for md in app.markdown)
+
+
+def test_kaart_details_compare_like_with_like(app: AppTest, nis_of) -> None:
+    app.switch_page("views/kaart.py").run()
+    gent = nis_of("Gent")
+    app.selectbox(key="gemeente").set_value(gent).run()
+    assert not app.exception
+    tables = " ".join(el.proto.body for el in app.get("html"))
+    assert "Vergelijking met gelijkaardige gemeenten" in " ".join(m.value for m in app.markdown)
+    measures = app.session_state["selection"].municipalities.set_index("nis")
+    own = measures.loc[gent, "projects_involved"] / measures.loc[gent, "population"] * 10_000
+    flemish = measures[~measures.index.str.startswith("21")]  # Brussels NIS codes start 21
+    flanders = flemish["projects_involved"].sum() / flemish["population"].sum() * 10_000
+    assert f"<td>{og.format_number(own, 1)}</td>" in tables
+    assert f"Vlaanderen</td><td>{og.format_number(flanders, 1)}</td>" in tables
+    assert "grote en regionale steden" in tables  # the hierarchy level in words, not a0 alone

@@ -143,6 +143,27 @@ def _class_table(mm: dict[Any, Any]) -> str:
     )
 
 
+def _comparison_table(selection: data.Selection, nis: str) -> str:
+    """Projects involved per 10,000 inhabitants next to like-for-like averages."""
+    rows = og.municipality_comparison(selection.municipalities, nis)
+    body = []
+    for level, name, per_10k in rows[["level", "name", "per_10k"]].itertuples(index=False):
+        label = t(f"uw_level_{level}")
+        if level == "refreg":
+            label = f"{label} {name}"
+        elif level == "hierarchy":
+            label = f"{label} ({t(f'hier_{name}')})"
+        body.append(f"<tr><td>{html_text(label)}</td><td>{number(per_10k, 1)}</td></tr>")
+    head = f"<th>{html_text(t('d_compare_group'))}</th><th>{html_text(t('d_per_10k'))}</th>"
+    return (
+        "<table class='og-classes'><thead><tr>"
+        + head
+        + "</tr></thead><tbody>"
+        + "".join(body)
+        + "</tbody></table>"
+    )
+
+
 def _list(items: list[str], limit: int = 60) -> None:
     """A plain bulleted list (already escaped HTML items), cut at ``limit`` with a note."""
     shown = "".join(f"<li>{item}</li>" for item in items[:limit])
@@ -172,7 +193,7 @@ def _detail(selection: data.Selection, ref: og.Reference, nis: str) -> None:
     st.markdown(
         f"{t('region')}: **{md(row['refreg_name'])}** · {t('province')}: {md(row['province_name'])}  \n"
         f"{t('population')}: {number(row['population'])} · {t('hierarchy')}: "
-        f"{md(row['hierarchy_code'])} ({md(row['hierarchy_label'])})"
+        f"{md(row['hierarchy_code'])} ({md(t('hier_' + str(row['hierarchy_code'])))})"
     )
     neighbours = (
         ", ".join(sorted(m.loc[list(row["neighbours"]), "name_nl"])) if row["neighbours"] else "–"
@@ -190,6 +211,8 @@ def _detail(selection: data.Selection, ref: og.Reference, nis: str) -> None:
     st.markdown(f"**{t('links_per_class')}**")
     st.html(_class_table(mm))
     st.caption(t("d_out_in"))
+    st.markdown(f"**{t('d_compare')}**")
+    st.html(_comparison_table(selection, nis))
 
     links = selection.links
     led = selection.projects[selection.projects["lead_nis"] == nis]
