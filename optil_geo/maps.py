@@ -35,9 +35,10 @@ from jinja2 import Template
 
 from optil_geo import _assets
 from optil_geo._errors import SettingsError
-from optil_geo.classify import CLASS_LABELS, CLASSES
+from optil_geo.classify import CLASSES
 from optil_geo.reference import Reference
 from optil_geo.texts import format_number  # re-exported: callers import it from here
+from optil_geo.wording import class_labels
 
 __all__ = [
     "CLASSIFIERS",
@@ -776,7 +777,7 @@ def flow_layer(
     m = reference.municipalities.set_index("nis")
     table = flow_table(links, reference)
     shown = table.head(top_n)
-    labels = CLASS_LABELS.get(lang, CLASS_LABELS["nl"])
+    labels = class_labels(lang)
 
     group = folium.FeatureGroup(name=name, control=True)
     features: list[dict[str, Any]] = []
@@ -920,7 +921,7 @@ _LEGEND_TEXT = {
 def flow_legend(summary: FlowSummary, *, lang: str = "nl") -> Legend:
     """Return the legend of the flow layer: class colours, rings, what is not drawn."""
     text = _LEGEND_TEXT.get(lang, _LEGEND_TEXT["nl"])
-    labels = CLASS_LABELS.get(lang, CLASS_LABELS["nl"])
+    labels = class_labels(lang)
     rows = [("line", CLASS_COLOURS[c], labels[c]) for c in CLASSES if c != "unknown"]
     rows.append(("ring", CLASS_COLOURS["local"], text["ring"]))
     parts = []

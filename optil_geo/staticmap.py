@@ -42,7 +42,7 @@ from matplotlib.path import Path as MplPath
 from pyproj import Transformer
 
 from optil_geo._errors import SettingsError
-from optil_geo.classify import CLASS_LABELS, CLASSES
+from optil_geo.classify import CLASSES
 from optil_geo.maps import (
     _SEQUENTIAL,
     _ZERO_COLOUR,
@@ -54,6 +54,7 @@ from optil_geo.maps import (
     format_number,
 )
 from optil_geo.reference import CRS_METRIC, CRS_WEB, Reference
+from optil_geo.wording import class_labels
 
 __all__ = ["STATIC_FORMATS", "render_static_map", "underserved_map"]
 
@@ -674,7 +675,7 @@ def _legends(
         labels = [label for _, label in choro_rows]
         note = f"Klassen: {CLASSIFIERS[scheme].lower()}" if len(choro_rows) > 2 else ""
         out.append(_LegendSpec(handles, labels, value_label or "Waarde", note))
-    labels_nl = CLASS_LABELS["nl"]
+    labels_nl = class_labels("nl")
     if drawn or has_local:
         handles = [
             Line2D([], [], color=CLASS_COLOURS[c], linewidth=3.2 * s, solid_capstyle="round")

@@ -1,15 +1,19 @@
-"""Page plumbing: the error guard, the demo banner, Dutch number formatting."""
+"""Page plumbing: the error guard, the demo banner, the class explanation, numbers in
+the interface language (also inside tables)."""
 
 from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 import optil_geo as og
+from optil_geo.maps import CLASS_COLOURS
 from optil_geo.texts import format_number
 from ui import data
 from ui.data import Selection
@@ -97,3 +101,48 @@ def md(text: object) -> str:
 def html_text(text: object) -> str:
     """Escape user text for HTML (tooltips, popups, custom HTML)."""
     return html.escape(str(text), quote=True)
+
+
+def class_explainer() -> None:
+    """Say what each kind of link means, in one always-visible line (details on demand).
+
+    The words come from the glossary part of the catalogue, in the fixed class order,
+    each with the colour the maps and charts give it.
+    """
+    dots = " ".join(
+        f'<span style="color:{CLASS_COLOURS[c]}" aria-hidden="true">●</span>'
+        for c in og.CLASSES
+        if c != "unknown"
+    )
+    st.caption(f"{dots} {t('explainer_short')}", unsafe_allow_html=True)
+    with st.expander(t("explainer_title"), icon=":material/help:"):
+        st.markdown(t("explainer_intro"))
+        st.markdown(
+            "\n".join(
+                f"- **{og.class_label(c, lang())}**: {t(f'class_help_{c}')}" for c in og.CLASSES
+            )
+        )
+        st.caption(t("explainer_rules"))
+
+
+def localised(frame: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> Any:
+    """Return ``frame`` styled so that its numbers read in the interface language.
+
+    ``st.dataframe`` formats numbers by the browser's locale (``"localized"``) or
+    with a dot as decimal mark; a pandas Styler's display texts win over both, while
+    the cells keep their numbers, so sorting a column still sorts by value. Integer
+    columns get no decimals, other numbers one (or as ``decimals`` says per column).
+    Do not also pass a ``column_config`` number ``format``: it would win again.
+    """
+    language = lang()
+    chosen = dict(decimals or {})
+    formats: dict[Any, Any] = {}
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            continue
+        places = chosen.get(column, 0 if pd.api.types.is_integer_dtype(dtype) else 1)
+        formats[column] = lambda v, d=places: format_number(
+            None if pd.isna(v) else float(v), d, lang=language
+        )
+    return frame.style.format(formats)

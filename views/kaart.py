@@ -13,7 +13,7 @@ from optil_geo._assets import use_local_assets
 from optil_geo.measures import INVOLVEMENT_METRICS as METRICS
 from ui import data, mapview
 from ui.exports import export_panel
-from ui.layout import demo_banner, guard, md, number
+from ui.layout import class_explainer, demo_banner, guard, md, number
 from ui.text import lang, t
 
 
@@ -81,7 +81,7 @@ def _detail(selection: data.Selection, ref: og.Reference, nis: str) -> None:
     if nis not in m.index:
         return
     row = m.loc[nis]
-    labels = og.CLASS_LABELS[lang()]
+    labels = og.class_labels(lang())
     st.subheader(str(row["name_nl"]))
     st.markdown(
         f"{t('region')}: **{md(row['refreg_name'])}** · {t('province')}: {md(row['province_name'])}  \n"
@@ -144,6 +144,7 @@ with guard("kaart"):
     ref = data.reference()
     st.title(t("page_map"))
     demo_banner(selection)
+    class_explainer()
     metric, per10k, scheme, k, show_flows, top_n, tiles = _controls()
 
     column = f"{metric}_per_10k" if per10k else metric

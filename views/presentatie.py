@@ -146,7 +146,7 @@ def _figures_html(content: StepContent) -> str:
 
 def _flow_strip(content: StepContent, summary: maps.FlowSummary) -> str:
     """A one-line legend of the flows under the map, in large type."""
-    labels = og.CLASS_LABELS[lang()]
+    labels = og.class_labels(lang())
     present = (
         [c for c in og.CLASSES if c in set(content.flows["class"])]
         if content.flows is not None

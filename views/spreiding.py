@@ -36,7 +36,7 @@ def _table(selection: data.Selection) -> pd.DataFrame:
             vocabulary.sector_group_label(g, cast(Any, lang())) for g in s.split(";") if g
         )
     )
-    labels = og.CLASS_LABELS[lang()]
+    labels = og.class_labels(lang())
     out = pd.DataFrame(
         {
             "project_id": prj["project_id"],
@@ -150,7 +150,7 @@ def _project_map(selection: data.Selection, ref: og.Reference, project_id: str) 
             for c, label in rows
         )
         st.html(f'<div style="font:13px/1.5 system-ui,sans-serif;margin-top:8px">{swatches}</div>')
-    labels = og.CLASS_LABELS[lang()]
+    labels = og.class_labels(lang())
     language = cast(Any, lang())
     partners_table = pd.DataFrame(
         {
