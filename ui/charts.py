@@ -27,17 +27,20 @@ def _text(lang: str) -> dict[str, str]:
 
 _CHART_WORDS = ("round", "links", "share", "kind", "region", "leaving", "km", "count", "no_round")
 
-_NUMBER_LOCALES = {
-    "nl": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€ ", ""]},
-    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["€", ""]},
-}
-"""Vega's d3-format locale per interface language: the separators of axis labels and
-tooltips follow the interface, never the browser (the same as texts.format_number)."""
-
-
 def localised(chart: Any, lang: str) -> Any:
-    """Return ``chart`` with numbers on its axes and tooltips in the interface language."""
-    return chart.configure(locale={"number": _NUMBER_LOCALES.get(lang, _NUMBER_LOCALES["nl"])})
+    """Return ``chart`` with numbers on its axes and tooltips in the interface language.
+
+    Vega formats numbers with d3-format in English unless told otherwise; its locale
+    gets the separators of the catalogue's own formatting, never the browser's.
+    """
+    symbols = texts.number_symbols(lang)
+    locale = {
+        "decimal": symbols["decimal"],
+        "thousands": symbols["group"],
+        "grouping": [3],
+        "currency": ["€ ", ""],
+    }
+    return chart.configure(locale={"number": locale})
 
 
 def class_scale(lang: str, classes: tuple[str, ...] = og.CLASSES) -> alt.Scale:
