@@ -27,6 +27,7 @@ def _text(lang: str) -> dict[str, str]:
 
 _CHART_WORDS = ("round", "links", "share", "kind", "region", "leaving", "km", "count", "no_round")
 
+
 def localised(chart: Any, lang: str) -> Any:
     """Return ``chart`` with numbers on its axes and tooltips in the interface language.
 

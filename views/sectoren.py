@@ -19,7 +19,11 @@ def _group_order() -> list[str]:
 
 
 def _pivot(frame: pd.DataFrame, rows: str, cols: str, value: str) -> pd.DataFrame:
-    return frame.pivot_table(index=rows, columns=cols, values=value, aggfunc="sum", fill_value=0)
+    """A table of ``value`` by ``rows`` × ``cols``, its row header worded (the region)."""
+    table = frame.pivot_table(index=rows, columns=cols, values=value, aggfunc="sum", fill_value=0)
+    table.index.name = t("ax_region")
+    table.columns.name = None
+    return table
 
 
 with guard("sectoren"):
