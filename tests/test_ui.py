@@ -226,7 +226,7 @@ def test_explain_one_plain_dutch_sentence_per_rule() -> None:
     sentences = gaps.explain(og.UnderservedRules(lowest_share=0.3, metric="links_total"))
     assert "bij geen enkel project betrokken" in sentences[0]
     assert "laagste 30%" in sentences[1] and "stedelijke hiërarchie" in sentences[1]
-    assert "samenwerkingslinks" in sentences[1]
+    assert "samenwerkingen" in sentences[1]
     assert "de 76 van 304" in sentences[2]
     assert all(s.endswith(".") for s in sentences)
     off = gaps.explain(og.UnderservedRules(no_involvement=False, lowest_share=None))
@@ -455,7 +455,7 @@ def test_steps_of_the_tiny_case(tiny_selection, ref) -> None:  # type: ignore[no
     assert set(contents[4].flows["class"]) == {"urban"}
     # Gent and Brussel are both chosen once: the tie goes to the first name.
     assert [f.value for f in contents[4].figures] == ["50%", "2", "Brussel"]
-    assert contents[4].figures[2].note == "1 links"
+    assert contents[4].figures[2].note == "1 samenwerking"
     assert contents[5].flows is None
     assert contents[5].categories is not None
     assert contents[5].figures[0].value == "300"
