@@ -112,18 +112,31 @@ def link_reasons(links: pd.DataFrame, lang: str = "nl") -> pd.Series:
         raise KeyError(msg)
     if links.empty:
         return pd.Series([], index=links.index, dtype=object)
-    frame = pd.DataFrame(
-        {
-            "code": links["reason_code"].astype(object).fillna("").astype(str).to_numpy(),
-            "place": links["reason_place"].astype(object).fillna("").astype(str).to_numpy(),
-            # -1 stands for "none" so that missing values factorize like the others.
-            "km": links["reason_km"].astype(float).fillna(-1.0).to_numpy(),
-            "limit": links["reason_limit_km"].astype(float).fillna(-1.0).to_numpy(),
-        }
-    )
-    codes, distinct = pd.MultiIndex.from_frame(frame).factorize()
-    worded = [_reason(code, place, km, limit, lang) for code, place, km, limit in distinct]
-    return pd.Series(np.asarray(worded, dtype=object)[codes], index=links.index, dtype=object)
+    # Code each parameter column, join the codes into one key per row, and word each
+    # distinct key once (a few hundred for 100,000 links).
+    coded = [
+        pd.factorize(links["reason_code"].fillna("").astype(str)),
+        pd.factorize(links["reason_place"].fillna("").astype(str)),
+        # -1 stands for "none", so that missing values code like the others.
+        pd.factorize(links["reason_km"].astype(float).fillna(-1.0)),
+        pd.factorize(links["reason_limit_km"].astype(float).fillna(-1.0)),
+    ]
+    key = np.zeros(len(links), dtype=np.int64)
+    for codes, uniques in coded:
+        key = key * len(uniques) + codes
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    (code, code_u), (place, place_u), (km, km_u), (limit, limit_u) = coded
+    worded = [
+        _reason(
+            str(code_u[code[i]]),
+            str(place_u[place[i]]),
+            float(km_u[km[i]]),
+            float(limit_u[limit[i]]),
+            lang,
+        )
+        for i in first.tolist()
+    ]
+    return pd.Series(np.asarray(worded, dtype=object)[inverse], index=links.index, dtype=object)
 
 
 def _reason(code: str, place: str, km: float, limit: float, lang: str) -> str:
