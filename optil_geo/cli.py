@@ -277,7 +277,9 @@ def _cmd_measures(args: argparse.Namespace) -> int:
             og.write_municipal_layer(table, out)
         elif out.suffix.lower() == ".xlsx":
             rounds = [str(r) for r in data.projects["round"].dropna().unique() if r]
-            rows = og.explanation_rows(table, rules, rounds=rounds, dataset=Path(args.data).name)
+            rows = og.explanation_rows(
+                table, rules, lang=lang, rounds=rounds, dataset=Path(args.data).name
+            )
             og.to_safe_xlsx(og.tables_with_explanation({"gemeenten": table}, rows), out)
         else:
             og.write_table(table, out, sheet="gemeenten")

@@ -219,6 +219,9 @@ def people_table(frame: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
     for column in frame.columns:
         values = frame[column]
         worder = _WORDERS.get(str(column))
+        if column == "hierarchy_label" and "hierarchy_code" in frame.columns:
+            # The reference's labels are Dutch; the catalogue words their codes.
+            values, worder = frame["hierarchy_code"], _hierarchy_word
         if worder is not None:
             values = _per_distinct(
                 values.astype(object).fillna("").astype(str),
@@ -229,6 +232,11 @@ def people_table(frame: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
         key = f"col_{column}"
         out[text(key, lang) if key in texts else str(column)] = values
     return pd.DataFrame(out, index=frame.index)
+
+
+def _hierarchy_word(code: str, lang: str) -> str:
+    """The urban-hierarchy level of a code (``c2``) in ``lang`` (catalogue ``hier_<code>``)."""
+    return text(f"hier_{code}", lang) if code and f"hier_{code}" in catalogue() else code
 
 
 def _yes_no(values: pd.Series, lang: str) -> pd.Series:
