@@ -14,7 +14,7 @@ import streamlit as st
 
 from optil_geo._assets import install_static_assets
 from ui import data, state, workspace
-from ui.layout import guard, md
+from ui.layout import document_language, guard, md
 from ui.text import t
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -42,12 +42,14 @@ with guard("static assets"):
     except OSError as exc:  # a read-only checkout: the maps may lack Leaflet
         st.error(t("static_copy_failed", folder=md(STATIC), error=md(exc)))
 
+OVERVIEW = "views/overzicht.py"
+
 PAGES = [
     st.Page(
-        "views/overzicht.py",
+        OVERVIEW,
         title=t("page_overview"),
         icon=":material/dashboard:",
-        url_path="overzicht",
+        url_path="start",  # served at "/": a default page's own path is never public
         default=True,
     ),
     st.Page("views/kaart.py", title=t("page_map"), icon=":material/map:", url_path="kaart"),
@@ -73,9 +75,18 @@ PAGES = [
         icon=":material/slideshow:",
         url_path="presentatie",
     ),
+    # The same page at its own address too, so /overzicht is not "Page not found".
+    st.Page(
+        OVERVIEW,
+        title=t("page_overview"),
+        icon=":material/dashboard:",
+        url_path="overzicht",
+        visibility="hidden",
+    ),
 ]
 
 page = st.navigation(PAGES)
+document_language(known_paths=[p.url_path for p in PAGES])
 # A selection of an earlier run must never stand in for this one: when the sidebar
 # fails, the pages say so instead of silently showing old data.
 st.session_state.pop("selection", None)

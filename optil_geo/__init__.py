@@ -15,8 +15,8 @@ from optil_geo._errors import (
 )
 from optil_geo.classify import (
     CLASS_GROUPS,
-    CLASS_LABELS,
     CLASSES,
+    REASON_CODES,
     build_links,
     classify_links,
     urban_municipalities,
@@ -82,6 +82,17 @@ from optil_geo.underserved import (
     underserved_areas,
 )
 from optil_geo.vocabulary import load_vocabulary
+from optil_geo.wording import (
+    LINK_TABLE_COLUMNS,
+    class_label,
+    class_labels,
+    column_explanations,
+    group_label,
+    link_reasons,
+    link_table,
+    people_table,
+    region_label,
+)
 
 __version__ = "0.1.0"
 
@@ -108,12 +119,13 @@ def __dir__() -> list[str]:
 __all__ = [
     "CLASSES",
     "CLASS_GROUPS",
-    "CLASS_LABELS",
     "CREDIT",
     "DEMO_SEED",
     "GEO_FORMATS",
     "LANGUAGES",
+    "LINK_TABLE_COLUMNS",
     "PEER_GROUPS",
+    "REASON_CODES",
     "ColumnPreview",
     "ColumnSuggestion",
     "Filters",
@@ -134,7 +146,10 @@ __all__ = [
     "add_comparison_averages",
     "apply_filters",
     "build_links",
+    "class_label",
+    "class_labels",
     "classify_links",
+    "column_explanations",
     "demo_summary",
     "explanation_rows",
     "explanation_sheet",
@@ -146,7 +161,10 @@ __all__ = [
     "format_percent",
     "format_report",
     "generate_demo",
+    "group_label",
     "is_municipality",
+    "link_reasons",
+    "link_table",
     "load_reference",
     "load_vocabulary",
     "municipal_layer",
@@ -156,12 +174,14 @@ __all__ = [
     "normalize_place",
     "parse_columns_option",
     "partnerships_from_raw",
+    "people_table",
     "preview_columns",
     "project_measures",
     "read_partnerships",
     "read_table",
     "reason_texts",
     "reference_info",
+    "region_label",
     "render_static_map",
     "resolve_place",
     "resolve_places",

@@ -28,10 +28,11 @@ from optil_geo._mapcommon import (
     _digest,
     _stable_ids,
 )
-from optil_geo.classify import CLASS_LABELS, CLASSES
+from optil_geo.classify import CLASSES
 from optil_geo.reference import Reference
 from optil_geo.texts import format_number
 from optil_geo.texts import text as _t
+from optil_geo.wording import class_labels
 
 FLOW_LEVELS = ("auto", "regions", "municipalities")
 """Flow levels: ``auto`` switches from regions to municipalities on zooming in."""
@@ -528,7 +529,7 @@ def _view_bounds(reference: Reference, focus: frozenset[str]) -> list[list[float
 
 def flow_legend(summary: FlowSummary, *, lang: str = "nl") -> Legend:
     """Return the legend of the flow layer: only what is drawn, widths, what has no line."""
-    labels = CLASS_LABELS.get(lang, CLASS_LABELS["nl"])
+    labels = class_labels(lang)
     if summary.is_empty and summary.drawn:
         return Legend(title=_t("mp_flows_title", lang), rows=[], note=_t("mp_empty_flows", lang))
     rows: list[tuple[str, str, str]] = [
@@ -582,7 +583,7 @@ def text_alternative(
     if level is None:
         level = "regions" if summary.level == "auto" else summary.level
     table = summary.drawn.get(level)
-    labels = CLASS_LABELS.get(lang, CLASS_LABELS["nl"])
+    labels = class_labels(lang)
     columns = {
         "lead": _t("mp_col_from", lang),
         "partner": _t("mp_col_to", lang),

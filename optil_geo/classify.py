@@ -17,9 +17,12 @@ The default rules of the product brief, first match wins:
    municipalities) → ``urban``.
 6. Otherwise (elsewhere in Flanders, Brussels or Wallonia) → ``supra_regional``.
 
-``local`` and ``regional`` together form the group *lokaal-regionaal*. Each link
-also gets a Dutch ``reason``, the ``distance_km`` between the representative
-points (EPSG:31370), and whether it crosses a province or region border.
+``local`` and ``regional`` together form the group ``local_regional``
+(*lokaal-regionaal*). Each link also gets its reason as a code with parameters
+(``reason_code``, ``reason_place``, ``reason_km``, ``reason_limit_km``: no
+sentence in any language; :func:`optil_geo.wording.link_reasons` words them), the
+``distance_km`` between the representative points (EPSG:31370), and whether it
+crosses a province or region border.
 
 Walloon municipalities have no polygon here: a Walloon partner is never a
 neighbour and has no distance; it is ``supra_regional`` unless it is *L* itself.
@@ -30,7 +33,7 @@ when either side is unknown (an unresolved or foreign *L*, an unresolved *P*).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +49,7 @@ from optil_geo.settings import LinkRules
 __all__ = [
     "CLASSES",
     "CLASS_GROUPS",
-    "CLASS_LABELS",
+    "REASON_CODES",
     "classify_links",
     "urban_municipalities",
 ]
@@ -54,45 +57,72 @@ __all__ = [
 CLASSES = ("local", "regional", "urban", "supra_regional", "international", "unknown")
 """The link classes, in the order of the legend."""
 
-CLASS_LABELS = {
-    "nl": {
-        "local": "lokaal",
-        "regional": "regionaal",
-        "urban": "stedelijk",
-        "supra_regional": "bovenregionaal",
-        "international": "internationaal",
-        "unknown": "onbekend",
-    },
-    "en": {
-        "local": "local",
-        "regional": "regional",
-        "urban": "urban",
-        "supra_regional": "supra-regional",
-        "international": "international",
-        "unknown": "unknown",
-    },
-}
-"""Human labels of the classes per language."""
-
 CLASS_GROUPS = {
-    "local": "lokaal-regionaal",
-    "regional": "lokaal-regionaal",
-    "urban": "stedelijk",
-    "supra_regional": "bovenregionaal",
-    "international": "internationaal",
-    "unknown": "onbekend",
+    "local": "local_regional",
+    "regional": "local_regional",
+    "urban": "urban",
+    "supra_regional": "supra_regional",
+    "international": "international",
+    "unknown": "unknown",
 }
-"""The class group: ``local`` + ``regional`` form *lokaal-regionaal*."""
+"""The group code of each class: ``local`` + ``regional`` form ``local_regional``.
+
+The words for classes and groups are in the text catalogue (``class_<code>`` and
+``group_<code>``; :func:`optil_geo.wording.class_label`)."""
+
+REASON_CODES = (
+    "abroad",
+    "partner_not_found",
+    "lead_not_found",
+    "lead_abroad",
+    "same_municipality",
+    "same_brussels_region",
+    "same_referentieregio",
+    "same_province",
+    "same_streek",
+    "border_region",
+    "border_province",
+    "border",
+    "within_km",
+    "urban_brussels",
+    "urban_centrumstad",
+    "urban_a0",
+    "urban_custom",
+    "wallonia",
+    "outside_brussels",
+    "other_referentieregio",
+    "other_province",
+    "other_streek",
+    "no_neighbour",
+    "outside_own_region",
+)
+"""Every ``reason_code`` a link can get; the catalogue words each as ``reason_<code>``.
+
+Parameters: ``reason_place`` names the municipality, region or place as written
+(``same_*``, ``border*``, ``urban_*``, ``wallonia``, ``abroad``; ``""`` otherwise),
+``reason_km`` the distance in whole kilometres (``within_km``, ``other_*``,
+``no_neighbour``, ``outside_brussels``), ``reason_limit_km`` the distance rule's
+limit (``within_km`` only)."""
 
 _SCHEME_COLUMNS = {
-    "referentieregio": ("refreg_code", "refreg_name", "referentieregio"),
-    "province": ("province_code", "province_name", "provincie"),
-    "streek": ("streek_code", "streek_name", "streek"),
+    "referentieregio": ("refreg_code", "refreg_name"),
+    "province": ("province_code", "province_name"),
+    "streek": ("streek_code", "streek_name"),
 }
 
 _REQUIRED = ("lead_nis", "partner_nis", "partner_region")
 
-OUTPUT_COLUMNS = ("class", "group", "reason", "distance_km", "crosses_province", "crosses_region")
+OUTPUT_COLUMNS = (
+    "class",
+    "group",
+    "reason_code",
+    "reason_place",
+    "reason_km",
+    "reason_limit_km",
+    "distance_km",
+    "crosses_province",
+    "crosses_region",
+)
 
 
 def classify_links(
@@ -121,9 +151,13 @@ def classify_links(
     Returns
     -------
     pandas.DataFrame
-        Aligned on ``links.index``: ``class``, ``group``, ``reason``,
-        ``distance_km`` (float, NaN when a point is unknown), ``crosses_province``
-        and ``crosses_region`` (nullable booleans, NA when unknown).
+        Aligned on ``links.index``: ``class`` and ``group`` (codes), the reason as
+        ``reason_code`` (one of :data:`REASON_CODES`) with ``reason_place`` (text,
+        ``""`` when none), ``reason_km`` and ``reason_limit_km`` (float, NaN when
+        none), ``distance_km`` (float, NaN when a point is unknown),
+        ``crosses_province`` and ``crosses_region`` (nullable booleans, NA when
+        unknown). :func:`optil_geo.wording.link_reasons` words the reason in Dutch or
+        English.
     """
     return _classify_links(links, rules=rules, reference=reference)
 
@@ -148,7 +182,10 @@ def _classify_links(
             {
                 "class": pd.Series(dtype=object),
                 "group": pd.Series(dtype=object),
-                "reason": pd.Series(dtype=object),
+                "reason_code": pd.Series(dtype=object),
+                "reason_place": pd.Series(dtype=object),
+                "reason_km": pd.Series(dtype=float),
+                "reason_limit_km": pd.Series(dtype=float),
                 "distance_km": pd.Series(dtype=float),
                 "crosses_province": pd.Series(dtype="boolean"),
                 "crosses_region": pd.Series(dtype="boolean"),
@@ -232,7 +269,7 @@ class _Tables:
         self.a0 = (m["hierarchy_code"] == "a0").to_numpy()
         self.home = {
             scheme: (pd.factorize(m[code])[0], m[name].to_numpy(dtype=object))
-            for scheme, (code, name, _) in _SCHEME_COLUMNS.items()
+            for scheme, (code, name) in _SCHEME_COLUMNS.items()
         }
 
     @classmethod
@@ -286,9 +323,7 @@ def _classify_rows(
     if rules.scheme == "none":
         same_region = np.zeros(n, dtype=bool)
         home_names = np.full(len(m), "", dtype=object)
-        scheme_word = ""
     else:
-        scheme_word = _SCHEME_COLUMNS[rules.scheme][2]
         home, home_names = tables.home[rules.scheme]
         same_region = both & (home[lis] == home[pis])
 
@@ -356,7 +391,6 @@ def _classify_rows(
         neighbour=neighbour,
         dist=dist,
         home_names=home_names,
-        scheme_word=scheme_word,
         crosses_province=crosses_province & ~is_unknown,
         crosses_region=crosses_region & ~is_unknown,
         l_in=l_in,
@@ -367,7 +401,7 @@ def _classify_rows(
     return {
         "class": _labels(list(CLASSES), cls),
         "group": _labels([CLASS_GROUPS[c] for c in CLASSES], cls),
-        "reason": reason,
+        **reason,
         "distance_km": dist,
         "crosses_province": pd.arrays.BooleanArray(crosses_province, flags_na.copy()),
         "crosses_region": pd.arrays.BooleanArray(crosses_region, flags_na.copy()),
@@ -453,130 +487,109 @@ def _reasons(
     neighbour: np.ndarray,
     dist: np.ndarray,
     home_names: np.ndarray,
-    scheme_word: str,
     crosses_province: np.ndarray,
     crosses_region: np.ndarray,
     l_in: np.ndarray,
     p_brussels: np.ndarray,
     l_brussels: np.ndarray,
     rules: LinkRules,
-) -> Any:
-    """Build the Dutch reason of each link.
+) -> dict[str, Any]:
+    """Return the reason of each link as a code with its parameters (no words).
 
-    Every reason is a template with at most one argument (a municipality, a region, a
-    distance, a name as written); each distinct (template, argument) is written once.
+    Columns ``reason_code``, ``reason_place``, ``reason_km`` and ``reason_limit_km``
+    (see :data:`REASON_CODES`). The place is looked up once per distinct (source,
+    position): a municipality, a home region, or a name as written.
     """
     n = len(cls)
-    template = np.zeros(n, dtype=np.int64)
-    argument = np.zeros(n, dtype=np.int64)
+    reason = np.full(n, -1, dtype=np.intp)
+    # Where the place comes from, and its position there.
+    source = np.full(n, _NO_PLACE, dtype=np.int64)
+    position = np.zeros(n, dtype=np.int64)
+    with_km = np.zeros(n, dtype=bool)
     given_code = np.where(given.codes < 0, len(given.texts) - 1, given.codes)
     part_code = np.where(part.codes < 0, len(part.texts) - 1, part.codes)
     given_filled = given.per_row(given.texts != "")
     # The name of a Walloon or foreign place: as written, else its code.
-    outside = np.where(given_filled, given_code, _OTHER_SPACE + part_code)
-    # Whole kilometres, as f"{d:.0f}" rounds them (half to even, like rint).
-    km_codes, km_values = pd.factorize(np.rint(dist), use_na_sentinel=True)
-    km_texts = [f"{d:.0f} km" for d in km_values] + [""]
-    km_arg = np.where(km_codes < 0, len(km_texts) - 1, km_codes)
+    outside_source = np.where(given_filled, _GIVEN, _PART_TEXT)
+    outside_position = np.where(given_filled, given_code, part_code)
+    scheme = rules.scheme
 
-    def put(mask: np.ndarray, kind: int, arg: np.ndarray | None = None) -> None:
-        template[mask] = kind
-        if arg is not None:
-            argument[mask] = arg[mask]
+    def put(
+        mask: np.ndarray,
+        code: str,
+        place: tuple[np.ndarray | int, np.ndarray] | None = None,
+        *,
+        km: bool = False,
+    ) -> None:
+        reason[mask] = _REASON_CODE[code]
+        if place is not None:
+            where, at = place
+            source[mask] = where[mask] if isinstance(where, np.ndarray) else where
+            position[mask] = at[mask]
+        with_km[mask] = km
 
+    outside = (outside_source, outside_position)
     sel = cls == _CLASS_CODE["international"]
-    put(sel & given_filled, _T_ABROAD_NAMED, given_code)
-    put(sel & ~given_filled, _T_ABROAD)
+    put(sel, "abroad", (_GIVEN, given_code))
     sel = cls == _CLASS_CODE["unknown"]
-    put(sel & l_known, _T_PARTNER_NOT_FOUND)
-    put(sel & ~l_known & ~l_abroad, _T_LEAD_NOT_FOUND)
-    put(sel & l_abroad, _T_LEAD_ABROAD)
+    put(sel & l_known, "partner_not_found")
+    put(sel & ~l_known & ~l_abroad, "lead_not_found")
+    put(sel & l_abroad, "lead_abroad")
     sel = cls == _CLASS_CODE["local"]
-    put(sel & p_wallonia, _T_SAME_MUNICIPALITY_OUTSIDE, outside)
-    put(sel & ~p_wallonia, _T_SAME_MUNICIPALITY, pis)
+    put(sel & p_wallonia, "same_municipality", outside)
+    put(sel & ~p_wallonia, "same_municipality", (_MUNICIPALITY, pis))
     sel = cls == _CLASS_CODE["regional"]
     by_region = sel & same_region
-    put(by_region & l_brussels, _T_SAME_GEWEST, lis)
-    put(by_region & ~l_brussels, _T_SAME_REGION, lis)
+    put(by_region & l_brussels, "same_brussels_region")
+    if scheme != "none":  # with no region scheme nothing is in the same region
+        put(by_region & ~l_brussels, f"same_{scheme}", (_HOME, lis))
     by_border = sel & ~same_region & neighbour
-    put(by_border & crosses_region, _T_BORDER_REGION, pis)
-    put(by_border & ~crosses_region & crosses_province, _T_BORDER_PROVINCE, pis)
-    put(by_border & ~crosses_region & ~crosses_province, _T_BORDER, pis)
-    put(sel & ~same_region & ~neighbour, _T_WITHIN_KM, km_arg)
+    put(by_border & crosses_region, "border_region", (_MUNICIPALITY, pis))
+    put(by_border & ~crosses_region & crosses_province, "border_province", (_MUNICIPALITY, pis))
+    put(by_border & ~crosses_region & ~crosses_province, "border", (_MUNICIPALITY, pis))
+    put(sel & ~same_region & ~neighbour, "within_km", km=True)
     sel = cls == _CLASS_CODE["urban"]
     if rules.urban == "centrumsteden":
-        put(sel & p_brussels, _T_URBAN_BRUSSELS, pis)
-        put(sel & ~p_brussels, _T_URBAN_CENTRUMSTAD, pis)
-    elif rules.urban == "a0":
-        put(sel, _T_URBAN_A0, pis)
+        put(sel & p_brussels, "urban_brussels", (_MUNICIPALITY, pis))
+        put(sel & ~p_brussels, "urban_centrumstad", (_MUNICIPALITY, pis))
     else:
-        put(sel, _T_URBAN_CUSTOM, pis)
+        put(sel, f"urban_{rules.urban}", (_MUNICIPALITY, pis))
     sel = cls == _CLASS_CODE["supra_regional"]
-    put(sel & p_wallonia, _T_WALLONIA, outside)
+    put(sel & p_wallonia, "wallonia", outside)
     inside = sel & ~p_wallonia & l_in
-    put(inside & l_brussels, _T_OUTSIDE_BRUSSELS, km_arg)
-    put(inside & ~l_brussels, _T_OTHER_REGION, km_arg)
-    put(sel & ~p_wallonia & ~l_in, _T_OUTSIDE_OWN_REGION)
+    other = "no_neighbour" if scheme == "none" else f"other_{scheme}"
+    put(inside & l_brussels, "outside_brussels", km=True)
+    put(inside & ~l_brussels, other, km=True)
+    put(sel & ~p_wallonia & ~l_in, "outside_own_region")
 
-    other = "Andere " + scheme_word if scheme_word else "Geen buurgemeente"
-    within = f"Binnen {rules.max_km:g} km ({{}})" if rules.max_km else "{}"
-
-    def outside_name(a: int) -> str:
-        return given.texts[a] if a < _OTHER_SPACE else part.texts[a - _OTHER_SPACE]
-
-    write: dict[int, Callable[[int], str]] = {
-        _T_ABROAD_NAMED: lambda a: f"Buitenland ({given.texts[a]})",
-        _T_ABROAD: lambda a: "Buitenland",
-        _T_PARTNER_NOT_FOUND: lambda a: "Locatie partner niet gevonden",
-        _T_LEAD_NOT_FOUND: lambda a: "Locatie aanvrager niet gevonden",
-        _T_LEAD_ABROAD: lambda a: "Aanvrager buiten Vlaanderen en Brussel",
-        _T_SAME_MUNICIPALITY_OUTSIDE: lambda a: f"Zelfde gemeente ({outside_name(a)})",
-        _T_SAME_MUNICIPALITY: lambda a: f"Zelfde gemeente ({names[a]})",
-        _T_SAME_GEWEST: lambda a: f"Zelfde gewest ({home_names[a]})",
-        _T_SAME_REGION: lambda a: f"Zelfde {scheme_word} ({home_names[a]})",
-        _T_BORDER_REGION: lambda a: f"Buurgemeente over de gewestgrens ({names[a]})",
-        _T_BORDER_PROVINCE: lambda a: f"Buurgemeente over de provinciegrens ({names[a]})",
-        _T_BORDER: lambda a: f"Buurgemeente ({names[a]})",
-        _T_WITHIN_KM: lambda a: within.format(km_texts[a]),
-        _T_URBAN_BRUSSELS: lambda a: f"Brussel, buiten de eigen regio ({names[a]})",
-        _T_URBAN_CENTRUMSTAD: lambda a: f"Centrumstad buiten de eigen regio ({names[a]})",
-        _T_URBAN_A0: lambda a: f"Grote of regionale stad buiten de eigen regio ({names[a]})",
-        _T_URBAN_CUSTOM: lambda a: f"Stedelijke gemeente buiten de eigen regio ({names[a]})",
-        _T_WALLONIA: lambda a: f"Wallonië ({outside_name(a)})",
-        _T_OUTSIDE_BRUSSELS: lambda a: f"Buiten het Brussels gewest, {km_texts[a]}",
-        _T_OTHER_REGION: lambda a: f"{other}, {km_texts[a]}",
-        _T_OUTSIDE_OWN_REGION: lambda a: "Buiten de eigen regio",
+    # Whole kilometres, half to even (as the reasons always rounded them).
+    km = np.where(with_km, np.rint(dist), np.nan)
+    within = reason == _REASON_CODE["within_km"]
+    limit = np.where(within, rules.max_km if rules.max_km is not None else np.nan, np.nan)
+    places = {
+        _NO_PLACE: np.array([""], dtype=object),
+        _GIVEN: given.texts,
+        _PART_TEXT: part.texts,
+        _MUNICIPALITY: names,
+        _HOME: home_names,
     }
-    inverse, keys = pd.factorize(template * _TEMPLATE_SPACE + argument)
-    texts = [write[k // _TEMPLATE_SPACE](k % _TEMPLATE_SPACE) for k in keys.tolist()]
-    return _labels(texts, inverse)
+    keys, distinct = pd.factorize(
+        source * _SOURCE_SPACE + np.where(source == _NO_PLACE, 0, position)
+    )
+    place_texts = [
+        str(places[int(k) // _SOURCE_SPACE][int(k) % _SOURCE_SPACE]) for k in distinct.tolist()
+    ]
+    return {
+        "reason_code": _labels(list(REASON_CODES), reason),
+        "reason_place": _labels(place_texts, keys),
+        "reason_km": km,
+        "reason_limit_km": limit.astype(float),
+    }
 
 
-_OTHER_SPACE = 1 << 31
-_TEMPLATE_SPACE = 1 << 40
-(
-    _T_ABROAD_NAMED,
-    _T_ABROAD,
-    _T_PARTNER_NOT_FOUND,
-    _T_LEAD_NOT_FOUND,
-    _T_SAME_MUNICIPALITY_OUTSIDE,
-    _T_SAME_MUNICIPALITY,
-    _T_SAME_GEWEST,
-    _T_SAME_REGION,
-    _T_BORDER_REGION,
-    _T_BORDER_PROVINCE,
-    _T_BORDER,
-    _T_WITHIN_KM,
-    _T_URBAN_BRUSSELS,
-    _T_URBAN_CENTRUMSTAD,
-    _T_URBAN_A0,
-    _T_URBAN_CUSTOM,
-    _T_WALLONIA,
-    _T_OUTSIDE_BRUSSELS,
-    _T_OTHER_REGION,
-    _T_OUTSIDE_OWN_REGION,
-    _T_LEAD_ABROAD,
-) = range(21)
+_REASON_CODE = {c: k for k, c in enumerate(REASON_CODES)}
+_SOURCE_SPACE = 1 << 40
+_NO_PLACE, _GIVEN, _PART_TEXT, _MUNICIPALITY, _HOME = range(5)
 
 
 _FROM_PROJECTS = (

@@ -1,9 +1,11 @@
 """The ``optil-geo`` command line.
 
-Every subcommand calls the public API (and two private text helpers: header
-matching and Dutch numbers). Errors are caught here, once: the command prints
-``TypeName: message`` on stderr and exits non-zero; a file that cannot be written
-is ``InputError: cannot write '…': reason``.
+Every subcommand calls the public API (and a private helper for header matching).
+The command line speaks Dutch by default and English with ``--lang en``: its own
+messages and the tables it writes (headers, classes, reasons) come from the text
+catalogue. Errors are caught here, once: the command prints ``TypeName: message``
+on stderr and exits non-zero; a file that cannot be written is
+``InputError: kan '…' niet schrijven: reden`` (``cannot write '…': reason``).
 
 Exit codes: 0 processed (also with warnings or unresolved rows), 1 input errors
 (``validate``, ``classify``, ``measures``), 2 unusable input or a failure. Any
@@ -24,7 +26,7 @@ from typing import Any
 
 import optil_geo as og
 from optil_geo._schema import header_key
-from optil_geo.texts import format_number
+from optil_geo.texts import format_number, text
 
 __all__ = ["main"]
 
@@ -38,9 +40,11 @@ def _cmd_reference_info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info))
     else:
+        # JSON keeps the keys as codes; the text report words them.
         for key, value in info.items():
-            print(f"{key:>20}: {format_number(value)}")
-        print(f"{'bron':>20}: {og.CREDIT}")
+            label = text(f"cli_info_{key}", args.lang)
+            print(f"{label:>20}: {format_number(value, lang=args.lang)}")
+        print(f"{text('cli_source', args.lang):>20}: {text('credit', args.lang)}")
     return EXIT_OK
 
 
@@ -51,7 +55,7 @@ def _cmd_reference_fetch(args: argparse.Namespace) -> int:
     files = og.fetch_reference(settings)
     for name, path in files.items():
         print(f"ok  {name}  {path}")
-    print(f"{len(files)} reference files present and verified (SHA-256).")
+    print(text("cli_fetched", args.lang, n=len(files)))
     return EXIT_OK
 
 
@@ -62,7 +66,7 @@ def _fixes(args: argparse.Namespace) -> dict[tuple[str, str], str]:
     try:
         return og.Workspace.open(og.Settings.from_env()).fix_lookup()
     except og.WorkspaceError as exc:
-        print(f"warning: location fixes not applied: {exc}", file=sys.stderr)
+        print(text("cli_fixes_not_applied", args.lang, error=exc), file=sys.stderr)
         return {}
 
 
@@ -90,9 +94,7 @@ def _find_column(headers: Sequence[str], aliases: Sequence[str]) -> str | None:
 def _cmd_resolve(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.suffix.lower() != ".csv":
-        raise og.InputError(
-            f"cannot write {args.output!r}: `resolve` writes CSV, so the output must end in .csv"
-        )
+        raise og.InputError(text("cli_resolve_csv_only", args.lang, path=repr(args.output)))
     table = og.read_table(Path(args.input))
     frame = table.frame
     headers = [str(c) for c in frame.columns]
@@ -101,7 +103,13 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     if place is None:
         accepted = ", ".join(repr(a) for a in _RESOLVE_COLUMNS["place"])
         raise og.InputError(
-            f"{args.input}: no place column (one of {accepted}); found columns {headers!r}"
+            text(
+                "cli_no_place_column",
+                args.lang,
+                path=args.input,
+                accepted=accepted,
+                headers=repr(headers),
+            )
         )
     result = og.resolve_places(
         frame, place=place, postcode=found["postcode"], country=found["country"]
@@ -110,21 +118,39 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     out = frame.drop(columns=[c for c in cols if c in frame.columns]).join(result[cols])
     # Same delimiter as the input; always UTF-8 with a BOM, which Excel needs to read
     # the accents of place names (without it, it guesses the Windows code page).
-    text = og.neutralise_formulas(out).to_csv(sep=table.delimiter, index=False, lineterminator="\n")
-    with _writing(output):
-        output.write_bytes(("\ufeff" + text).encode("utf-8"))
+    csv_text = og.neutralise_formulas(out).to_csv(
+        sep=table.delimiter, index=False, lineterminator="\n"
+    )
+    with _writing(output, args.lang):
+        output.write_bytes(("\ufeff" + csv_text).encode("utf-8"))
     summary = ", ".join(f"{k} {v}" for k, v in out["status"].value_counts().items())
-    print(f"{len(out)} rows resolved -> {args.output} ({summary})", file=sys.stderr)
+    message = text("cli_resolved", args.lang, n=len(out), output=args.output, summary=summary)
+    print(message, file=sys.stderr)
     return EXIT_OK
 
 
 @contextmanager
-def _writing(path: Path) -> Iterator[None]:
-    """Turn a failure to write ``path`` (no such folder, a file in the way…) into an InputError."""
+def _writing(path: Path, lang: str, allowed: Sequence[str] = ()) -> Iterator[None]:
+    """Turn a failure to write ``path`` (no such folder, a file in the way…) into an InputError.
+
+    With ``allowed``, first check the extension (in the words of ``lang``).
+    """
+    if allowed and Path(path).suffix.lower() not in allowed:
+        raise og.InputError(
+            text("cli_wrong_extension", lang, path=repr(str(path)), allowed=repr(list(allowed)))
+        )
+    folder = Path(path).parent
+    if not folder.is_dir():
+        # Said here, in the command's language, before a library or GDAL says it in English.
+        reason = text("cli_no_folder", lang, folder=repr(str(folder)))
+        raise og.InputError(text("cli_cannot_write", lang, path=repr(str(path)), reason=reason))
     try:
         yield
     except OSError as exc:
-        raise og.InputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from exc
+        why = exc.strerror or str(exc)
+        raise og.InputError(
+            text("cli_cannot_write", lang, path=repr(str(path)), reason=why)
+        ) from exc
 
 
 def _columns(args: argparse.Namespace) -> dict[str, str] | None:
@@ -172,7 +198,7 @@ def _read_for_analysis(args: argparse.Namespace) -> og.PartnershipData | int:
         return code
     if not data.ok:
         sys.stderr.write(og.format_report(data))
-        print("Import geweigerd: los eerst de fouten hierboven op.", file=sys.stderr)
+        print(text("cli_import_refused", args.lang), file=sys.stderr)
         return EXIT_INPUT_ERRORS
     return data
 
@@ -188,31 +214,43 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     if isinstance(data, int):
         return data
     links = og.build_links(data.projects, data.partners, rules=_rules(args))
-    first = [
-        "project_id",
-        "organisation",
-        "lead_nis",
-        "lead_name",
-        "partner_nis",
-        "partner_name",
-        "partner_region",
-        "class",
-        "group",
-        "reason",
-        "distance_km",
-        "crosses_province",
-        "crosses_region",
-    ]
-    rest = [
-        c
-        for c in ("round", "sector_group", "role_code", "partner_location", "source_row")
-        if c in links
-    ]
-    with _writing(Path(args.output)):
-        og.write_table(links[first + rest], Path(args.output), sheet="links")
-    counts = ", ".join(f"{k} {v}" for k, v in links["class"].value_counts().items())
-    print(f"{len(links)} links classified -> {args.output} ({counts})", file=sys.stderr)
+    # A table for people, in the language of the command: worded headers, classes,
+    # regions, sectors and reasons; NIS codes and distances as they are.
+    table = og.link_table(links, args.lang, columns=_CLASSIFY_COLUMNS)
+    output = Path(args.output)
+    with _writing(output, args.lang, _TABLE_FORMATS):
+        og.write_table(table, output, sheet=text("links_sheet", args.lang))
+    per_class = links["class"].value_counts()
+    counts = ", ".join(
+        f"{og.class_label(c, args.lang)} {per_class[c]}" for c in og.CLASSES if c in per_class
+    )
+    message = text("cli_classified", args.lang, n=len(links), output=args.output, counts=counts)
+    print(message, file=sys.stderr)
     return EXIT_OK
+
+
+_TABLE_FORMATS = (".csv", ".xlsx")
+
+_CLASSIFY_COLUMNS = (
+    "project_id",
+    "organisation",
+    "lead_nis",
+    "lead_name",
+    "partner_nis",
+    "partner_name",
+    "partner_region",
+    "class",
+    "group",
+    "reason",
+    "distance_km",
+    "crosses_province",
+    "crosses_region",
+    "round",
+    "sector_group",
+    "role",
+    "source_row",
+)
+"""The columns of ``classify``'s output, in order (worded by :func:`optil_geo.link_table`)."""
 
 
 def _cmd_measures(args: argparse.Namespace) -> int:
@@ -227,18 +265,21 @@ def _cmd_measures(args: argparse.Namespace) -> int:
         return data
     links = og.build_links(data.projects, data.partners, rules=_rules(args))
     rules = og.UnderservedRules(peers=args.peers)
-    # The uitleg follows the command line's language when it has one (``--lang``).
-    lang = getattr(args, "lang", None) or "nl"
+    # The uitleg follows the command line's language (``--lang``).
+    lang = args.lang
     table = og.municipality_measures(links, data.projects, underserved=rules)
     # Most underserved first (the rank), then the others in reference order.
     table = table.sort_values("underserved_rank", na_position="last", kind="stable")
     out = Path(args.output)
-    with _writing(out):
+    with _writing(out, args.lang):
         if out.suffix.lower() in og.GEO_FORMATS:
+            # GIS layers keep the field names as codes: QGIS users script against them.
             og.write_municipal_layer(table, out)
         elif out.suffix.lower() == ".xlsx":
             rounds = [str(r) for r in data.projects["round"].dropna().unique() if r]
-            rows = og.explanation_rows(table, rules, rounds=rounds, dataset=Path(args.data).name)
+            rows = og.explanation_rows(
+                table, rules, lang=lang, rounds=rounds, dataset=Path(args.data).name
+            )
             og.to_safe_xlsx(og.tables_with_explanation({"gemeenten": table}, rows), out)
         else:
             og.write_table(table, out, sheet="gemeenten")
@@ -246,27 +287,27 @@ def _cmd_measures(args: argparse.Namespace) -> int:
         print(og.text("uw_empty", lang), file=sys.stderr)
     flagged = int(table["underserved"].sum())
     areas = int(table["underserved_area"].nunique())
-    print(
-        f"{len(table)} municipalities -> {args.output} ({flagged} underserved in {areas} areas)",
-        file=sys.stderr,
+    message = text(
+        "cli_measured", lang, n=len(table), output=args.output, flagged=flagged, areas=areas
     )
+    print(message, file=sys.stderr)
     return EXIT_OK
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    with _writing(Path(args.output)):
+    with _writing(Path(args.output), args.lang):
         og.write_template(Path(args.output), form=args.form)
-    print(f"template written -> {args.output}", file=sys.stderr)
+    print(text("cli_template_written", args.lang, output=args.output), file=sys.stderr)
     return EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     seed = og.DEMO_SEED if args.seed is None else args.seed
-    with _writing(Path(args.output)):
+    with _writing(Path(args.output), args.lang):
         paths = og.write_demo(Path(args.output), seed=seed)
     for path in paths:
         print(path)
-    print("De demodata zijn FICTIEF (gegenereerd).", file=sys.stderr)
+    print(text("cli_demo_fictional", args.lang), file=sys.stderr)
     return EXIT_OK
 
 
@@ -372,6 +413,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"optil-geo {og.__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    parser.add_argument(
+        "--lang",
+        choices=list(og.LANGUAGES),
+        default="nl",
+        help="language of messages and written tables: nl (Dutch, the default) or en",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("resolve", help="place text / postal code -> 2025 NIS code")
@@ -450,7 +497,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
-        print(f"InputError: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        reason = exc.strerror or exc
+        print(
+            f"InputError: {text('cli_cannot_use', args.lang, where=where, reason=reason)}",
+            file=sys.stderr,
+        )
         _details(args)
         return EXIT_UNUSABLE
     except Exception as exc:

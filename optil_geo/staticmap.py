@@ -43,7 +43,7 @@ from pyproj import Transformer
 from optil_geo import _flowdata
 from optil_geo._errors import SettingsError
 from optil_geo._flowlayer import _arcs, _node_positions, _opacity, _width_steps
-from optil_geo.classify import CLASS_LABELS, CLASSES
+from optil_geo.classify import CLASSES
 from optil_geo.maps import (
     _SEQUENTIAL,
     CLASS_COLOURS,
@@ -55,6 +55,7 @@ from optil_geo.maps import (
 )
 from optil_geo.reference import CRS_METRIC, CRS_WEB, Reference
 from optil_geo.texts import text as _t
+from optil_geo.wording import class_labels
 
 __all__ = ["STATIC_FORMATS", "render_static_map", "underserved_map"]
 
@@ -850,13 +851,13 @@ def _legends(
         ]
         labels = [label for _, label in choro_rows]
         out.append(_LegendSpec(handles, labels, value_label or _t("mp_value", lang), choro_note))
-    class_labels = CLASS_LABELS.get(lang, CLASS_LABELS["nl"])
+    words = class_labels(lang)
     if drawn.classes or has_local:
         handles = [
             Line2D([], [], color=CLASS_COLOURS[c], linewidth=3.2 * s, solid_capstyle="round")
             for c in drawn.classes
         ]
-        labels = [class_labels[c] for c in drawn.classes]
+        labels = [words[c] for c in drawn.classes]
         if has_local:
             handles.append(
                 Line2D(

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 
 from optil_geo._errors import SettingsError
 
@@ -31,6 +31,7 @@ __all__ = [
     "format_km",
     "format_number",
     "format_percent",
+    "number_symbols",
     "text",
 ]
 
@@ -120,6 +121,16 @@ def format_km(km: float | None, decimals: int = 1, *, lang: str = "nl") -> str:
     if km is None or (isinstance(km, float) and math.isnan(km)):
         return _MISSING
     return format_number(km, decimals, lang=lang) + " km"
+
+
+def number_symbols(lang: str = "nl") -> dict[str, str]:
+    """Return the decimal mark and the thousands separator of ``lang`` (``,`` and ``.`` in Dutch).
+
+    For formatters outside Python (the charts' d3-format locale), so that they
+    separate numbers exactly as :func:`format_number` does.
+    """
+    locale = _locale(lang)
+    return {"decimal": get_decimal_symbol(locale), "group": get_group_symbol(locale)}
 
 
 def _locale(lang: str) -> str:

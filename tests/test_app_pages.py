@@ -70,7 +70,7 @@ def test_overzicht_figures_follow_the_filters() -> None:
     selection = data.select(data.DEMO_KEY, og.LinkRules(), og.Filters(rounds=("2021-1",)))
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Projecten"] == number(len(selection.projects))
-    assert metrics["Samenwerkingslinks"] == number(len(selection.links))
+    assert metrics["Samenwerkingen"] == number(len(selection.links))
     reached = int((selection.municipalities["projects_involved"] > 0).sum())
     assert metrics["Gemeenten bereikt"] == f"{reached} van 304"
     # The caption is Markdown with the user's text escaped.

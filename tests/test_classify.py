@@ -11,8 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optil_geo._errors import InputError, SettingsError
-from optil_geo.classify import classify_links
+from optil_geo.classify import REASON_CODES, classify_links
 from optil_geo.settings import LinkRules
+from optil_geo.wording import link_reasons
+
+
+def worded(out: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
+    """Add the reason as the catalogue words it (the library itself returns only codes)."""
+    return out.assign(reason=link_reasons(out, lang))
 
 
 def one(ref, lead: str, partner: str, region: str = "", name: str = "", **rules):  # type: ignore[no-untyped-def]
@@ -25,13 +31,15 @@ def one(ref, lead: str, partner: str, region: str = "", name: str = "", **rules)
             "partner_name": [name],
         }
     )
-    return classify_links(frame, rules=LinkRules(**rules), reference=ref).iloc[0].to_dict()
+    out = classify_links(frame, rules=LinkRules(**rules), reference=ref)
+    return worded(out).iloc[0].to_dict()
 
 
 def test_local(ref, nis_of) -> None:
     r = one(ref, nis_of("Gent"), nis_of("Gent"), "flanders")
     assert r["class"] == "local"
-    assert r["group"] == "lokaal-regionaal"
+    assert r["group"] == "local_regional"
+    assert (r["reason_code"], r["reason_place"]) == ("same_municipality", "Gent")
     assert r["reason"] == "Zelfde gemeente (Gent)"
     assert r["distance_km"] == 0.0
     assert r["crosses_province"] is False
@@ -138,7 +146,7 @@ def test_unknown_lead_codes_are_unknown_not_walloon(ref, nis_of) -> None:  # typ
             "partner_region": ["flanders"] * 4,
         }
     )
-    out = classify_links(frame, reference=ref)
+    out = worded(classify_links(frame, reference=ref))
     assert out["class"].tolist() == ["unknown", "unknown", "urban", "unknown"]
     assert out["reason"].tolist() == [
         "Locatie aanvrager niet gevonden",
@@ -179,7 +187,7 @@ def test_lead_abroad_has_its_own_reason(ref, nis_of) -> None:  # type: ignore[no
             "partner_region": ["flanders", "wallonia", ""],
         }
     )
-    out = classify_links(frame, reference=ref)
+    out = worded(classify_links(frame, reference=ref))
     assert out["class"].tolist() == ["unknown"] * 3
     assert out["reason"].tolist() == ["Aanvrager buiten Vlaanderen en Brussel"] * 3
     assert out["crosses_region"].isna().all()
@@ -278,7 +286,10 @@ def test_missing_columns_and_empty_input(ref) -> None:
     assert list(empty.columns) == [
         "class",
         "group",
-        "reason",
+        "reason_code",
+        "reason_place",
+        "reason_km",
+        "reason_limit_km",
         "distance_km",
         "crosses_province",
         "crosses_region",
@@ -528,3 +539,68 @@ def test_a_changed_copy_of_the_reference_gets_its_own_lookups(ref, nis_of) -> No
     changed = dataclasses.replace(ref, municipalities=towns)
     assert classify_links(frame, reference=changed).loc[0, "class"] == "supra_regional"
     assert classify_links(frame, reference=ref).loc[0, "class"] == "urban"
+
+
+# ------------------------------------------------------------------ reasons as codes
+
+
+def test_reasons_are_codes_with_parameters_not_sentences(ref, nis_of) -> None:  # type: ignore[no-untyped-def]
+    frame = pd.DataFrame(
+        {
+            "lead_nis": [nis_of("Turnhout"), nis_of("Gent"), nis_of("Geel"), nis_of("Gent")],
+            "partner_nis": [nis_of("Mol"), nis_of("Genk"), nis_of("Lier"), ""],
+            "partner_region": ["flanders", "flanders", "flanders", "abroad"],
+            "partner_name": ["", "", "", "Lille"],
+        }
+    )
+    out = classify_links(frame, rules=LinkRules(max_km=40), reference=ref)
+    assert "reason" not in out.columns
+    assert out["reason_code"].tolist() == [
+        "same_referentieregio",
+        "urban_centrumstad",
+        "within_km",
+        "abroad",
+    ]
+    assert out["reason_place"].tolist() == ["Kempen", "Genk", "", "Lille"]
+    # The kilometres the reason names are the distance, rounded to whole km.
+    assert out.loc[2, "reason_km"] == round(out.loc[2, "distance_km"])
+    assert out.loc[2, "reason_limit_km"] == 40
+    assert out["reason_km"].isna().tolist() == [True, True, False, True]
+    assert out["reason_limit_km"].isna().tolist() == [True, True, False, True]
+    assert set(out["reason_code"]) <= set(REASON_CODES)
+
+
+def test_reasons_are_worded_in_either_language(ref, nis_of) -> None:  # type: ignore[no-untyped-def]
+    frame = pd.DataFrame(
+        {
+            "lead_nis": [nis_of("Turnhout"), nis_of("Geel"), nis_of("Gent"), nis_of("Gent")],
+            "partner_nis": [nis_of("Mol"), nis_of("Lier"), "", "62063"],
+            "partner_region": ["flanders", "flanders", "abroad", "wallonia"],
+            "partner_name": ["", "", "", "Luik"],
+        }
+    )
+    out = classify_links(frame, rules=LinkRules(max_km=12.5), reference=ref)
+    km = f"{out.loc[1, 'reason_km']:.0f}"
+    assert link_reasons(out, "nl").tolist() == [
+        "Zelfde referentieregio (Kempen)",
+        f"Andere referentieregio, {km} km",
+        "Buitenland",
+        "Wallonië (Luik)",
+    ]
+    assert link_reasons(out, "en").tolist() == [
+        "Same reference region (Kempen)",
+        f"Other reference region, {km} km",
+        "Abroad",
+        "Wallonia (Luik)",
+    ]
+    near = classify_links(frame.iloc[:2], rules=LinkRules(max_km=40), reference=ref)
+    assert link_reasons(near, "nl").tolist()[1] == f"Binnen 40 km ({km} km)"
+    assert link_reasons(near, "en").tolist()[1] == f"Within 40 km ({km} km)"
+
+
+def test_every_reason_code_has_words_in_both_languages() -> None:
+    from optil_geo.texts import catalogue
+
+    for code in REASON_CODES:
+        entry = catalogue()[f"reason_{code}"]
+        assert entry["nl"] and entry["en"] and entry["nl"] != entry["en"], code

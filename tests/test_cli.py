@@ -112,6 +112,33 @@ def _read_csv(path: Path) -> pd.DataFrame:
     )
 
 
+# The command line writes its tables for people, in Dutch unless --lang en: these
+# name the columns by their code again, from the same catalogue, for the checks below.
+_BY_HEADER = {og.text(f"col_{c}"): c for c in og.LINK_TABLE_COLUMNS}
+_CLASS_OF = {label: code for code, label in og.class_labels().items()}
+
+
+def _links_back(path: Path) -> pd.DataFrame:
+    """Read classify's output (CSV or XLSX) with code column names and class codes."""
+    if path.suffix == ".xlsx":
+        frame = pd.read_excel(path, sheet_name="samenwerkingen", engine="calamine", dtype=str)
+    else:
+        frame = _read_csv(path)
+    frame = frame.rename(columns=_BY_HEADER)
+    return frame.assign(**{"class": frame["class"].map(_CLASS_OF)})
+
+
+def _measures_back(path: Path) -> pd.DataFrame:
+    """Read the measures output (CSV or XLSX) with code column names."""
+    if path.suffix == ".xlsx":
+        frame = pd.read_excel(path, sheet_name="gemeenten", engine="calamine", dtype=str)
+    else:
+        frame = _read_csv(path)
+    texts = og.texts.catalogue()
+    by_header = {texts[k]["nl"]: k.removeprefix("col_") for k in texts if k.startswith("col_")}
+    return frame.rename(columns=by_header)
+
+
 def _broken_workbook(tmp_path: Path) -> Path:
     """Two sheets; a partner refers to a project that does not exist (an error)."""
     path = tmp_path / "broken.xlsx"
@@ -149,7 +176,7 @@ def test_resolve_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert code == 0  # unresolved rows are not a failure
     assert stdout == ""
     (line,) = stderr.splitlines()
-    assert line.startswith(f"4 rows resolved -> {out} (")
+    assert line.startswith(f"4 rijen opgezocht -> {out} (")
     assert sorted(line.split(" (", 1)[1].rstrip(")").split(", ")) == [
         "alias 1",
         "exact 1",
@@ -223,10 +250,15 @@ def test_resolve_without_place_column(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 2
     assert stdout == ""
     assert stderr.splitlines() == [
+        f"InputError: {src}: geen kolom met de plaats (een van 'place', 'plaats', 'gemeente', "
+        "'locatie'); gevonden kolommen: ['naam', 'postcode']"
+    ]
+    assert not (tmp_path / "o.csv").exists()
+    code, _, stderr = run(capsys, "--lang", "en", "resolve", src, "-o", tmp_path / "o.csv")
+    assert stderr.splitlines() == [
         f"InputError: {src}: no place column (one of 'place', 'plaats', 'gemeente', "
         "'locatie'); found columns ['naam', 'postcode']"
     ]
-    assert not (tmp_path / "o.csv").exists()
 
 
 @pytest.mark.parametrize(
@@ -280,8 +312,8 @@ def test_resolve_refuses_an_output_that_is_not_csv(
     code, stdout, stderr = run(capsys, "resolve", src, "-o", out)
     assert (code, stdout) == (2, "")
     assert stderr.splitlines() == [
-        f"InputError: cannot write {str(out)!r}: `resolve` writes CSV, so the output must "
-        "end in .csv"
+        f"InputError: kan {str(out)!r} niet schrijven: `resolve` schrijft CSV, dus het "
+        "uitvoerbestand moet op .csv eindigen"
     ]
     assert not out.exists()
 
@@ -356,7 +388,9 @@ def test_write_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     target = blocker / "x.csv"
     code, stdout, stderr = run(capsys, "resolve", src, "-o", target)
     assert (code, stdout) == (2, "")
-    assert stderr.splitlines() == [f"InputError: cannot write {str(target)!r}: Not a directory"]
+    assert stderr.splitlines() == [
+        f"InputError: kan {str(target)!r} niet schrijven: {str(blocker)!r} is geen bestaande map"
+    ]
     for argv in (
         ("classify", _small(tmp_path), "-o", blocker / "links.csv"),
         ("classify", _small(tmp_path), "-o", tmp_path / "nope" / "links.xlsx"),
@@ -368,7 +402,7 @@ def test_write_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
         code, stdout, stderr = run(capsys, *argv)
         assert (code, stdout) == (2, ""), argv
         (line,) = stderr.splitlines()
-        assert line.startswith(f"InputError: cannot write {str(argv[-1])!r}: "), line
+        assert line.startswith(f"InputError: kan {str(argv[-1])!r} niet schrijven: "), line
 
 
 def test_unexpected_errors_are_one_line_and_detailed_with_v(
@@ -408,9 +442,14 @@ def test_reference_info_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_reference_info_text(capsys: pytest.CaptureFixture[str]) -> None:
     code, stdout, _ = run(capsys, "reference", "info")
     assert code == 0
-    assert "population: 7.847.398" in stdout
-    assert "municipalities: 304" in stdout
+    assert "inwoners: 7.847.398" in stdout
+    assert "gemeenten: 304" in stdout
     assert og.CREDIT in stdout
+    code, stdout, _ = run(capsys, "--lang", "en", "reference", "info")
+    assert code == 0
+    assert "population: 7,847,398" in stdout
+    assert "municipalities: 304" in stdout
+    assert "Municipal boundaries: Statbel" in stdout
 
 
 # =========================================================================== validate
@@ -488,9 +527,12 @@ def test_classify_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     code, stdout, stderr = run(capsys, "classify", _small(tmp_path), "-o", out)
     assert code == 0
     assert stdout == ""
-    assert "12 links classified" in stderr
-    back = _read_csv(out)
-    assert back.columns.tolist()[:2] == ["project_id", "organisation"]
+    assert "12 samenwerkingen ingedeeld" in stderr
+    raw = _read_csv(out)
+    assert raw.columns.tolist()[:2] == ["Projectnummer", "Partner"]
+    assert raw["Soort samenwerking"].tolist()[:2] == ["lokaal", "regionaal"]
+    assert raw["Over een gewestgrens"].tolist()[10:12] == ["ja", "nee"]
+    back = _links_back(out)
     assert set(CLASSIFY_COLUMNS) <= set(back.columns)
     # One row per partner row of the input, in input order.
     assert back["organisation"].tolist() == SMALL_ORGANISATIONS
@@ -498,15 +540,15 @@ def test_classify_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert back["class"].tolist() == DEFAULT_CLASSES
     assert back["lead_nis"].tolist()[:3] == ["44021", "44021", "24062"]
     assert back["partner_nis"].tolist()[:2] == ["44021", "44088"]
-    assert back["partner_region"].tolist()[8:11] == ["abroad", "", "wallonia"]
+    assert back["partner_region"].tolist()[8:11] == ["Buitenland", "Onbekend", "Wallonië"]
     assert back["distance_km"].tolist()[:2] == ["0,0", "8,4"]
     assert back["distance_km"].tolist()[8:11] == ["", "", ""]
     assert back["reason"].tolist()[1] == "Zelfde referentieregio (Regio Gent)"
     assert back["reason"].tolist()[11] == (
         "Buurgemeente over de provinciegrens (Beveren-Kruibeke-Zwijndrecht)"
     )
-    assert back["crosses_province"].tolist()[11] == "True"
-    assert back["crosses_region"].tolist()[10:12] == ["True", "False"]
+    assert back["crosses_province"].tolist()[11] == "ja"
+    assert back["crosses_region"].tolist()[10:12] == ["ja", "nee"]
     assert back["crosses_region"].tolist()[9] == ""  # unknown: no crossing to tell
 
 
@@ -516,7 +558,7 @@ def test_classify_demo_keeps_input_order(
     out = tmp_path / "links.csv"
     assert run(capsys, "classify", DEMO_FLAT, "-o", out)[0] == 0
     source = _read_csv(DEMO_FLAT)
-    back = _read_csv(out)
+    back = _links_back(out)
     assert len(back) == len(source) == 1594
     assert back["project_id"].tolist() == source["projectnummer"].tolist()
     assert back["organisation"].tolist() == source["organisatie"].tolist()
@@ -526,7 +568,7 @@ def test_classify_demo_keeps_input_order(
 def test_classify_xlsx_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "links.xlsx"
     assert run(capsys, "classify", _small(tmp_path), "-o", out)[0] == 0
-    back = pd.read_excel(out, sheet_name="links", engine="calamine", dtype=str)
+    back = _links_back(out)
     assert back["organisation"].tolist() == SMALL_ORGANISATIONS
     assert back["class"].tolist() == DEFAULT_CLASSES
 
@@ -535,7 +577,7 @@ def _classes(tmp_path: Path, capsys: pytest.CaptureFixture[str], *options: str) 
     out = tmp_path / "links.csv"
     code, _, _ = run(capsys, "classify", _small(tmp_path), "-o", out, *options)
     assert code == 0
-    return _read_csv(out)["class"].tolist()
+    return _links_back(out)["class"].tolist()
 
 
 def test_classify_scheme_province(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -568,13 +610,13 @@ def test_classify_max_km(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert got == expected
     got = _classes(tmp_path, capsys, "--scheme", "none", "--no-neighbours", "--max-km", "15")
     assert [got[1], got[3], got[5]] == ["regional", "supra_regional", "regional"]  # 8, 19, 5 km
-    reasons = _read_csv(tmp_path / "links.csv")["reason"].tolist()
+    reasons = _links_back(tmp_path / "links.csv")["reason"].tolist()
     assert reasons[1] == "Binnen 15 km (8 km)"
 
 
 def test_classify_max_km_zero_means_off(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _classes(tmp_path, capsys, "--max-km", "0") == DEFAULT_CLASSES
-    reasons = _read_csv(tmp_path / "links.csv")["reason"].tolist()
+    reasons = _links_back(tmp_path / "links.csv")["reason"].tolist()
     assert not any(r.startswith("Binnen") for r in reasons)
 
 
@@ -585,10 +627,10 @@ def test_classify_xlsx_never_holds_a_formula(
     src.write_text(SMALL.replace("Bib Gent;Gent", '\x01=HYPERLINK("http://x");Gent'))
     out = tmp_path / "links.xlsx"
     assert run(capsys, "classify", src, "-o", out)[0] == 0
-    ws = load_workbook(out)["links"]
+    ws = load_workbook(out)["samenwerkingen"]
     cell = ws["B2"]
     assert (ws["B1"].value, cell.value, cell.data_type) == (
-        "organisation",
+        "Partner",
         '=HYPERLINK("http://x")',
         "s",
     )
@@ -624,7 +666,8 @@ def test_classify_unreadable(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_classify_bad_output_extension(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, stderr = run(capsys, "classify", _small(tmp_path), "-o", tmp_path / "links.txt")
     assert code == 2
-    assert stderr.startswith("InputError: cannot write")
+    assert stderr.startswith("InputError: kan ")
+    assert "de extensie moet een van ['.csv', '.xlsx'] zijn" in stderr
 
 
 def test_classify_applies_workspace_fixes(
@@ -656,11 +699,9 @@ def test_measures_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str], su
     code, stdout, stderr = run(capsys, "measures", _small(tmp_path), "-o", out)
     assert code == 0
     assert stdout == ""
-    assert stderr.startswith(f"304 municipalities -> {out} (")
-    if suffix == ".csv":
-        back = _read_csv(out)
-    elif suffix == ".xlsx":
-        back = pd.read_excel(out, sheet_name="gemeenten", engine="calamine", dtype=str)
+    assert stderr.startswith(f"304 gemeenten -> {out} (")
+    if suffix in (".csv", ".xlsx"):
+        back = _measures_back(out)
     else:
         back = pyogrio.read_dataframe(out)
         assert back.geometry.notna().all()
@@ -696,9 +737,9 @@ def test_measures_options_change_the_counts(
 ) -> None:
     out = tmp_path / "m.csv"
     assert run(capsys, "measures", _small(tmp_path), "-o", out)[0] == 0
-    default = _read_csv(out).set_index("nis")
+    default = _measures_back(out).set_index("nis")
     assert run(capsys, "measures", _small(tmp_path), "-o", out, "--scheme", "province")[0] == 0
-    province = _read_csv(out).set_index("nis")
+    province = _measures_back(out).set_index("nis")
     assert default.at["44021", "links_out_regional"] == "2"  # Merelbeke-Melle, Eeklo
     assert province.at["44021", "links_out_regional"] == "4"  # and Lokeren, Aalst
 
@@ -720,7 +761,7 @@ def test_template(
     options = ["--form", form] if form else []
     code, _, stderr = run(capsys, "template", "-o", out, *options)
     assert code == 0
-    assert stderr.strip() == f"template written -> {out}"
+    assert stderr.strip() == f"sjabloon geschreven -> {out}"
     book = load_workbook(out)
     assert book.sheetnames == sheets
     assert book["lijsten"].sheet_state == "hidden"

@@ -226,7 +226,7 @@ def test_explain_one_plain_dutch_sentence_per_rule() -> None:
     sentences = gaps.explain(og.UnderservedRules(lowest_share=0.3, metric="links_total"))
     assert "bij geen enkel project betrokken" in sentences[0]
     assert "laagste 30%" in sentences[1] and "stedelijke hiërarchie" in sentences[1]
-    assert "samenwerkingslinks" in sentences[1]
+    assert "samenwerkingen" in sentences[1]
     assert "de 76 van 304" in sentences[2]
     assert all(s.endswith(".") for s in sentences)
     off = gaps.explain(og.UnderservedRules(no_involvement=False, lowest_share=None))
@@ -455,7 +455,7 @@ def test_steps_of_the_tiny_case(tiny_selection, ref) -> None:  # type: ignore[no
     assert set(contents[4].flows["class"]) == {"urban"}
     # Gent and Brussel are both chosen once: the tie goes to the first name.
     assert [f.value for f in contents[4].figures] == ["50%", "2", "Brussel"]
-    assert contents[4].figures[2].note == "1 links"
+    assert contents[4].figures[2].note == "1 samenwerking"
     assert contents[5].flows is None
     assert contents[5].categories is not None
     assert contents[5].figures[0].value == "300"
@@ -609,6 +609,19 @@ def test_static_export_png_size_and_pdf(tiny_selection, ref) -> None:  # type: i
     assert pdf.startswith(b"%PDF")
 
 
+def test_projects_export_words_reasons_in_the_language(demo) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    for language, sheet, reason, example in (
+        ("nl", "samenwerkingen", "Reden", "Zelfde referentieregio (Kempen)"),
+        ("en", "links", "Reason", "Same reference region (Kempen)"),
+    ):
+        ws = load_workbook(io.BytesIO(exports.projects_xlsx(demo, language)))[sheet]
+        rows = list(ws.iter_rows(values_only=True))
+        column = rows[0].index(reason)
+        assert example in {row[column] for row in rows[1:]}
+
+
 def test_geo_and_table_exports_read_back(tiny_selection, ref) -> None:  # type: ignore[no-untyped-def]
     import pyogrio
     from openpyxl import load_workbook
@@ -620,9 +633,22 @@ def test_geo_and_table_exports_read_back(tiny_selection, ref) -> None:  # type: 
         assert len(frame) == 304
         assert int(frame["projects_involved"].sum()) == int(mm["projects_involved"].sum())
     book = load_workbook(io.BytesIO(exports.projects_xlsx(tiny_selection)))
-    assert book.sheetnames == ["projecten", "partners"]
-    assert book["partners"].max_row == 1 + len(tiny_selection.links)
-    assert load_workbook(io.BytesIO(exports.measures_xlsx(mm)))["gemeenten"].max_row == 305
+    assert book.sheetnames == ["projecten", "samenwerkingen", "uitleg"]
+    assert book["samenwerkingen"].max_row == 1 + len(tiny_selection.links)
+    headers = [c.value for c in book["samenwerkingen"][1]]
+    assert headers[0] == "Projectnummer"
+    assert "Soort samenwerking" in headers  # these hand-made links have no reason codes
+    # Every exported column is explained on the explanation sheet, in the same words.
+    explained = {row[0].value for row in book["uitleg"].iter_rows(min_row=2)}
+    assert set(headers) <= explained
+    assert {c.value for c in book["projecten"][1]} <= explained
+    english = load_workbook(io.BytesIO(exports.projects_xlsx(tiny_selection, "en")))
+    assert english.sheetnames == ["projects", "links", "explanation"]
+    assert "Kind of link" in {c.value for c in english["links"][1]}
+    book = load_workbook(io.BytesIO(exports.measures_xlsx(mm)))
+    assert book.sheetnames == ["gemeenten", "uitleg"]
+    assert book["gemeenten"].max_row == 305
+    assert book["gemeenten"]["A1"].value == "NIS-code"
 
 
 # ------------------------------------------------------------------ review fixes

@@ -57,7 +57,7 @@ def test_measures_command_carries_the_underserved_columns(
     assert code == 0, err
     flagged = int(demo_measures["underserved"].sum())
     areas = int(demo_measures["underserved_area"].nunique())
-    assert f"({flagged} underserved in {areas} areas)" in err
+    assert f"({flagged} witte vlekken in {areas} gebieden)" in err  # Dutch by default (--lang)
     back = _read(out)
     assert len(back) == 304
     for col in NEW_COLUMNS:

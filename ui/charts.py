@@ -13,49 +13,51 @@ import altair as alt
 import pandas as pd
 
 import optil_geo as og
-from optil_geo import vocabulary
+from optil_geo import texts, vocabulary
 from optil_geo.maps import CLASS_COLOURS
 
 _LEAVING = ("urban", "supra_regional", "international")
 """Classes of links that leave the lead's home region."""
 
-_TEXT = {
-    "nl": {
-        "round": "Ronde",
-        "links": "Links",
-        "share": "Aandeel",
-        "kind": "Soort",
-        "region": "Referentieregio van de aanvrager",
-        "leaving": "Buiten de eigen regio",
-        "km": "Afstand (km)",
-        "count": "Aantal links",
-        "no_round": "(geen ronde)",
-    },
-    "en": {
-        "round": "Round",
-        "links": "Links",
-        "share": "Share",
-        "kind": "Kind",
-        "region": "Reference region of the lead",
-        "leaving": "Outside the home region",
-        "km": "Distance (km)",
-        "count": "Number of links",
-        "no_round": "(no round)",
-    },
-}
-
 
 def _text(lang: str) -> dict[str, str]:
-    return _TEXT.get(lang, _TEXT["nl"])
+    """The chart words in ``lang`` (catalogue keys ``chart_<name>``)."""
+    return {name: texts.text(f"chart_{name}", lang) for name in _CHART_WORDS}
 
 
-def _class_scale(lang: str, classes: tuple[str, ...] = og.CLASSES) -> alt.Scale:
-    labels = og.CLASS_LABELS.get(lang, og.CLASS_LABELS["nl"])
-    return alt.Scale(domain=[labels[c] for c in classes], range=[CLASS_COLOURS[c] for c in classes])
+_CHART_WORDS = ("round", "links", "share", "kind", "region", "leaving", "km", "count", "no_round")
+
+
+def localised(chart: Any, lang: str) -> Any:
+    """Return ``chart`` with numbers on its axes and tooltips in the interface language.
+
+    Vega formats numbers with d3-format in English unless told otherwise; its locale
+    gets the separators of the catalogue's own formatting, never the browser's.
+    """
+    symbols = texts.number_symbols(lang)
+    locale = {
+        "decimal": symbols["decimal"],
+        "thousands": symbols["group"],
+        "grouping": [3],
+        "currency": ["€ ", ""],
+    }
+    return chart.configure(locale={"number": locale})
+
+
+def class_scale(lang: str, classes: tuple[str, ...] = og.CLASSES) -> alt.Scale:
+    """The colour scale of the classes: the map's colours, in the fixed class order.
+
+    The domain's order is the legend's order, so every chart lists the classes as
+    :data:`optil_geo.CLASSES` does (local, regional, urban, supra-regional,
+    international, unknown); a chart may leave out classes it cannot have.
+    """
+    labels = og.class_labels(lang)
+    ordered = [c for c in og.CLASSES if c in classes]
+    return alt.Scale(domain=[labels[c] for c in ordered], range=[CLASS_COLOURS[c] for c in ordered])
 
 
 def _with_labels(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    labels = og.CLASS_LABELS.get(lang, og.CLASS_LABELS["nl"])
+    labels = og.class_labels(lang)
     order = {c: i for i, c in enumerate(og.CLASSES)}
     return frame.assign(
         soort=frame["class"].map(labels), volgorde=frame["class"].map(order).astype(int)
@@ -75,11 +77,11 @@ def links_per_round_data(links: pd.DataFrame, *, lang: str = "nl") -> pd.DataFra
     return _with_labels(table, lang).sort_values(["round", "volgorde"], ignore_index=True)
 
 
-def links_per_round(links: pd.DataFrame, *, lang: str = "nl", normalize: bool = False) -> alt.Chart:
+def links_per_round(links: pd.DataFrame, *, lang: str = "nl", normalize: bool = False) -> Any:
     """Stacked bars: links per class in each round (absolute or as shares)."""
     text = _text(lang)
     data = links_per_round_data(links, lang=lang)
-    return (
+    chart = (
         alt.Chart(data)
         .mark_bar()
         .encode(
@@ -93,7 +95,7 @@ def links_per_round(links: pd.DataFrame, *, lang: str = "nl", normalize: bool = 
             color=alt.Color(
                 "soort:N",
                 title=text["kind"],
-                scale=_class_scale(lang),
+                scale=class_scale(lang),
                 legend=alt.Legend(orient="bottom", columns=3),
             ),
             order=alt.Order("volgorde:Q"),
@@ -105,6 +107,7 @@ def links_per_round(links: pd.DataFrame, *, lang: str = "nl", normalize: bool = 
         )
         .properties(height=320)
     )
+    return localised(chart, lang)
 
 
 def classes_per_region_data(
@@ -133,16 +136,14 @@ def classes_per_region_data(
     return _with_labels(table, lang)
 
 
-def classes_per_region(
-    links: pd.DataFrame, reference: og.Reference, *, lang: str = "nl"
-) -> alt.Chart:
+def classes_per_region(links: pd.DataFrame, reference: og.Reference, *, lang: str = "nl") -> Any:
     """Horizontal 100% bars per referentieregio, sorted by the share leaving the region."""
     text = _text(lang)
     data = classes_per_region_data(links, reference, lang=lang)
     order = (
         data.drop_duplicates("region").sort_values("leaving", ascending=False)["region"].tolist()
     )
-    return (
+    chart = (
         alt.Chart(data)
         .mark_bar()
         .encode(
@@ -156,7 +157,7 @@ def classes_per_region(
             color=alt.Color(
                 "soort:N",
                 title=text["kind"],
-                scale=_class_scale(lang),
+                scale=class_scale(lang),
                 legend=alt.Legend(orient="bottom", columns=2),
             ),
             order=alt.Order("volgorde:Q"),
@@ -169,6 +170,7 @@ def classes_per_region(
         )
         .properties(height=max(200, 26 * len(order)))
     )
+    return localised(chart, lang)
 
 
 def distance_histogram_data(links: pd.DataFrame, *, lang: str = "nl") -> pd.DataFrame:
@@ -183,13 +185,13 @@ def distance_histogram_data(links: pd.DataFrame, *, lang: str = "nl") -> pd.Data
     return _with_labels(frame, lang)
 
 
-def distance_histogram(links: pd.DataFrame, *, lang: str = "nl") -> alt.Chart:
+def distance_histogram(links: pd.DataFrame, *, lang: str = "nl") -> Any:
     """Histogram of the lead-partner distance in 10 km bins, stacked by class."""
     text = _text(lang)
     data = distance_histogram_data(links, lang=lang)
     present = set(data["class"])
     classes = tuple(c for c in og.CLASSES if c in present) or ("regional",)
-    return (
+    chart = (
         alt.Chart(data)
         .mark_bar()
         .encode(
@@ -198,7 +200,7 @@ def distance_histogram(links: pd.DataFrame, *, lang: str = "nl") -> alt.Chart:
             color=alt.Color(
                 "soort:N",
                 title=text["kind"],
-                scale=_class_scale(lang, classes),
+                scale=class_scale(lang, classes),
                 legend=alt.Legend(orient="bottom"),
             ),
             order=alt.Order("volgorde:Q"),
@@ -209,6 +211,7 @@ def distance_histogram(links: pd.DataFrame, *, lang: str = "nl") -> alt.Chart:
         )
         .properties(height=260)
     )
+    return localised(chart, lang)
 
 
 def heatmap(
@@ -224,7 +227,8 @@ def heatmap(
     column_order: list[str] | None = None,
     percent: bool = False,
     label_angle: int = 0,
-) -> alt.LayerChart | alt.FacetChart:
+    lang: str = "nl",
+) -> Any:
     """A labelled heatmap of ``value`` by ``row`` and ``column`` (text light on dark cells)."""
     fmt = ".0%" if percent else "d"
     base = alt.Chart(frame).encode(
@@ -268,18 +272,13 @@ def heatmap(
             alt.datum[value] > 0.55 * top, alt.value("white"), alt.value("#1f1f1f")
         ),
     )
-    return alt.layer(cells, labels).properties(height=alt.Step(30))
+    return localised(alt.layer(cells, labels).properties(height=alt.Step(30)), lang)
 
 
 # ------------------------------------------------------------------ sectors and target groups
 
 SECTOR_GROUPS = tuple(og.load_vocabulary().groups)
 """Sector groups in display order (the vocabulary's order)."""
-
-_OUTSIDE = {
-    "nl": {"wallonia": "Wallonië", "abroad": "Buitenland", "unknown": "Onbekend"},
-    "en": {"wallonia": "Wallonia", "abroad": "Abroad", "unknown": "Unknown"},
-}
 
 
 def region_names(
@@ -293,10 +292,14 @@ def region_names(
     column = {"province": "province_name", "refreg": "refreg_name"}[level]
     lookup = reference.municipalities.set_index("nis")[column]
     names = lookup.reindex(nis.astype(object)).to_numpy(dtype=object)
-    outside = _OUTSIDE.get(lang, _OUTSIDE["nl"])
+    # Outside Flanders and Brussels: the region's word (Wallonia, abroad, unknown).
+    outside = {
+        r: og.region_label(r if r in ("wallonia", "abroad") else "", lang)
+        for r in ("wallonia", "abroad", "")
+    }
     region = regions.astype(object).fillna("").to_numpy()
     out = [
-        name if isinstance(name, str) else outside.get(str(r), outside["unknown"])
+        name if isinstance(name, str) else outside.get(str(r), outside[""])
         for name, r in zip(names, region, strict=True)
     ]
     return pd.Series(out, index=nis.index, dtype=object)
@@ -310,7 +313,7 @@ def with_shares(table: pd.DataFrame, *, by: str, value: str = "links") -> pd.Dat
 
 def sector_class_data(links: pd.DataFrame, *, lang: str = "nl") -> pd.DataFrame:
     """Links per partner sector group and class: ``group``, ``class``, ``links``, ``share``."""
-    labels = og.CLASS_LABELS.get(lang, og.CLASS_LABELS["nl"])
+    labels = og.class_labels(lang)
     table = (
         pd.DataFrame(
             {

@@ -20,7 +20,7 @@ import streamlit as st
 import optil_geo as og
 from optil_geo.store import DATASET_COLUMNS, NETWORK
 from ui import access
-from ui.text import t
+from ui.text import lang, t
 
 log = logging.getLogger("optil_geo.app")
 
@@ -297,10 +297,12 @@ class Selection:
 # so a rerun does not unpickle four frames.
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _measures(
-    key: str, digest: str, rules: og.LinkRules, filters: og.Filters
+    key: str, digest: str, rules: og.LinkRules, filters: og.Filters, language: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     base = _analysis(key, digest, rules)
     links, projects = og.apply_filters(base.links, base.data.projects, filters)
+    # The library gives each reason as a code; the pages show it worded, in this language.
+    links = links.assign(reason=og.link_reasons(links, language))
     ref = reference()
     mun = og.municipality_measures(links, projects, reference=ref)
     prj = og.project_measures(links, projects, reference=ref)
@@ -311,7 +313,7 @@ def select(key: str, rules: og.LinkRules, filters: og.Filters) -> Selection:
     """Return the filtered links, projects and measures of dataset ``key``."""
     digest = inputs_digest()
     base = _analysis(key, digest, rules)
-    links, projects, mun, prj = _measures(key, digest, rules, filters)
+    links, projects, mun, prj = _measures(key, digest, rules, filters, lang())
     return Selection(
         analysis=base,
         filters=filters,

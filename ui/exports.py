@@ -1,7 +1,7 @@
 """Exports of what a page shows: the map (HTML, PNG, PDF) and the tables (XLSX, GeoJSON, GPKG).
 
 Every exported map carries its title, legend, date, the filters used and the data
-credit (``optil_geo.CREDIT``); demo data say they are fictional. The files are
+credit (the catalogue's ``credit``); demo data say they are fictional. The files are
 made only when a button is clicked (Streamlit's deferred downloads), so an open
 page costs nothing. The byte builders below are plain functions, tested without
 Streamlit.
@@ -62,7 +62,7 @@ def describe_filters(filters: og.Filters, *, reference: og.Reference) -> str:
     gegevens)"`` when nothing is filtered.
     """
     language = cast(Any, lang())
-    class_labels = og.CLASS_LABELS[lang()]
+    class_labels = og.class_labels(lang())
     parts: list[str] = []
     if filters.rounds:
         parts.append(f"{t('f_rounds')}: {', '.join(sorted(filters.rounds))}")
@@ -113,7 +113,7 @@ def context_lines(
     rules = describe_rules(selection.rules)
     if rules:
         lines.append(rules)
-    lines.append(og.CREDIT)
+    lines.append(t("credit"))
     return lines
 
 
@@ -215,7 +215,7 @@ def static_bytes(
 ) -> bytes:
     """Return the map as PNG (``width_px`` wide) or PDF, with legends and credit."""
     # The static map writes its own date ("Stand: …") and credit; pass the rest.
-    subtitle = [line for line in lines[1:] if line != og.CREDIT]
+    subtitle = lines[1:-1]  # the last line is the credit
     local = None
     if spec.flows is not None:
         local_links = spec.flows[spec.flows["class"] == "local"]
@@ -233,7 +233,7 @@ def static_bytes(
         top_n=spec.top_n,
         local_counts=local,
         highlight=spec.highlight,
-        highlight_label=spec.highlight_label or "Gemarkeerd",
+        highlight_label=spec.highlight_label or og.text("map_highlighted", spec.lang),
         fmt=cast(Any, fmt),
         width_px=width_px,
         dpi=200,
@@ -253,33 +253,38 @@ def geo_bytes(measures: pd.DataFrame, suffix: str, reference: og.Reference) -> b
         return path.read_bytes()
 
 
-def measures_xlsx(measures: pd.DataFrame) -> bytes:
-    """Return the municipal measures as an Excel workbook (one sheet)."""
-    return og.table_bytes({"gemeenten": measures}, "xlsx")
+def measures_xlsx(measures: pd.DataFrame, language: str = "nl") -> bytes:
+    """Return the municipal measures as an Excel workbook: the table and its explanation."""
+    table = og.people_table(measures, language)
+    return og.table_bytes(
+        {
+            og.text("municipalities_sheet", language): table,
+            og.text("explain_sheet", language): og.column_explanations(
+                list(measures.columns), language
+            ),
+        },
+        "xlsx",
+    )
 
 
-_LINK_COLUMNS = (
-    "project_id",
-    "title",
-    "round",
-    "lead_organisation",
-    "lead_name",
-    "organisation",
-    "sector",
-    "sector_group",
-    "role",
-    "partner_name",
-    "partner_region",
-    "class",
-    "reason",
-    "distance_km",
-)
+def projects_xlsx(selection: data.Selection, language: str = "nl") -> bytes:
+    """Return the project table and its links as an Excel workbook, worded in ``language``.
 
-
-def projects_xlsx(selection: data.Selection) -> bytes:
-    """Return the project table and its partner links as an Excel workbook."""
-    links = selection.links[[c for c in _LINK_COLUMNS if c in selection.links.columns]]
-    return og.table_bytes({"projecten": selection.projects_table, "partners": links}, "xlsx")
+    Sheets: the projects, the links (one row per partner row: class, reason,
+    distance), and an explanation of every column.
+    """
+    projects = selection.projects_table
+    links = og.link_table(selection.links, language)
+    link_columns = [c for c in og.LINK_TABLE_COLUMNS if og.text(f"col_{c}", language) in links]
+    explained = list(dict.fromkeys([*projects.columns, *link_columns]))
+    return og.table_bytes(
+        {
+            og.text("projects_sheet", language): og.people_table(projects, language),
+            og.text("links_sheet", language): links,
+            og.text("explain_sheet", language): og.column_explanations(explained, language),
+        },
+        "xlsx",
+    )
 
 
 # ------------------------------------------------------------------------------ the panel
@@ -287,7 +292,7 @@ def projects_xlsx(selection: data.Selection) -> bytes:
 
 def _stem(title: str) -> str:
     keep = "".join(ch.lower() if ch.isalnum() else "-" for ch in title)
-    stem = "-".join(part for part in keep.split("-") if part)[:48] or "kaart"
+    stem = "-".join(part for part in keep.split("-") if part)[:48] or t("export_map").lower()
     return f"optil-geo-{stem}-{dt.date.today():%Y%m%d}"
 
 
@@ -399,8 +404,8 @@ def export_panel(
         c2.markdown(f"**{t('export_municipalities', n=len(table))}**")
         c2.download_button(
             t("dl_xlsx"),
-            data=lambda: measures_xlsx(table),
-            file_name=f"{stem}-gemeenten.xlsx",
+            data=lambda: measures_xlsx(table, spec.lang),
+            file_name=f"{stem}-{t('municipalities_sheet')}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             on_click="ignore",
             key=f"{key}_mxlsx",
@@ -409,7 +414,7 @@ def export_panel(
         c2.download_button(
             t("dl_geojson"),
             data=lambda: geo_bytes(table, ".geojson", reference),
-            file_name=f"{stem}-gemeenten.geojson",
+            file_name=f"{stem}-{t('municipalities_sheet')}.geojson",
             mime="application/geo+json",
             on_click="ignore",
             key=f"{key}_geojson",
@@ -418,7 +423,7 @@ def export_panel(
         c2.download_button(
             t("dl_gpkg"),
             data=lambda: geo_bytes(table, ".gpkg", reference),
-            file_name=f"{stem}-gemeenten.gpkg",
+            file_name=f"{stem}-{t('municipalities_sheet')}.gpkg",
             mime="application/geopackage+sqlite3",
             on_click="ignore",
             key=f"{key}_gpkg",
@@ -427,8 +432,8 @@ def export_panel(
         c3.markdown(f"**{t('export_projects')}**")
         c3.download_button(
             t("dl_projects"),
-            data=lambda: projects_xlsx(selection),
-            file_name=f"{stem}-projecten.xlsx",
+            data=lambda: projects_xlsx(selection, spec.lang),
+            file_name=f"{stem}-{t('projects_sheet')}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             on_click="ignore",
             key=f"{key}_pxlsx",

@@ -10,16 +10,12 @@ import optil_geo as og
 from optil_geo.partnerships import organisation_keys
 from ui.data import Selection
 
-GROUPS = ("local_regional", "supra_regional", "urban", "international", "unknown")
-"""Class groups of the key figures in display order; ``local`` + ``regional`` form
-*local_regional*."""
+GROUPS = tuple(dict.fromkeys(og.CLASS_GROUPS[c] for c in og.CLASSES))
+"""Class groups in the fixed order of the classes: local_regional, urban,
+supra_regional, international, unknown (``local`` + ``regional`` form
+*local_regional*)."""
 
-# The grouping is the library's (og.CLASS_GROUPS: class → group label); a group's code
-# joins the codes of its classes, so local + regional give "local_regional".
-_GROUP_OF = {
-    c: "_".join(k for k in og.CLASSES if og.CLASS_GROUPS[k] == og.CLASS_GROUPS[c])
-    for c in og.CLASSES
-}
+_GROUP_OF = dict(og.CLASS_GROUPS)
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,21 @@
-"""Page plumbing: the error guard, the demo banner, Dutch number formatting."""
+"""Page plumbing: the error guard, the demo banner, the class explanation, numbers in
+the interface language (also inside tables)."""
 
 from __future__ import annotations
 
 import html
+import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
 
+import pandas as pd
 import streamlit as st
 
 import optil_geo as og
+from optil_geo.maps import CLASS_COLOURS
 from optil_geo.texts import format_number
 from ui import data
 from ui.data import Selection
@@ -120,3 +126,100 @@ def empty_selection(selection: Selection, reference: og.Reference) -> bool:
         icon=":material/filter_alt_off:",
     )
     return True
+
+
+def class_explainer() -> None:
+    """Say what each kind of link means, in one always-visible line (details on demand).
+
+    The words come from the glossary part of the catalogue, in the fixed class order,
+    each with the colour the maps and charts give it.
+    """
+    labels = og.class_labels(lang())
+    line = " · ".join(
+        f'<span style="color:{CLASS_COLOURS[c]}" aria-hidden="true">●</span> '
+        f"**{labels[c]}**: {t(f'class_short_{c}')}"
+        for c in og.CLASSES
+        if c != "unknown"
+    )
+    st.caption(line, unsafe_allow_html=True)
+    with st.expander(t("explainer_title"), icon=":material/help:"):
+        st.markdown(t("explainer_intro"))
+        st.markdown(
+            "\n".join(
+                f"- **{og.class_label(c, lang())}**: {t(f'class_help_{c}')}" for c in og.CLASSES
+            )
+        )
+        st.caption(t("explainer_rules"))
+
+
+def localised(frame: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> Any:
+    """Return ``frame`` styled so that its numbers read in the interface language.
+
+    ``st.dataframe`` formats numbers by the browser's locale (``"localized"``) or
+    with a dot as decimal mark; a pandas Styler's display texts win over both, while
+    the cells keep their numbers, so sorting a column still sorts by value. Integer
+    columns get no decimals, other numbers one (or as ``decimals`` says per column).
+    Do not also pass a ``column_config`` number ``format``: it would win again.
+    """
+    language = lang()
+    chosen = dict(decimals or {})
+    formats: dict[Any, Any] = {}
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            continue
+        places = chosen.get(column, 0 if pd.api.types.is_integer_dtype(dtype) else 1)
+        formats[column] = lambda v, d=places: format_number(
+            None if pd.isna(v) else float(v), d, lang=language
+        )
+    return frame.style.format(formats)
+
+
+def document_language(known_paths: Sequence[str]) -> None:
+    """Tell the browser the page's language, and lead an unknown address to Overzicht.
+
+    ``<html lang>`` follows the interface language (screen readers, hyphenation,
+    the browser's translate offer). Streamlit runs the default page for an address
+    that names no page and shows its own English "Page not found" dialog; this says
+    it in the interface language instead, closes that dialog, and leaves the
+    address at the start page.
+    """
+    language = lang()
+    path = _requested_path()
+    unknown = path not in {*known_paths, ""}
+    if unknown:
+        st.info(t("page_unknown", path=md(path)), icon=":material/explore_off:")
+    script = f"document.documentElement.lang = {json.dumps(language)};"
+    if unknown:
+        script += _CLOSE_NOT_FOUND
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True, width="content")
+
+
+def _requested_path() -> str:
+    """The page part of the address the browser asked for (``""`` for the start page)."""
+    url = st.context.url or ""
+    path = urlsplit(url).path.strip("/")
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    if base and (path == base or path.startswith(base + "/")):
+        path = path[len(base) :].strip("/")
+    return path
+
+
+# Streamlit's "Page not found" dialog is English and cannot be worded; the page says it
+# itself (above), so the dialog is closed when it appears within a few seconds.
+_CLOSE_NOT_FOUND = """
+(() => {
+  const close = () => {
+    for (const dialog of document.querySelectorAll('[role="dialog"]')) {
+      if (!dialog.textContent.includes("Page not found")) continue;
+      const button = dialog.querySelector('button[aria-label="Close"]');
+      if (button) { button.click(); return true; }
+    }
+    return false;
+  };
+  if (close()) return;
+  const watch = new MutationObserver(() => { if (close()) watch.disconnect(); });
+  watch.observe(document.body, { childList: true, subtree: true });
+  setTimeout(() => watch.disconnect(), 8000);
+})();
+"""

@@ -177,7 +177,9 @@ def step_content(
                     t("pf_of_n", n=number(len(urban_set))),
                 ),
                 Figure(
-                    top_name, t("pf_top_city"), f"{number(top_n)} {t('pf_links')}" if ranked else ""
+                    top_name,
+                    t("pf_top_city"),
+                    f"{number(top_n)} {t('pf_links', n=top_n)}" if ranked else "",
                 ),
             )
         return StepContent(

@@ -61,7 +61,7 @@ def sidebar() -> data.Selection:
         st.caption(t("share_hint"))
         with st.expander(t("about_data")):
             st.markdown(t("about_text"))
-            st.caption(og.CREDIT)
+            st.caption(t("credit"))
     return data.select(key, rules, filters)
 
 
@@ -90,7 +90,7 @@ def _filter_widgets(base: data.Analysis) -> og.Filters:
     codes = base.filter_codes
     ref = data.reference()
     st.subheader(t("filters"))
-    class_labels = og.CLASS_LABELS[lang()]
+    class_labels = og.class_labels(lang())
     # The vocabulary's own order of the sector groups.
     group_codes = [g for g in og.load_vocabulary().groups if g in codes["group"]]
     # (URL key, label, option code -> shown text) per multi-select filter, in sidebar order.

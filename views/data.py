@@ -436,7 +436,7 @@ def _template_bytes(form: Literal["two_tables", "flat"]) -> bytes:
 
 def _links_export(analysis: data.Analysis, language: str) -> pd.DataFrame:
     links = analysis.links
-    labels = og.CLASS_LABELS[language]
+    labels = og.class_labels(language)
     return links.drop(columns=[c for c in ("target_group_codes",) if c in links]).assign(
         soort=links["class"].map(labels)
     )

@@ -22,7 +22,16 @@ from optil_geo._assets import use_local_assets
 from optil_geo.measures import INVOLVEMENT_METRICS as METRICS
 from ui import data, mapview
 from ui.exports import export_panel
-from ui.layout import compact_top, demo_banner, empty_selection, guard, html_text, md, number
+from ui.layout import (
+    class_explainer,
+    compact_top,
+    demo_banner,
+    empty_selection,
+    guard,
+    html_text,
+    md,
+    number,
+)
 from ui.text import lang, t
 
 MAP_HEIGHT = 540
@@ -120,7 +129,7 @@ def _outside_box(summary: maps.FlowSummary, *, flows_shown: bool) -> None:
 
 def _class_table(mm: dict[Any, Any]) -> str:
     """Links per class in and out, as a small HTML table that wraps instead of cutting off."""
-    labels = og.CLASS_LABELS[lang()]
+    labels = og.class_labels(lang())
     head = "".join(f"<th>{html_text(h)}</th>" for h in (t("d_kind"), t("d_out"), t("d_in")))
     body = []
     total_out = total_in = 0
@@ -180,7 +189,7 @@ def _detail(selection: data.Selection, ref: og.Reference, nis: str) -> None:
     if nis not in m.index:
         return
     row = m.loc[nis]
-    labels = og.CLASS_LABELS[lang()]
+    labels = og.class_labels(lang())
     head, close = st.columns([2.2, 1], vertical_alignment="center")
     head.subheader(str(row["name_nl"]), anchor=False)
     close.button(
@@ -335,6 +344,7 @@ with guard("kaart"):
     st.html(f"<style>{_CSS}</style>")
     st.title(t("page_map"), anchor=False)
     demo_banner(selection)
+    class_explainer()
     if not empty_selection(selection, ref):
         metric, per10k, scheme, k, show_flows, top_n, tiles = _controls()
         chosen = str(st.session_state.get(CHOICE_KEY) or "")

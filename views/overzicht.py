@@ -9,8 +9,8 @@ from optil_geo import maps
 from optil_geo._assets import use_local_assets
 from ui import data, mapview
 from ui.exports import describe_filters, export_panel
-from ui.figures import key_figures
-from ui.layout import demo_banner, empty_selection, guard, md, number, percent
+from ui.figures import GROUPS, key_figures
+from ui.layout import class_explainer, demo_banner, empty_selection, guard, md, number, percent
 from ui.text import lang, t
 
 
@@ -32,9 +32,7 @@ def _figures_row(selection: data.Selection) -> None:
 
     st.subheader(t("kinds_title"))
     cols = st.columns(4)
-    for col, group in zip(
-        cols, ("local_regional", "supra_regional", "urban", "international"), strict=True
-    ):
+    for col, group in zip(cols, [g for g in GROUPS if g != "unknown"], strict=True):
         n = f.group_links[group]
         col.metric(
             t(f"g_{group}"),
@@ -140,6 +138,7 @@ with guard("overzicht"):
     st.title(t("page_overview"))
     st.caption(t("tagline"))
     demo_banner(selection)
+    class_explainer()
     st.caption(t("selection_line", text=md(describe_filters(selection.filters, reference=ref))))
     if not empty_selection(selection, ref):
         _figures_row(selection)

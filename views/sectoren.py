@@ -10,7 +10,7 @@ import streamlit as st
 import optil_geo as og
 from optil_geo import vocabulary
 from ui import charts, data
-from ui.layout import demo_banner, guard
+from ui.layout import demo_banner, guard, localised
 from ui.text import lang, t
 
 
@@ -19,7 +19,11 @@ def _group_order() -> list[str]:
 
 
 def _pivot(frame: pd.DataFrame, rows: str, cols: str, value: str) -> pd.DataFrame:
-    return frame.pivot_table(index=rows, columns=cols, values=value, aggfunc="sum", fill_value=0)
+    """A table of ``value`` by ``rows`` × ``cols``, its row header worded (the region)."""
+    table = frame.pivot_table(index=rows, columns=cols, values=value, aggfunc="sum", fill_value=0)
+    table.index.name = t("ax_region")
+    table.columns.name = None
+    return table
 
 
 with guard("sectoren"):
@@ -65,7 +69,7 @@ with guard("sectoren"):
         )
         value = "share" if share else "links"
         value_title = t("ax_share") if share else t("ax_links")
-        class_labels = og.CLASS_LABELS[lang()]
+        class_labels = og.class_labels(lang())
         class_order = [class_labels[c] for c in og.CLASSES]
 
         if links.empty:
@@ -85,6 +89,7 @@ with guard("sectoren"):
                     row_order=_group_order(),
                     column_order=class_order,
                     percent=share,
+                    lang=lang(),
                 ),
                 width="stretch",
             )
@@ -109,12 +114,15 @@ with guard("sectoren"):
                     row_order=region_order,
                     column_order=_group_order(),
                     percent=share,
+                    lang=lang(),
                 ),
                 width="stretch",
             )
             st.caption(t("h_sector_region_caption", side=t(f"side_{side or 'lead'}")))
             with st.expander(t("as_table")):
-                st.dataframe(_pivot(sr, "region", "sectorgroep", "links"), width="stretch")
+                st.dataframe(
+                    localised(_pivot(sr, "region", "sectorgroep", "links")), width="stretch"
+                )
 
         st.subheader(t("h_targets"))
         tg = charts.target_region_data(selection.projects, ref, lang=lang())
@@ -137,9 +145,12 @@ with guard("sectoren"):
                     column_order=target_order,
                     percent=share,
                     label_angle=-35,
+                    lang=lang(),
                 ),
                 width="stretch",
             )
             st.caption(t("h_targets_caption"))
             with st.expander(t("as_table")):
-                st.dataframe(_pivot(tg, "region", "doelgroep", "projects"), width="stretch")
+                st.dataframe(
+                    localised(_pivot(tg, "region", "doelgroep", "projects")), width="stretch"
+                )

@@ -12,7 +12,7 @@ import optil_geo as og
 from optil_geo import maps, vocabulary
 from optil_geo._assets import use_local_assets
 from ui import charts, data, mapview
-from ui.layout import demo_banner, empty_selection, guard, md, number
+from ui.layout import demo_banner, empty_selection, guard, localised, md, number
 from ui.text import lang, t
 
 _LEAD, _PARTNER, _BOTH, _OTHER = "lead", "partner", "both", "other"
@@ -35,7 +35,7 @@ def _table(selection: data.Selection) -> pd.DataFrame:
             vocabulary.sector_group_label(g, cast(Any, lang())) for g in s.split(";") if g
         )
     )
-    labels = og.CLASS_LABELS[lang()]
+    labels = og.class_labels(lang())
     out = pd.DataFrame(
         {
             "project_id": prj["project_id"],
@@ -86,8 +86,8 @@ def _column_config() -> dict[str, Any]:
         "share_lr": cc.ProgressColumn(
             t("c_share_lr"), help=t("c_share_lr_help"), format="%d%%", min_value=0, max_value=100
         ),
-        "max_km": cc.NumberColumn(t("c_max_km"), format="localized"),
-        "mean_km": cc.NumberColumn(t("c_mean_km"), format="localized"),
+        "max_km": cc.NumberColumn(t("c_max_km")),
+        "mean_km": cc.NumberColumn(t("c_mean_km")),
         "refregs": cc.NumberColumn(t("c_refregs"), help=t("c_refregs_help"), width="small"),
         "provinces": cc.NumberColumn(t("c_provinces"), width="small"),
         "sectors": cc.TextColumn(t("c_sectors")),
@@ -168,7 +168,7 @@ def _project_map(selection: data.Selection, ref: og.Reference, project_id: str) 
             for c, label in rows
         )
         st.html(f'<div style="font:13px/1.5 system-ui,sans-serif;margin-top:8px">{swatches}</div>')
-    labels = og.CLASS_LABELS[lang()]
+    labels = og.class_labels(lang())
     language = cast(Any, lang())
     partners_table = pd.DataFrame(
         {
@@ -183,12 +183,7 @@ def _project_map(selection: data.Selection, ref: og.Reference, project_id: str) 
             t("p_km"): links["distance_km"],
         }
     )
-    st.dataframe(
-        partners_table,
-        hide_index=True,
-        width="stretch",
-        column_config={t("p_km"): st.column_config.NumberColumn(format="localized")},
-    )
+    st.dataframe(localised(partners_table), hide_index=True, width="stretch")
 
 
 def _charts(selection: data.Selection) -> None:
@@ -233,7 +228,7 @@ with guard("spreiding"):
             "\n".join(shown["project_id"].astype(str)).encode(), usedforsecurity=False
         ).hexdigest()[:10]
         event = st.dataframe(
-            shown,
+            localised(shown),
             key=f"spr_tabel_{digest}",
             on_select="rerun",
             selection_mode="single-row",

@@ -333,4 +333,4 @@ with guard("witte_vlekken"):
             height=min(420, 38 + 35 * max(len(areas), 1)),
         )
         _exports(measures, table, areas, rules)
-        st.caption(md(og.CREDIT))
+        st.caption(md(t("credit")))

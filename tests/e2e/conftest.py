@@ -14,7 +14,8 @@ page, page_log
     console errors, uncaught page errors and HTTP error responses are recorded too.
 page_factory
     Makes more pages; ``page_factory(allow_loopback=False)`` blocks every http(s)
-    and ws(s) request, loopback too (for pages opened from ``file://``).
+    and ws(s) request, loopback too (for pages opened from ``file://``);
+    ``page_factory(locale="nl-BE")`` gives the browser that language.
 streamlit_server
     Factory that starts ``streamlit run`` on a free loopback port and stops it at
     teardown; the returned :class:`StreamlitServer` can be stopped and started
@@ -151,7 +152,9 @@ def page_factory(browser: Browser) -> Iterator[Callable[..., tuple[Page, PageLog
     """Make pages in fresh contexts whose outside requests are aborted and logged."""
     contexts = []
 
-    def make(*, allow_loopback: bool = True, log: PageLog | None = None) -> tuple[Page, PageLog]:
+    def make(
+        *, allow_loopback: bool = True, log: PageLog | None = None, locale: str | None = None
+    ) -> tuple[Page, PageLog]:
         page_log = log if log is not None else PageLog()
 
         def route(route: Route, request: Request) -> None:
@@ -163,7 +166,9 @@ def page_factory(browser: Browser) -> Iterator[Callable[..., tuple[Page, PageLog
                 page_log.requested_urls.append(request.url)
                 route.continue_()
 
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        # ``locale`` sets the browser's language (navigator.languages, Intl formatting).
+        options: dict[str, Any] = {"locale": locale} if locale else {}
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
         contexts.append(context)
         context.route("**/*", route)
         page = context.new_page()

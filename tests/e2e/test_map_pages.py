@@ -267,7 +267,7 @@ def _empty_query(ref: og.Reference) -> str:
             links, data.projects, og.Filters(rounds=(r,), classes=("unknown",))
         )
         if chosen.empty:
-            return f"ronde={r}&klasse={og.CLASS_LABELS['nl']['unknown']}"
+            return f"ronde={r}&klasse={og.class_label('unknown', 'nl')}"
     pytest.fail("the demo data have no round without unknown places", pytrace=False)
 
 

@@ -1,0 +1,179 @@
+"""One language at a time: every page, export and command output speaks only the chosen one.
+
+In English no Dutch-only word of the catalogue may show; in Dutch no English-only
+word and no raw code (see :mod:`tests.language_words` for how the word lists are
+made). Pages run in Streamlit's AppTest and are walked element by element
+(:mod:`tests.app_texts`); the map frame, its tooltips and the exported HTML map
+are read in a real browser by ``tests/e2e/test_languages.py``.
+
+The pages are whatever ``views/*.py`` holds, so a page added later is walked too.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.testing.v1 import AppTest
+
+import optil_geo as og
+import ui.text
+from optil_geo.cli import main
+from tests.app_texts import page_texts
+from tests.conftest import REPO
+from tests.language_words import dutch_only, english_only, foreign_words, raw_codes
+
+LANGS = ("nl", "en")
+PAGES = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "views").glob("*.py"))
+DEMO_XLSX = REPO / "data" / "demo" / "optil-geo-demo.xlsx"
+
+
+def _speak(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside a script run no session says the language: let the interface speak ``lang``."""
+    import ui.data
+    import ui.exports
+
+    for module in (ui.text, ui.data, ui.exports):
+        monkeypatch.setattr(module, "lang", lambda: lang)
+
+
+def _problems(texts: list[str], lang: str) -> dict[str, list[str]]:
+    """Foreign words found, with the text they were found in (shortened)."""
+    found: dict[str, list[str]] = {}
+    for text in texts:
+        bad = foreign_words(str(text), lang)
+        if bad:
+            found[str(text)[:120]] = sorted(bad)
+    return found
+
+
+def test_the_word_lists_tell_the_languages_apart() -> None:
+    # The lists are not empty, and hold what a reader would call Dutch and English.
+    assert {"samenwerkingen", "aanvrager", "gemeenten", "bovenregionaal"} <= dutch_only()
+    assert {"links", "lead", "municipalities", "supra-regional"} <= english_only()
+    assert {"supra_regional", "missing_column", "unresolved", "ambiguous"} <= raw_codes()
+    # Names are no language: a municipality or an organisation of the demo data.
+    assert not {"antwerpen", "kortrijk", "roosdaal"} & (dutch_only() | english_only())
+    assert foreign_words("Same reference region (Kempen)", "en") == set()
+    assert foreign_words("Zelfde referentieregio (Kempen)", "en") == {"zelfde", "referentieregio"}
+    assert foreign_words("3 supra_regional links", "nl") == {"supra_regional", "links"}
+
+
+@pytest.fixture(scope="module", params=LANGS)
+def app(request: pytest.FixtureRequest, ref) -> Iterator[tuple[AppTest, str]]:  # type: ignore[no-untyped-def]
+    """The app in one language; AppTest formats widget values outside the script run,
+    where no session says the language: there the test says it (inside, the app does)."""
+    del ref
+    lang = request.param
+    own = ui.text.lang
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ui.text, "lang", lambda: own() if get_script_run_ctx() else lang)
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+        at.session_state["lang"] = lang
+        at.run()
+        yield at, lang
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_speaks_one_language(app: tuple[AppTest, str], page: str) -> None:
+    at, lang = app
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    texts = page_texts(at)
+    assert len(texts) > 10, texts  # the walk reads the page
+    assert not _problems(texts, lang)
+
+
+# ------------------------------------------------------------------ exports
+
+
+def _workbook_texts(blob: bytes) -> list[str]:
+    book = load_workbook(io.BytesIO(blob), read_only=True)
+    texts = list(book.sheetnames)
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            texts += [v for v in row if isinstance(v, str)]
+    return texts
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_table_exports_speak_one_language(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import data, exports
+
+    _speak(lang, monkeypatch)
+    selection = data.select(data.DEMO_KEY, og.LinkRules(), og.Filters())
+    for name, blob in (
+        ("projects and links", exports.projects_xlsx(selection, lang)),
+        ("municipalities", exports.measures_xlsx(selection.municipalities, lang)),
+    ):
+        texts = _workbook_texts(blob)
+        assert len(texts) > 100, name
+        assert not _problems(texts, lang), name
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_map_export_lines_speak_one_language(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import data, exports
+
+    _speak(lang, monkeypatch)
+    selection = data.select(
+        data.DEMO_KEY, og.LinkRules(max_km=10), og.Filters(rounds=("2021-1",), classes=("urban",))
+    )
+    lines = exports.context_lines(selection, reference=data.reference())
+    assert len(lines) >= 4
+    assert not _problems(lines, lang)
+
+
+# ------------------------------------------------------------------ command line
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _table_texts(path: Path) -> list[str]:
+    if path.suffix == ".xlsx":
+        return _workbook_texts(path.read_bytes())
+    frame = pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    cells = frame.to_numpy().ravel().tolist()
+    return [*frame.columns, *(c for c in cells if c)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_command_line_speaks_one_language(
+    lang: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPTIL_GEO_WORKSPACE", str(tmp_path / "ws.sqlite"))
+    texts: list[str] = []
+    for argv, output in (
+        # File names without words, so that a path in a message is no foreign word.
+        (("classify", DEMO_XLSX, "-o", tmp_path / "c.csv"), tmp_path / "c.csv"),
+        (("classify", DEMO_XLSX, "-o", tmp_path / "c.xlsx"), tmp_path / "c.xlsx"),
+        (("measures", DEMO_XLSX, "-o", tmp_path / "m.csv"), tmp_path / "m.csv"),
+        (("reference", "info"), None),
+        (("template", "-o", tmp_path / "t.xlsx"), None),
+        (("classify", DEMO_XLSX, "-o", tmp_path / "c.txt"), None),  # an error message
+    ):
+        _, out, err = _run(capsys, "--lang", lang, *argv)
+        texts += [out, err]
+        if output is not None:
+            texts += _table_texts(output)
+    assert len(texts) > 1000
+    assert not _problems(texts, lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_validate_speaks_one_language(
+    lang: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPTIL_GEO_WORKSPACE", str(tmp_path / "ws.sqlite"))
+    _, out, err = _run(capsys, "--lang", lang, "validate", DEMO_XLSX)
+    assert out
+    assert not _problems([out, err], lang)
