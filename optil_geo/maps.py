@@ -722,10 +722,11 @@ def category_layer(
     labels: dict[str, str],
     title: str,
     default: str,
-    name: str = "Gemeenten",
+    name: str | None = None,
     legend: bool = True,
     extra: pd.DataFrame | None = None,
     focus: str | Iterable[str] | None = None,
+    lang: str = "nl",
 ) -> tuple[folium.FeatureGroup, Legend]:
     """Return the municipalities coloured by a category, as a feature group, and its legend.
 
@@ -749,6 +750,11 @@ def category_layer(
         Add the legend as a map control that follows the layer.
     focus
         A focus area: the map is fitted to it (see :func:`choropleth_layer`).
+    name
+        The layer's name in the layer control (default: the catalogue's word for
+        municipalities in ``lang``).
+    lang
+        Language of the layer name and the tooltip field names.
     """
     unknown = sorted(set(colours) ^ set(labels))
     if unknown:
@@ -765,7 +771,15 @@ def category_layer(
     codes = cats.to_numpy(dtype=object)
     fill = np.asarray([colours[c] for c in codes], dtype=object)
     shown = [html.escape(labels[c]) for c in codes]
-    group = _polygon_group(reference, fill=fill, shown=shown, title=title, name=name, extra=extra)
+    group = _polygon_group(
+        reference,
+        fill=fill,
+        shown=shown,
+        title=title,
+        name=name or _t("mp_layer_municipalities", lang),
+        extra=extra,
+        lang=lang,
+    )
     _add_focus(group, reference, focus)
     counts = pd.Series(codes).value_counts()
     # Only the categories drawn: a legend row with nothing on the map would mislead.
@@ -831,11 +845,13 @@ def map_html(
     layers: list[folium.FeatureGroup] | None = None,
     title: str | None = None,
     lines: list[str] | None = None,
+    lang: str = "nl",
 ) -> str:
     """Return a standalone HTML page of the map with Leaflet inlined (opens offline).
 
     ``layers`` are added to the map (they carry their own legends); ``title`` and
-    ``lines`` (date, filters, credit) go in a box on the map.
+    ``lines`` (date, filters, credit) go in a box on the map. ``lang`` is the
+    language of the page (its ``<html lang>``).
     """
     for layer in layers or []:
         layer.add_to(m)
@@ -843,4 +859,6 @@ def map_html(
         folium.LayerControl(collapsed=False).add_to(m)
     if title:
         m.add_child(_TitleBox(title, lines or []))
-    return _assets.standalone_html(m)
+    page = _assets.standalone_html(m)
+    # folium writes a bare <html>: say which language the page speaks (screen readers).
+    return page.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)

@@ -168,6 +168,7 @@ def map_layers(
             default=c.default,
             legend=legend,
             focus=spec.focus or None,
+            lang=spec.lang,
         )
     else:
         area, _ = maps.choropleth_layer(
@@ -179,6 +180,7 @@ def map_layers(
             decimals=spec.decimals,
             legend=legend,
             focus=spec.focus or None,
+            lang=spec.lang,
         )
     layers = [area]
     if spec.flows is not None:
@@ -200,10 +202,11 @@ def html_bytes(spec: MapSpec, reference: og.Reference, lines: Sequence[str]) -> 
     Always without background tiles, whatever the page shows: tiles come from the
     internet, and the file must work on a projector with no wifi.
     """
-    m = maps.base_map(reference, tiles="none")
+    m = maps.base_map(reference, tiles="none", lang=spec.lang)
     page = maps.map_html(
         m,
         layers=map_layers(spec, reference, legend=True),
+        lang=spec.lang,
         title=spec.title,
         lines=[*lines[:-1], *spec.extra_lines, lines[-1]] if lines else list(spec.extra_lines),
     )

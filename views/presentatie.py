@@ -230,6 +230,7 @@ def _slide(  # noqa: PLR0917 (the step's content and its category colours)
                 default=gap_default,
                 legend=False,
                 focus=selection.filters.area,
+                lang=lang(),
             )
         else:
             area, legend = maps.choropleth_layer(

@@ -118,6 +118,7 @@ def _project_map(selection: data.Selection, ref: og.Reference, project_id: str) 
             default=_OTHER,
             name=t("role_map"),
             legend=False,
+            lang=lang(),
         )
         flows, summary = maps.flow_layer(
             links,

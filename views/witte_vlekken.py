@@ -122,11 +122,13 @@ def _map(measures: pd.DataFrame, rules: og.UnderservedRules) -> None:
         default=gaps.OUTSIDE if in_area else gaps.SERVED,
         extra=tooltip,
         legend=False,
+        lang=lang(),
+        focus=selection.filters.area or None,
     )
     left, right = st.columns([2.6, 1], gap="medium")
     with left:
         st_folium(
-            use_local_assets(maps.base_map(ref)),
+            use_local_assets(maps.base_map(ref, lang=lang())),
             key="witte_vlekken_kaart",
             height=520,
             use_container_width=True,

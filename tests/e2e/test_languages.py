@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 LANGS = ("nl", "en")
 BROWSER_LOCALE = {"nl": "en-US", "en": "nl-BE"}  # the browser speaks the other language
 IN_ADDRESS = {"nl": "", "en": "?lang=English"}  # the language widget, bound to the address
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_FRAME = 'iframe[src*="streamlit_folium.st_folium"]'
 
 # Every page the app declares, at its own address ("" is the start page, Overzicht).
 PATHS = ["", *re.findall(r'url_path="([^"]+)"', DEFAULT_APP.read_text(encoding="utf-8"))]
@@ -42,6 +42,7 @@ STREAMLIT_OWN = (
     "Select all",
     "No results",
     "Running...",
+    "Upload",  # the file uploader's button (Streamlit 1.67)
 )
 
 # Leaflet's tooltips and popups (worded for each feature), the controls (layer names,
