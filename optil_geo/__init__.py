@@ -34,11 +34,11 @@ from optil_geo.export import (
 )
 from optil_geo.gazetteer import (
     PlaceMatch,
+    fix_key,
     is_municipality,
     normalize_place,
     resolve_place,
     resolve_places,
-    save_location_fix,
 )
 from optil_geo.measures import (
     Filters,
@@ -58,6 +58,7 @@ from optil_geo.partnerships import (
     preview_columns,
     read_partnerships,
     read_table,
+    save_location_fix,
     to_safe_csv,
     to_safe_xlsx,
     validate_command,
@@ -66,7 +67,7 @@ from optil_geo.partnerships import (
 )
 from optil_geo.reference import CREDIT, Reference, fetch_reference, load_reference, reference_info
 from optil_geo.settings import LinkRules, Settings
-from optil_geo.store import Workspace, fix_key
+from optil_geo.store import Workspace
 from optil_geo.texts import LANGUAGES, format_km, format_number, format_percent, text
 from optil_geo.underserved import (
     PEER_GROUPS,

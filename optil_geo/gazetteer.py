@@ -73,11 +73,13 @@ municipality beats the best *other* municipality by at least 10 points; otherwis
 row is ``unresolved`` with up to 3 suggestions (score ≥ 70) in ``candidates``. A fuzzy
 name that contradicts the postal code makes the row ``ambiguous``.
 
-``fixes`` supplied by the caller (``(place key, postcode key) → NIS``, keys as
-:func:`optil_geo.store.fix_key` makes them) are applied first, with status ``manual``.
-A fix whose code is no municipality (a stray ``99999`` in the workspace) is skipped
-with a logged warning, so that one bad fix cannot block every import; fixes are made
-with :func:`save_location_fix`, which refuses such codes.
+``fixes`` supplied by the caller as data (a mapping ``(place key, postcode key) → NIS``,
+keys as :func:`fix_key` makes them) are applied first, with status ``manual``. The
+gazetteer does not know where fixes are kept: the import reads them from the workspace
+and passes them in. A fix whose code is no municipality (a stray ``99999`` in the
+workspace) is skipped with a logged warning, so that one bad fix cannot block every
+import; fixes are made with :func:`optil_geo.save_location_fix`, which refuses such
+codes.
 
 Scores: 100 for ``exact``, ``alias``, ``postcode``, ``manual`` and places abroad; the
 similarity for ``fuzzy``; for ``ambiguous`` 100 (or the similarity of a typo); for
@@ -105,7 +107,6 @@ from rapidfuzz import fuzz, process
 from optil_geo._errors import InputError
 from optil_geo.reference import Reference, load_reference, province_of_nis
 from optil_geo.settings import Settings
-from optil_geo.store import Workspace, fix_key
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -113,12 +114,12 @@ __all__ = [
     "DistinctPlaces",
     "Gazetteer",
     "PlaceMatch",
+    "fix_key",
     "is_municipality",
     "normalize_place",
     "resolve_distinct",
     "resolve_place",
     "resolve_places",
-    "save_location_fix",
 ]
 
 log = logging.getLogger(__name__)
@@ -219,6 +220,43 @@ _INDEX_FORM = re.compile(r"[a-z]+(?: [a-z]+)*")
 _NOT_PLAIN_RE: Final = re.compile(r"[0-9/()\[\]{},;|]|\s[-–—]\s")
 _OP_DEN_RAW_RE: Final = re.compile(r"\b[oO]\s*/\s*[dD]\b")
 _AAN_DE_RAW_RE: Final = re.compile(r"\b[aA]\s*/\s*[dD]\b")
+
+
+def fix_key(place: str | None, postcode: str | None) -> tuple[str, str]:
+    """Return the lookup key of a location fix: normalised place text and postcode.
+
+    The place text is Unicode-normalised (NFC), lowercased and its whitespace
+    collapsed; accents are kept, because ``Sint-Agatha-Berchem`` and a name that
+    differs only by an accent may be different places. The postcode is stripped;
+    a missing postcode becomes ``""``. The workspace keys its fixes with it, and the
+    gazetteer looks up the ``fixes`` passed to it with it.
+
+    Parameters
+    ----------
+    place
+        Place text as written in the input (``None`` for none).
+    postcode
+        Postal code as written in the input (``None`` for none).
+
+    Returns
+    -------
+    tuple of str
+        ``(normalised place, postcode or "")``.
+
+    Raises
+    ------
+    InputError
+        When ``place`` or ``postcode`` is neither text nor ``None``.
+    """
+    return _fix_text(place, "place").lower(), _fix_text(postcode, "postcode")
+
+
+def _fix_text(value: str | None, argument: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"`{argument}` was {value!r} but must be text or None")
+    return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 def normalize_place(text: str) -> str:
@@ -1059,47 +1097,6 @@ def is_municipality(nis: str, reference: Reference | None = None) -> bool:
     return Gazetteer.for_reference(reference).is_municipality(nis)
 
 
-def save_location_fix(
-    workspace: Workspace,
-    place: str,
-    postcode: str | None,
-    nis: str,
-    *,
-    note: str | None = None,
-    reference: Reference | None = None,
-    owner: str = "network",
-) -> None:
-    """Remember in ``workspace`` that ``place`` (with ``postcode``) lies in ``nis``.
-
-    The checked way to make a location fix: unlike
-    :meth:`optil_geo.store.Workspace.save_fix`, which only checks the form of the
-    code, this refuses a code that is not a municipality of 2025.
-
-    Parameters
-    ----------
-    workspace
-        Where the fix is kept.
-    place, postcode, note, owner
-        As in :meth:`optil_geo.store.Workspace.save_fix`.
-    nis
-        The NIS code of a 2025 municipality (see :func:`is_municipality`).
-    reference
-        The reference geography; loaded with the default settings when omitted.
-
-    Raises
-    ------
-    InputError
-        When ``nis`` is not the code of a municipality of 2025, or as
-        :meth:`~optil_geo.store.Workspace.save_fix` raises.
-    """
-    if not is_municipality(nis, reference):
-        raise InputError(
-            f"`nis` was {nis!r} but must be the NIS code of a Belgian municipality of "
-            "2025, such as '44021' (Gent)"
-        )
-    workspace.save_fix(place, postcode, nis.strip(), note=note, owner=owner)
-
-
 def resolve_place(
     place: Any,
     postcode: Any = None,
@@ -1161,7 +1158,7 @@ def resolve_places(
         Optional columns; ``None`` or a column that is not in ``df`` means none.
     fixes
         Manual fixes ``(place key, postcode key) → NIS`` with keys as
-        :func:`optil_geo.store.fix_key` makes them; applied first (status ``manual``).
+        :func:`fix_key` makes them; applied first (status ``manual``).
     reference
         The reference geography; loaded with ``settings`` when omitted.
     settings

@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -42,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from optil_geo._errors import InputError, WorkspaceError
+from optil_geo.gazetteer import fix_key
 from optil_geo.settings import Settings
 
 __all__ = [
@@ -189,40 +189,6 @@ def _migration_2(conn: sqlite3.Connection) -> None:
 
 # Append only: migration i (1-based) brings the schema from version i-1 to version i.
 _MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
-
-
-# --------------------------------------------------------------------------- keys
-
-
-def fix_key(place: str | None, postcode: str | None) -> tuple[str, str]:
-    """Return the lookup key of a location fix: normalised place text and postcode.
-
-    The place text is Unicode-normalised (NFC), lowercased and its whitespace
-    collapsed; accents are kept, because ``Sint-Agatha-Berchem`` and a name that
-    differs only by an accent may be different places. The postcode is stripped;
-    a missing postcode becomes ``""``.
-
-    Parameters
-    ----------
-    place
-        Place text as written in the input (``None`` for none).
-    postcode
-        Postal code as written in the input (``None`` for none).
-
-    Returns
-    -------
-    tuple of str
-        ``(normalised place, postcode or "")``.
-    """
-    return _normalise_text(place, "place").lower(), _normalise_text(postcode, "postcode")
-
-
-def _normalise_text(value: str | None, argument: str) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError(f"`{argument}` was {value!r} but must be text or None")
-    return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 # --------------------------------------------------------------------------- workspace

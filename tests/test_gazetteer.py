@@ -20,14 +20,13 @@ from optil_geo.gazetteer import (
     STATUSES,
     Gazetteer,
     PlaceMatch,
+    fix_key,
     is_municipality,
     normalize_place,
     resolve_place,
     resolve_places,
-    save_location_fix,
 )
 from optil_geo.settings import Settings
-from optil_geo.store import Workspace, fix_key
 
 # Codes the reference README states (merged municipalities got new codes).
 ANTWERPEN, DIEST, AALST, SINT_TRUIDEN = "11002", "24020", "41002", "71053"
@@ -650,17 +649,6 @@ def test_is_municipality(ref) -> None:  # type: ignore[no-untyped-def]
     assert is_municipality("40000", ref) is False  # a province
     assert is_municipality("", ref) is False
     assert is_municipality(44021, ref) is False  # type: ignore[arg-type]
-
-
-def test_save_location_fix_checks_the_code(ref, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    ws = Workspace(tmp_path / "ws.sqlite")
-    save_location_fix(ws, "Xyzzy", None, " 44021 ", note="test", reference=ref)
-    assert ws.fix_lookup() == {("xyzzy", ""): "44021"}
-    with pytest.raises(InputError, match=r"^`nis` was '99999' but must be the NIS code of a"):
-        save_location_fix(ws, "Gent", "9000", "99999", reference=ref)
-    with pytest.raises(InputError, match=r"^`nis` was '11007' but"):
-        save_location_fix(ws, "Gent", "9000", "11007", reference=ref)
-    assert ws.fix_lookup() == {("xyzzy", ""): "44021"}
 
 
 # --------------------------------------------------------------------------- the table

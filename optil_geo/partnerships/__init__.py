@@ -34,6 +34,7 @@ Modules, in the order an import runs through them:
 ``evidence``              a place from an address, an earlier import or the name
 ``locations``             gazetteer answers spread over the rows, with their messages
 ``importing``             :func:`read_partnerships`: the recipe of the steps above
+``fixes``                 a location fix made by hand, checked, saved in the workspace
 ``problems``              :class:`Problem`, :class:`ValidationReport`, :class:`PartnershipData`
 ``report``                ``optil-geo validate`` and the text summary
 ``writers``               safe CSV/XLSX writers and the empty template
@@ -42,6 +43,7 @@ Modules, in the order an import runs through them:
 """
 
 from optil_geo.partnerships.evidence import places_to_remember
+from optil_geo.partnerships.fixes import save_location_fix
 from optil_geo.partnerships.importing import partnerships_from_raw, read_partnerships, validate_file
 from optil_geo.partnerships.mapping import ColumnPreview, preview_columns
 from optil_geo.partnerships.organisations import organisation_keys
@@ -87,6 +89,7 @@ __all__ = [
     "preview_columns",
     "read_partnerships",
     "read_table",
+    "save_location_fix",
     "to_safe_csv",
     "to_safe_xlsx",
     "validate_command",
