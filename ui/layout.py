@@ -141,8 +141,12 @@ def class_explainer() -> None:
         for c in og.CLASSES
         if c != "unknown"
     )
-    st.caption(line, unsafe_allow_html=True)
-    with st.expander(t("explainer_title"), icon=":material/help:"):
+    # One row: the line, and the full rules behind a small button beside it, so the
+    # explanation costs no extra height above the map.
+    text_col, help_col = st.columns([6, 1], vertical_alignment="center")
+    text_col.caption(line, unsafe_allow_html=True)
+    with help_col.popover(t("explainer_button"), icon=":material/help:", help=t("explainer_title")):
+        st.markdown(f"**{t('explainer_title')}**")
         st.markdown(t("explainer_intro"))
         st.markdown(
             "\n".join(

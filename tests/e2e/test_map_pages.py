@@ -184,6 +184,7 @@ def test_the_search_box_above_the_map_chooses_too(
 ) -> None:
     page = _sized(browser, 1440, 900)
     open_app(page, server.url + "/kaart")
+    _map(page)  # the map is drawn after the controls: measure both once they are there
     search = page.locator('[data-testid="stSelectbox"]').filter(has_text="Zoek een gemeente")
     map_box = page.locator(MAP_IFRAME).bounding_box()
     search_box = search.bounding_box()
