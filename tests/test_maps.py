@@ -247,7 +247,7 @@ def test_auto_level_keeps_few_lines_at_the_first_view(ref) -> None:
     legend = maps.flow_legend(summary)
     # The width legend: the largest flow, a round middle value, one link; thinner each.
     widths = [(label, float(w)) for kind, w, label in legend.rows if kind == "width"]
-    assert widths[-1][0] == "1 link"
+    assert widths[-1][0] == "1 samenwerking"
     assert [w for _, w in widths] == sorted((w for _, w in widths), reverse=True)
 
 
