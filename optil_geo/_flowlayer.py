@@ -532,15 +532,14 @@ def flow_legend(summary: FlowSummary, *, lang: str = "nl") -> Legend:
     labels = class_labels(lang)
     if summary.is_empty and summary.drawn:
         return Legend(title=_t("mp_flows_title", lang), rows=[], note=_t("mp_empty_flows", lang))
-    rows: list[tuple[str, str, str]] = [
-        ("line", CLASS_COLOURS[c], labels[c]) for c in summary.classes_drawn
-    ]
+    rows: list[tuple[str, str, str]] = []
     has_rings = any(len(r) for r in summary.rings.values()) or (
         not summary.drawn and summary.local_links
     )
-    if has_rings:
+    if has_rings:  # local first: the one class order of every legend
         ring = {"auto": "mp_ring_auto", "regions": "mp_ring_region"}.get(summary.level, "mp_ring")
         rows.append(("ring", CLASS_COLOURS["local"], _t(ring, lang)))
+    rows += [("line", CLASS_COLOURS[c], labels[c]) for c in summary.classes_drawn]
     if summary.roles_drawn:
         rows.append(("heading", "", _t("mp_role_title", lang)))
         rows += [("dash", _DASHES[r], _t(f"mp_role_{r}", lang)) for r in summary.roles_drawn]

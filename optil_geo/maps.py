@@ -365,7 +365,7 @@ def base_map(
             ).add_to(m)
     setup = {
         "label": _t("mp_map_label", lang),
-        "roledescription": "kaart" if lang == "nl" else "map",
+        "roledescription": _t("mp_roledescription", lang),
         "labels": _label_items(reference) if labels else [],
         "labelPx": label_px,
         "bounds": _BOUNDS,
