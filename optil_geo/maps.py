@@ -191,6 +191,8 @@ class _FitBounds(MacroElement):
           var touched = false;
           function fit() {
             if (touched) { return; }
+            var size = map.getSize();  // a frame without size yet: wait for its resize
+            if (!size.x || !size.y) { return; }
             map.fitBounds(map._ogFit || bounds, {padding: [4, 4], animate: false});
           }
           map.whenReady(function () {

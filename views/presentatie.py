@@ -58,10 +58,10 @@ _CSS = """
 @media (max-height: 820px) {
   .og-pres-title { font-size: 2rem; }
   .og-pres-sub { font-size: 1.25rem; }
-  .og-fig { margin-bottom: .4rem; padding: .1rem 0 .1rem .8rem; }
-  .og-fig .v { font-size: 2rem; }
+  .og-fig { margin-bottom: .3rem; padding: .05rem 0 .05rem .8rem; }
+  .og-fig .v { font-size: 1.8rem; }
   .og-fig .l { font-size: 1.25rem; line-height: 1.1; }
-  .og-pres-legend .og-strip { line-height: 1.15; margin-bottom: .4rem; }
+  .og-pres-legend .og-strip { line-height: 1.12; margin-bottom: .3rem; }
   .og-fig .n, .og-pres-legend .og-strip + .og-strip .og-key-note { display: none; }
 }
 </style>

@@ -136,6 +136,9 @@
     if (map._ogView === key) { return; }
     map._ogView = key;
     map._ogFit = view;  // the base map's refit on resize keeps this extent
+    // A hidden frame has no size yet: fitting then gives NaN; the resize refit does it.
+    var size = map.getSize();
+    if (!size.x || !size.y) { return; }
     map.fitBounds(view, {padding: [12, 12], animate: false});
   }
   function fit(layer, view) {
