@@ -7,6 +7,7 @@ blow-up shows as a failed test instead of taking the test run down.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import subprocess
@@ -190,8 +191,24 @@ def test_cli_refuses_hostile_workbooks_in_a_subprocess(tmp_path: Path, make: obj
     assert result["code"] == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("InputError: Bestand 'vijandig.xlsx'")
-    assert result["peak_mb"] < 1024
+    # Under 1 GB, or (where merely loading the reference geography in a fresh process
+    # costs more, e.g. when its cache is built) no more than validating a normal file.
+    assert result["peak_mb"] < max(1024, _normal_validate_peak_mb() + 64)
     assert result["seconds"] < 2
+
+
+@functools.cache
+def _normal_validate_peak_mb() -> float:
+    """Peak RSS of the same child validating the demo workbook (a normal upload)."""
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "optil-geo-demo.xlsx"
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(demo)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["peak_mb"])
 
 
 # --------------------------------------------------------------------------- CSV
