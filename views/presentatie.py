@@ -210,10 +210,11 @@ def _subtitle(content: StepContent, *, side: bool = False) -> str:
     return f'<div class="{css}">{html_text(content.subtitle)}</div>'
 
 
-def _slide(  # noqa: PLR0917 (the step's content and its category colours)
+def _slide(
     content: StepContent,
     selection: data.Selection,
     ref: og.Reference,
+    *,
     gap_colours: dict[str, str],
     gap_labels: dict[str, str],
     gap_default: str,
@@ -313,7 +314,14 @@ with guard("presentatie"):
         f"</div>{'' if _long(content) else _subtitle(content)}</div>"
     )
     if not empty_selection(selection, ref):
-        _slide(content, selection, ref, gap_colours, gap_labels, gap_default)
+        _slide(
+            content,
+            selection,
+            ref,
+            gap_colours=gap_colours,
+            gap_labels=gap_labels,
+            gap_default=gap_default,
+        )
     st.html(
         f'<div class="og-pres-foot">{html_text(describe_filters(selection.filters, reference=ref))}'
         f" · {html_text(t('keys_hint'))}</div>"
