@@ -2,14 +2,18 @@
 
 The workspace is one SQLite file (``Settings.workspace_path``). It keeps every
 imported partnership dataset exactly as it was read, so the app can reopen it after a
-restart, and the location fixes a user made by hand, so a fix made once applies to
-every later import.
+restart; the location fixes a user made by hand, so a fix made once applies to every
+later import; and what imports taught: the column mapping confirmed for a set of
+headers, and where organisations are.
 
-Every dataset and fix has an *owner*: a user id (the e-mail address of a signed-in
-user) or :data:`NETWORK`, the whole network (the only owner on a personal laptop).
-A dataset is seen by its owner, by editors, and by everyone once it is published;
-publishing, unpublishing and deleting need the owner or an editor. Imports, publishing,
-deletions and fixes are recorded in an audit table. A deleted dataset keeps its row
+Every dataset, fix, column mapping and remembered place has an *owner*: a user id (the
+e-mail address of a signed-in user) or :data:`NETWORK`, the whole network (the only
+owner on a personal laptop). A dataset is seen by its owner, by editors, and by everyone
+once it is published; publishing, unpublishing and deleting need the owner or an
+editor. A fix, mapping or remembered place applies for its owner; the network's apply
+for everyone, and so do the mappings and places of a published dataset. Imports,
+publishing, deletions, fixes, mappings and remembered places are recorded in an audit
+table. A deleted dataset keeps its row
 (name, owner, time of deletion) but loses its tables, so an old address to it can say
 "deleted" instead of "unknown".
 
@@ -20,7 +24,9 @@ aside.
 The file is opened in WAL mode with foreign keys on and a busy timeout; every write
 runs in one transaction, so a failure leaves earlier data intact. The schema carries a
 version (``PRAGMA user_version``) and is brought up to date by an ordered list of
-migrations when the workspace is opened. A file that is locked, damaged, or written by
+migrations when the workspace is opened; a file of an older schema is first copied
+aside (``<name>.schema-<version>-<UTC time>``), since an older optil-geo refuses the
+migrated one. A file that is locked, damaged, or written by
 a newer optil-geo raises :class:`~optil_geo._errors.WorkspaceError`; the file itself is
 never deleted or overwritten.
 """
@@ -187,8 +193,66 @@ def _migration_2(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migration_3(conn: sqlite3.Connection) -> None:
+    """Give remembered column mappings and organisation places an owner and a source.
+
+    Both tables were created on first use before (so a workspace of version 2 may
+    have neither). What they held was remembered on a laptop or by an editor: it
+    becomes the network's, with no source dataset.
+    """
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    # dataset_id: the import a row came from (NULL: none); a row of a published dataset
+    # applies for everyone. No foreign key: like the audit, it outlives deletions.
+    conn.execute(
+        """
+        CREATE TABLE column_mappings_owned (
+            owner      TEXT    NOT NULL,
+            header_key TEXT    NOT NULL,
+            dataset_id INTEGER,
+            mapping    TEXT    NOT NULL,
+            updated_at TEXT    NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE remembered_places_owned (
+            owner            TEXT    NOT NULL,
+            organisation_key TEXT    NOT NULL,
+            dataset_id       INTEGER,
+            nis              TEXT    NOT NULL CHECK (length(nis) = 5),
+            updated_at       TEXT    NOT NULL
+        )
+        """
+    )
+    if "column_mappings" in tables:
+        conn.execute(
+            "INSERT INTO column_mappings_owned (owner, header_key, mapping, updated_at)"
+            " SELECT ?, header_key, mapping, updated_at FROM column_mappings",
+            (NETWORK,),
+        )
+        conn.execute("DROP TABLE column_mappings")
+    if "remembered_places" in tables:
+        conn.execute(
+            "INSERT INTO remembered_places_owned (owner, organisation_key, nis, updated_at)"
+            " SELECT ?, organisation_key, nis, updated_at FROM remembered_places",
+            (NETWORK,),
+        )
+        conn.execute("DROP TABLE remembered_places")
+    conn.execute("ALTER TABLE column_mappings_owned RENAME TO column_mappings")
+    conn.execute("ALTER TABLE remembered_places_owned RENAME TO remembered_places")
+    conn.execute("CREATE INDEX column_mappings_key ON column_mappings (header_key, owner)")
+    conn.execute(
+        "CREATE INDEX remembered_places_key ON remembered_places (owner, organisation_key)"
+    )
+
+
 # Append only: migration i (1-based) brings the schema from version i-1 to version i.
-_MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
+_MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migration_1,
+    _migration_2,
+    _migration_3,
+]
 
 
 # --------------------------------------------------------------------------- workspace
@@ -626,8 +690,9 @@ class Workspace:
         -------
         pandas.DataFrame
             Columns ``at, actor, action, dataset_id, subject, detail``; ``action`` is
-            one of ``import, publish, unpublish, delete, fix, unfix``; ``dataset_id``
-            is ``<NA>`` for fixes.
+            one of ``import, publish, unpublish, delete, fix, unfix, map, remember``
+            (a column mapping, the places of an import's organisations);
+            ``dataset_id`` is ``<NA>`` for fixes.
         """
         if not isinstance(limit, int) or limit < 1:
             raise InputError(f"`limit` was {limit!r} but must be a positive whole number")
@@ -642,16 +707,23 @@ class Workspace:
         return frame.astype(dict.fromkeys(text, TEXT_DTYPE) | {"dataset_id": "Int64"})
 
     def counts(self) -> dict[str, int]:
-        """Return key counts: schema version, datasets (published, deleted), fixes, owners."""
+        """Return key counts: schema version, datasets (published, deleted), fixes,
+        column mappings, remembered organisations (per owner), owners."""
         with self._connection() as conn:
             datasets, published, deleted = conn.execute(
                 "SELECT count(*) - count(deleted_at), count(published_at), count(deleted_at)"
                 " FROM datasets"
             ).fetchone()
             fixes = conn.execute("SELECT count(*) FROM location_fixes").fetchone()[0]
+            mappings = conn.execute("SELECT count(*) FROM column_mappings").fetchone()[0]
+            places = conn.execute(
+                "SELECT count(DISTINCT owner || '\x1f' || organisation_key) FROM remembered_places"
+            ).fetchone()[0]
             owners = conn.execute(
                 "SELECT count(DISTINCT owner) FROM (SELECT owner FROM datasets"
-                " WHERE deleted_at IS NULL UNION SELECT owner FROM location_fixes)"
+                " WHERE deleted_at IS NULL UNION SELECT owner FROM location_fixes"
+                " UNION SELECT owner FROM column_mappings"
+                " UNION SELECT owner FROM remembered_places)"
             ).fetchone()[0]
             version = _user_version(conn)
         return {
@@ -660,6 +732,8 @@ class Workspace:
             "published": int(published),
             "deleted": int(deleted),
             "location_fixes": int(fixes),
+            "column_mappings": int(mappings),
+            "remembered_places": int(places),
             "owners": int(owners),
         }
 
@@ -833,6 +907,7 @@ class Workspace:
                     f" mode (journal mode is {mode!r}); is it on a network drive?",
                     code="not_wal",
                 )
+            opened = version
             for target, migration in enumerate(_MIGRATIONS, start=1):
                 if target <= version:
                     continue
@@ -841,24 +916,54 @@ class Workspace:
                     current = _user_version(conn)
                     if current >= target:
                         continue
+                    if current == opened >= 1:
+                        # An older optil-geo refuses the migrated file: keep its copy
+                        # (once, before the first migration of an existing file).
+                        self._copy_before_migrating(current)
                     migration(conn)
                     conn.execute(f"PRAGMA user_version = {target}")
                 version = target
 
+    def _copy_before_migrating(self, version: int) -> Path:
+        """Copy the workspace of schema ``version`` aside before it is migrated.
+
+        Called while this process holds the write lock, so the copy (read by a second
+        connection, which WAL allows) is the file exactly as it was before migrating.
+        """
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        aside = self._path.with_name(f"{self._path.name}.schema-{version}-{stamp}")
+        partial = aside.with_name(f".{aside.name}.partial")
+        try:
+            with self._connection() as reader:
+                _copy_database(reader, partial, self._timeout)
+            partial.replace(aside)
+        except (OSError, WorkspaceError) as exc:
+            partial.unlink(missing_ok=True)
+            raise WorkspaceError(
+                f"the workspace database {str(self._path)!r} has schema version {version} and"
+                f" must be brought up to date, but its copy {str(aside)!r} could not be written"
+                f" first ({exc}). The file was not changed.",
+                code="cannot_open",
+            ) from exc
+        return aside
+
     # ------------------------------------------------------------------ column mappings
 
-    # Created on first use rather than by a numbered migration: a table nobody depends
-    # on at open time, added without renumbering anyone's migrations.
-    _COLUMN_MAPPINGS = """
-        CREATE TABLE IF NOT EXISTS column_mappings (
-            header_key TEXT PRIMARY KEY,
-            mapping    TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        )
-        """
-
-    def save_column_mapping(self, header_key: str, columns: dict[str, str]) -> None:
+    def save_column_mapping(
+        self,
+        header_key: str,
+        columns: dict[str, str],
+        *,
+        owner: str = NETWORK,
+        dataset_id: int | None = None,
+        source_name: str = "",
+    ) -> None:
         """Remember the confirmed column mapping of files with these headers.
+
+        A mapping applies to the imports of its owner; the network's, and that of a
+        dataset once it is published, apply to everyone's (see :meth:`column_mapping`).
+        The same owner's mapping of the same headers and dataset is replaced. The
+        write is recorded in the audit log (action ``map``).
 
         Parameters
         ----------
@@ -867,36 +972,65 @@ class Workspace:
             (:func:`optil_geo.partnerships.mapping.header_set_key`).
         columns
             Field → header as written, e.g. ``{"organisation": "partner_organisation"}``.
+        owner
+            A user id (the mapping applies for that user only) or :data:`NETWORK`
+            (default; it applies for everyone).
+        dataset_id
+            The stored dataset imported with this mapping, if any: publishing that
+            dataset shares the mapping. Must be ``owner``'s (or ``owner`` the network).
+        source_name
+            The file the mapping was confirmed for, for the audit log.
 
         Raises
         ------
         InputError
             When ``header_key`` is empty or ``columns`` is not a mapping of text to text.
+        WorkspaceError
+            When ``dataset_id`` names no dataset of ``owner``.
         """
         if not isinstance(header_key, str) or not header_key:
             raise InputError(f"`header_key` was {header_key!r} but must be a non-empty text")
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items()):
             raise InputError(f"`columns` was {dict(columns)!r} but must map text to text")
-        payload = json.dumps(dict(sorted(columns.items())), ensure_ascii=False)
+        owner = _check_owner(owner, "owner")
+        ordered = dict(sorted(columns.items()))
+        payload = json.dumps(ordered, ensure_ascii=False)
         with self._connection() as conn, _transaction(conn):
-            conn.execute(self._COLUMN_MAPPINGS)
+            source = self._source_dataset(conn, dataset_id, owner=owner)
             conn.execute(
-                "INSERT INTO column_mappings (header_key, mapping, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (header_key) DO UPDATE SET mapping = excluded.mapping,"
-                " updated_at = excluded.updated_at",
-                (header_key, payload, _now()),
+                "DELETE FROM column_mappings"
+                " WHERE owner = ? AND header_key = ? AND dataset_id IS ?",
+                (owner, header_key, source),
             )
+            conn.execute(
+                "INSERT INTO column_mappings (owner, header_key, dataset_id, mapping, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (owner, header_key, source, payload, _now()),
+            )
+            detail = "; ".join(f"{field} = {header}" for field, header in ordered.items())
+            _audit(conn, owner, "map", str(source_name), dataset_id=source, detail=detail)
 
-    def column_mapping(self, header_key: str) -> dict[str, str] | None:
-        """Return the mapping remembered for files with these headers, or ``None``."""
+    def column_mapping(self, header_key: str, *, user: str | None = None) -> dict[str, str] | None:
+        """Return the mapping remembered for files with these headers, or ``None``.
+
+        Parameters
+        ----------
+        header_key
+            The key of the file's set of headers.
+        user
+            ``None`` (default): the network's mappings (and those of published
+            datasets). A user id: those and the user's own; the user's own wins.
+            Another user's unpublished mapping never applies.
+        """
+        owners = _owners(user)
         with self._connection() as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'column_mappings'"
-            ).fetchone()
-            if exists is None:
-                return None
             row = conn.execute(
-                "SELECT mapping FROM column_mappings WHERE header_key = ?", (header_key,)
+                # Theirs and the network's, and those of a published dataset.
+                "SELECT mapping FROM column_mappings WHERE header_key = ? AND (owner IN (?, ?)"
+                " OR dataset_id IN (SELECT id FROM datasets"
+                " WHERE published_at IS NOT NULL AND deleted_at IS NULL))"
+                " ORDER BY owner = ? DESC, updated_at DESC, rowid DESC LIMIT 1",
+                (header_key, *owners, owners[1]),
             ).fetchone()
         if row is None:
             return None
@@ -905,25 +1039,42 @@ class Workspace:
 
     # ------------------------------------------------------------------ remembered places
 
-    _REMEMBERED_PLACES = """
-        CREATE TABLE IF NOT EXISTS remembered_places (
-            organisation_key TEXT PRIMARY KEY,
-            nis              TEXT NOT NULL CHECK (length(nis) = 5),
-            updated_at       TEXT NOT NULL
-        )
-        """
-
-    def remember_places(self, places: dict[str, str]) -> None:
+    def remember_places(
+        self,
+        places: dict[str, str],
+        *,
+        owner: str = NETWORK,
+        dataset_id: int | None = None,
+        source_name: str = "",
+    ) -> None:
         """Remember where organisations are, from an import: organisation key → NIS code.
 
-        A later import places a partner without any place by it (status
-        ``remembered``, with a warning). The newest import wins.
+        A later import of the same owner places a partner without any place by it
+        (status ``remembered``, with a warning); the newest import wins. The network's
+        places, and those of a dataset once it is published, apply to everyone's
+        imports (see :meth:`remembered_places`). The write is recorded in the audit
+        log (action ``remember``, the number of organisations as detail).
+
+        Parameters
+        ----------
+        places
+            Organisation key → five-digit NIS code.
+        owner
+            A user id (the places apply for that user only) or :data:`NETWORK`.
+        dataset_id
+            The stored dataset the places were read from, if any: publishing it
+            shares them. Must be ``owner``'s (or ``owner`` the network).
+        source_name
+            What the places were read from, for the audit log.
 
         Raises
         ------
         InputError
             When a key is empty or a code is not five digits.
+        WorkspaceError
+            When ``dataset_id`` names no dataset of ``owner``.
         """
+        owner = _check_owner(owner, "owner")
         rows = []
         for key, nis in places.items():
             if not isinstance(key, str) or not key or not _NIS_RE.fullmatch(str(nis)):
@@ -931,26 +1082,59 @@ class Workspace:
                     f"`places` held {key!r}: {nis!r} but must map organisation keys to "
                     "five-digit NIS codes"
                 )
-            rows.append((key, str(nis), _now()))
+            rows.append((key, str(nis)))
+        if not rows:
+            return
+        now = _now()
         with self._connection() as conn, _transaction(conn):
-            conn.execute(self._REMEMBERED_PLACES)
+            source = self._source_dataset(conn, dataset_id, owner=owner)
             conn.executemany(
-                "INSERT INTO remembered_places (organisation_key, nis, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (organisation_key) DO UPDATE SET nis = excluded.nis,"
-                " updated_at = excluded.updated_at",
-                rows,
+                "DELETE FROM remembered_places"
+                " WHERE owner = ? AND organisation_key = ? AND dataset_id IS ?",
+                [(owner, key, source) for key, _ in rows],
+            )
+            conn.executemany(
+                "INSERT INTO remembered_places"
+                " (owner, organisation_key, dataset_id, nis, updated_at) VALUES (?, ?, ?, ?, ?)",
+                [(owner, key, source, nis, now) for key, nis in rows],
+            )
+            _audit(
+                conn, owner, "remember", str(source_name), dataset_id=source, detail=str(len(rows))
             )
 
-    def remembered_places(self) -> dict[str, str]:
-        """Return every remembered organisation key → NIS code."""
+    def remembered_places(self, *, user: str | None = None) -> dict[str, str]:
+        """Return the remembered organisation key → NIS code that apply for ``user``.
+
+        ``None`` (default): the network's and those of published datasets. A user id:
+        those and the user's own, the user's own winning; within each, the newest.
+        """
+        owners = _owners(user)
         with self._connection() as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'remembered_places'"
-            ).fetchone()
-            if exists is None:
-                return {}
-            rows = conn.execute("SELECT organisation_key, nis FROM remembered_places").fetchall()
+            # Oldest first and the user's own last: later rows overwrite in the dict.
+            rows = conn.execute(
+                "SELECT organisation_key, nis FROM remembered_places WHERE (owner IN (?, ?)"
+                " OR dataset_id IN (SELECT id FROM datasets"
+                " WHERE published_at IS NOT NULL AND deleted_at IS NULL))"
+                " ORDER BY owner = ?, updated_at, rowid",
+                (*owners, owners[1]),
+            ).fetchall()
         return {str(key): str(nis) for key, nis in rows}
+
+    def _source_dataset(
+        self, conn: sqlite3.Connection, dataset_id: int | None, *, owner: str
+    ) -> int | None:
+        """Check that ``dataset_id`` (if any) is a dataset ``owner`` may attach things to."""
+        if dataset_id is None:
+            return None
+        row = conn.execute(
+            "SELECT owner FROM datasets WHERE id = ? AND deleted_at IS NULL",
+            (_dataset_id(dataset_id),),
+        ).fetchone()
+        if row is None:
+            raise self._access_error(dataset_id, "missing")
+        if owner not in {NETWORK, row[0]}:
+            raise self._access_error(dataset_id, "forbidden")
+        return _dataset_id(dataset_id)
 
 
 @contextmanager

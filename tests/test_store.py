@@ -685,6 +685,181 @@ def test_version_1_workspace_becomes_the_networks(
     pd.testing.assert_frame_equal(ws.load_dataset(kept)[0], _expected_projects())
 
 
+def test_mappings_and_places_of_a_user_apply_for_that_user_only(ws: Workspace) -> None:
+    ws.save_column_mapping("k1", {"organisation": "Partner"})  # the network's
+    ws.save_column_mapping("k1", {"organisation": "Wie"}, owner=ANN)
+    ws.save_column_mapping("k2", {"municipality": "Waar"}, owner=ANN)
+    ws.remember_places({"vooruit": "44021", "cc": "41002"})  # the network's
+    ws.remember_places({"vooruit": "11002", "bib x": "71022"}, owner=ANN)
+
+    # Ann's own win for Ann; Bob and the network never see Ann's.
+    assert ws.column_mapping("k1", user=ANN) == {"organisation": "Wie"}
+    assert ws.column_mapping("k2", user=ANN) == {"municipality": "Waar"}
+    for user in (BOB, None):
+        assert ws.column_mapping("k1", user=user) == {"organisation": "Partner"}
+        assert ws.column_mapping("k2", user=user) is None
+        assert ws.remembered_places(user=user) == {"vooruit": "44021", "cc": "41002"}
+    assert ws.remembered_places(user=ANN) == {
+        "vooruit": "11002",
+        "cc": "41002",
+        "bib x": "71022",
+    }
+    # The newest of one owner wins; another owner's stays as it was.
+    ws.remember_places({"vooruit": "12002"}, owner=ANN)
+    assert ws.remembered_places(user=ANN)["vooruit"] == "12002"
+    assert ws.remembered_places(user=BOB)["vooruit"] == "44021"
+    counts = ws.counts()
+    assert (counts["column_mappings"], counts["remembered_places"], counts["owners"]) == (3, 4, 2)
+
+
+def test_publishing_a_dataset_shares_its_mapping_and_places_until_withdrawn(
+    ws: Workspace,
+) -> None:
+    ann = _save(ws, "van ann", ANN)
+    ws.save_column_mapping("k1", {"organisation": "Wie"}, owner=ANN, dataset_id=ann)
+    ws.remember_places({"vooruit": "11002"}, owner=ANN, dataset_id=ann)
+    assert ws.column_mapping("k1", user=BOB) is None
+    assert ws.remembered_places(user=BOB) == {}
+
+    ws.publish_dataset(ann, actor=ANN, editor=False)
+    assert ws.column_mapping("k1", user=BOB) == {"organisation": "Wie"}
+    assert ws.column_mapping("k1") == {"organisation": "Wie"}
+    assert ws.remembered_places(user=BOB) == {"vooruit": "11002"}
+    # Bob's own still win for Bob.
+    ws.remember_places({"vooruit": "44021"}, owner=BOB)
+    assert ws.remembered_places(user=BOB) == {"vooruit": "44021"}
+
+    ws.publish_dataset(ann, published=False, actor=ANN, editor=False)
+    assert ws.column_mapping("k1", user=BOB) is None
+    assert ws.remembered_places() == {}
+    ws.publish_dataset(ann, actor=ANN, editor=False)
+    ws.delete_dataset(ann, actor=ANN, editor=False)
+    assert ws.remembered_places() == {}
+    # What Ann's import taught stays hers after the deletion.
+    assert ws.remembered_places(user=ANN) == {"vooruit": "11002"}
+    assert ws.column_mapping("k1", user=ANN) == {"organisation": "Wie"}
+
+
+def test_mappings_and_places_attach_only_to_the_owners_dataset(ws: Workspace) -> None:
+    bobs = _save(ws, "van bob", BOB)
+    with pytest.raises(WorkspaceError) as info:
+        ws.remember_places({"vooruit": "11002"}, owner=ANN, dataset_id=bobs)
+    assert info.value.code == "forbidden"
+    with pytest.raises(WorkspaceError) as info:
+        ws.save_column_mapping("k1", {"organisation": "Wie"}, owner=ANN, dataset_id=bobs + 1)
+    assert info.value.code == "missing"
+    # An editor (who saves for the network) may attach to anyone's dataset.
+    ws.remember_places({"vooruit": "11002"}, dataset_id=bobs)
+    assert ws.remembered_places() == {"vooruit": "11002"}
+    assert ws.remembered_places(user=ANN) == {"vooruit": "11002"}
+    with pytest.raises(InputError, match="five-digit NIS"):
+        ws.remember_places({"vooruit": "1100"}, owner=ANN)
+
+
+def test_mappings_and_places_are_in_the_audit_log(ws: Workspace) -> None:
+    ann = _save(ws, "van ann", ANN)
+    ws.save_column_mapping(
+        "k1",
+        {"organisation": "Wie", "municipality": "Waar"},
+        owner=ANN,
+        dataset_id=ann,
+        source_name="van ann.csv",
+    )
+    ws.remember_places({"vooruit": "11002", "cc": "41002"}, owner=ANN, dataset_id=ann)
+    ws.remember_places({}, owner=ANN)  # nothing learnt: nothing recorded
+
+    log = ws.audit_log()
+    rows = log[["actor", "action", "dataset_id", "detail"]].astype(object).to_numpy().tolist()
+    assert rows[:2] == [
+        [ANN, "remember", ann, "2"],
+        [ANN, "map", ann, "municipality = Waar; organisation = Wie"],
+    ]
+    assert log["subject"].tolist()[1] == "van ann.csv"
+    assert len(log) == 3
+
+
+def _old_mapping_tables(conn: sqlite3.Connection) -> None:
+    """The tables of mappings and places as the schema-2 code created them on first use."""
+    conn.execute(
+        "CREATE TABLE column_mappings (header_key TEXT PRIMARY KEY, mapping TEXT NOT NULL,"
+        " updated_at TEXT NOT NULL)"
+    )
+    conn.execute(
+        "CREATE TABLE remembered_places (organisation_key TEXT PRIMARY KEY,"
+        " nis TEXT NOT NULL CHECK (length(nis) = 5), updated_at TEXT NOT NULL)"
+    )
+    conn.execute(
+        """INSERT INTO column_mappings VALUES ('k1', '{"organisation": "Partner"}',"""
+        " '2025-01-01T00:00:00+00:00')"
+    )
+    conn.executemany(
+        "INSERT INTO remembered_places VALUES (?, ?, '2025-01-01T00:00:00+00:00')",
+        [("vooruit", "44021"), ("cc", "41002")],
+    )
+
+
+@pytest.mark.parametrize("with_tables", [True, False])
+def test_version_2_workspace_keeps_its_mappings_and_places_and_a_copy(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, with_tables: bool
+) -> None:
+    monkeypatch.setattr(store, "_MIGRATIONS", store._MIGRATIONS[:2])
+    old = Workspace(db_path)
+    kept = _save(old, "oud", ANN)
+    old.save_fix("Gent", "9000", "44021", owner=ANN)
+    if with_tables:
+        with sqlite3.connect(db_path) as conn:
+            _old_mapping_tables(conn)
+    monkeypatch.undo()
+
+    ws = Workspace(db_path)
+
+    assert ws.counts()["schema_version"] == 3
+    expected_places = {"vooruit": "44021", "cc": "41002"} if with_tables else {}
+    # What the schema-2 code remembered was the laptop's or an editor's: the network's.
+    for user in (None, BOB):
+        assert ws.remembered_places(user=user) == expected_places
+        assert ws.column_mapping("k1", user=user) == (
+            {"organisation": "Partner"} if with_tables else None
+        )
+    assert ws.list_datasets()["id"].tolist() == [kept]
+    assert ws.fix_lookup(user=ANN) == {("gent", "9000"): "44021"}
+    # The file as it was is kept beside it, for an older optil-geo.
+    (aside,) = db_path.parent.glob("workspace.sqlite.schema-2-*")
+    assert re.fullmatch(r"workspace\.sqlite\.schema-2-\d{8}T\d{6}Z", aside.name)
+    assert _integrity(aside) == [("ok",)]
+    with sqlite3.connect(aside) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+        assert conn.execute("SELECT name FROM datasets").fetchall() == [("oud",)]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert ("remembered_places" in tables) is with_tables
+    # Opened again: nothing to migrate, no second copy.
+    Workspace(db_path)
+    assert len(list(db_path.parent.glob("workspace.sqlite.schema-*"))) == 1
+    # A new workspace has nothing to keep.
+    Workspace(db_path.with_name("new.sqlite"))
+    assert not list(db_path.parent.glob("new.sqlite.schema-*"))
+
+
+def test_a_migration_that_cannot_keep_a_copy_changes_nothing(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "_MIGRATIONS", store._MIGRATIONS[:2])
+    _save(Workspace(db_path), "oud", ANN)
+    monkeypatch.undo()
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "_copy_database", fail)
+    with pytest.raises(WorkspaceError, match="could not be written first") as info:
+        Workspace(db_path)
+    assert "The file was not changed" in str(info.value)
+    monkeypatch.undo()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+    assert not list(db_path.parent.glob("*.partial"))
+
+
 # ------------------------------------------------------------------ backup and restore
 
 

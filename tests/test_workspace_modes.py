@@ -8,6 +8,7 @@ passphrase with ``[optil_geo] editor_passphrase`` there. No secret file is writt
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -383,3 +384,135 @@ def test_a_personal_instance_on_a_network_address_says_everything_is_open(
     st.cache_resource.clear()
     at = _app(page="views/data.py")
     assert not any("luistert op" in w for w in _warnings(at))
+
+
+# --------------------------------------------------------------------------- what imports teach
+
+_OWN_HEADERS = "dossier;naam project;indiener;gemeente indiener;Wie;Waar\n"
+# 'Vzw Klankbord' names no place: only an earlier import can place it.
+_TAUGHT = _OWN_HEADERS + (
+    "M1;Verhalen langs de Leie;CC Kortrijk;Kortrijk;Vzw Klankbord;Brugge\n"
+    "M1;Verhalen langs de Leie;CC Kortrijk;Kortrijk;Erfgoedcel Antwerpen;Antwerpen\n"
+)
+_UNPLACED = _OWN_HEADERS + "M2;Dansen in Limburg;CC Hasselt;Hasselt;Vzw Klankbord;\n"
+
+
+def _upload(at: AppTest, name: str, content: str) -> AppTest:
+    at.file_uploader[0].upload(name, content.encode("utf-8"), "text/csv").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _match_and_import(at: AppTest, dataset: str) -> AppTest:
+    """Pick 'Wie' as the partner organisation, apply, and import under ``dataset``."""
+    organisation = next(
+        s for s in at.selectbox if re.fullmatch(r"map_[0-9a-f]{12}_organisation", str(s.key))
+    )
+    organisation.set_value("Wie")
+    _button(at, "Koppeling toepassen").click().run()
+    assert not at.exception, at.exception
+    name_box = next(b for b in at.text_input if b.label == "Naam van de dataset")
+    name_box.input(dataset)
+    _button(at, "Importeren in de werkruimte").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _remembered_note(at: AppTest) -> bool:
+    return any("eerder bevestigde" in i.value for i in at.info)
+
+
+def test_column_mappings_and_places_are_each_users_own_until_published(
+    ws: og.Workspace, nis_of: Any
+) -> None:
+    from optil_geo.partnerships.organisations import organisation_key
+    from optil_geo.partnerships.suggestions import header_set_key
+
+    key = header_set_key(_OWN_HEADERS.strip().split(";"))
+    # Ann matches her own headers once and imports: both stay hers.
+    at = _app(user=_signed_in(ANN, "Ann"), secrets=SHARED_SIGN_IN, page="views/data.py")
+    _upload(at, "leie.csv", _TAUGHT)
+    assert any("Nog niet gekoppeld: Partnerorganisatie" in w for w in _warnings(at))
+    _match_and_import(at, "leie van ann")
+    (ann_id,) = ws.list_datasets()["id"].tolist()
+    assert ws.column_mapping(key, user=ANN) == {
+        "lead_municipality": "gemeente indiener",
+        "lead_organisation": "indiener",
+        "municipality": "Waar",
+        "organisation": "Wie",
+        "project_id": "dossier",
+        "title": "naam project",
+    }
+    assert ws.remembered_places(user=ANN)[organisation_key("Vzw Klankbord")] == nis_of("Brugge")
+    assert ws.column_mapping(key, user=BOB) is None
+    assert ws.remembered_places(user=BOB) == {}
+    actions = ws.audit_log()[["actor", "action", "dataset_id"]].astype(object)
+    assert actions.to_numpy().tolist()[:3] == [
+        [ANN, "map", ann_id],
+        [ANN, "remember", ann_id],
+        [ANN, "import", ann_id],
+    ]
+    # Her next file with the same headers: matched and placed from what she taught.
+    at = _upload(at, "limburg.csv", _UNPLACED)
+    assert _remembered_note(at)
+    assert not any("Nog niet gekoppeld" in w for w in _warnings(at))
+
+    # Bob's file with the same headers: nothing of Ann's applies to him.
+    bob = _app(user=_signed_in(BOB, "Bob"), secrets=SHARED_SIGN_IN, page="views/data.py")
+    _upload(bob, "limburg.csv", _UNPLACED)
+    assert not _remembered_note(bob)
+    assert any("Nog niet gekoppeld: Partnerorganisatie" in w for w in _warnings(bob))
+    _match_and_import(bob, "limburg van bob")
+    partners = bob.session_state["selection"].analysis.data.partners
+    assert partners["partner_status"].tolist() == ["unresolved"]
+
+    # Ann publishes her dataset: her matching and places now apply for everyone.
+    ws.publish_dataset(ann_id, actor=ANN, editor=False)
+    assert ws.remembered_places(user=BOB)[organisation_key("Vzw Klankbord")] == nis_of("Brugge")
+    # (Bob's own matching of these headers still wins for him.)
+    assert ws.column_mapping(key, user=BOB)["organisation"] == "Wie"
+    assert "municipality" not in ws.column_mapping(key, user=BOB)  # type: ignore[operator]
+    # Cleo, new here, gets Ann's matching and places for the same headers.
+    cleo = _app(user=_signed_in("cleo@example.org", "Cleo"), secrets=SHARED_SIGN_IN)
+    cleo.switch_page("views/data.py").run()
+    _upload(cleo, "limburg-2.csv", _UNPLACED.replace("M2;", "M3;"))
+    assert _remembered_note(cleo)
+    next(b for b in cleo.text_input if b.label == "Naam van de dataset").input("limburg 2")
+    _button(cleo, "Importeren in de werkruimte").click().run()
+    assert not cleo.exception, cleo.exception
+    partners = cleo.session_state["selection"].analysis.data.partners
+    assert partners["partner_status"].tolist() == ["remembered"]
+    assert partners["partner_nis"].tolist() == [nis_of("Brugge")]
+    # Ann withdraws it: for the next import, Cleo's own import taught her only this
+    # (nothing: a remembered place is not a confirmed one), so nothing applies.
+    ws.publish_dataset(ann_id, published=False, actor=ANN, editor=False)
+    assert ws.remembered_places(user="cleo@example.org") == {}
+
+
+def test_a_visitors_matching_and_places_stay_in_the_session(
+    ws: og.Workspace, _isolated: Path, nis_of: Any
+) -> None:
+    from optil_geo.partnerships.organisations import organisation_key
+
+    at = _app(secrets=SHARED_PASSPHRASE, page="views/data.py")
+    _upload(at, "leie.csv", _TAUGHT)
+    _match_and_import(at, "leie")
+    # Nothing stored, nothing recorded: the session holds what the import taught.
+    with sqlite3.connect(_isolated) as conn:
+        for table in ("column_mappings", "remembered_places", "datasets", "audit"):
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+    assert at.session_state["_session_places"] == {
+        organisation_key("Vzw Klankbord"): nis_of("Brugge"),
+        organisation_key("Erfgoedcel Antwerpen"): nis_of("Antwerpen"),
+    }
+    # ... and uses it for the visitor's next file with the same headers.
+    _upload(at, "limburg.csv", _UNPLACED)
+    assert _remembered_note(at)
+    next(b for b in at.text_input if b.label == "Naam van de dataset").input("limburg")
+    _button(at, "Importeren in de werkruimte").click().run()
+    partners = at.session_state["selection"].analysis.data.partners
+    assert partners["partner_status"].tolist() == ["remembered"]
+    # Another visitor starts with nothing.
+    other = _app(secrets=SHARED_PASSPHRASE, page="views/data.py")
+    _upload(other, "limburg.csv", _UNPLACED)
+    assert not _remembered_note(other)

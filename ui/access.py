@@ -118,7 +118,8 @@ class Identity:
 
     @property
     def fix_owner(self) -> str:
-        """Owner of the location fixes this session saves (editors fix for the network)."""
+        """Owner of the location fixes, column mappings and organisation places this
+        session saves (an editor's are the network's)."""
         return NETWORK if self.editor else self.user
 
     def owns(self, owner: str) -> bool:

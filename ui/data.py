@@ -55,6 +55,8 @@ def workspace() -> og.Workspace:
 _RUN_FIXES = "_fixes_of_run"
 _RUN_REMEMBERED = "_remembered_of_run"
 _SESSION_FIXES = "_session_fixes"
+_SESSION_PLACES = "_session_places"
+_SESSION_MAPPINGS = "_session_mappings"
 _SESSION_DATASETS = "_session_datasets"
 _RUN_WORKSPACE_ERROR = "_workspace_error_of_run"
 #: Workspace messages shown in this run (each is shown once).
@@ -79,11 +81,31 @@ def session_fixes() -> dict[tuple[str, str], str]:
     return fixes if isinstance(fixes, dict) else {}
 
 
-def _read_fixes() -> dict[tuple[str, str], str]:
+def session_places() -> dict[str, str]:
+    """Organisation places learnt from this session's unstored imports (a visitor)."""
+    places = st.session_state.setdefault(_SESSION_PLACES, {})
+    return places if isinstance(places, dict) else {}
+
+
+def session_mappings() -> dict[str, dict[str, str]]:
+    """Column mappings confirmed in this session, by header set (a visitor's are not stored)."""
+    mappings = st.session_state.setdefault(_SESSION_MAPPINGS, {})
+    return mappings if isinstance(mappings, dict) else {}
+
+
+def own_user() -> str | None:
+    """The user whose own fixes, mappings and places apply besides the network's (or None).
+
+    None for a visitor (nothing stored is theirs), on a laptop and for an editor (what
+    they save is the network's).
+    """
     ident = who()
-    own = ident.fix_owner if ident.can_store and ident.fix_owner != NETWORK else None
+    return ident.fix_owner if ident.can_store and ident.fix_owner != NETWORK else None
+
+
+def _read_fixes() -> dict[tuple[str, str], str]:
     try:
-        stored = workspace().fix_lookup(user=own)
+        stored = workspace().fix_lookup(user=own_user())
     except og.WorkspaceError as exc:
         note_workspace_error(exc)
         stored = {}
@@ -117,15 +139,20 @@ def fixes_digest(lookup: dict[tuple[str, str], str]) -> str:
 
 
 def remembered() -> dict[str, str]:
-    """Return the organisations placed in earlier imports (organisation key → NIS)."""
+    """Return the organisations placed in earlier imports (organisation key → NIS).
+
+    The network's, those of published datasets and this user's own (or, for a
+    visitor, this session's); read once per run.
+    """
     lookup = st.session_state.get(_RUN_REMEMBERED)
     if isinstance(lookup, dict):
         return lookup
     try:
-        lookup = workspace().remembered_places()
+        stored = workspace().remembered_places(user=own_user())
     except og.WorkspaceError:
         log.exception("workspace unreadable; no remembered places")
-        lookup = {}
+        stored = {}
+    lookup = {**stored, **session_places()}
     st.session_state[_RUN_REMEMBERED] = lookup
     return lookup
 

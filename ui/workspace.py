@@ -8,6 +8,7 @@ owner nor an editor); this module words it and draws it.
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -18,6 +19,8 @@ from optil_geo.store import NETWORK
 from ui import access, data
 from ui.layout import md, show_workspace_error
 from ui.text import t
+
+log = logging.getLogger("optil_geo.app")
 
 _NOTICE = "_ds_notice"
 _CONFIRM = "_ds_confirm_delete"
@@ -197,15 +200,59 @@ def storage_hint() -> None:
         st.caption(t("ws_store_network"))
 
 
-def remembers_for_everyone() -> bool:
-    """Whether this session may write what the workspace remembers for all users.
+def remembered_mapping(header_key: str) -> dict[str, str] | None:
+    """The column mapping that applies for this user to files with these headers, or None.
 
-    Remembered column mappings and organisation places have no owner: on a laptop
-    and for editors they are remembered; for other users of a shared instance not,
-    so that one user's files never shape another's import.
+    This session's own (a visitor's), else the user's own stored one, else the
+    network's or a published dataset's; never another user's private one.
     """
+    held = data.session_mappings().get(header_key)
+    if held is not None:
+        return dict(held)
+    try:
+        return data.workspace().column_mapping(header_key, user=data.own_user())
+    except og.WorkspaceError:
+        log.exception("workspace unreadable; no remembered column mapping")
+        return None
+
+
+def remember_mapping(header_key: str, columns: dict[str, str], *, source_name: str = "") -> None:
+    """Remember a confirmed column mapping for this user (for a visitor: this session)."""
     ident = data.who()
-    return not ident.shared or ident.editor
+    if not ident.can_store:
+        data.session_mappings()[header_key] = dict(columns)
+        return
+    data.workspace().save_column_mapping(
+        header_key, columns, owner=ident.fix_owner, source_name=source_name
+    )
+
+
+def remember_import(
+    key: str,
+    partners: pd.DataFrame,
+    *,
+    name: str,
+    header_key: str,
+    columns: dict[str, str] | None,
+) -> None:
+    """Remember what an import taught: where its organisations are, and its column mapping.
+
+    Stored for this user with the dataset ``key`` as their source, so publishing the
+    dataset shares them (an editor's are the network's at once); for a visitor, the
+    places are kept in this session only (the mapping already is, see
+    :func:`remember_mapping`).
+    """
+    places = og.partnerships.places_to_remember(partners)
+    ident = data.who()
+    if not (ident.can_store and data.is_stored_key(key)):
+        data.session_places().update(places)
+        return
+    store = data.workspace()
+    store.remember_places(places, owner=ident.fix_owner, dataset_id=int(key), source_name=name)
+    if columns:
+        store.save_column_mapping(
+            header_key, columns, owner=ident.fix_owner, dataset_id=int(key), source_name=name
+        )
 
 
 def fix_hint() -> None:
@@ -455,17 +502,29 @@ def audit_section() -> None:
     ident = data.who()
     if not ident.editor:
         return
-    log = data.workspace().audit_log(limit=500)
-    if log.empty:
+    entries = data.workspace().audit_log(limit=500)
+    if entries.empty:
         return
-    with st.expander(t("ws_audit_title", n=len(log))):
+    with st.expander(t("ws_audit_title", n=len(entries))):
         shown = pd.DataFrame(
             {
-                t("ws_col_when"): log["at"].str.replace("T", " ").str[:19],
-                t("ws_col_who"): [owner_label(a, ident) for a in log["actor"]],
-                t("ws_col_action"): [t(f"ws_action_{a}") for a in log["action"]],
-                t("ws_col_subject"): log["subject"],
-                t("ws_col_detail"): log["detail"].fillna(""),
+                t("ws_col_when"): entries["at"].str.replace("T", " ").str[:19],
+                t("ws_col_who"): [owner_label(a, ident) for a in entries["actor"]],
+                t("ws_col_action"): [t(f"ws_action_{a}") for a in entries["action"]],
+                t("ws_col_subject"): entries["subject"],
+                t("ws_col_detail"): [
+                    _audit_detail(a, d)
+                    for a, d in zip(entries["action"], entries["detail"], strict=True)
+                ],
             }
         )
         st.dataframe(shown, hide_index=True, width="stretch", key="ws_audit_table")
+
+
+def _audit_detail(action: str, detail: str | None) -> str:
+    """The detail of an audit entry as shown: a count of places worded, else as recorded."""
+    if not isinstance(detail, str):  # none recorded (NaN)
+        return ""
+    if action == "remember" and str(detail).isdigit():
+        return t("ws_places_remembered", n=int(str(detail)))
+    return str(detail)

@@ -81,14 +81,6 @@ _LOCATION_LABELS = {
 }
 
 
-def _remembered(key: str) -> dict[str, str] | None:
-    try:
-        return data.workspace().column_mapping(key)
-    except og.WorkspaceError:
-        log.exception("workspace unreadable; no remembered column mapping")
-        return None
-
-
 def _field_label(field: str) -> str:
     return t(f"field_{field}")
 
@@ -147,10 +139,8 @@ def _column_step(
             return
         st.session_state.setdefault(_CHOSEN, {})[digest] = chosen
         try:
-            # Remembered mappings have no owner yet: on a shared instance only an
-            # editor's apply to everyone (a user's stay in their session).
-            if workspace_ui.remembers_for_everyone():
-                data.workspace().save_column_mapping(preview.key, chosen)
+            # This user's (an editor's: the network's; a visitor's: this session's).
+            workspace_ui.remember_mapping(preview.key, chosen)
         except og.WorkspaceError:
             log.exception("column mapping not remembered")
         st.rerun()
@@ -224,7 +214,7 @@ def _upload() -> None:
     try:
         preview = _preview(digest, file.name, content)
         chosen = st.session_state.get(_CHOSEN, {}).get(digest)
-        remembered = _remembered(preview.key) if chosen is None else None
+        remembered = workspace_ui.remembered_mapping(preview.key) if chosen is None else None
         columns = chosen if chosen is not None else remembered
         imported = _parse(
             digest,
@@ -281,11 +271,15 @@ def _upload() -> None:
         )
         digest_now = data.inputs_digest()
         try:
-            # Organisations placed by their own place or a fix place them next time.
-            # Remembered places have no owner yet: see remembers_for_everyone.
-            if workspace_ui.remembers_for_everyone():
-                places = og.partnerships.places_to_remember(imported.partners)
-                data.workspace().remember_places(places)
+            # Organisations placed by their own place or a fix place them next time,
+            # for this user; publishing the dataset shares them (and its mapping).
+            workspace_ui.remember_import(
+                st.session_state["_pending_ds"],
+                imported.partners,
+                name=shown_name,
+                header_key=preview.key,
+                columns=columns,
+            )
         except og.OptilGeoError:
             log.exception("places of this import not remembered")
         data.forget_analyses()
