@@ -24,51 +24,24 @@ Reproduce: ``python benchmarks/bench_app.py`` (needs /usr/bin/chromium).
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import folium
 import streamlit_folium as sf
+from _server import CHROMIUM, COUNT_LAYERS, REPO, start_server
+from _server import CHROMIUM_ARGS as ARGS
 from playwright.sync_api import sync_playwright
 
 import optil_geo as og
 from optil_geo import maps
 from optil_geo._assets import use_local_assets
 
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("OPTIL_GEO_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-COUNT = """() => {
-    if (!window.map) return [0, 0];
-    let municipalities = 0, flows = 0;
-    window.map.eachLayer((layer) => {
-        const f = layer.feature;
-        if (f && f.properties && f.properties.nis && f.geometry.type.includes("Polygon")) {
-            municipalities += 1;
-        } else if (f && f.geometry.type === "LineString") {
-            flows += 1;
-        }
-    });
-    return [municipalities, flows];
-}"""
+COUNT = COUNT_LAYERS
 
 
 MARK_OLD = """() => {
@@ -92,51 +65,6 @@ POINT = """([lat, lon]) => {
     const hit = inside && document.elementFromPoint(box.left + p.x, box.top + p.y);
     return [box.left + p.x, box.top + p.y, inside && !!hit && !hit.closest(".leaflet-control")];
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_server(workspace: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {**os.environ, "OPTIL_GEO_WORKSPACE": str(workspace)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(REPO / "app.py"),
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with opener.open(url + "/_stcore/health", timeout=2) as resp:
-                if resp.read().strip() == b"ok":
-                    return proc, url
-        except OSError:
-            time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    raise SystemExit("the app did not start within 60 s")
 
 
 def _map_frame(page: Any, timeout_s: float = 60) -> Any:
@@ -277,7 +205,8 @@ def main() -> None:
     picked = municipalities.iloc[random.Random(7).sample(range(len(municipalities)), args.clicks)]
     rounds = ["2020-1", "2020-2", "2021-1", "2021-2", "2022-1", "2022-2"]
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url = _start_server(Path(tmp) / "workspace.sqlite")
+        server = start_server(Path(tmp) / "workspace.sqlite")
+        url = server.url
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -325,8 +254,7 @@ def main() -> None:
                     context.close()
                 browser.close()
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=15)
+            server.stop()
 
     warm = statistics.median(loads[1:])
     print("Kaart page, demo dataset, default settings, Chromium 1440x900 on 127.0.0.1")
