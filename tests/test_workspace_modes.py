@@ -516,3 +516,76 @@ def test_a_visitors_matching_and_places_stay_in_the_session(
     other = _app(secrets=SHARED_PASSPHRASE, page="views/data.py")
     _upload(other, "limburg.csv", _UNPLACED)
     assert not _remembered_note(other)
+
+
+# --------------------------------------------------------------------------- sign-in set-up
+
+
+def test_sign_in_is_offered_and_asks_streamlit_to_sign_in(
+    ws: og.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(access, "is_authlib_installed", lambda: True)
+    monkeypatch.setattr(st, "login", lambda *args: calls.append(args))
+    at = _app(secrets=SHARED_SIGN_IN)
+
+    sign_in = next(b for b in at.sidebar.button if b.label == "Aanmelden")
+    sign_in.click().run()
+
+    assert not at.exception, at.exception
+    assert calls == [()]  # the [auth] section's one provider
+    assert not any("streamlit[auth]" in c.value for c in at.sidebar.caption)
+
+
+def test_sign_in_without_authlib_says_so_instead_of_failing(
+    ws: og.Workspace, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    monkeypatch.setattr(access, "is_authlib_installed", lambda: False)
+    at = _app(secrets=SHARED_SIGN_IN)
+
+    assert "Aanmelden" not in [b.label for b in at.sidebar.button]
+    assert any("`streamlit[auth]` installeren" in c.value for c in at.sidebar.caption)
+    assert any("needs Authlib" in r.getMessage() for r in caplog.records)
+    # Still shared mode: a visitor who cannot sign in is told nothing is stored.
+    assert any("blijft alleen in deze browsersessie" in c.value for c in at.sidebar.caption)
+
+
+def _readme_secrets() -> str:
+    readme = (Path(APP).parent / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```toml\n(# \.streamlit/secrets\.toml.*?)```", readme, re.DOTALL)
+    return block
+
+
+def test_the_readmes_secrets_file_is_what_streamlit_and_the_app_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit import auth_util, config
+    from streamlit.errors import StreamlitAuthError
+    from streamlit.runtime.secrets import Secrets
+
+    def load(text: str) -> Secrets:
+        path = tmp_path / "secrets.toml"
+        path.write_text(text, encoding="utf-8")
+        secrets = Secrets()
+        monkeypatch.setattr(auth_util, "secrets_singleton", secrets)
+        monkeypatch.setattr(st, "secrets", secrets)
+        return secrets
+
+    before = config.get_option("secrets.files")
+    config.set_option("secrets.files", [str(tmp_path / "secrets.toml")])
+    try:
+        example = _readme_secrets()
+        load(example)
+        # Streamlit's own check before st.login redirects to the provider.
+        auth_util.validate_auth_credentials("default")
+        assert access.sign_in_configured()
+        assert access.passphrase_configured()
+        assert access.apply_secrets(og.Settings(mode="personal")).mode == "shared"
+        assert access._editor_emails() == {"coordinator@example.org"}
+        # A section Streamlit would refuse is refused here too, naming the key.
+        load(re.sub(r"\ncookie_secret = .*\n", "\n", example))
+        with pytest.raises(StreamlitAuthError, match="cookie_secret"):
+            auth_util.validate_auth_credentials("default")
+    finally:
+        config.set_option("secrets.files", before)

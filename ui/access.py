@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.auth_util import is_authlib_installed
 
 import optil_geo as og
 from optil_geo.store import NETWORK
@@ -65,6 +66,15 @@ def apply_secrets(settings: og.Settings) -> og.Settings:
 def sign_in_configured() -> bool:
     """Whether Streamlit's OpenID Connect sign-in is configured (an ``[auth]`` section)."""
     return bool(secrets_section("auth"))
+
+
+def sign_in_available() -> bool:
+    """Whether sign-in can be offered: configured, and Authlib installed.
+
+    Without Authlib (the ``streamlit[auth]`` extra) ``st.login`` raises; the sidebar
+    then says so instead of offering a button that fails.
+    """
+    return sign_in_configured() and is_authlib_installed()
 
 
 def passphrase_configured() -> bool:

@@ -7,6 +7,7 @@ owner nor an editor); this module words it and draws it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from datetime import UTC, datetime
@@ -156,10 +157,13 @@ def access_panel() -> None:
             if st.button(t("ws_sign_out"), key="sign_out", icon=":material/logout:"):
                 access.lock_editor()
                 st.logout()
-        elif access.sign_in_configured() and st.button(
+        elif access.sign_in_available() and st.button(
             t("ws_sign_in"), key="sign_in", icon=":material/login:"
         ):
             st.login()
+        elif access.sign_in_configured() and not access.sign_in_available():
+            _warn_authlib_missing()
+            st.caption(t("ws_sign_in_unavailable"))
         if ident.editor:
             st.caption(t("ws_is_editor"))
             if access.editor_unlocked() and st.button(t("ws_editor_stop"), key="editor_off"):
@@ -169,6 +173,12 @@ def access_panel() -> None:
             _passphrase_form()
         if not ident.can_store:
             st.caption(t("ws_visitor_hint"))
+
+
+@functools.cache
+def _warn_authlib_missing() -> None:
+    """Tell the administrator once per process (not at every rerun) what sign-in lacks."""
+    log.warning("[auth] is set, but sign-in needs Authlib: pip install 'streamlit[auth]'")
 
 
 def _passphrase_form() -> None:
