@@ -963,7 +963,8 @@ class Workspace:
         A mapping applies to the imports of its owner; the network's, and that of a
         dataset once it is published, apply to everyone's (see :meth:`column_mapping`).
         The same owner's mapping of the same headers and dataset is replaced. The
-        write is recorded in the audit log (action ``map``).
+        write is recorded in the audit log (action ``map``, the mapping as JSON as
+        detail).
 
         Parameters
         ----------
@@ -1007,8 +1008,7 @@ class Workspace:
                 " VALUES (?, ?, ?, ?, ?)",
                 (owner, header_key, source, payload, _now()),
             )
-            detail = "; ".join(f"{field} = {header}" for field, header in ordered.items())
-            _audit(conn, owner, "map", str(source_name), dataset_id=source, detail=detail)
+            _audit(conn, owner, "map", str(source_name), dataset_id=source, detail=payload)
 
     def column_mapping(self, header_key: str, *, user: str | None = None) -> dict[str, str] | None:
         """Return the mapping remembered for files with these headers, or ``None``.

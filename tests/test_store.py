@@ -772,7 +772,7 @@ def test_mappings_and_places_are_in_the_audit_log(ws: Workspace) -> None:
     rows = log[["actor", "action", "dataset_id", "detail"]].astype(object).to_numpy().tolist()
     assert rows[:2] == [
         [ANN, "remember", ann, "2"],
-        [ANN, "map", ann, "municipality = Waar; organisation = Wie"],
+        [ANN, "map", ann, '{"municipality": "Waar", "organisation": "Wie"}'],
     ]
     assert log["subject"].tolist()[1] == "van ann.csv"
     assert len(log) == 3

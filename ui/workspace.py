@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -532,9 +533,13 @@ def audit_section() -> None:
 
 
 def _audit_detail(action: str, detail: str | None) -> str:
-    """The detail of an audit entry as shown: a count of places worded, else as recorded."""
+    """The detail of an audit entry as shown: a count of places or a mapping worded."""
     if not isinstance(detail, str):  # none recorded (NaN)
         return ""
-    if action == "remember" and str(detail).isdigit():
-        return t("ws_places_remembered", n=int(str(detail)))
-    return str(detail)
+    if action == "remember" and detail.isdigit():
+        return t("ws_places_remembered", n=int(detail))
+    if action == "map" and detail.startswith("{"):
+        # Field -> header as stored; the fields worded as on the mapping step.
+        columns = json.loads(detail)
+        return "; ".join(f"{t(f'field_{f}')} ← {h}" for f, h in columns.items())
+    return detail
