@@ -236,3 +236,76 @@ def test_two_people_on_one_shared_instance(
     assert PASSPHRASE not in text and "fout geraden" not in text
     assert_no_streamlit_exception(a)
     assert_no_streamlit_exception(b)
+
+
+OWN_HEADERS = "dossier;naam project;indiener;gemeente indiener;Wie;Waar\n"
+
+
+def _own_headers_file(path: Path, project: str) -> Path:
+    path.write_text(
+        OWN_HEADERS + f"{project};Langs de Leie;CC Kortrijk;Kortrijk;Vzw Klankbord;Brugge\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _mappings_in_workspace(folder: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(folder / "workspace.sqlite") as conn:
+        return conn.execute("SELECT owner, mapping FROM column_mappings").fetchall()
+
+
+def _match_wie(page: Page, path: Path) -> None:
+    """Upload a file with own headers and match 'Wie' to the partner organisation by hand."""
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    step = page.locator('[data-testid="stExpander"]').filter(has_text="Kolommen koppelen")
+    step.get_by_text("Nog niet gekoppeld: Partnerorganisatie").wait_for(timeout=30_000)
+    organisation = step.locator('[data-testid="stSelectbox"]').filter(has_text="Partnerorganisatie")
+    organisation.click()
+    page.keyboard.type("Wie")
+    page.keyboard.press("Enter")
+    step.get_by_role("button", name="Koppeling toepassen").click()
+    page.get_by_text("1 partnerrijen gelezen", exact=False).wait_for(timeout=30_000)
+    wait_for_script_done(page)
+    assert_no_streamlit_exception(page)
+
+
+def test_a_visitors_column_matching_stays_theirs_and_an_editors_is_everyones(
+    server: StreamlitServer,
+    folder: Path,
+    page_factory: Callable[..., tuple[Page, PageLog]],
+    tmp_path: Path,
+) -> None:
+    before = _mappings_in_workspace(folder)
+    visitor, _ = page_factory()
+    editor, _ = page_factory()
+
+    # The visitor matches their own headers: used in their session, stored nowhere.
+    open_app(visitor, server.url + "/data")
+    _match_wie(visitor, _own_headers_file(tmp_path / "eerste.csv", "E1"))
+    assert _mappings_in_workspace(folder) == before
+    _own_headers_file(tmp_path / "tweede.csv", "E2")
+    visitor.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        str(tmp_path / "tweede.csv")
+    )
+    visitor.get_by_text("eerder bevestigde", exact=False).wait_for(timeout=30_000)
+
+    # The editor meets the same headers: the visitor's matching does not apply.
+    open_app(editor, server.url + "/data")
+    _sidebar(editor).get_by_text("Redacteur", exact=True).click()
+    _sidebar(editor).get_by_label("Wachtwoordzin van de redactie").fill(PASSPHRASE)
+    _sidebar(editor).get_by_role("button", name="Ontgrendelen").click()
+    _sidebar(editor).get_by_text("Je bent redacteur", exact=False).wait_for(timeout=30_000)
+    wait_for_script_done(editor)
+    _match_wie(editor, _own_headers_file(tmp_path / "redactie.csv", "R1"))
+    assert editor.get_by_text("eerder bevestigde", exact=False).count() == 0
+    # ... and the editor's matching is the network's: a new visitor gets it at once.
+    added = [m for m in _mappings_in_workspace(folder) if m not in before]
+    assert [owner for owner, _ in added] == ["network"]
+    assert '"organisation": "Wie"' in added[0][1]
+    newcomer, _ = page_factory()
+    open_app(newcomer, server.url + "/data")
+    newcomer.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        str(_own_headers_file(tmp_path / "nieuw.csv", "N1"))
+    )
+    newcomer.get_by_text("eerder bevestigde", exact=False).wait_for(timeout=30_000)
+    assert newcomer.get_by_text("Nog niet gekoppeld").count() == 0
