@@ -57,7 +57,16 @@
     // Shapes and markers are never tab stops: the map container is the one stop.
     var nodes = map.getContainer().querySelectorAll(
       ".leaflet-pane [tabindex], .leaflet-pane path, .leaflet-marker-icon");
-    for (var i = 0; i < nodes.length; i++) { nodes[i].setAttribute("tabindex", "-1"); }
+    for (var i = 0; i < nodes.length; i++) {
+      if (nodes[i].getAttribute("tabindex") !== "-1") { nodes[i].setAttribute("tabindex", "-1"); }
+    }
+  }
+  function untabSoon(map) {
+    // Once after a burst of added layers (304 shapes, the labels, the flows arrive
+    // one layer at a time), not once per layer: that walk grew with the square of
+    // the layers and cost about half a second on every first map.
+    if (map._ogUntab) { return; }
+    map._ogUntab = setTimeout(function () { map._ogUntab = null; untab(map); }, 0);
   }
 
   // ------------------------------------------------------------------ labels
@@ -102,6 +111,11 @@
     all.sort(function (a, b) { return b.priority - a.priority; });
     var size = map.getSize(), placed = [], zoom = map.getZoom();
     var base = map.getBoundsZoom(map._ogFit || map._ogBase || map.getBounds());
+    // A label's size never changes: read them all once, before any style is written
+    // (reading one after writing another forced a layout per label).
+    all.forEach(function (l) {
+      if (!l.w) { l.w = l.span.offsetWidth; l.h = l.span.offsetHeight; }  // 0: a hidden frame
+    });
     all.forEach(function (l) {
       var pt = map.latLngToContainerPoint([l.lat, l.lon]);
       l.span.style.visibility = "hidden";
@@ -109,7 +123,7 @@
       // Smaller places are named only once zoomed in (``zoomIn`` steps past the first view).
       if (l.zoomIn && zoom < base + l.zoomIn - 0.01) { return; }
       if (pt.x < -50 || pt.y < -50 || pt.x > size.x + 50 || pt.y > size.y + 50) { return; }
-      var w = l.span.offsetWidth, h = l.span.offsetHeight, gap = 5;
+      var w = l.w, h = l.h, gap = 5;
       for (var i = 0; i < OFFSETS.length; i++) {
         var o = OFFSETS[i];
         var x = o[0] > 0 ? pt.x + gap : o[0] < 0 ? pt.x - gap - w : pt.x - w / 2;
@@ -284,7 +298,7 @@
       var p = e.layer && e.layer.feature && e.layer.feature.properties;
       if (p && p.nis) { (layer._map || map).fire("og:select", {nis: p.nis}); }
     });
-    layer.on("add", function () { setTimeout(function () { if (layer._map) { untab(layer._map); } }, 0); });
+    layer.on("add", function () { if (layer._map) { untabSoon(layer._map); } });
   }
 
   function setup(map, cfg) {
@@ -293,7 +307,7 @@
     c.setAttribute("aria-label", cfg.label);
     c.setAttribute("aria-roledescription", cfg.roledescription);
     map._ogBase = cfg.bounds;
-    map.on("layeradd", function () { setTimeout(function () { untab(map); }, 0); });
+    map.on("layeradd", function () { untabSoon(map); });
     if (cfg.labels) { addLabels(map, "base", cfg.labels, cfg.labelPx); }
   }
 
