@@ -20,6 +20,7 @@ from ui.text import t
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 st.set_page_config(page_title="optil-geo", page_icon="🗺️", layout="wide")
+data.settle_heap()
 
 
 STATIC = Path(__file__).resolve().parent / "static"
