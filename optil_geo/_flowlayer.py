@@ -177,22 +177,28 @@ def outside_partners(
 
 def region_name(code: str, reference: Reference, lang: str = "nl") -> str:
     """Return the name of a flow node: a municipality, a region, a province, a country."""
-    m = reference.municipalities
-    names = _node_names(reference)
+    names = _node_names(reference, lang)
     if code in names:
         return names[code]
     key = f"mp_region_{code}"
     shown = _t(key, lang)
-    if shown != key:
-        return shown
-    hit = m.loc[m["refreg_code"] == code, "refreg_name"]
-    return str(hit.iloc[0]) if len(hit) else code
+    return shown if shown != key else code
 
 
-@lru_cache(maxsize=4)
-def _node_names(reference: Reference) -> dict[str, str]:
+@lru_cache(maxsize=8)
+def _node_names(reference: Reference, lang: str) -> dict[str, str]:
+    """Every node's name in ``lang``, worked out once: a text table names its
+    ~100 lines on every rerun of a map page, and a search per name cost ~0.2 s."""
     m = reference.municipalities
-    return dict(zip(m["nis"].astype(str), m["name_nl"].astype(str), strict=True))
+    names: dict[str, str] = {}
+    for code, name in zip(m["refreg_code"].astype(str), m["refreg_name"].astype(str), strict=True):
+        names.setdefault(code, name)
+    for code in _flowdata.region_nodes(reference)["code"].astype(str):
+        shown = _t(f"mp_region_{code}", lang)
+        if shown != f"mp_region_{code}":
+            names[code] = shown  # the catalogue's name wins over the reference's
+    names.update(zip(m["nis"].astype(str), m["name_nl"].astype(str), strict=True))
+    return names
 
 
 def _arcs(start: np.ndarray, end: np.ndarray, points: int = 17, bend: float = 0.18) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optil_geo import maps
+from optil_geo import _flowdata, maps
 from optil_geo._assets import external_urls
 from optil_geo._errors import SettingsError
 from optil_geo._flowlayer import _arcs
@@ -303,6 +303,20 @@ def test_outside_partners_by_region(ref, nis_of) -> None:
     }
     assert next(iter(table["region"])) == region[gent]  # most partners first
     assert maps.region_name("50000", ref, "nl") == "Henegouwen"
+
+
+def test_every_flow_node_is_named_in_both_languages(ref) -> None:  # type: ignore[no-untyped-def]
+    m = ref.municipalities
+    codes = _flowdata.region_nodes(ref)["code"].astype(str)
+    for lang in ("nl", "en"):
+        names = {code: maps.region_name(code, ref, lang) for code in codes}
+        assert all(name and name != code for code, name in names.items()), names
+        assert maps.region_name(str(m["nis"].iat[0]), ref, lang) == m["name_nl"].iat[0]
+    region = m.set_index("nis")["refreg_code"]
+    gent = m.loc[m["name_nl"] == "Gent", "nis"].iat[0]
+    assert maps.region_name(region[gent], ref, "nl") == "Regio Gent"
+    assert maps.region_name("BHG", ref, "en") != maps.region_name("BHG", ref, "nl")
+    assert maps.region_name("nowhere", ref, "nl") == "nowhere"  # unknown: the code itself
 
 
 def test_selected_municipality_is_highlighted_and_always_drawn(ref, nis_of) -> None:
