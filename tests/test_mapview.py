@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import folium
 import pandas as pd
 import pytest
 
@@ -69,6 +70,18 @@ def test_a_layer_is_rendered_once_per_content(ref: og.Reference) -> None:
     c = mapview.component_args(maps.base_map(ref), [other], None)
     assert c["feature_group"] != a["feature_group"]
     assert a["bounds"]["_southWest"]["lat"] is not None
+
+
+def test_bounds_are_worked_out_only_when_asked(ref: og.Reference) -> None:
+    def layer() -> folium.FeatureGroup:  # a fresh one each time: rendering renames it
+        return maps.choropleth_layer(ref, pd.Series({"13008": 3.0}), title="Projecten")[0]
+
+    asked = mapview.component_args(maps.base_map(ref), [layer()], None)
+    skipped = mapview.component_args(maps.base_map(ref), [layer()], None, bounds=False)
+    south, north = asked["bounds"]["_southWest"], asked["bounds"]["_northEast"]
+    assert 49.5 < south["lat"] < north["lat"] < 52.0 and 2.0 < south["lng"] < north["lng"] < 7.0
+    assert skipped["bounds"]["_southWest"] == {"lat": None, "lng": None}
+    assert skipped["feature_group"] == asked["feature_group"]
 
 
 def test_the_html_export_opens_on_the_focus_area(ref: og.Reference) -> None:

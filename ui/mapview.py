@@ -16,6 +16,7 @@ clicked municipality.
 
 from __future__ import annotations
 
+import contextlib
 import html
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -131,11 +132,16 @@ def component_args(
     m: folium.Map,
     layers: Sequence[folium.FeatureGroup],
     layer_control: folium.LayerControl | None,
+    *,
+    bounds: bool = True,
 ) -> dict[str, Any]:
     """Return what the map component needs: base map script, layers' script, assets, bounds.
 
     The same steps as ``st_folium`` (its own helper functions), without sending
-    anything: the result is plain text and can be cached.
+    anything: the result is plain text and can be cached. With ``bounds=False``
+    the map's bounds are left empty: folium finds them by walking every vertex
+    of every outline in Python (0.1-0.3 s a map), and they are only the start
+    value of the ``bounds`` a page may ask the map to return.
     """
     m.get_root().render()
     m.render()
@@ -145,10 +151,10 @@ def component_args(
     css, js = _assets(m)
     layers_script = "".join(_layer_script(layer, m, i) for i, layer in enumerate(layers))
     control = sf._get_layer_control_string(layer_control, m) if layer_control else None
-    try:
-        (south, west), (north, east) = m.get_bounds()
-    except (AttributeError, TypeError, ValueError):
-        south = west = north = east = None
+    south = west = north = east = None
+    if bounds:
+        with contextlib.suppress(AttributeError, TypeError, ValueError):
+            (south, west), (north, east) = m.get_bounds()
     return {
         "script": script,
         "header": header,
@@ -190,11 +196,11 @@ def _layer_script(layer: folium.FeatureGroup, m: folium.Map, idx: int) -> str:
 
 
 @st.cache_data(max_entries=48, show_spinner=False)
-def _cached_args(cache_key: str, _build: Builder) -> tuple[dict[str, Any], Any]:
+def _cached_args(cache_key: str, _build: Builder, bounds: bool) -> tuple[dict[str, Any], Any]:
     """The component arguments of the map ``cache_key`` names (built by ``_build`` once)."""
     del cache_key  # the cache key only: the caller names everything the map depends on
     parts = _build()
-    return component_args(parts.base, parts.layers, parts.control), parts.extra
+    return component_args(parts.base, parts.layers, parts.control, bounds=bounds), parts.extra
 
 
 def show_map(
@@ -240,12 +246,17 @@ def show_map(
         parts.base.add_child(FrameTitle(title, fill=fill_height is not None))
         return parts
 
-    args, extra = _cached_args(f"{cache_key}|{title}|{fill_height is not None}", titled)
+    args, extra = _cached_args(
+        f"{cache_key}|{title}|{fill_height is not None}", titled, "bounds" in returned_objects
+    )
     hash_key = sf.generate_js_hash(args["script"], name, False)
     defaults: dict[str, Any] = {
         "last_clicked": None,
         "last_object_clicked": None,
-        "last_object_clicked_count": None,
+        # What the map itself reports once drawn (no click yet: 0). The same value
+        # here means the component has nothing new to send, so a freshly drawn map
+        # does not make the whole page run a second time.
+        "last_object_clicked_count": 0,
         "last_object_clicked_tooltip": None,
         "last_object_clicked_popup": None,
         "all_drawings": None,
