@@ -181,6 +181,19 @@ def test_kaart_without_flows_still_counts_partners_without_a_line() -> None:
     assert not any("Ringen" in c.value for c in at.caption)  # no rings drawn, none explained
 
 
+def test_kaart_text_version_is_built_when_opened() -> None:
+    at = _open("views/kaart.py")
+    assert len(at.dataframe) == 0  # closed: neither table is made or sent
+    at.session_state["kaart_text"] = True  # what a click on the expander sets
+    at.run()
+    assert not _problems(at)
+    lines, values = (d.value for d in at.dataframe)
+    assert list(lines.columns[:2]) == ["Van (aanvrager)", "Naar (partner)"]
+    selection = data.select(data.DEMO_KEY, og.LinkRules(), og.Filters())
+    involved = selection.municipalities["projects_involved"]
+    assert len(values) == int((involved > 0).sum())  # one row per municipality with a value
+
+
 def test_presentatie_underserved_step_within_the_focus_area() -> None:
     ref = data.reference()
     m = ref.municipalities

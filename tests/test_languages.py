@@ -75,6 +75,7 @@ def app(request: pytest.FixtureRequest, ref) -> Iterator[tuple[AppTest, str]]:  
         patch.setattr(ui.text, "lang", lambda: own() if get_script_run_ctx() else lang)
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
         at.session_state["lang"] = lang
+        at.session_state["kaart_text"] = True  # Kaart's text version: built only when open
         at.run()
         yield at, lang
 

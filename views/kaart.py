@@ -300,8 +300,17 @@ def _focus_table(selection: data.Selection, ref: og.Reference) -> None:
 def _text_version(
     summary: maps.FlowSummary, values: pd.Series, title: str, decimals: int, *, show_flows: bool
 ) -> None:
-    """What the map draws, as tables: the lines (when drawn) and the values per municipality."""
-    with st.expander(t("text_version"), icon=":material/table_rows:"):
+    """What the map draws, as tables: the lines (when drawn) and the values per municipality.
+
+    Built only while the expander is open (it reruns the page when opened): closed,
+    it costs neither the server nor the browser two tables on every map change.
+    """
+    box = st.expander(
+        t("text_version"), icon=":material/table_rows:", key="kaart_text", on_change="rerun"
+    )
+    if not box.open:
+        return
+    with box:
         st.caption(t("text_version_caption"))
         if show_flows:
             st.dataframe(
