@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from typing import Any
+
 import folium
 import pandas as pd
 import pytest
+import streamlit_folium as sf
 
 import optil_geo as og
 from optil_geo import maps
@@ -98,3 +102,29 @@ def test_the_html_export_opens_on_the_focus_area(ref: og.Reference) -> None:
 def test_the_busy_sign_is_a_valid_css_string() -> None:
     assert mapview._css_string("Kaart wordt bijgewerkt…") == '"Kaart wordt bijgewerkt…"'
     assert mapview._css_string('a"b<\\') == '"a\\22 b\\3c \\5c "'
+
+
+def test_a_base_map_is_rendered_once_per_base_key(
+    ref: og.Reference, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def parts(values: pd.Series) -> tuple[folium.Map, list[folium.FeatureGroup], Any]:
+        layer, _ = maps.choropleth_layer(ref, values, title="Projecten")
+        return maps.base_map(ref), [layer], folium.LayerControl(collapsed=True)
+
+    renders: list[str] = []
+    real = sf._get_map_string
+    monkeypatch.setattr(sf, "_get_map_string", lambda m: renders.append("base") or real(m))
+    monkeypatch.setattr(mapview, "_BASE_PARTS", OrderedDict())
+    monkeypatch.setattr(mapview, "_LAYER_SCRIPTS", OrderedDict())
+    mapview.component_args(*parts(pd.Series({"13008": 3.0})), base_key="k")
+    reused = mapview.component_args(*parts(pd.Series({"13008": 5.0})), base_key="k")
+    assert renders == ["base"]  # the second map's base came from the first
+    # The same as rendering everything afresh ...
+    monkeypatch.setattr(mapview, "_BASE_PARTS", OrderedDict())
+    monkeypatch.setattr(mapview, "_LAYER_SCRIPTS", OrderedDict())
+    fresh = mapview.component_args(*parts(pd.Series({"13008": 5.0})))
+    assert reused == fresh
+    # ... and a layer served from its cache is still listed in the layer control.
+    again = mapview.component_args(*parts(pd.Series({"13008": 5.0})))
+    assert '"Gemeenten" : feature_group_feature_group_0' in again["layer_control"]
+    assert again == fresh

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -46,6 +48,10 @@ class MapParts:
     control: folium.LayerControl | None = None
     extra: Any = None
     """Anything the page needs beside the map and wants cached with it (a flow summary)."""
+    base_key: str | None = None
+    """Everything ``base`` depends on, as text (``repr((tiles, lang))``), when the page
+    knows it: maps with the same ``base_key`` then share one rendering of the base
+    map, and a filter change renders only the layers."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,7 @@ def component_args(
     layer_control: folium.LayerControl | None,
     *,
     bounds: bool = True,
+    base_key: str | None = None,
 ) -> dict[str, Any]:
     """Return what the map component needs: base map script, layers' script, assets, bounds.
 
@@ -141,35 +148,62 @@ def component_args(
     anything: the result is plain text and can be cached. With ``bounds=False``
     the map's bounds are left empty: folium finds them by walking every vertex
     of every outline in Python (0.1-0.3 s a map), and they are only the start
-    value of the ``bounds`` a page may ask the map to return.
+    value of the ``bounds`` a page may ask the map to return. With a ``base_key``
+    (see :attr:`MapParts.base_key`) the base map and the layer control are
+    rendered once per key and layer names, not once per map.
     """
-    m.get_root().render()
-    m.render()
-    html_part = sf._get_html(m)
-    header = sf._get_header(m)
-    script = sf._get_map_string(m)
-    css, js = _assets(m)
-    layers_script = "".join(_layer_script(layer, m, i) for i, layer in enumerate(layers))
-    control = sf._get_layer_control_string(layer_control, m) if layer_control else None
+    key = (
+        base_key,
+        tuple(str(getattr(layer, "layer_name", "")) for layer in layers),
+        json.dumps(layer_control.options, sort_keys=True, default=str) if layer_control else None,
+    )
+    with _BASE_LOCK:
+        cached = _BASE_PARTS.get(key) if base_key is not None else None
+    if cached is None:
+        m.get_root().render()
+        m.render()
+        html_part = sf._get_html(m)
+        header = sf._get_header(m)
+        script = sf._get_map_string(m)  # also names the base map's elements for the control
+        css, js = _assets(m)
+        base = {
+            "script": script,
+            "header": header,
+            "html": html_part,
+            "id": sf.get_full_id(m),
+            "css_links": css,
+            "js_links": js,
+            "zoom": m.options.get("zoom"),
+        }
+        layers_script = "".join(_layer_script(layer, m, i) for i, layer in enumerate(layers))
+        control = sf._get_layer_control_string(layer_control, m) if layer_control else None
+        if base_key is not None:
+            with _BASE_LOCK:
+                _BASE_PARTS[key] = (base, control)
+                while len(_BASE_PARTS) > _BASE_PARTS_MAX:
+                    _BASE_PARTS.popitem(last=False)
+    else:
+        base, control = cached
+        layers_script = "".join(_layer_script(layer, m, i) for i, layer in enumerate(layers))
     south = west = north = east = None
     if bounds:
         with contextlib.suppress(AttributeError, TypeError, ValueError):
             (south, west), (north, east) = m.get_bounds()
     return {
-        "script": script,
-        "header": header,
-        "html": html_part,
-        "id": sf.get_full_id(m),
+        **base,
         "feature_group": layers_script or None,
         "layer_control": control,
-        "css_links": css,
-        "js_links": js,
         "bounds": {
             "_southWest": {"lat": south, "lng": west},
             "_northEast": {"lat": north, "lng": east},
         },
-        "zoom": m.options.get("zoom"),
     }
+
+
+# The base maps' rendered parts, by base key and layer names (a few per page and language).
+_BASE_PARTS: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], str | None]] = OrderedDict()
+_BASE_PARTS_MAX = 16
+_BASE_LOCK = threading.Lock()
 
 
 _LAYER_SCRIPTS: OrderedDict[tuple[Any, ...], str] = OrderedDict()
@@ -192,6 +226,9 @@ def _layer_script(layer: folium.FeatureGroup, m: folium.Map, idx: int) -> str:
             _LAYER_SCRIPTS.popitem(last=False)
     else:
         _LAYER_SCRIPTS.move_to_end(key)
+        # Named and placed as st_folium does, so that the layer control still lists it.
+        layer._id = f"feature_group_{idx}"
+        layer.add_to(m)
     return script
 
 
@@ -200,7 +237,10 @@ def _cached_args(cache_key: str, _build: Builder, bounds: bool) -> tuple[dict[st
     """The component arguments of the map ``cache_key`` names (built by ``_build`` once)."""
     del cache_key  # the cache key only: the caller names everything the map depends on
     parts = _build()
-    return component_args(parts.base, parts.layers, parts.control, bounds=bounds), parts.extra
+    args = component_args(
+        parts.base, parts.layers, parts.control, bounds=bounds, base_key=parts.base_key
+    )
+    return args, parts.extra
 
 
 def show_map(
@@ -244,6 +284,8 @@ def show_map(
     def titled() -> MapParts:
         parts = build()
         parts.base.add_child(FrameTitle(title, fill=fill_height is not None))
+        if parts.base_key is not None:
+            parts.base_key = f"{parts.base_key}|{title}|{fill_height is not None}"
         return parts
 
     args, extra = _cached_args(

@@ -391,7 +391,13 @@ with guard("kaart"):
             else:
                 summary = mapview.outside_summary(selection.links)
             base = use_local_assets(maps.base_map(ref, tiles=tiles, lang=lang()))
-            return mapview.MapParts(base, layers, folium.LayerControl(collapsed=True), summary)
+            return mapview.MapParts(
+                base,
+                layers,
+                folium.LayerControl(collapsed=True),
+                summary,
+                base_key=repr((tiles, lang())),  # what base_map above depends on
+            )
 
         map_col, panel = st.columns([1.75, 1], gap="medium")
         details = panel.container(height=MAP_HEIGHT, key="kaart_details", border=True)
