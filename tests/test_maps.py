@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from optil_geo import _flowdata, maps
 from optil_geo._assets import external_urls
@@ -408,3 +410,19 @@ def test_a_choropleth_with_a_focus_fits_the_map_without_flows(ref) -> None:
     plain, _ = maps.choropleth_layer(ref, pd.Series(dtype=float), title="P")
     assert not [c for c in plain._children.values() if getattr(c, "function", "") == "fit"]
     assert plain._id != group._id
+
+
+def test_polygons_sent_to_the_browser_are_on_a_grid_below_a_pixel(ref) -> None:  # type: ignore[no-untyped-def]
+    sent = gpd.GeoDataFrame.from_features(list(maps._municipality_features(ref)), crs=4326)
+    coords = shapely.get_coordinates(sent.geometry.values)
+    assert np.allclose(coords * 1e4, np.round(coords * 1e4), rtol=0, atol=1e-6)
+    assert sent.is_valid.all() and list(sent["nis"]) == list(ref.municipalities["nis"])
+    # Within a few metres of the reference's web polygons (a pixel is ~6 m at zoom 14) ...
+    moved = sent.to_crs(31370).geometry.hausdorff_distance(
+        ref.municipalities_web.to_crs(31370).geometry, align=False
+    )
+    assert moved.max() < 12
+    # ... and every municipality's point, where a click lands, is still inside it.
+    m = ref.municipalities
+    points = gpd.GeoSeries(gpd.points_from_xy(m["lon"], m["lat"]), crs=4326)
+    assert sent.geometry.contains(points, align=False).all()
