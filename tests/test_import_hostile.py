@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import optil_geo as og
-from optil_geo.partnerships import workbooks
+from optil_geo.partnerships import problem_message, workbooks
 
 REPO = Path(__file__).resolve().parent.parent
 HEADER = "project_id;title;lead_organisation;lead_municipality;organisation;municipality\n"
@@ -237,7 +237,9 @@ def test_a_stray_quote_that_swallows_lines_is_an_error_naming_its_row() -> None:
     (error,) = [p for p in data.report.errors if p.code == "stray_quote"]
     assert error.row == 3
     assert error.column == "organisation"
-    assert "Rij 3" in error.message
+    assert error.params == {"n": 2}  # the two lines after it
+    assert problem_message(error).startswith("Rij 3, kolom 'organisation': een aanhalingsteken")
+    assert problem_message(error, "en").startswith("Row 3, column 'organisation': a quote")
 
 
 def test_a_line_break_inside_a_closed_quote_is_not_a_stray_quote() -> None:

@@ -13,7 +13,7 @@ cost memory before a single cell is read:
   cell and row reference of each worksheet, streamed, and refuse a sheet larger
   than :data:`MAX_SHEET_CELLS` before the reader sees it.
 
-Both raise :class:`~optil_geo.InputError` with one Dutch line.
+Both raise :class:`~optil_geo.InputError` with a code (the catalogue words it in one line).
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ MAX_TOTAL_BYTES = 300 * 1024 * 1024
 MAX_RATIO = 150
 """Largest compression ratio of a part over :data:`_RATIO_FROM` bytes (XLSX XML is 5–20)."""
 _RATIO_FROM = 4 * 1024 * 1024
-_CHUNK = 1024 * 1024
+_MB = 1024 * 1024
+_CHUNK = _MB
 _OVERLAP = 64  # a reference cut at a chunk boundary is read whole in the next chunk
 
 _DIMENSION = re.compile(
@@ -115,9 +116,7 @@ def check_archive(data: bytes, name: str) -> None:
         OSError,
         NotImplementedError,
     ) as exc:
-        raise InputError(
-            f"Bestand '{name}' lijkt een Excel-bestand (zip) maar is beschadigd: {exc}."
-        ) from None
+        raise InputError(code="damaged_zip", params={"file": name, "reason": str(exc)}) from None
 
 
 def _check_directory(members: list[zipfile.ZipInfo], name: str) -> None:
@@ -125,25 +124,20 @@ def _check_directory(members: list[zipfile.ZipInfo], name: str) -> None:
     total = 0
     for info in members:
         if info.flag_bits & 0x1:
-            raise InputError(
-                f"Bestand '{name}' is met een wachtwoord beveiligd; "
-                "sla het op zonder wachtwoord en laad het opnieuw."
-            )
+            raise InputError(code="password", params={"file": name})
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > MAX_MEMBER_BYTES or (
             info.file_size > _RATIO_FROM and ratio > MAX_RATIO
         ):
-            raise InputError(_bomb_message(name, info.file_size))
+            raise _bomb(name, info.file_size)
     if total > MAX_TOTAL_BYTES:
-        raise InputError(_bomb_message(name, total))
+        raise _bomb(name, total)
 
 
-def _bomb_message(name: str, size: int) -> str:
-    return (
-        f"Bestand '{name}' wordt uitgepakt {size // (1024 * 1024)} MB groot "
-        f"(grens {MAX_TOTAL_BYTES // (1024 * 1024)} MB); het is geweigerd als mogelijk schadelijk."
-    )
+def _bomb(name: str, size: int) -> InputError:
+    params = {"file": name, "size": size // _MB, "cap": MAX_TOTAL_BYTES // _MB}
+    return InputError(code="zip_bomb", params=params)
 
 
 class _Extent:
@@ -203,15 +197,15 @@ def _count_cells(chunk: bytes) -> int:
 def _check_extent(extent: _Extent, member: str, name: str) -> None:
     cells = extent.rows * extent.columns
     if extent.rows > MAX_ROWS + 1 or extent.columns > MAX_COLUMNS or cells > MAX_SHEET_CELLS:
+        params = {"file": name, "part": member.rsplit("/", 1)[-1], "rows": extent.rows}
+        params |= {"columns": extent.columns, "max_rows": float(MAX_ROWS)}
         raise InputError(
-            f"Bestand '{name}': werkblad {member.rsplit('/', 1)[-1]!r} reikt tot rij "
-            f"{extent.rows} en kolom {extent.columns} (maximaal {MAX_ROWS} rijen en "
-            f"{MAX_SHEET_CELLS} cellen); het is geweigerd."
+            code="sheet_too_far", params=params | {"max_cells": float(MAX_SHEET_CELLS)}
         )
     if extent.cells > 2 * MAX_SHEET_CELLS:
+        params = {"file": name, "part": member.rsplit("/", 1)[-1]}
         raise InputError(
-            f"Bestand '{name}': werkblad {member.rsplit('/', 1)[-1]!r} heeft meer dan "
-            f"{MAX_SHEET_CELLS} cellen; het is geweigerd."
+            code="too_many_cells", params=params | {"max_cells": float(MAX_SHEET_CELLS)}
         )
 
 
@@ -233,10 +227,7 @@ def _read_workbook(data: bytes, name: str) -> list[_Sheet]:
         # Before calamine sees it: a zip bomb or a far cell would abort the process.
         check_archive(data, name)
     elif is_encrypted_ole(data):
-        raise InputError(
-            f"Bestand '{name}' is met een wachtwoord beveiligd; "
-            "sla het op zonder wachtwoord en laad het opnieuw."
-        )
+        raise InputError(code="password", params={"file": name})
     sheets: list[_Sheet] = []
     try:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -249,10 +240,9 @@ def _read_workbook(data: bytes, name: str) -> list[_Sheet]:
             if end is not None:
                 n_rows, n_cols = end[0] + 1, end[1] + 1
                 if n_rows * n_cols > MAX_SHEET_CELLS or n_rows > MAX_ROWS + 1:
-                    raise InputError(
-                        f"Blad '{meta.name}' in '{name}' is te groot ({n_rows} rijen × "
-                        f"{n_cols} kolommen); maximaal {MAX_ROWS} rijen."
-                    )
+                    params = {"file": name, "sheet": meta.name, "rows": n_rows}
+                    params |= {"columns": n_cols, "max_rows": float(MAX_ROWS)}
+                    raise InputError(code="sheet_too_big", params=params)
             cells = sheet.to_python(skip_empty_area=False) if end is not None else []
             rows = [[_cell_text(v) for v in row] for row in cells]
             merged = _fill_merged(rows, sheet.merged_cell_ranges or [], name, meta.name)
@@ -266,12 +256,12 @@ def _read_workbook(data: bytes, name: str) -> list[_Sheet]:
         # BaseException; any of them means: this workbook cannot be read.
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit | MemoryError):
             raise
+        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
         raise InputError(
-            f"Bestand '{name}' kan niet gelezen worden als Excel-bestand: "
-            f"{type(exc).__name__}: {str(exc)[:200]}."
+            code="unreadable_workbook", params={"file": name, "reason": reason}
         ) from None
     if not sheets:
-        raise InputError(f"Bestand '{name}' bevat geen zichtbaar werkblad.")
+        raise InputError(code="no_visible_sheet", params={"file": name})
     return sheets
 
 
@@ -320,8 +310,7 @@ def _fill_merged(
             Problem(
                 "warning",
                 "merged_cells",
-                f"Blad '{sheet}': de samengevoegde cellen {span} zijn elk ingevuld met "
-                f"'{value[:60]}'. Controleer of dat klopt.",
+                {"span": span, "shown": value[:60]},
                 file,
                 sheet,
                 top + 1,
