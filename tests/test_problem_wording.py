@@ -11,7 +11,13 @@ import openpyxl
 import pytest
 
 import optil_geo as og
-from optil_geo.partnerships import PROBLEM_CODES, Problem, problem_message, problem_title
+from optil_geo.partnerships.problems import (
+    PROBLEM_CODES,
+    Problem,
+    problem_message,
+    problem_messages,
+    problem_title,
+)
 from optil_geo.texts import catalogue, error_message
 
 
@@ -156,3 +162,23 @@ def _stored(data: bytes) -> bytes:
                 assert b"<v>75000</v>" in content and b"<v></v>" in content
             target.writestr(info.filename, content)
     return out.getvalue()
+
+
+def test_many_problems_are_worded_as_each_one_alone() -> None:
+    # Shared parameters (as a check makes them) and a message that names its row.
+    shared: dict[str, object] = {}
+    made = [
+        Problem("warning", "nul_byte", shared, "a.csv", None, 2),
+        Problem("warning", "nul_byte", shared, "a.csv", None, 7),
+        Problem("warning", "unknown_sector", shared, "a.csv", None, 3, "sector", "xyz"),
+        Problem("warning", "unknown_sector", shared, "a.csv", None, 4, "sector", "xyz"),
+        Problem("warning", "unknown_sector", shared, "a.csv", None, 5, "sector", "abc"),
+        Problem("error", "empty_required", {"variant": "or_postcode"}, "a.csv", None, 6, "plaats"),
+    ]
+    for lang in ("nl", "en"):
+        assert problem_messages(made, lang) == [problem_message(p, lang) for p in made]
+    assert problem_messages(made)[:2] == [
+        "Regel 2 bevat een NUL-teken (een beschadigde export); het is verwijderd.",
+        "Regel 7 bevat een NUL-teken (een beschadigde export); het is verwijderd.",
+    ]
+    assert "'abc'" in problem_messages(made, "en")[4]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import string
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as _field
 from typing import Any
@@ -99,6 +100,9 @@ class Problem:
 
     def to_dict(self, lang: str = "nl") -> dict[str, Any]:
         """Return the problem as a JSON-ready dict, its ``message`` worded in ``lang``."""
+        return self._unworded() | {"message": problem_message(self, lang)}
+
+    def _unworded(self) -> dict[str, Any]:
         return {
             "severity": self.severity,
             "code": self.code,
@@ -109,7 +113,6 @@ class Problem:
             "field": self.field,
             "value": self.value,
             "params": dict(self.params),
-            "message": problem_message(self, lang),
         }
 
 
@@ -162,6 +165,39 @@ def problem_message(problem: Problem, lang: str = "nl") -> str:
         text_with("message_suggestions", lang, {"candidates": suggestions}) if suggestions else ""
     )
     return text_with(key, lang, fields | params)
+
+
+def problem_messages(problems: Sequence[Problem], lang: str = "nl") -> list[str]:
+    """Word many problems in ``lang``: each distinct message once.
+
+    Rows of a large import share their problem's words (the parameters of a check
+    are shared, the value and column repeat), so a message is made once per distinct
+    (code, parameters, value, place) and reused; the row counts only where the
+    message names it.
+    """
+    check_language(lang)
+    texts = catalogue()
+    names_row: dict[str, bool] = {}
+    made: dict[tuple[Any, ...], str] = {}
+    out: list[str] = []
+    for p in problems:
+        variant = p.params.get("variant", "")
+        key = f"message_{p.code}" + (f"_{variant}" if variant else "")
+        uses_row = names_row.get(key)
+        if uses_row is None:
+            template = texts.get(key, {}).get(lang, "")
+            uses_row = names_row[key] = "row" in {f for _, f, _, _ in _FORMAT.parse(template)}
+        memo: tuple[Any, ...] = (key, id(p.params), p.file, p.sheet, p.column, p.value, p.field)
+        if uses_row:
+            memo += (p.row,)
+        message = made.get(memo)
+        if message is None:
+            message = made[memo] = problem_message(p, lang)
+        out.append(message)
+    return out
+
+
+_FORMAT = string.Formatter()
 
 
 def problem_title(code: str, lang: str = "nl") -> str:
@@ -320,7 +356,7 @@ class ValidationReport:
             "row": pd.array([p.row for p in problems], dtype="Int64"),
             "column": [p.column or "" for p in problems],
             "value": [p.value if p.value is not None else "" for p in problems],
-            "message": [problem_message(p, lang) for p in problems],
+            "message": problem_messages(problems, lang),
         }
         return pd.DataFrame({text(f"report_{c}", lang): columns[c] for c in _FRAME_COLUMNS})
 
@@ -345,8 +381,8 @@ class ValidationReport:
         check_language(lang)
         return {
             "rows": {"projects": int(rows["projects"]), "partners": int(rows["partners"])},
-            "errors": [p.to_dict(lang) for p in self.errors],
-            "warnings": [p.to_dict(lang) for p in self.warnings],
+            "errors": _dicts(self.errors, lang),
+            "warnings": _dicts(self.warnings, lang),
             "locations": {k: int(self.location_counts.get(k, 0)) for k in LOCATION_CLASSES},
         }
 
@@ -405,6 +441,12 @@ class PartnershipData:
     def to_json_dict(self, lang: str = "nl") -> dict[str, Any]:
         """Return the ``optil-geo validate --json`` object of this import (messages in ``lang``)."""
         return self.report.to_json_dict(self.rows, lang)
+
+
+def _dicts(problems: list[Problem], lang: str) -> list[dict[str, Any]]:
+    """Return :meth:`Problem.to_dict` of each problem, the messages worded together."""
+    messages = problem_messages(problems, lang)
+    return [p._unworded() | {"message": m} for p, m in zip(problems, messages, strict=True)]
 
 
 def _problem_order(p: Problem) -> tuple[str, str, int]:
