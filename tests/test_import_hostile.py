@@ -157,8 +157,13 @@ def test_password_protected_workbook_says_so() -> None:
     ole = (
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500 + "EncryptedPackage".encode("utf-16-le")
     )
-    with pytest.raises(og.InputError, match="wachtwoord"):
+    with pytest.raises(og.InputError, match="wachtwoord") as caught:
         og.read_partnerships(ole + b"\x00" * 500, source_name="geheim.xlsx")
+    assert caught.value.code == "password"
+    assert og.error_message(caught.value, "en") == (
+        "File 'geheim.xlsx' is protected with a password; save it without a password and "
+        "load it again."
+    )
 
 
 # The child reports its own peak RSS: VmHWM, the high-water mark of its own memory
