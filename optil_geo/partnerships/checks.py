@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -28,7 +28,7 @@ from optil_geo.partnerships._text import (
 )
 from optil_geo.partnerships.mapping import _Context
 from optil_geo.partnerships.organisations import _organisation_key_codes
-from optil_geo.partnerships.problems import Problem
+from optil_geo.partnerships.problems import NO_PARAMS, Problem
 from optil_geo.vocabulary import (
     UNKNOWN,
     load_vocabulary,
@@ -99,7 +99,7 @@ class _Batch:
         self.codes: list[str] = []
         self.fields: list[str] = []
         self.values: list[str] = []
-        self.messages: list[str] = []
+        self.params: list[Mapping[str, Any]] = []
         self.severities: list[Severity] = []
 
     def add(
@@ -110,7 +110,7 @@ class _Batch:
         *,
         fld: str,
         value: str,
-        message: str,
+        params: Mapping[str, Any] = NO_PARAMS,
         severity: Severity = "warning",
     ) -> None:
         """Add a problem of row ``i``; ``key`` (``(i,)`` or ``(i, sub)``) orders them."""
@@ -119,7 +119,7 @@ class _Batch:
         self.codes.append(code)
         self.fields.append(fld)
         self.values.append(value)
-        self.messages.append(message)
+        self.params.append(params)
         self.severities.append(severity)
         self.rows_of.append(i)
 
@@ -130,7 +130,7 @@ class _Batch:
         *,
         fld: Sequence[str],
         value: Sequence[str],
-        message: Sequence[str],
+        params: Sequence[Mapping[str, Any]],
         sub: int = 0,
         severity: Severity = "warning",
     ) -> None:
@@ -140,7 +140,7 @@ class _Batch:
         self.codes.extend(code)
         self.fields.extend(fld)
         self.values.extend(value)
-        self.messages.extend(message)
+        self.params.extend(params)
         self.severities.extend([severity] * len(index))
         self.rows_of.extend(index)
 
@@ -151,21 +151,16 @@ class _Batch:
         *,
         fld: str,
         texts: Sequence[str],
-        message: Callable[[str], str],
         sub: int = 0,
         severity: Severity = "warning",
     ) -> None:
-        """Add a problem for every row in ``index`` whose cell holds ``texts[k]``.
-
-        The message depends on the text only, so it is written once per distinct text.
-        """
-        messages = {text: message(text) for text in dict.fromkeys(texts)}
+        """Add a problem for every row in ``index`` whose cell holds ``texts[k]`` (the value)."""
         self.add_many(
             index.tolist(),
             [code] * len(texts),
             fld=[fld] * len(texts),
             value=list(texts),
-            message=[messages[text] for text in texts],
+            params=[NO_PARAMS] * len(texts),
             sub=sub,
             severity=severity,
         )
@@ -177,7 +172,7 @@ class _Batch:
         code: str,
         *,
         fld: str,
-        message: str,
+        params: Mapping[str, Any] = NO_PARAMS,
         severity: Severity = "warning",
     ) -> None:
         """Add the same problem, with an empty value, for every row in ``mask``."""
@@ -188,7 +183,7 @@ class _Batch:
             [code] * n,
             fld=[fld] * n,
             value=[""] * n,
-            message=[message] * n,
+            params=[params] * n,
             sub=sub,
             severity=severity,
         )
@@ -221,7 +216,7 @@ class _Checker:
                 Problem(
                     batch.severities[j],
                     batch.codes[j],
-                    batch.messages[j],
+                    batch.params[j],
                     files[k],
                     sheets[k] or None,
                     numbers[k],
@@ -239,10 +234,6 @@ class _Checker:
         else:
             # Warnings only (the usual case): their objects are made when first read.
             report._add_warnings(make)
-
-    def column(self, table: str, fld: str) -> str:
-        """Return "Kolom 'header'" for a message."""
-        return f"Kolom '{self.ctx.headers.get((table, fld), fld)}'"
 
 
 @dataclass(frozen=True)
@@ -283,7 +274,6 @@ def _check_projects(prj: _Rows, check: _Checker, ids: _ProjectIds) -> None:
                 "empty_required",
                 fld=fld,
                 severity="error",
-                message=f"{check.column('projects', fld)} is verplicht maar leeg.",
             )
     if "lead_municipality" in present or "lead_postcode" in present:
         batch.add_rows(
@@ -292,8 +282,7 @@ def _check_projects(prj: _Rows, check: _Checker, ids: _ProjectIds) -> None:
             "empty_required",
             fld="lead_municipality",
             severity="error",
-            message=f"{check.column('projects', 'lead_municipality')} is verplicht (of de "
-            "postcode van de aanvrager) maar leeg.",
+            params={"variant": "or_postcode"},
         )
     pid = text["project_id"]
     codes, first = ids.codes, ids.first
@@ -307,9 +296,7 @@ def _check_projects(prj: _Rows, check: _Checker, ids: _ProjectIds) -> None:
             fld="project_id",
             value=value,
             severity="error",
-            message=f"Projectnummer '{value}' komt al voor in rij "
-            f"{prj.number(int(first[codes[i]]))}; "
-            "elk project moet een eigen, uniek nummer hebben.",
+            params={"first_row": prj.number(int(first[codes[i]]))},
         )
     check.flush(batch)
 
@@ -328,8 +315,7 @@ def _check_partners(
             "empty_required",
             fld="project_id",
             severity="error",
-            message=f"{check.column('partners', 'project_id')} is verplicht maar leeg: bij "
-            "welk project hoort deze partner?",
+            params={"variant": "partner_project"},
         )
     if project_ids_present:
         unknown = ~empty & (ids.at < 0)  # an empty id is reported above, not here
@@ -339,10 +325,6 @@ def _check_partners(
             "unknown_project",
             fld="project_id",
             texts=prt.values("project_id", index),
-            message=lambda value: (
-                f"Projectnummer '{value}' bestaat niet bij de projecten; "
-                "controleer het nummer of voeg het project toe."
-            ),
             severity="error",
         )
     if "organisation" in present:
@@ -352,7 +334,6 @@ def _check_partners(
             "empty_required",
             fld="organisation",
             severity="error",
-            message=f"{check.column('partners', 'organisation')} is verplicht maar leeg.",
         )
     check.flush(batch)
 
@@ -375,7 +356,6 @@ def _numbers(prj: _Rows, check: _Checker) -> tuple[pd.api.extensions.ExtensionAr
         "invalid_year",
         fld="year",
         texts=prj.values("year", invalid),
-        message=lambda text: f"Jaar '{text}' is geen jaartal; verwacht vier cijfers, bv. 2021.",
     )
     amount_codes, amount_texts = _distinct(prj.text["subsidy_eur"])
     amounts = [_parse_amount(t) if t else math.nan for t in amount_texts]
@@ -388,10 +368,6 @@ def _numbers(prj: _Rows, check: _Checker) -> tuple[pd.api.extensions.ExtensionAr
         "non_numeric_amount",
         fld="subsidy_eur",
         texts=prj.values("subsidy_eur", not_numeric),
-        message=lambda text: (
-            f"Subsidie '{text}' is geen bedrag; verwacht een getal in "
-            "euro, bv. 75000 of 75.000,00. Het bedrag blijft leeg."
-        ),
         sub=1,
     )
     check.flush(batch)
@@ -457,10 +433,6 @@ def _report_vocabulary(prj: _Rows, prt: _Rows, check: _Checker, matched: _Matche
             "unknown_target_group",
             fld="target_groups",
             texts=part[cell_codes[rows]].tolist(),
-            message=lambda code: (
-                f"Doelgroep '{code}' is niet bekend; ze blijft zo staan. "
-                "Scheid doelgroepen met ';'."
-            ),
             sub=k,
         )
     check.flush(batch)
@@ -468,26 +440,13 @@ def _report_vocabulary(prj: _Rows, prt: _Rows, check: _Checker, matched: _Matche
     _report_unknown(prt, check, matched.roles["role"], code="unknown_role", fld="role")
 
 
-_UNKNOWN_TERM = {"unknown_sector": "Sector", "unknown_role": "Rol"}
-
-
 def _report_unknown(
     rows: _Rows, check: _Checker, matched: pd.Series, *, code: str, fld: str
 ) -> None:
     """Warn for every row whose sector or role text matched nothing in the vocabulary."""
     index = np.flatnonzero(np.asarray(matched == UNKNOWN, dtype=bool))
-    term = _UNKNOWN_TERM[code]
     batch = _Batch(rows)
-    batch.add_texts(
-        index,
-        code,
-        fld=fld,
-        texts=rows.values(fld, index),
-        message=lambda text: (
-            f"{term} '{text}' is niet bekend; ze blijft zo staan en telt als "
-            "'onbekend'. Kies een waarde uit de lijst van het sjabloon."
-        ),
-    )
+    batch.add_texts(index, code, fld=fld, texts=rows.values(fld, index))
     check.flush(batch)
 
 
@@ -552,9 +511,7 @@ def _partner_is_lead(
                 "partner_is_lead",
                 fld="organisation",
                 value=org,
-                message=f"Partner '{org}' is ook de aanvrager van project '{p}'; de aanvrager "
-                "hoeft niet als partner vermeld te worden. De rij blijft, gemarkeerd als "
-                "aanvrager.",
+                params={"project": p},
             )
         else:
             batch.add(
@@ -563,8 +520,7 @@ def _partner_is_lead(
                 "duplicate_partner",
                 fld="organisation",
                 value=org,
-                message=f"Partner '{org}' staat al bij project '{p}' in rij "
-                f"{prt.number(first_row[i])}.",
+                params={"project": p, "first_row": prt.number(first_row[i])},
             )
     check.flush(batch)
     return np.asarray(is_lead, dtype=bool)

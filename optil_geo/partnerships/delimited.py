@@ -28,7 +28,7 @@ from optil_geo.partnerships._text import (
     _text_column_from_arrow,
     _text_layout,
 )
-from optil_geo.partnerships.problems import Problem
+from optil_geo.partnerships.problems import NO_PARAMS, Problem
 from optil_geo.partnerships.sheets import (
     _check_row_count,
     _clean_text,
@@ -90,7 +90,7 @@ def _strip_nul(data: bytes, name: str) -> tuple[bytes, list[Problem]]:
         Problem(
             "warning",
             "nul_byte",
-            f"Regel {line} bevat een NUL-teken (een beschadigde export); het is verwijderd.",
+            NO_PARAMS,
             name,
             None,
             line,
@@ -130,10 +130,7 @@ def _merged_lines(sheet: _Sheet, delimiter: str) -> list[Problem]:
                 Problem(
                     "error",
                     "stray_quote",
-                    f"Rij {row}, kolom '{sheet.headers[j]}': een aanhalingsteken (\") opent "
-                    f"een cel die niet sluit, waardoor {len(swallowed)} volgende regel(s) "
-                    "in deze cel terechtkwamen. Verwijder het aanhalingsteken of zet de cel "
-                    "tussen twee aanhalingstekens.",
+                    {"n": len(swallowed)},
                     sheet.file,
                     sheet.sheet,
                     row,
@@ -171,7 +168,7 @@ def _parse_delimited(data: bytes, name: str) -> tuple[_Sheet, str]:
             for record in csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter)
         ]
     except csv.Error as exc:
-        raise InputError(f"Bestand '{name}' is geen leesbare CSV: {exc}.") from None
+        raise InputError(code="not_csv", params={"file": name, "reason": str(exc)}) from None
     sheet = _sheet_from_cells(name, None, records)
     sheet.notes.extend(_merged_lines(sheet, delimiter))
     return sheet, delimiter
@@ -341,14 +338,9 @@ def _decode_text(data: bytes, name: str) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            raise InputError(
-                f"Bestand '{name}' begint als UTF-16 maar is geen geldige UTF-16-tekst."
-            ) from None
+            raise InputError(code="bad_utf16", params={"file": name}) from None
     if b"\x00" in data[:_SNIFF_CHARS]:
-        raise InputError(
-            f"Bestand '{name}' is geen tekst (CSV) en geen Excel-bestand; "
-            "bewaar het als .xlsx of als CSV (UTF-8 of Windows-1252)."
-        )
+        raise InputError(code="not_text", params={"file": name})
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:

@@ -95,9 +95,11 @@ def _split_flat(flat: _Table, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFrame
                     Problem(
                         "warning",
                         "conflicting_project_values",
-                        f"Project '{group_ids[g]}' heeft in rij {chosen_number} "
-                        f"{sheet.headers[j]} '{chosen[g]}' maar hier '{other}'; "
-                        "de eerste waarde wordt gebruikt.",
+                        {
+                            "project": group_ids[g],
+                            "first_row": int(chosen_number),
+                            "first_value": chosen[g],
+                        },
                         sheet.file,
                         sheet.sheet,
                         int(sheet.numbers[row]),

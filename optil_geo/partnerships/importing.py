@@ -52,10 +52,11 @@ from optil_geo.partnerships.mapping import (
     _report_notes,
     _Table,
 )
-from optil_geo.partnerships.problems import PartnershipData, Problem, ValidationReport
+from optil_geo.partnerships.problems import NO_PARAMS, PartnershipData, Problem, ValidationReport
 from optil_geo.partnerships.readers import _name_of, _read_single
 from optil_geo.reference import Reference, load_reference
 from optil_geo.settings import Settings
+from optil_geo.texts import error_message
 
 
 def read_partnerships(
@@ -290,14 +291,7 @@ def _assemble(
     prj = _Rows.of("projects", projects, _schema.PROJECT_FIELDS)
     prt = _Rows.of("partners", partners, _schema.PARTNER_FIELDS)
     if len(prj) == 0 and not report.errors:
-        report.add(
-            Problem(
-                "error",
-                "no_projects",
-                "Er staan geen projecten in het bestand: onder de kopregel zijn alle rijen leeg.",
-                source_name,
-            )
-        )
+        report.add(Problem("error", "no_projects", NO_PARAMS, source_name))
     # Keying organisations and matching the vocabulary (mostly pyarrow kernels, which
     # release the GIL) run beside the gazetteer (Python) below. Problems are still
     # reported in the order a reader checks a row.
@@ -338,11 +332,18 @@ def _assemble(
     is_lead = _partner_is_lead(prt, check, organisation_keys.result(), ids)
     lead_loc = located.rows(0, len(prj))
     partner_loc = located.rows(len(prj), len(prj) + len(prt))
+    municipalities = reference.municipalities
+    names = dict(zip(municipalities["nis"], municipalities["name_nl"], strict=True))
     _location_problems(
-        prj, lead_loc, check, place_field="lead_municipality", postcode_field="lead_postcode"
+        prj,
+        lead_loc,
+        check,
+        place_field="lead_municipality",
+        postcode_field="lead_postcode",
+        names=names,
     )
     _location_problems(
-        prt, partner_loc, check, place_field="municipality", postcode_field="postcode"
+        prt, partner_loc, check, place_field="municipality", postcode_field="postcode", names=names
     )
 
     columns: dict[str, Any] = {f: projects[f].array for f in _schema.PROJECT_FIELDS}
@@ -406,6 +407,7 @@ def validate_file(
     fixes: Mapping[tuple[str, str], str] | None = None,
     remembered: Mapping[str, str] | None = None,
     settings: Settings | None = None,
+    lang: str = "nl",
 ) -> tuple[PartnershipData | None, int, str | None]:
     """Read and validate a file for the command line (``columns`` as in :func:`read_partnerships`).
 
@@ -414,14 +416,14 @@ def validate_file(
     tuple
         ``(data, exit_code, message)``: exit code 0 without errors (warnings allowed),
         1 with errors, 2 when the file cannot be read (``data`` is ``None`` and
-        ``message`` is the one-line reason).
+        ``message`` is the one-line reason, in ``lang``).
     """
     try:
         data = read_partnerships(
             path, columns=columns, fixes=fixes, remembered=remembered, settings=settings
         )
     except InputError as exc:
-        return None, 2, f"InputError: {' '.join(str(exc).split())}"
+        return None, 2, f"InputError: {' '.join(error_message(exc, lang).split())}"
     return data, (0 if data.report.ok else 1), None
 
 
@@ -475,12 +477,12 @@ def _mark_evidence(
     files = partners["source_file"].to_numpy(dtype=object, na_value="")
     sheets = partners["source_sheet"].to_numpy(dtype=object, na_value="")
     messages = evidence_messages(evidence, values("name"), location)
-    for row, (code, message), said in zip(at.tolist(), messages, evidence.said, strict=True):
+    for row, (code, params), said in zip(at.tolist(), messages, evidence.said, strict=True):
         report.add(
             Problem(
                 "warning",
                 code,
-                message,
+                params,
                 str(files[row]),
                 str(sheets[row]) or None,
                 _row_at(partners["source_row"], row),

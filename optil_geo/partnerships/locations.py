@@ -138,8 +138,12 @@ def _location_problems(
     *,
     place_field: str,
     postcode_field: str,
+    names: Mapping[str, str],
 ) -> None:
-    """Report lead or partner locations that are not placed, or placed with doubt."""
+    """Report lead or partner locations that are not placed, or placed with doubt.
+
+    ``names`` (NIS code → municipality name) names the candidates of an ambiguous place.
+    """
     # Flags per distinct place first, then per row through the place codes.
     ambiguous_p = loc.where("location", "ambiguous")
     unresolved_p = loc.where("location", "unresolved")
@@ -162,58 +166,51 @@ def _location_problems(
     places = rows.values(place_field, shown_rows)
     postcodes = rows.values(postcode_field, shown_rows)
     answer = loc.located.values
-    who = "de aanvrager" if rows.table == "projects" else "de partner"
-    cases: list[tuple[str, str, str, str]] = []  # per place: code, field, value, message
+    who = "lead" if rows.table == "projects" else "partner"
+    cases: list[
+        tuple[str, str, str, Mapping[str, Any]]
+    ] = []  # per place: code, field, value, params
     for k, p in enumerate(shown_places.tolist()):
-        place, postcode, note = places[k], postcodes[k], answer["note"][p]
+        place, postcode = places[k], postcodes[k]
         shown = place or postcode
         fld = place_field if place else postcode_field
-        if place:
-            what = f"'{place}'" + (f" (postcode {postcode})" if postcode else "")
-        else:
-            what = f"met postcode '{postcode}'"
+        # Which words name the place: the place (with its postcode), or the postcode only.
+        written = "postcode_only" if not place else "postcode" if postcode else ""
+        named: dict[str, Any] = {"place": place, "postcode": postcode, "who": who}
+        if written:
+            named["variant"] = written
+        candidates = [
+            f"{names.get(nis, nis)} ({nis})" for nis in answer["candidates"][p].split(";") if nis
+        ]
         if ambiguous_p[p]:
             cases.append(
                 (
                     "ambiguous_location",
                     fld,
                     shown,
-                    f"Locatie {what} van {who} is dubbelzinnig: "
-                    f"{note or 'meerdere gemeenten mogelijk'}. Vul de postcode in of kies de "
-                    "gemeente bij 'Locaties herstellen'.",
+                    named | {"candidates": candidates},
                 )
             )
         elif unresolved_p[p] and no_text_p[p]:
-            cases.append(
-                (
-                    "unresolved_location",
-                    place_field,
-                    "",
-                    "Geen gemeente en geen postcode ingevuld voor de partner; de partner "
-                    "staat niet op de kaart tot de locatie is aangevuld.",
-                )
-            )
+            cases.append(("unresolved_location", place_field, "", {"variant": "no_text"}))
         elif unresolved_p[p]:
+            # A place not found may come with the gazetteer's suggestions.
             cases.append(
                 (
                     "unresolved_location",
                     fld,
                     shown,
-                    f"Locatie {what} van {who} is niet gevonden"
-                    + (f" ({note})" if note and "niet gevonden" not in note else "")
-                    + ". Verwacht een gemeente, deelgemeente, postcode of NIS-code; herstel de "
-                    "locatie bij 'Locaties herstellen'.",
+                    named | {"suggestions": candidates},
                 )
             )
         elif outside_p[p]:
-            where = "in Wallonië" if wallonia_p[p] else "in het buitenland"
+            outside = "wallonia" if wallonia_p[p] else "abroad"
             cases.append(
                 (
                     "lead_outside_flanders",
                     fld,
                     shown,
-                    f"De aanvrager ligt {where} ({answer['municipality'][p]}); "
-                    "aanvragers horen in Vlaanderen of Brussel gevestigd te zijn.",
+                    {"outside": outside, "municipality": answer["municipality"][p]},
                 )
             )
         else:
@@ -222,15 +219,17 @@ def _location_problems(
                     "fuzzy_location",
                     fld,
                     shown,
-                    f"Locatie {what} gelezen als {answer['municipality'][p]} "
-                    f"(zekerheid {answer['score'][p]} %); "
-                    "controleer dit.",
+                    {
+                        "place": shown,
+                        "municipality": answer["municipality"][p],
+                        "score": int(answer["score"][p]),
+                    },
                 )
             )
     # Each row takes its place's case.
-    codes, fields, values, messages = (
+    codes, fields, values, params = (
         np.asarray(column, dtype=object)[case].tolist() for column in zip(*cases, strict=True)
     )
     batch = _Batch(rows)
-    batch.add_many(index.tolist(), codes, fld=fields, value=values, message=messages)
+    batch.add_many(index.tolist(), codes, fld=fields, value=values, params=params)
     check.flush(batch)
