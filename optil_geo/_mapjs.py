@@ -13,7 +13,8 @@ What it does, all in the browser (no server round trip):
   lands on the municipality below;
 - two flow levels (regions, municipalities) switch on zoom, or stay fixed;
 - hovering a municipality highlights its flows and dims the others; a click
-  keeps that highlight until another municipality is clicked;
+  keeps that highlight until another municipality is clicked, or empty map
+  space (the sea, Wallonia) clears it;
 - labels are placed greedily by priority in screen space (right, left, above,
   below the point) and hidden when they would overlap, on every zoom and resize;
 - the map container is one named focus stop: shapes and markers leave the tab

@@ -33,6 +33,18 @@ def test_a_click_is_new_once_and_a_second_click_on_the_same_place_counts() -> No
     assert mapview.clicked_municipality(None, seen) == (None, None)
 
 
+def test_a_click_on_empty_map_space_is_told_from_a_click_on_a_municipality() -> None:
+    here = {"lat": 51.2, "lng": 3.1}
+    there = {"lat": 51.5, "lng": 2.6}  # the North Sea
+    # A municipality's click moves both points to the same place.
+    assert not mapview.clicked_empty_space({"last_clicked": here, "last_object_clicked": here})
+    assert mapview.clicked_empty_space({"last_clicked": there, "last_object_clicked": here})
+    assert mapview.clicked_empty_space({"last_clicked": there, "last_object_clicked": None})
+    # No click yet (a fresh map), or no value at all.
+    assert not mapview.clicked_empty_space({"last_clicked": None, "last_object_clicked": None})
+    assert not mapview.clicked_empty_space(None)
+
+
 def test_legend_strip_escapes_and_starts_a_line_per_heading() -> None:
     legend = maps.Legend(
         title="<b>Titel</b>",

@@ -404,6 +404,19 @@ def clicked_municipality(result: object, seen: object) -> tuple[tuple[int, str] 
     return key, str(nis)
 
 
+def clicked_empty_space(result: object) -> bool:
+    """Return whether the map's last click fell outside every municipality (sea, Wallonia).
+
+    Needs ``last_clicked`` and ``last_object_clicked`` among the returned objects.
+    A click on a municipality sets both to the same point; a click on empty map
+    space moves only ``last_clicked``.
+    """
+    if not isinstance(result, dict):
+        return False
+    where = result.get("last_clicked")
+    return bool(where) and where != result.get("last_object_clicked")
+
+
 # ------------------------------------------------------------------ partners without a line
 
 

@@ -93,7 +93,14 @@ def _search_box() -> None:
 
 
 def _on_map_change(value: dict[str, Any]) -> None:
-    """A click on the map chooses its municipality (before the search box is drawn)."""
+    """A click on the map chooses its municipality (before the search box is drawn).
+
+    A click on empty map space (the sea, Wallonia) closes the details, as the
+    browser already dropped the highlight of the chosen municipality's flows.
+    """
+    if mapview.clicked_empty_space(value):
+        st.session_state[CHOICE_KEY] = ""
+        return
     seen, clicked = mapview.clicked_municipality(value, st.session_state.get(CLICK_KEY))
     st.session_state[CLICK_KEY] = seen
     if clicked:
@@ -425,7 +432,12 @@ with guard("kaart"):
                 build=build,
                 title=t("map_frame_title", what=t("map_frame_what", measure=title)),
                 height=MAP_HEIGHT,
-                returned_objects=["last_active_drawing", "last_object_clicked_count"],
+                returned_objects=[
+                    "last_active_drawing",
+                    "last_object_clicked_count",
+                    "last_clicked",
+                    "last_object_clicked",
+                ],
                 on_change=_on_map_change,
             )
             summary: maps.FlowSummary = shown.extra

@@ -296,7 +296,11 @@
     layer.on("mouseout", function () { (layer._map || map).fire("og:hover", {nis: null}); });
     layer.on("click", function (e) {
       var p = e.layer && e.layer.feature && e.layer.feature.properties;
-      if (p && p.nis) { (layer._map || map).fire("og:select", {nis: p.nis}); }
+      if (p && p.nis) {
+        // The map's own click follows (the event bubbles up): it must not clear this.
+        if (e.originalEvent) { e.originalEvent._ogArea = true; }
+        (layer._map || map).fire("og:select", {nis: p.nis});
+      }
     });
     layer.on("add", function () { if (layer._map) { untabSoon(layer._map); } });
   }
@@ -307,6 +311,10 @@
     c.setAttribute("aria-label", cfg.label);
     c.setAttribute("aria-roledescription", cfg.roledescription);
     map._ogBase = cfg.bounds;
+    // A click on empty map space (the sea, Wallonia) clears the selection.
+    map.on("click", function (e) {
+      if (!(e.originalEvent && e.originalEvent._ogArea)) { map.fire("og:select", {nis: null}); }
+    });
     map.on("layeradd", function () { untabSoon(map); });
     if (cfg.labels) { addLabels(map, "base", cfg.labels, cfg.labelPx); }
   }

@@ -206,6 +206,88 @@ def test_the_search_box_above_the_map_chooses_too(
     page.context.close()
 
 
+SEA = (51.42, 2.72)
+"""A point of the North Sea off De Panne and Koksijde, in view at the first map."""
+
+
+def _dimmed(frame: Frame) -> int:
+    """How many lines and rings are dimmed because another place is highlighted."""
+    return int(frame.evaluate("() => document.querySelectorAll('[data-og-dim=\"1\"]').length"))
+
+
+def _click_empty_space(page: Page, frame: Frame) -> None:
+    """Click the sea, after checking that no municipality lies under that point."""
+    x, y = _screen_point(page, frame, *SEA)
+    frame_box = page.locator(MAP_IFRAME).bounding_box()
+    assert frame_box is not None
+    hit = frame.evaluate(
+        """([x, y]) => { const el = document.elementFromPoint(x, y);
+            return el ? el.tagName + "." + (el.getAttribute("class") || "") : ""; }""",
+        [x - frame_box["x"], y - frame_box["y"]],
+    )
+    assert "leaflet-interactive" not in hit, hit  # not a municipality's shape
+    page.mouse.click(x, y)
+
+
+def _wait_dimmed(page: Page, frame: Frame, *, some: bool, timeout_s: float = 20.0) -> int:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            n = _dimmed(frame)
+        except Exception:  # the layer is being replaced
+            n = -1
+        if n >= 0 and (n > 0) == some:
+            return n
+        page.wait_for_timeout(50)
+    pytest.fail(f"lines dimmed: expected {'some' if some else 'none'}", pytrace=False)
+
+
+def test_a_click_on_empty_map_space_clears_the_selection_and_closes_the_details(
+    server: StreamlitServer, browser: Browser, ref: og.Reference
+) -> None:
+    page = _sized(browser, 1440, 900)
+    open_app(page, server.url + "/kaart")
+    frame = _map(page)
+    _settled_bounds(frame)
+    row = ref.municipalities.set_index("name_nl").loc["Herentals"]
+    x, y = _screen_point(page, frame, float(row["lat"]), float(row["lon"]))
+    page.mouse.click(x, y)
+    page.locator(f"{DETAILS} h3", has_text="Herentals").wait_for()
+    wait_for_script_done(page)
+    frame = _map(page)
+    _wait_dimmed(page, frame, some=True)  # Herentals' own flows stand out
+    _click_empty_space(page, frame)
+    # The details close (the hint and the partners box come back), the URL forgets
+    # the municipality, and no line stays dimmed.
+    page.get_by_text("Klik op een gemeente op de kaart").wait_for()
+    wait_for_script_done(page)
+    assert_no_streamlit_exception(page)
+    assert _details_name(page) == ""
+    assert "gemeente=" not in page.url
+    _wait_dimmed(page, _map(page), some=False)
+    page.context.close()
+
+
+def test_a_click_on_empty_map_space_clears_the_highlight_in_the_browser(
+    server: StreamlitServer, browser: Browser, ref: og.Reference
+) -> None:
+    # Presentatie keeps no selection on the server: what is dimmed is the browser's own.
+    page = _sized(browser, 1440, 900)
+    open_app(page, server.url + "/presentatie?stap=1")
+    frame = _map(page)
+    _settled_bounds(frame)
+    row = ref.municipalities.set_index("name_nl").loc["Gent"]
+    x, y = _screen_point(page, frame, float(row["lat"]), float(row["lon"]))
+    page.mouse.click(x, y)
+    _wait_dimmed(page, frame, some=True)
+    _click_empty_space(page, frame)
+    _wait_dimmed(page, frame, some=False, timeout_s=2.0)
+    # A click on the place selects it again.
+    page.mouse.click(x, y)
+    _wait_dimmed(page, frame, some=True, timeout_s=2.0)
+    page.context.close()
+
+
 # ------------------------------------------------------------------ focus area
 
 
