@@ -55,6 +55,10 @@ _CSS = """
 .og-pres-legend .og-strip .og-key-note { font-size: 20px; line-height: 1.25; }
 .og-pres-foot { font: 400 1.25rem/1.3 system-ui, sans-serif; color: #555; }
 [class*="st-key-pres_"] button p { font-size: 1.25rem; }
+/* The step bar wraps on a narrow screen (a phone) instead of running off it. */
+.st-key-pres_stap [data-testid="stButtonGroup"] > div { flex-wrap: wrap; overflow: visible; }
+/* On a phone the map is as high as Flanders needs, not the window's height. */
+@media (max-width: 640px) { div.st-key-ogmap-presentatie iframe { height: max(320px, 80vw) !important; } }
 @media (max-height: 820px) {
   .og-pres-title { font-size: 2rem; }
   .og-pres-sub { font-size: 1.25rem; }
@@ -256,7 +260,7 @@ def _slide(
         base = maps.base_map(ref, lang=lang(), label_px=LABEL_PX, projector=True)
         return mapview.MapParts(use_local_assets(base), layers, extra=(legend, summary))
 
-    map_col, side = st.columns([2.6, 1.2], gap="medium")
+    map_col, side = st.columns([2.4, 1.4], gap="medium")
     with map_col:
         shown = mapview.show_map(
             "presentatie",

@@ -434,8 +434,8 @@ def test_presentatie_fits_a_projector(
             wait_for_script_done(page)
         frame = _map(page)
         assert_no_streamlit_exception(page)
-        # Every legend and key on screen, no scrolling.
-        for selector in (".og-pres-legend", ".og-pres-legend .og-strip"):
+        # Every legend and key on screen, no scrolling; no key runs past the screen's edge.
+        for selector in (".og-pres-legend", ".og-pres-legend .og-strip", ".og-pres-legend .og-key"):
             for i in range(page.locator(selector).count()):
                 box = page.locator(selector).nth(i).bounding_box()
                 assert box is not None
@@ -452,6 +452,47 @@ def test_presentatie_fits_a_projector(
             assert sizes and min(sizes) >= 20, (step, selector, sizes)
         labels = _font_px(frame, ".og-label")
         assert labels and min(labels) >= 16, (step, labels)
+    page.context.close()
+
+
+def _horizontal_overflow(page: Page) -> list[str]:
+    """What reaches past the right edge of the window, or makes the page scroll sideways."""
+    return page.evaluate(
+        """() => {
+            const out = [];
+            const width = document.documentElement.clientWidth;
+            const main = document.querySelector('[data-testid="stMain"]');
+            for (const el of [document.documentElement, main]) {
+                if (el && el.scrollWidth > el.clientWidth + 1) {
+                    out.push(`${el.tagName} scrolls: ${el.scrollWidth} > ${el.clientWidth}`);
+                }
+            }
+            const parts = '.st-key-pres_stap button, .og-pres-legend .og-key';
+            for (const el of document.querySelectorAll(parts)) {
+                const r = el.getBoundingClientRect();
+                if (r.width && (r.left < -1 || r.right > width + 1)) {
+                    const where = `${Math.round(r.left)}-${Math.round(r.right)}`;
+                    out.push(`${el.textContent.trim()}: ${where}`);
+                }
+            }
+            return out;
+        }"""
+    )
+
+
+def test_presentatie_has_no_sideways_overflow_on_a_phone(
+    server: StreamlitServer, browser: Browser
+) -> None:
+    page = _sized(browser, 390, 844)
+    open_app(page, server.url + "/presentatie?stap=1")
+    for step in range(1, 6):
+        if step > 1:
+            page.locator(".st-key-pres_next button").click()
+            page.locator(".og-pres-title", has_text=f"{step} ·").wait_for()
+            wait_for_script_done(page)
+        _map(page)
+        assert page.locator(".st-key-pres_stap button").count() == 5
+        assert _horizontal_overflow(page) == [], step
     page.context.close()
 
 
