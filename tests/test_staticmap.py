@@ -86,7 +86,7 @@ def test_choropleth_classes(ref) -> None:  # type: ignore[no-untyped-def]
         (_SEQUENTIAL[0], "1–2"),
         (_SEQUENTIAL[-1], "3–4"),
     ]
-    assert note == "Klassen: gelijke intervallen"
+    assert note == "Klassen: gelijke intervallen."
     fill, rows, note = _choropleth(ref, vals * 0.3, "equal_interval", 2, 1)
     assert [label for _, label in rows] == ["0 (geen)", "> 0,0 – 0,6", "> 0,6 – 1,2"]
 
