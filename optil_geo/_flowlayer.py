@@ -362,9 +362,16 @@ def flow_layer(
         for lv in levels
     }
     few = computed.get("municipalities")
-    if level == "auto" and few is not None and few.total <= region_top_n:
+    if (
+        level == "auto"
+        and few is not None
+        and few.total <= region_top_n
+        and not _leaves_the_map(computed["regions"].table, reference)
+    ):
         # Few enough lines to read as they are (one project, a small selection):
-        # no aggregation needed at any zoom.
+        # no aggregation needed at any zoom. Not when partners in Wallonia or abroad
+        # have lines at region level only: a selection of international links would
+        # otherwise draw nothing.
         level = "municipalities"
         del computed["regions"]
     top = max((float(c.table["links"].max()) for c in computed.values() if len(c.table)), default=1)
@@ -495,6 +502,12 @@ def flow_layer(
         _add_legend(group, flow_legend(summary, lang=lang), "bottomleft")
     _stable_ids(group, "flows" + _digest(cfg, summary.wallonia, summary.abroad, lang, legend))
     return group, summary
+
+
+def _leaves_the_map(table: pd.DataFrame, reference: Reference) -> bool:
+    """Whether a region-level flow table has a line to Wallonia or abroad."""
+    kinds = _flowdata.region_nodes(reference).set_index("code")["kind"]
+    return bool(table["partner"].map(kinds).isin(["wallonia", "abroad"]).any())
 
 
 def _width_steps(top: float) -> list[tuple[int, float]]:

@@ -194,6 +194,21 @@ def test_kaart_text_version_is_built_when_opened() -> None:
     assert len(values) == int((involved > 0).sum())  # one row per municipality with a value
 
 
+def test_kaart_says_how_partners_outside_flanders_are_drawn_at_the_level_shown() -> None:
+    def said(at: AppTest) -> str:
+        return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+    at = _open("views/kaart.py")
+    # The first view draws regions, with lines to the Walloon provinces and the
+    # countries: the box does not call those partners "without a line".
+    assert og.text("kaart_outside_title") in said(at)
+    assert og.text("kaart_outside_auto") in said(at)
+    assert "zonder lijn" not in said(at)
+    at.toggle(key="flows").set_value(False).run()
+    assert og.text("kaart_outside_no_flows") in said(at)
+    assert og.text("kaart_outside_auto") not in said(at)
+
+
 def test_presentatie_underserved_step_within_the_focus_area() -> None:
     ref = data.reference()
     m = ref.municipalities

@@ -338,6 +338,28 @@ def test_selected_municipality_is_highlighted_and_always_drawn(ref, nis_of) -> N
         maps.flow_layer(links, ref, selected="99999")
 
 
+def test_few_lines_abroad_keep_the_region_level_where_they_are_drawn(ref, nis_of) -> None:
+    # Only international links (a class filter): no pair of municipalities at all, but
+    # the region level has lines to the countries. Municipalities alone would draw nothing.
+    gent, genk = nis_of("Gent"), nis_of("Genk")
+    links = links_frame(
+        [(gent, "", "abroad", "international"), (genk, "", "abroad", "international")]
+    )
+    links["partner_name"] = ["Maastricht (Nederland)", "Aken (Duitsland)"]
+    group, summary = maps.flow_layer(links, ref)
+    assert summary.level == "auto" and not summary.is_empty
+    assert set(summary.drawn["regions"]["partner"]) == {"NL", "DE"}
+    assert flow_config(group)["level"] == "auto"
+    # The same with a line to Wallonia beside one between municipalities.
+    mixed = links_frame(
+        [(gent, genk, "flanders", "urban"), (gent, "62063", "wallonia", "supra_regional")]
+    )
+    assert maps.flow_layer(mixed, ref)[1].level == "auto"
+    # Without lines leaving the map, few pairs stay at municipality level.
+    inside = links_frame([(gent, genk, "flanders", "urban")])
+    assert maps.flow_layer(inside, ref)[1].level == "municipalities"
+
+
 def test_decorations_take_no_clicks(ref, nis_of) -> None:
     links = links_frame([(nis_of("Gent"), nis_of("Genk"), "flanders", "urban")])
     group, _ = maps.flow_layer(links, ref)

@@ -111,20 +111,35 @@ def _close_details() -> None:
     st.session_state[CHOICE_KEY] = ""
 
 
+def _outside_note(summary: maps.FlowSummary, *, flows_shown: bool) -> str:
+    """How the map shows the partners outside Flanders and Brussels, at the level drawn."""
+    if not flows_shown:
+        return t("kaart_outside_no_flows")
+    return t(f"kaart_outside_{summary.level}")
+
+
 def _outside_box(summary: maps.FlowSummary, *, flows_shown: bool) -> None:
-    st.markdown(f"**{t('outside')}**")
-    rows = [
+    """Where the partners are that no municipality on the map stands for, and their lines.
+
+    At the overview (regions) Walloon and foreign partners have lines (to the Walloon
+    provinces and the countries); zoomed in to municipalities they have none. Partners
+    of unknown location never have one.
+    """
+    st.markdown(f"**{t('kaart_outside_title')}**")
+    for label, count, places in (
         (t("wallonia"), summary.wallonia, summary.wallonia_places),
         (t("abroad"), summary.abroad, summary.abroad_places),
-        (t("unknown_loc"), summary.unknown, {}),
-    ]
-    for label, count, places in rows:
+    ):
         detail = ", ".join(f"{md(p)} ({n})" for p, n in list(places.items())[:6])
         st.markdown(f"- {label}: **{number(count)}**" + (f" — {detail}" if detail else ""))
+    st.caption(_outside_note(summary, flows_shown=flows_shown))
+    st.markdown(f"- {t('kaart_unknown_line')}: **{number(summary.unknown)}**")
     if summary.pairs_hidden:
+        # At the overview the lines run between regions; the limit is on the
+        # municipality lines, seen once zoomed in.
         st.caption(
             t(
-                "hidden",
+                "kaart_hidden_auto" if summary.level == "auto" else "hidden",
                 shown=summary.pairs_shown,
                 total=summary.pairs_total,
                 hidden=number(summary.links_hidden),

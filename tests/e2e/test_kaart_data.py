@@ -108,7 +108,7 @@ def test_kaart_draws_municipalities_and_flows_offline(
     assert frame.locator("path.leaflet-interactive").count() == 304
     assert frame.locator("path.og-flow").count() == flows
     # Walloon and foreign partners are counted beside the map, not dropped.
-    side = page.get_by_text("Partners zonder lijn op de kaart")
+    side = page.get_by_text("Partners buiten Vlaanderen en Brussel")
     assert side.count() == 1
     assert (
         page.get_by_text("Wallonië: 53").count() >= 1 or page.locator("text=Wallonië").count() >= 1

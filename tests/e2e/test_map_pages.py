@@ -201,9 +201,9 @@ def test_the_search_box_above_the_map_chooses_too(
     for raw in ("project_id", "lead_organisation", "partner_name", "reason", "links_out_"):
         assert raw not in panel
     _inside_viewport(page, DETAILS)
-    # Closing the details brings back the hint and the partners without a line.
+    # Closing the details brings back the hint and the partners outside Flanders.
     page.locator(DETAILS).get_by_role("button", name="Sluiten").click()
-    page.get_by_text("Partners zonder lijn op de kaart").wait_for()
+    page.get_by_text("Partners buiten Vlaanderen en Brussel").wait_for()
     page.context.close()
 
 
