@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -110,6 +112,27 @@ def test_witte_vlekken_recompute_with_the_chosen_rules() -> None:
     at.toggle(key=gaps.KEY_LOW).set_value(False).run()
     assert at.metric[0].value == "0 van 304"
     assert any("Beide regels staan uit" in m.value for m in at.markdown)
+
+
+def test_witte_vlekken_builds_its_map_once_per_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[int] = []
+    area_layer = gaps.area_layer
+
+    def counted(measures: pd.DataFrame) -> Any:
+        built.append(len(measures))
+        return area_layer(measures)
+
+    monkeypatch.setattr(gaps, "area_layer", counted)
+    # A definition no other test asks for, so the first map is built here.
+    at = _open("views/witte_vlekken.py", wv_aandeel="15")
+    assert len(built) == 1
+    # Another list under the map: the page reruns, the map comes from the cache.
+    at.radio(key="wv_toon").set_value("all").run()
+    assert not _problems(at)
+    assert len(built) == 1
+    # Another definition: another map.
+    at.slider(key=gaps.KEY_SHARE).set_value(25).run()
+    assert len(built) == 2
 
 
 def test_witte_vlekken_empty_selection_shows_a_message_not_figures() -> None:

@@ -130,6 +130,29 @@ class Categories:
     title: str
     default: str
 
+    def layer(
+        self,
+        reference: og.Reference,
+        *,
+        lang: str,
+        focus: Sequence[str] | None = None,
+        legend: bool = False,
+        extra: pd.DataFrame | None = None,
+    ) -> tuple[folium.FeatureGroup, maps.Legend]:
+        """The municipalities coloured by category, as a map layer, and its legend."""
+        return maps.category_layer(
+            reference,
+            self.values,
+            colours=self.colours,
+            labels=self.labels,
+            title=self.title,
+            default=self.default,
+            legend=legend,
+            extra=extra,
+            focus=focus or None,
+            lang=lang,
+        )
+
 
 @dataclass(frozen=True)
 class MapSpec:
@@ -158,18 +181,7 @@ def map_layers(
 ) -> list[folium.FeatureGroup]:
     """Return the folium layers of ``spec``: choropleth (or categories), then flows."""
     if spec.categories is not None:
-        c = spec.categories
-        area, _ = maps.category_layer(
-            reference,
-            c.values,
-            colours=c.colours,
-            labels=c.labels,
-            title=c.title,
-            default=c.default,
-            legend=legend,
-            focus=spec.focus or None,
-            lang=spec.lang,
-        )
+        area, _ = spec.categories.layer(reference, lang=spec.lang, focus=spec.focus, legend=legend)
     else:
         area, _ = maps.choropleth_layer(
             reference,
@@ -292,6 +304,88 @@ def projects_xlsx(selection: data.Selection, language: str = "nl") -> bytes:
 
 # ------------------------------------------------------------------------------ the panel
 
+MIME_TYPES = {
+    ".html": "text/html",
+    ".png": "image/png",
+    ".pdf": "application/pdf",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv",
+    ".geojson": "application/geo+json",
+    ".gpkg": "application/geopackage+sqlite3",
+}
+"""The media type of each file a page offers, by its suffix."""
+
+
+@dataclass(frozen=True)
+class Download:
+    """One download button: made only when clicked (``data`` is called then)."""
+
+    label: str
+    data: Callable[[], bytes]
+    file_name: str
+    key: str
+    icon: str
+    help: str | None = None
+    primary: bool = False
+
+    @property
+    def mime(self) -> str:
+        """The media type, from the file name's suffix."""
+        return MIME_TYPES[Path(self.file_name).suffix]
+
+
+def download_columns(columns: Sequence[tuple[str, Sequence[Download]]]) -> None:
+    """Render download buttons in columns side by side, each under a bold heading ("": none)."""
+    for column, (heading, downloads) in zip(st.columns(len(columns)), columns, strict=True):
+        if heading:
+            column.markdown(f"**{heading}**")
+        for d in downloads:
+            column.download_button(
+                d.label,
+                data=d.data,
+                file_name=d.file_name,
+                mime=d.mime,
+                on_click="ignore",
+                key=d.key,
+                icon=d.icon,
+                help=d.help,
+                type="primary" if d.primary else "secondary",
+            )
+
+
+def html_download(
+    spec: MapSpec, reference: og.Reference, lines: Sequence[str], *, stem: str, key: str
+) -> Download:
+    """The standalone HTML map (opens offline)."""
+    return Download(
+        t("dl_html"),
+        lambda: html_bytes(spec, reference, lines),
+        f"{stem}.html",
+        f"{key}_html",
+        ":material/public:",
+        help=t("dl_html_help"),
+    )
+
+
+def geo_downloads(
+    table: pd.DataFrame, reference: og.Reference, *, stem: str, key: str
+) -> list[Download]:
+    """The municipal measures with geometry: GeoJSON and GeoPackage."""
+
+    def made(suffix: str) -> Callable[[], bytes]:
+        return lambda: geo_bytes(table, suffix, reference)
+
+    return [
+        Download(
+            t(f"dl_{kind}"),
+            made(f".{kind}"),
+            f"{stem}.{kind}",
+            f"{key}_{kind}",
+            ":material/layers:",
+        )
+        for kind in ("geojson", "gpkg")
+    ]
+
 
 def _stem(title: str) -> str:
     keep = "".join(ch.lower() if ch.isalnum() else "-" for ch in title)
@@ -372,73 +466,55 @@ def export_panel(
         # Nothing to export but empty files: say so instead of offering them.
         container.info(t("export_empty"), icon=":material/filter_alt_off:")
         return
+    municipalities = f"{stem}-{t('municipalities_sheet')}"
     with container:
         st.caption(t("export_intro") + " " + t("export_wait"))
-        c1, c2, c3 = st.columns(3)
-        c1.markdown(f"**{t('export_map')}**")
-        c1.download_button(
-            t("dl_html"),
-            data=lambda: html_bytes(spec, reference, lines),
-            file_name=f"{stem}.html",
-            mime="text/html",
-            on_click="ignore",
-            key=f"{key}_html",
-            icon=":material/public:",
-            help=t("dl_html_help"),
-        )
-        c1.download_button(
-            t("dl_png"),
-            data=lambda: static_bytes(spec, reference, lines, "png"),
-            file_name=f"{stem}.png",
-            mime="image/png",
-            on_click="ignore",
-            key=f"{key}_png",
-            icon=":material/image:",
-        )
-        c1.download_button(
-            t("dl_pdf"),
-            data=lambda: static_bytes(spec, reference, lines, "pdf"),
-            file_name=f"{stem}.pdf",
-            mime="application/pdf",
-            on_click="ignore",
-            key=f"{key}_pdf",
-            icon=":material/picture_as_pdf:",
-        )
-        c2.markdown(f"**{t('export_municipalities', n=len(table))}**")
-        c2.download_button(
-            t("dl_xlsx"),
-            data=lambda: measures_xlsx(table, spec.lang),
-            file_name=f"{stem}-{t('municipalities_sheet')}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            on_click="ignore",
-            key=f"{key}_mxlsx",
-            icon=":material/table:",
-        )
-        c2.download_button(
-            t("dl_geojson"),
-            data=lambda: geo_bytes(table, ".geojson", reference),
-            file_name=f"{stem}-{t('municipalities_sheet')}.geojson",
-            mime="application/geo+json",
-            on_click="ignore",
-            key=f"{key}_geojson",
-            icon=":material/layers:",
-        )
-        c2.download_button(
-            t("dl_gpkg"),
-            data=lambda: geo_bytes(table, ".gpkg", reference),
-            file_name=f"{stem}-{t('municipalities_sheet')}.gpkg",
-            mime="application/geopackage+sqlite3",
-            on_click="ignore",
-            key=f"{key}_gpkg",
-            icon=":material/layers:",
-        )
-        c3.markdown(f"**{t('export_projects')}**")
-        c3.download_button(
-            t("dl_projects"),
-            data=lambda: projects_xlsx(selection, spec.lang),
-            file_name=f"{stem}-{t('projects_sheet')}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            on_click="ignore",
-            key=f"{key}_pxlsx",
-            icon=":material/table:",
+        download_columns(
+            [
+                (
+                    t("export_map"),
+                    [
+                        html_download(spec, reference, lines, stem=stem, key=key),
+                        Download(
+                            t("dl_png"),
+                            lambda: static_bytes(spec, reference, lines, "png"),
+                            f"{stem}.png",
+                            f"{key}_png",
+                            ":material/image:",
+                        ),
+                        Download(
+                            t("dl_pdf"),
+                            lambda: static_bytes(spec, reference, lines, "pdf"),
+                            f"{stem}.pdf",
+                            f"{key}_pdf",
+                            ":material/picture_as_pdf:",
+                        ),
+                    ],
+                ),
+                (
+                    t("export_municipalities", n=len(table)),
+                    [
+                        Download(
+                            t("dl_xlsx"),
+                            lambda: measures_xlsx(table, spec.lang),
+                            f"{municipalities}.xlsx",
+                            f"{key}_mxlsx",
+                            ":material/table:",
+                        ),
+                        *geo_downloads(table, reference, stem=municipalities, key=key),
+                    ],
+                ),
+                (
+                    t("export_projects"),
+                    [
+                        Download(
+                            t("dl_projects"),
+                            lambda: projects_xlsx(selection, spec.lang),
+                            f"{stem}-{t('projects_sheet')}.xlsx",
+                            f"{key}_pxlsx",
+                            ":material/table:",
+                        )
+                    ],
+                ),
+            ]
         )

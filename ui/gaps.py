@@ -20,6 +20,7 @@ import streamlit as st
 import optil_geo as og
 from optil_geo.measures import INVOLVEMENT_METRICS
 from ui import data
+from ui.exports import Categories
 from ui.layout import html_text, number
 from ui.text import lang, t
 
@@ -264,6 +265,20 @@ def category_labels(*, area: bool = False) -> dict[str, str]:
     return {c: t(f"cat_{c}") for c in category_colours(area=area)}
 
 
+def map_categories(values: pd.Series, *, area: bool, title: str) -> Categories:
+    """The witte-vlekken map: ``values`` (see :func:`categories`) with colours and labels.
+
+    With a focus area (``area``), the municipalities outside it are left white.
+    """
+    return Categories(
+        values=values,
+        colours=category_colours(area=area),
+        labels=category_labels(area=area),
+        title=title,
+        default=OUTSIDE if area else SERVED,
+    )
+
+
 # ------------------------------------------------------------------------------ words
 
 
@@ -413,6 +428,27 @@ def area_table(measures: pd.DataFrame) -> pd.DataFrame:
             t("t_area_names"): ["; ".join(n) for n in areas["names"]],
             t("t_area_nearest"): near,
         }
+    )
+
+
+def map_table(measures: pd.DataFrame) -> pd.DataFrame:
+    """What the map draws, as a table: the witte vlekken, by category, area and name."""
+    flagged = measures[measures["underserved"].astype(bool)]
+    cats = categories(flagged)
+    order = {c: i for i, c in enumerate(CATEGORY_COLOURS)}
+    table = pd.DataFrame(
+        {
+            t("t_name"): flagged["name_nl"].to_numpy(),
+            t("t_refreg"): flagged["refreg_name"].to_numpy(),
+            t("t_category"): cats.map(category_labels()).to_numpy(),
+            t("t_area"): flagged["underserved_area"].to_numpy(),
+            "_order": cats.map(order).to_numpy(),
+        }
+    )
+    return (
+        table.sort_values(["_order", t("t_area"), t("t_name")], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
     )
 
 

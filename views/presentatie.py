@@ -218,26 +218,13 @@ def _slide(
     content: StepContent,
     selection: data.Selection,
     ref: og.Reference,
-    *,
-    gap_colours: dict[str, str],
-    gap_labels: dict[str, str],
-    gap_default: str,
+    categories: Categories | None,
 ) -> None:
     """The map (filling the window's height), its key, the figures and the legend."""
 
     def build() -> mapview.MapParts:
-        if content.categories is not None:
-            area, legend = maps.category_layer(
-                ref,
-                content.categories,
-                colours=gap_colours,
-                labels=gap_labels,
-                title=t("st_gaps"),
-                default=gap_default,
-                legend=False,
-                focus=selection.filters.area,
-                lang=lang(),
-            )
+        if categories is not None:
+            area, legend = categories.layer(ref, lang=lang(), focus=selection.filters.area)
         else:
             area, legend = maps.choropleth_layer(
                 ref, content.values, title=content.value_label, k=5, decimals=content.decimals,
@@ -303,10 +290,13 @@ with guard("presentatie"):
     step = _navigation()
     rules = gaps.current_rules()
     content = step_content(step, selection, ref, rules)
-    in_area = bool(selection.filters.area)
-    gap_colours = gaps.category_colours(area=in_area)
-    gap_labels = gaps.category_labels(area=in_area)
-    gap_default = gaps.OUTSIDE if in_area else gaps.SERVED
+    gap_categories = (
+        None
+        if content.categories is None
+        else gaps.map_categories(
+            content.categories, area=bool(selection.filters.area), title=t("st_gaps")
+        )
+    )
 
     badge = (
         f'<span class="og-pres-badge">{html_text(t("demo_badge"))}</span>'
@@ -318,14 +308,7 @@ with guard("presentatie"):
         f"</div>{'' if _long(content) else _subtitle(content)}</div>"
     )
     if not empty_selection(selection, ref):
-        _slide(
-            content,
-            selection,
-            ref,
-            gap_colours=gap_colours,
-            gap_labels=gap_labels,
-            gap_default=gap_default,
-        )
+        _slide(content, selection, ref, gap_categories)
     st.html(
         f'<div class="og-pres-foot">{html_text(describe_filters(selection.filters, reference=ref))}'
         f" · {html_text(t('keys_hint'))}</div>"
@@ -344,15 +327,7 @@ with guard("presentatie"):
             if content.categories is None
             else [str(n) for n, c in content.categories.items() if c != gaps.SERVED],
             highlight_label=t("st_gaps"),
-            categories=None
-            if content.categories is None
-            else Categories(
-                values=content.categories,
-                colours=gap_colours,
-                labels=gap_labels,
-                title=t("st_gaps"),
-                default=gap_default,
-            ),
+            categories=gap_categories,
             measures=gaps.scoped_measures(selection, rules) if step == 5 else None,
             key="pres_exp",
         )

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-from typing import Any
-
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 import optil_geo as og
 from optil_geo import maps
 from optil_geo._assets import use_local_assets
-from ui import data, gaps
+from ui import data, gaps, mapview
 from ui.exports import (
-    Categories,
+    Download,
     MapSpec,
     context_lines,
     dataset_name,
     describe_filters,
-    geo_bytes,
-    html_bytes,
+    download_columns,
+    geo_downloads,
+    html_download,
 )
-from ui.layout import demo_banner, guard, html_text, md, number, percent
+from ui.layout import demo_banner, guard, html_text, localised, md, number, percent
 from ui.text import lang, t
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _definition(
@@ -101,7 +95,6 @@ def _figures(measures: pd.DataFrame, rules: og.UnderservedRules) -> None:
 def _map(measures: pd.DataFrame, rules: og.UnderservedRules) -> None:
     in_area = bool(selection.filters.area)
     metric_label = t(f"gap_metric_{rules.metric}")
-    cats = gaps.categories(measures)
     tooltip = pd.DataFrame(
         {
             t("t_population"): measures["population"].map(number).to_numpy(),
@@ -113,29 +106,27 @@ def _map(measures: pd.DataFrame, rules: og.UnderservedRules) -> None:
         },
         index=measures["nis"].to_numpy(),
     )
-    layer, legend = maps.category_layer(
-        ref,
-        cats,
-        colours=gaps.category_colours(area=in_area),
-        labels=gaps.category_labels(area=in_area),
-        title=t("map_gaps"),
-        default=gaps.OUTSIDE if in_area else gaps.SERVED,
-        extra=tooltip,
-        legend=False,
-        lang=lang(),
-        focus=selection.filters.area or None,
-    )
+    cats = gaps.map_categories(gaps.categories(measures), area=in_area, title=t("map_gaps"))
+
+    def build() -> mapview.MapParts:
+        layer, legend = cats.layer(ref, lang=lang(), focus=selection.filters.area, extra=tooltip)
+        base = use_local_assets(maps.base_map(ref, lang=lang()))
+        return mapview.MapParts(base, [layer, gaps.area_layer(measures)], extra=legend)
+
     left, right = st.columns([2.6, 1], gap="medium")
     with left:
-        st_folium(
-            use_local_assets(maps.base_map(ref, lang=lang())),
-            key="witte_vlekken_kaart",
+        shown = mapview.show_map(
+            "witte_vlekken",
+            cache_key=repr((mapview.selection_key(selection), rules, lang())),
+            build=build,
+            title=t("map_frame_title", what=t("gap_map_what")),
             height=520,
-            use_container_width=True,
-            feature_group_to_add=[layer, gaps.area_layer(measures)],
-            returned_objects=[],
         )
+        with st.expander(t("text_version"), icon=":material/table_rows:"):
+            st.caption(t("text_version_caption") + " " + t("gap_map_text_note"))
+            st.dataframe(gaps.map_table(measures), hide_index=True, width="stretch", height=240)
     with right:
+        legend: maps.Legend = shown.extra
         st.html(legend.html())
         st.html(
             f'<div style="font-size:0.85rem;display:flex;align-items:center;gap:8px">'
@@ -149,18 +140,6 @@ def _map(measures: pd.DataFrame, rules: og.UnderservedRules) -> None:
             key="wv_toon",
             bind="query-params",
         )
-
-
-def _styled(frame: pd.DataFrame, decimals: dict[str, int]) -> Any:
-    """Numbers shown in the interface language (``18.555`` / ``18,555``), still sorted as numbers."""
-    formats: dict[Any, Callable[[object], str] | str | None] = {
-        col: partial(_number, decimals=d) for col, d in decimals.items() if col in frame
-    }
-    return frame.style.format(formats, na_rep="")
-
-
-def _number(value: object, decimals: int) -> str:
-    return number(float(value), decimals)  # type: ignore[arg-type]
 
 
 def _table(table: pd.DataFrame, rules: og.UnderservedRules) -> None:
@@ -178,19 +157,20 @@ def _table(table: pd.DataFrame, rules: og.UnderservedRules) -> None:
         names["avg_hierarchy"]: 2,
         names["avg_region"]: 2,
     }
-    st.dataframe(
-        _styled(shown, decimals),
-        hide_index=True,
-        width="stretch",
-        height=420,
-        column_config={
-            names["rank"]: cc.Column(width="small"),
-            names["area"]: cc.Column(width="small"),
-            names["reason"]: cc.TextColumn(width="medium"),
-            names["out_of_view"]: cc.CheckboxColumn(),
-        },
-        key="wv_tabel",
-    )
+    with st.container(key="wv_tabel_box"):  # a hook for the browser tests
+        st.dataframe(
+            localised(shown, decimals),
+            hide_index=True,
+            width="stretch",
+            height=420,
+            column_config={
+                names["rank"]: cc.Column(width="small"),
+                names["area"]: cc.Column(width="small"),
+                names["reason"]: cc.TextColumn(width="medium"),
+                names["out_of_view"]: cc.CheckboxColumn(),
+            },
+            key="wv_tabel",
+        )
 
 
 def _exports(
@@ -199,22 +179,17 @@ def _exports(
     areas: pd.DataFrame,
     rules: og.UnderservedRules,
 ) -> None:
+    """The page's downloads: the list (XLSX, CSV), the map (PNG, PDF, HTML), the geometry."""
     filters = describe_filters(selection.filters, reference=ref)
-    definition = gaps.short_definition(rules)
-    lines = context_lines(selection, reference=ref)
-    in_area = bool(selection.filters.area)
     spec = MapSpec(
         values=pd.Series(dtype=float),
         title=t("map_gaps"),
-        categories=Categories(
-            values=gaps.categories(measures),
-            colours=gaps.category_colours(area=in_area),
-            labels=gaps.category_labels(area=in_area),
-            title=t("map_gaps"),
-            default=gaps.OUTSIDE if in_area else gaps.SERVED,
+        categories=gaps.map_categories(
+            gaps.categories(measures), area=bool(selection.filters.area), title=t("map_gaps")
         ),
-        extra_lines=(definition,),
+        extra_lines=(gaps.short_definition(rules),),
         lang=lang(),
+        focus=tuple(selection.filters.area or ()),
     )
     full = gaps.map_measures(gaps.measures(selection, rules), measures)
     language = lang()
@@ -228,77 +203,60 @@ def _exports(
         dataset=dataset_name(selection),
         rounds=gaps.selection_rounds(selection),
     )
-    stem = "optil-geo-witte-vlekken"
+
+    def static(fmt: str) -> bytes:
+        return og.underserved_map(
+            ref, full, rules=rules, lang=language, subtitle_lines=subtitle, fmt=fmt
+        )
+
+    stem, key = "optil-geo-witte-vlekken", "wv"
+    lines = context_lines(selection, reference=ref)
     with st.expander(t("export"), icon=":material/download:"):
         st.caption(t("export_gaps_intro") + " " + t("export_wait"))
-        c1, c2, c3 = st.columns(3)
-        c1.download_button(
-            t("list_xlsx"),
-            data=lambda: og.table_bytes(sheets, "xlsx"),
-            file_name=f"{stem}.xlsx",
-            mime=XLSX,
-            on_click="ignore",
-            key="wv_xlsx",
-            icon=":material/table:",
-            type="primary",
-        )
-        c1.download_button(
-            t("list_csv"),
-            data=lambda: og.table_bytes({"t": next(iter(sheets.values()))}, "csv"),
-            file_name=f"{stem}.csv",
-            mime="text/csv",
-            on_click="ignore",
-            key="wv_csv",
-            icon=":material/download:",
-        )
-        c2.download_button(
-            t("dl_png"),
-            data=lambda: og.underserved_map(
-                ref, full, rules=rules, lang=language, subtitle_lines=subtitle
-            ),
-            file_name=f"{stem}.png",
-            mime="image/png",
-            on_click="ignore",
-            key="wv_png",
-            icon=":material/image:",
-        )
-        c2.download_button(
-            t("dl_pdf"),
-            data=lambda: og.underserved_map(
-                ref, full, rules=rules, lang=language, subtitle_lines=subtitle, fmt="pdf"
-            ),
-            file_name=f"{stem}.pdf",
-            mime="application/pdf",
-            on_click="ignore",
-            key="wv_pdf",
-            icon=":material/picture_as_pdf:",
-        )
-        c2.download_button(
-            t("dl_html"),
-            data=lambda: html_bytes(spec, ref, lines),
-            file_name=f"{stem}.html",
-            mime="text/html",
-            on_click="ignore",
-            key="wv_html",
-            icon=":material/public:",
-        )
-        c3.download_button(
-            t("dl_geojson"),
-            data=lambda: geo_bytes(measures, ".geojson", ref),
-            file_name=f"{stem}.geojson",
-            mime="application/geo+json",
-            on_click="ignore",
-            key="wv_geojson",
-            icon=":material/layers:",
-        )
-        c3.download_button(
-            t("dl_gpkg"),
-            data=lambda: geo_bytes(measures, ".gpkg", ref),
-            file_name=f"{stem}.gpkg",
-            mime="application/geopackage+sqlite3",
-            on_click="ignore",
-            key="wv_gpkg",
-            icon=":material/layers:",
+        download_columns(
+            [
+                (
+                    "",
+                    [
+                        Download(
+                            t("list_xlsx"),
+                            lambda: og.table_bytes(sheets, "xlsx"),
+                            f"{stem}.xlsx",
+                            f"{key}_xlsx",
+                            ":material/table:",
+                            primary=True,
+                        ),
+                        Download(
+                            t("list_csv"),
+                            lambda: og.table_bytes({"t": next(iter(sheets.values()))}, "csv"),
+                            f"{stem}.csv",
+                            f"{key}_csv",
+                            ":material/download:",
+                        ),
+                    ],
+                ),
+                (
+                    "",
+                    [
+                        Download(
+                            t("dl_png"),
+                            lambda: static("png"),
+                            f"{stem}.png",
+                            f"{key}_png",
+                            ":material/image:",
+                        ),
+                        Download(
+                            t("dl_pdf"),
+                            lambda: static("pdf"),
+                            f"{stem}.pdf",
+                            f"{key}_pdf",
+                            ":material/picture_as_pdf:",
+                        ),
+                        html_download(spec, ref, lines, stem=stem, key=key),
+                    ],
+                ),
+                ("", geo_downloads(measures, ref, stem=stem, key=key)),
+            ]
         )
 
 
@@ -329,7 +287,7 @@ with guard("witte_vlekken"):
         st.subheader(t("areas_title"))
         st.caption(t("areas_intro"))
         st.dataframe(
-            _styled(areas, {t("t_population"): 0}),
+            localised(areas, {t("t_population"): 0}),
             hide_index=True,
             width="stretch",
             height=min(420, 38 + 35 * max(len(areas), 1)),

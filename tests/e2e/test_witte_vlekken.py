@@ -42,10 +42,10 @@ def server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 def _table_rows(page: Page, folder: Path) -> list[dict[str, str]]:
     """The rows of the page's main table, as its toolbar's "Download as CSV" gives them."""
-    table = page.locator('[data-testid="stDataFrame"]').nth(1)  # after the hierarchy legend
+    table = page.locator('.st-key-wv_tabel_box [data-testid="stDataFrame"]')
     table.scroll_into_view_if_needed()
     table.hover()
-    toolbar = page.locator('[data-testid="stElementToolbar"]').nth(1)
+    toolbar = page.locator('.st-key-wv_tabel_box [data-testid="stElementToolbar"]')
     with page.expect_download(timeout=60_000) as info:
         toolbar.get_by_role("button", name="Download as CSV").click()
     target = folder / "table.csv"
@@ -118,4 +118,35 @@ def test_empty_selection_shows_a_message_instead_of_figures(
     assert "Lege selectie" in warning.inner_text()
     assert page.locator('[data-testid="stMetricValue"]').count() == 0
     assert page.get_by_role("button", name="Excel (.xlsx)").count() == 0
+    assert page_log.page_errors == []
+
+
+MAP_FRAME = 'iframe[src*="streamlit_folium.st_folium"]'
+
+
+def test_the_map_is_named_and_has_a_text_version(
+    server: StreamlitServer, page: Page, page_log: PageLog
+) -> None:
+    open_app(page, server.url + "/witte-vlekken")
+    frame_element = page.locator(MAP_FRAME)
+    frame_element.wait_for(timeout=60_000)
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator("path.leaflet-interactive").nth(303).wait_for(state="attached", timeout=60_000)
+    # A name for screen readers and the keyboard, not the component's.
+    page.wait_for_function(
+        "sel => (document.querySelector(sel).getAttribute('title') || '').startsWith('Kaart:')",
+        arg=MAP_FRAME,
+        timeout=30_000,
+    )
+    title = frame_element.get_attribute("title") or ""
+    assert "witte vlekken" in title and "streamlit" not in title
+    # The text version lists what the map colours: one row per witte vlek.
+    counted = page.locator('[data-testid="stMetricValue"]').first.inner_text()  # "59 van 304"
+    flagged = int(counted.split()[0])
+    page.get_by_text("Tekstversie van de kaart").click()
+    version = page.locator('[data-testid="stExpander"]').filter(has_text="Tekstversie van de kaart")
+    grid = version.locator('[data-testid="stDataFrame"] table[role="grid"]')
+    grid.wait_for(state="attached")
+    assert grid.get_attribute("aria-rowcount") == str(flagged + 1)  # and the header row
+    assert "Gemeente" in grid.inner_text() and "Categorie" in grid.inner_text()
     assert page_log.page_errors == []
