@@ -110,6 +110,15 @@
     Object.keys(st.owners).forEach(function (k) { all = all.concat(st.owners[k]); });
     all.sort(function (a, b) { return b.priority - a.priority; });
     var size = map.getSize(), placed = [], zoom = map.getZoom();
+    // The legend, zoom buttons and layer switch cover the map: no label goes under them.
+    var frame = map.getContainer().getBoundingClientRect();
+    var controls = map.getContainer().querySelectorAll(".leaflet-control");
+    for (var c = 0; c < controls.length; c++) {
+      var b = controls[c].getBoundingClientRect();
+      if (b.width && b.height) {
+        placed.push({x: b.left - frame.left, y: b.top - frame.top, w: b.width, h: b.height, control: true});
+      }
+    }
     var base = map.getBoundsZoom(map._ogFit || map._ogBase || map.getBounds());
     // A label's size never changes: read them all once, before any style is written
     // (reading one after writing another forced a layout per label).
@@ -140,7 +149,7 @@
         break;
       }
     });
-    map._ogPlaced = placed.length;
+    map._ogPlaced = placed.filter(function (r) { return !r.control; }).length;
   }
 
   // ------------------------------------------------------------------ extent

@@ -211,6 +211,21 @@ def test_labels_do_not_overlap_and_brussel_is_labelled(
         if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]
     ]
     assert overlaps == []
+    # Nor does a label hide under the legends, the zoom buttons or the layer switch.
+    controls = page.evaluate(
+        "[...document.querySelectorAll('.leaflet-control')]"
+        ".map(e => { const r = e.getBoundingClientRect();"
+        " return [e.className, r.left, r.top, r.right, r.bottom]; })"
+        ".filter(r => r[3] > r[1] && r[4] > r[2])"
+    )
+    assert controls
+    covered = [
+        (a[0], c[0])
+        for a in rects
+        for c in controls
+        if a[1] < c[3] and c[1] < a[3] and a[2] < c[4] and c[2] < a[4]
+    ]
+    assert covered == []
 
 
 def test_tab_meets_the_map_once_and_it_is_named(
