@@ -268,6 +268,10 @@ class _Style(MacroElement):
                     font: {{ this.legend_font + 2 }}px/1.35 system-ui, sans-serif; color: #222;
                     box-shadow: 0 1px 4px rgba(0,0,0,.3); }
         .leaflet-container:focus { outline: 3px solid #1a5fb4; outline-offset: -3px; }
+        @media (max-width: 480px) {
+          /* A phone: the credit wraps beside the scale bar instead of over it. */
+          .leaflet-control-attribution { font-size: 10px; max-width: calc(100% - 100px); }
+        }
         </style>
         {% endmacro %}
         """
