@@ -452,7 +452,8 @@ def _downloads(selection: data.Selection) -> None:
             icon=":material/download:",
         )
     with st.expander(t("columns_help")):
-        st.dataframe(og.partnerships.column_help(), hide_index=True, width="stretch")
+        st.dataframe(og.partnerships.column_help(lang=language), hide_index=True, width="stretch")
+        st.caption(og.partnerships.column_help_note(language))
 
 
 st.title(t("page_data"))
