@@ -129,16 +129,22 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_extension(path: Path, lang: str, allowed: Sequence[str]) -> None:
+    """Raise an InputError, in the words of ``lang``, unless ``path`` has an ``allowed`` suffix."""
+    if Path(path).suffix.lower() not in allowed:
+        raise og.InputError(
+            text("cli_wrong_extension", lang, path=repr(str(path)), allowed=repr(list(allowed)))
+        )
+
+
 @contextmanager
 def _writing(path: Path, lang: str, allowed: Sequence[str] = ()) -> Iterator[None]:
     """Turn a failure to write ``path`` (no such folder, a file in the way…) into an InputError.
 
     With ``allowed``, first check the extension (in the words of ``lang``).
     """
-    if allowed and Path(path).suffix.lower() not in allowed:
-        raise og.InputError(
-            text("cli_wrong_extension", lang, path=repr(str(path)), allowed=repr(list(allowed)))
-        )
+    if allowed:
+        _check_extension(path, lang, allowed)
     folder = Path(path).parent
     if not folder.is_dir():
         # Said here, in the command's language, before a library or GDAL says it in English.
@@ -255,41 +261,45 @@ _CLASSIFY_COLUMNS = (
 
 
 def _cmd_measures(args: argparse.Namespace) -> int:
+    out = Path(args.output)
     allowed = (*og.export.TABLE_FORMATS, *og.GEO_FORMATS)
-    if Path(args.output).suffix.lower() not in allowed:
-        raise og.InputError(
-            f"cannot write {args.output!r}: `measures` writes {', '.join(allowed)}; "
-            "choose one of those extensions"
-        )
+    lang = args.lang
+    _check_extension(out, lang, allowed)  # before the data is read
     data = _read_for_analysis(args)
     if isinstance(data, int):
         return data
     links = og.build_links(data.projects, data.partners, rules=_rules(args))
     rules = og.UnderservedRules(peers=args.peers)
-    # The uitleg follows the command line's language (``--lang``).
-    lang = args.lang
-    table = og.municipality_measures(links, data.projects, underserved=rules)
+    measures = og.municipality_measures(links, data.projects, underserved=rules)
     # Most underserved first (the rank), then the others in reference order.
-    table = table.sort_values("underserved_rank", na_position="last", kind="stable")
-    out = Path(args.output)
-    with _writing(out, args.lang):
+    measures = measures.sort_values("underserved_rank", na_position="last", kind="stable")
+    with _writing(out, lang):
         if out.suffix.lower() in og.GEO_FORMATS:
             # GIS layers keep the field names as codes: QGIS users script against them.
-            og.write_municipal_layer(table, out)
-        elif out.suffix.lower() == ".xlsx":
-            rounds = [str(r) for r in data.projects["round"].dropna().unique() if r]
-            rows = og.explanation_rows(
-                table, rules, lang=lang, rounds=rounds, dataset=Path(args.data).name
-            )
-            og.to_safe_xlsx(og.tables_with_explanation({"gemeenten": table}, rows), out)
+            og.write_municipal_layer(measures, out)
+        elif args.codes:
+            og.write_table(measures, out, sheet="municipalities")
         else:
-            og.write_table(table, out, sheet="gemeenten")
-    if og.selection_is_empty(table):
+            # For people, in the language of the command (``--lang``): worded headers,
+            # hierarchy levels, flags and reasons; names, codes and numbers as they are.
+            worded = measures.assign(underserved_reason=og.reason_texts(measures, rules, lang=lang))
+            table = og.people_table(worded, lang)
+            sheet = text("municipalities_sheet", lang)
+            if out.suffix.lower() == ".xlsx":
+                rounds = [str(r) for r in data.projects["round"].dropna().unique() if r]
+                rows = og.explanation_rows(
+                    measures, rules, lang=lang, rounds=rounds, dataset=Path(args.data).name
+                )
+                sheets = og.tables_with_explanation({sheet: table}, rows, lang=lang)
+                og.to_safe_xlsx(sheets, out)
+            else:
+                og.write_table(table, out, sheet=sheet)
+    if og.selection_is_empty(measures):
         print(og.text("uw_empty", lang), file=sys.stderr)
-    flagged = int(table["underserved"].sum())
-    areas = int(table["underserved_area"].nunique())
+    flagged = int(measures["underserved"].sum())
+    areas = int(measures["underserved_area"].nunique())
     message = text(
-        "cli_measured", lang, n=len(table), output=args.output, flagged=flagged, areas=areas
+        "cli_measured", lang, n=len(measures), output=args.output, flagged=flagged, areas=areas
     )
     print(message, file=sys.stderr)
     return EXIT_OK
@@ -453,6 +463,7 @@ def _parser() -> argparse.ArgumentParser:
         help="compare involvement per inhabitant within the same urban-hierarchy level "
         "(default), the own referentieregio, or all municipalities at once",
     )
+    p.add_argument("--codes", action="store_true", help=text("cli_codes_help", "en"))
     p.set_defaults(func=_cmd_measures)
 
     p = sub.add_parser("template", help="write an empty import template (XLSX)")
