@@ -11,6 +11,7 @@ The pages are whatever ``views/*.py`` holds, so a page added later is walked too
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 from collections.abc import Iterator
@@ -89,6 +90,61 @@ def test_every_page_speaks_one_language(app: tuple[AppTest, str], page: str) -> 
     texts = page_texts(at)
     assert len(texts) > 10, texts  # the walk reads the page
     assert not _problems(texts, lang)
+
+
+# ------------------------------------------------------------------ spinners
+
+
+def _cache_decorators() -> Iterator[tuple[str, ast.Call]]:
+    for path in [REPO / "app.py", *(REPO / "ui").glob("*.py"), *(REPO / "views").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                for deco in node.decorator_list:
+                    if (
+                        isinstance(deco, ast.Call)
+                        and isinstance(deco.func, ast.Attribute)
+                        and deco.func.attr in ("cache_data", "cache_resource")
+                    ):
+                        yield f"{path.name}:{node.name}", deco
+
+
+def test_cached_functions_show_no_spinner_of_their_own() -> None:
+    # A decorator's spinner text is fixed at import, in one language, and Streamlit's
+    # default one ("Running `name(...)`") is English with a code: every cached
+    # function says show_spinner=False and its caller shows st.spinner(t(...)).
+    found = dict(_cache_decorators())
+    assert len(found) >= 8, sorted(found)
+    for name, deco in found.items():
+        spinner = [k.value for k in deco.keywords if k.arg == "show_spinner"]
+        assert spinner, f"{name}: no show_spinner=False"
+        assert isinstance(spinner[0], ast.Constant) and spinner[0].value is False, name
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_first_reference_load_shows_a_spinner_in_the_language(
+    lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    from contextlib import contextmanager
+
+    import ui.data
+
+    _speak(lang, monkeypatch)
+    shown: list[str] = []
+
+    @contextmanager
+    def spinner(text: str) -> Iterator[None]:
+        shown.append(text)
+        yield
+
+    monkeypatch.setattr(ui.data.st, "spinner", spinner)
+    monkeypatch.setattr(ui.data, "_REFERENCE_LOADED", threading.Event())
+    loaded = object()
+    monkeypatch.setattr(ui.data, "_reference", lambda: loaded)
+    assert ui.data.reference() is loaded
+    assert ui.data.reference() is loaded  # loaded: no second spinner
+    assert shown == [og.text("spinner_reference", lang)]
+    assert not _problems(shown, lang)
 
 
 # ------------------------------------------------------------------ exports

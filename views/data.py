@@ -33,7 +33,7 @@ _PREVIEW = (
 )
 
 
-@st.cache_data(max_entries=4, show_spinner="Bestand lezen en controleren…")
+@st.cache_data(max_entries=4, show_spinner=False)  # the caller shows one in the language
 def _parse(
     content_hash: str,
     inputs_digest: str,
@@ -186,19 +186,21 @@ def _upload() -> None:
     digest = hashlib.sha256(content).hexdigest()
     fixes = data.fixes()
     try:
-        preview = _preview(digest, file.name, content)
+        with st.spinner(t("spinner_upload")):
+            preview = _preview(digest, file.name, content)
         chosen = st.session_state.get(_CHOSEN, {}).get(digest)
         remembered = workspace_ui.remembered_mapping(preview.key) if chosen is None else None
         columns = chosen if chosen is not None else remembered
-        imported = _parse(
-            digest,
-            data.inputs_digest(),
-            json.dumps(columns or {}, sort_keys=True),
-            file.name,
-            content,
-            fixes,
-            data.remembered(),
-        )
+        with st.spinner(t("spinner_upload")):
+            imported = _parse(
+                digest,
+                data.inputs_digest(),
+                json.dumps(columns or {}, sort_keys=True),
+                file.name,
+                content,
+                fixes,
+                data.remembered(),
+            )
     except og.InputError as exc:
         st.error(md(og.error_message(exc, lang())))
         return
