@@ -11,6 +11,7 @@ The pages are whatever ``views/*.py`` holds, so a page added later is walked too
 
 from __future__ import annotations
 
+import argparse
 import ast
 import io
 import json
@@ -25,10 +26,11 @@ from streamlit.testing.v1 import AppTest
 
 import optil_geo as og
 import ui.text
+from optil_geo import cli
 from optil_geo.cli import main
 from tests.app_texts import page_texts
 from tests.conftest import REPO
-from tests.language_words import dutch_only, english_only, foreign_words, raw_codes
+from tests.language_words import dutch_only, english_only, foreign_words, raw_codes, words
 
 LANGS = ("nl", "en")
 PAGES = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "views").glob("*.py"))
@@ -227,6 +229,69 @@ def test_command_line_speaks_one_language(
             texts += _table_texts(output)
     assert len(texts) > 1000
     assert not _problems(texts, lang)
+
+
+_COMMANDS = (
+    (),
+    ("resolve",),
+    ("validate",),
+    ("classify",),
+    ("measures",),
+    ("template",),
+    ("demo",),
+    ("reference",),
+    ("reference", "info"),
+    ("reference", "fetch"),
+    ("workspace",),
+    ("workspace", "info"),
+    ("workspace", "backup"),
+    ("workspace", "restore"),
+)
+
+
+def _syntax(parser: argparse.ArgumentParser) -> set[str]:
+    """The words of the command line's syntax: command and option names, metavars, choices.
+
+    They are the same in both languages (``--columns``, ``classify``); the help around
+    them is what must speak one language.
+    """
+    found: set[str] = set()
+    for action in parser._actions:
+        found |= words(" ".join(action.option_strings).replace("-", " "))
+        found |= words(str(action.metavar or action.dest).replace("_", " "))
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found |= words(name) | _syntax(sub)
+        elif action.choices:
+            found |= set().union(*(words(str(c).replace("_", " ")) for c in action.choices))
+    return found
+
+
+def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit) as done:
+        main(list(argv))
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_command_line_help_speaks_one_language(
+    lang: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPTIL_GEO_LANG", raising=False)
+    texts = [_help(capsys, "--lang", lang, *command, "--help") for command in _COMMANDS]
+    assert all(t.startswith(og.text("cli_help_usage", lang) + ": ") for t in texts)
+    assert sum(len(t) for t in texts) > 4000
+    syntax = _syntax(cli._parser(lang))
+    assert {"classify", "columns", "json", "output"} <= syntax
+    found = {where: set(bad) - syntax for where, bad in _problems(texts, lang).items()}
+    assert not {where: bad for where, bad in found.items() if bad}
+    # The same help without --lang: OPTIL_GEO_LANG says the language, else Dutch.
+    monkeypatch.setenv("OPTIL_GEO_LANG", lang)
+    assert _help(capsys, "measures", "-h") == texts[_COMMANDS.index(("measures",))]
+    monkeypatch.delenv("OPTIL_GEO_LANG")
+    dutch = _help(capsys, "--lang=nl", "measures", "-h")
+    assert _help(capsys, "measures", "-h") == dutch
 
 
 @pytest.mark.parametrize("lang", LANGS)
