@@ -79,9 +79,11 @@ _MAP_TEXTS = """() => {
 }"""
 
 # The visible text of the page without Material icons, whose names are ligature text
-# ("groups", "map") that no one reads.
+# ("groups", "map", an expander's "help") that no one reads.
 _VISIBLE_TEXT = """() => {
-  const icons = Array.from(document.querySelectorAll('[data-testid="stIconMaterial"]'));
+  const icons = Array.from(document.querySelectorAll(
+    '[data-testid="stIconMaterial"], [data-testid="stExpanderIcon"]'
+  ));
   for (const icon of icons) icon.style.display = "none";
   const text = document.body.innerText;
   for (const icon of icons) icon.style.display = "";
