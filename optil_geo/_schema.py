@@ -51,7 +51,7 @@ class Column:
 
     def accepted(self) -> tuple[str, ...]:
         """Return every accepted header: the canonical name, the two headers, the aliases."""
-        texts = (self.name, self.header_nl, self.header_en, *self.nl, *self.en, *self.fr)
+        texts = (self.name, self.header_nl, self.header_en, *self.en, *self.nl, *self.fr)
         return tuple(dict.fromkeys(texts))
 
     def recognised(self, lang: str) -> tuple[str, ...]:
