@@ -22,23 +22,46 @@ from optil_geo.vocabulary import normalise_term
 TableKind = Literal["projects", "partners", "flat"]
 
 
+Terms = Literal["sectors", "roles", "target_groups"]
+
+
 @dataclass(frozen=True)
 class Column:
-    """One canonical column: its Dutch header, aliases and documentation."""
+    """One canonical column: its headers, the aliases it is recognised by, and its help.
+
+    Aliases are kept per language (``nl``, ``en``, ``fr``) so that the column help can
+    list those of the interface language; a word that is the same in Dutch and in
+    English (``project``, ``partner``) is listed under both. ``help_key`` is the text
+    catalogue's key of the column's explanation. ``example`` is language-free (a code,
+    a number, a name), except in a column of terms (``terms``: sectors, roles or target
+    groups), where it holds vocabulary codes separated by ``;`` that the help words in
+    the interface language.
+    """
 
     name: str
     header_nl: str
-    aliases: tuple[str, ...]
+    header_en: str
     required: bool
-    description_nl: str
+    help_key: str
     example: str
+    nl: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+    fr: tuple[str, ...] = ()
+    terms: Terms | None = None
 
     def accepted(self) -> tuple[str, ...]:
-        """Return every accepted header: the canonical name, the Dutch header, the aliases."""
-        seen: dict[str, None] = {}
-        for text in (self.name, self.header_nl, *self.aliases):
-            seen.setdefault(text, None)
-        return tuple(seen)
+        """Return every accepted header: the canonical name, the two headers, the aliases."""
+        texts = (self.name, self.header_nl, self.header_en, *self.en, *self.nl, *self.fr)
+        return tuple(dict.fromkeys(texts))
+
+    def recognised(self, lang: str) -> tuple[str, ...]:
+        """Return the accepted headers in ``lang`` (``nl`` or ``en``), its own header first.
+
+        English lists the canonical name too (``lead_municipality``): it is English.
+        """
+        if lang == "en":
+            return tuple(dict.fromkeys((self.header_en, self.name, *self.en)))
+        return tuple(dict.fromkeys((self.header_nl, *self.nl)))
 
 
 def header_key(text: object) -> str:
@@ -47,8 +70,7 @@ def header_key(text: object) -> str:
 
 
 # No bare "id": on a partners sheet it is as likely the partner's own row id.
-_PROJECT_ID_ALIASES = (
-    "project id",
+_PROJECT_ID_NL = (
     "project",
     "projectnr",
     "projectnummer",
@@ -56,62 +78,70 @@ _PROJECT_ID_ALIASES = (
     "dossier",
     "dossiernummer",
     "dossiernr",
-    "dossier id",
     "code project",
 )
+_PROJECT_ID_EN = ("project id", "project", "dossier id")
 
 _PROJECT_COMMON = (
     Column(
         "project_id",
         "projectnummer",
-        _PROJECT_ID_ALIASES,
+        "project id",
         True,
-        "Unieke code van het project (bv. het dossiernummer). Partners verwijzen ernaar.",
+        "column_project_id",
         "2021-1-07",
+        nl=_PROJECT_ID_NL,
+        en=_PROJECT_ID_EN,
     ),
     Column(
         "title",
         "titel",
-        ("projecttitel", "projectnaam", "naam project", "project title", "project name", "titre"),
+        "title",
         True,
-        "Titel van het project.",
+        "column_title",
         "Verhalen van de Schelde",
+        nl=("projecttitel", "projectnaam", "naam project"),
+        en=("project title", "project name"),
+        fr=("titre",),
     ),
     Column(
         "round",
         "ronde",
-        ("subsidieronde", "oproep", "call", "round", "ronde subsidie"),
+        "round",
         False,
-        "Subsidieronde, bv. 2021-1 (jaar en ronde).",
+        "column_round",
         "2021-1",
+        nl=("subsidieronde", "oproep", "ronde subsidie"),
+        en=("call", "round"),
     ),
     Column(
         "year",
         "jaar",
-        ("startjaar", "subsidiejaar", "year", "annee"),
+        "year",
         False,
-        "Jaar van toekenning of start (vier cijfers).",
+        "column_year",
         "2021",
+        nl=("startjaar", "subsidiejaar"),
+        en=("year",),
+        fr=("annee",),
     ),
     Column(
         "lead_organisation",
         "aanvrager",
-        (
-            "lead organization",
-            "lead",
+        "lead organisation",
+        True,
+        "column_lead_organisation",
+        "Cultuurcentrum De Werf",
+        nl=(
             "indiener",
             "penvoerder",
             "organisatie aanvrager",
             "aanvragende organisatie",
             "naam aanvrager",
-            "applicant",
-            "lead organisation name",
             "initiatiefnemer",
             "promotor",
         ),
-        True,
-        "Organisatie die het project aanvroeg (de penvoerder).",
-        "Cultuurcentrum De Werf",
+        en=("lead organization", "lead", "applicant", "lead organisation name"),
     ),
 )
 
@@ -119,48 +149,42 @@ _LEAD_LOCATION_TWO_TABLES = (
     Column(
         "lead_municipality",
         "gemeente",
-        (
+        "lead municipality",
+        True,
+        "column_lead_municipality",
+        "Aalst",
+        nl=(
             "gemeente aanvrager",
             "plaats aanvrager",
             "woonplaats aanvrager",
-            "lead municipality",
-            "lead place",
-            "lead city",
             "aanvrager gemeente",
             "plaats",
             "stad",
-            "municipality",
-            "commune",
         ),
-        True,
-        "Gemeente van de aanvrager: naam, NIS-code of postcode. Verplicht tenzij de postcode "
-        "is ingevuld.",
-        "Aalst",
+        en=("lead place", "lead city", "municipality"),
+        fr=("commune",),
     ),
     Column(
         "lead_postcode",
         "postcode",
-        (
-            "postcode aanvrager",
-            "lead postcode",
-            "lead postal code",
-            "aanvrager postcode",
-            "postnummer",
-            "postal code",
-            "code postal",
-            "zip",
-        ),
+        "lead postcode",
         False,
-        "Postcode van de aanvrager (helpt bij dubbelzinnige namen).",
+        "column_lead_postcode",
         "9300",
+        nl=("postcode aanvrager", "aanvrager postcode", "postnummer"),
+        en=("lead postal code", "postal code", "zip", "postcode"),
+        fr=("code postal",),
     ),
     Column(
         "lead_sector",
         "sector",
-        ("sector aanvrager", "lead sector", "aanvrager sector", "type aanvrager"),
+        "lead sector",
         False,
-        "Sector van de aanvrager (kies uit de lijst of vrije tekst).",
-        "Cultuurcentrum",
+        "column_lead_sector",
+        "cultural_centre",
+        nl=("sector aanvrager", "aanvrager sector", "type aanvrager"),
+        en=("sector",),
+        terms="sectors",
     ),
 )
 
@@ -168,34 +192,32 @@ _LEAD_LOCATION_FLAT = (
     Column(
         "lead_municipality",
         "gemeente aanvrager",
-        (
-            "plaats aanvrager",
-            "woonplaats aanvrager",
-            "lead municipality",
-            "lead place",
-            "lead city",
-            "aanvrager gemeente",
-        ),
+        "lead municipality",
         True,
-        "Gemeente van de aanvrager: naam, NIS-code of postcode. Verplicht tenzij de postcode "
-        "van de aanvrager is ingevuld.",
+        "column_lead_municipality_flat",
         "Aalst",
+        nl=("plaats aanvrager", "woonplaats aanvrager", "aanvrager gemeente"),
+        en=("lead place", "lead city"),
     ),
     Column(
         "lead_postcode",
         "postcode aanvrager",
-        ("lead postcode", "lead postal code", "aanvrager postcode"),
+        "lead postcode",
         False,
-        "Postcode van de aanvrager.",
+        "column_lead_postcode_flat",
         "9300",
+        nl=("aanvrager postcode",),
+        en=("lead postal code",),
     ),
     Column(
         "lead_sector",
         "sector aanvrager",
-        ("lead sector", "aanvrager sector", "type aanvrager"),
+        "lead sector",
         False,
-        "Sector van de aanvrager.",
-        "Cultuurcentrum",
+        "column_lead_sector_flat",
+        "cultural_centre",
+        nl=("aanvrager sector", "type aanvrager"),
+        terms="sectors",
     ),
 )
 
@@ -203,22 +225,23 @@ _PROJECT_TAIL = (
     Column(
         "target_groups",
         "doelgroepen",
-        (
-            "doelgroep",
-            "target groups",
-            "target group",
-            "publiek",
-            "publieksgroepen",
-            "groupes cibles",
-        ),
+        "target groups",
         False,
-        "Doelgroepen, gescheiden door ';' (bv. senioren; nieuwkomers).",
-        "senioren; nieuwkomers",
+        "column_target_groups",
+        "seniors;newcomers",
+        nl=("doelgroep", "publiek", "publieksgroepen"),
+        en=("target group",),
+        fr=("groupes cibles",),
+        terms="target_groups",
     ),
     Column(
         "subsidy_eur",
         "subsidie (EUR)",
-        (
+        "subsidy (EUR)",
+        False,
+        "column_subsidy_eur",
+        "75000",
+        nl=(
             "subsidie",
             "subsidie eur",
             "subsidie euro",
@@ -226,14 +249,9 @@ _PROJECT_TAIL = (
             "bedrag",
             "toegekend bedrag",
             "toegekende subsidie",
-            "subsidy",
-            "subsidy eur",
-            "amount",
-            "montant",
         ),
-        False,
-        "Toegekende subsidie in euro (getal; 75000 of 75.000,00).",
-        "75000",
+        en=("subsidy", "subsidy eur", "amount"),
+        fr=("montant",),
     ),
 )
 
@@ -241,16 +259,21 @@ _PARTNER_COLUMNS = (
     Column(
         "project_id",
         "projectnummer",
-        _PROJECT_ID_ALIASES,
+        "project id",
         True,
-        "Projectnummer zoals op het blad met projecten.",
+        "column_partner_project_id",
         "2021-1-07",
+        nl=_PROJECT_ID_NL,
+        en=_PROJECT_ID_EN,
     ),
     Column(
         "organisation",
         "organisatie",
-        (
-            "organization",
+        "organisation",
+        True,
+        "column_organisation",
+        "Bibliotheek Denderleeuw",
+        nl=(
             "partner",
             "partnerorganisatie",
             "naam partner",
@@ -259,71 +282,70 @@ _PARTNER_COLUMNS = (
             "naam organisatie",
             "organisatienaam",
             "naam",
-            "organisme",
         ),
-        True,
-        "Naam van de partnerorganisatie (of de kunstenaar).",
-        "Bibliotheek Denderleeuw",
+        en=("organization", "partner"),
+        fr=("organisme",),
     ),
     Column(
         "municipality",
         "gemeente",
-        (
+        "municipality",
+        False,
+        "column_municipality",
+        "Denderleeuw",
+        nl=(
             "plaats",
             "woonplaats",
             "stad",
-            "place",
-            "city",
             "gemeente partner",
             "locatie",
             "vestigingsplaats",
-            "commune",
-            "ville",
         ),
-        False,
-        "Gemeente van de partner: naam, deelgemeente, NIS-code of postcode. Buitenlandse "
-        "plaatsen mogen ook.",
-        "Denderleeuw",
+        en=("place", "city"),
+        fr=("commune", "ville"),
     ),
     Column(
         "postcode",
         "postcode",
-        (
-            "postal code",
-            "post code",
-            "zip",
-            "zipcode",
-            "postnummer",
-            "postcode partner",
-            "code postal",
-        ),
+        "postcode",
         False,
-        "Postcode van de partner (helpt bij dubbelzinnige namen).",
+        "column_postcode",
         "9470",
+        nl=("postnummer", "postcode partner"),
+        en=("postal code", "post code", "zip", "zipcode"),
+        fr=("code postal",),
     ),
     Column(
         "country",
         "land",
-        ("country", "pays", "land partner"),
+        "country",
         False,
-        "Land van de partner; leeg = België.",
-        "België",
+        "column_country",
+        "NL",
+        nl=("land partner",),
+        fr=("pays",),
     ),
     Column(
         "sector",
         "sector",
-        ("sector partner", "type organisatie", "soort organisatie", "type partner", "secteur"),
+        "sector",
         False,
-        "Sector van de partner (kies uit de lijst of vrije tekst).",
-        "Bibliotheek",
+        "column_sector",
+        "library",
+        nl=("sector partner", "type organisatie", "soort organisatie", "type partner"),
+        fr=("secteur",),
+        terms="sectors",
     ),
     Column(
         "role",
         "rol",
-        ("rol partner", "rol in project", "rol in het project", "functie", "role", "rôle"),
+        "role",
         False,
-        "Rol van de partner in het project (kies uit de lijst of vrije tekst).",
-        "Toeleider",
+        "column_role",
+        "referrer",
+        nl=("rol partner", "rol in project", "rol in het project", "functie"),
+        fr=("rôle",),
+        terms="roles",
     ),
 )
 

@@ -1,11 +1,13 @@
 """The ``optil-geo`` command line.
 
 Every subcommand calls the public API (and a private helper for header matching).
-The command line speaks Dutch by default and English with ``--lang en``: its own
-messages and the tables it writes (headers, classes, reasons) come from the text
-catalogue. Errors are caught here, once: the command prints ``TypeName: message``
-on stderr and exits non-zero; a file that cannot be written is
-``InputError: kan '…' niet schrijven: reden`` (``cannot write '…': reason``).
+The command line speaks Dutch by default and English with ``--lang en`` (or the
+environment variable OPTIL_GEO_LANG): its help, its own messages and the tables it
+writes (headers, classes, reasons) come from the text catalogue; only argparse's own
+complaints about the command line itself stay in English. Errors are caught here,
+once: the command prints ``TypeName: message`` on stderr and exits non-zero; a file
+that cannot be written is ``InputError: kan '…' niet schrijven: reden``
+(``cannot write '…': reason``).
 
 Exit codes: 0 processed (also with warnings or unresolved rows), 1 input errors
 (``validate``, ``classify``, ``measures``), 2 unusable input or a failure. Any
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -129,16 +132,22 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_extension(path: Path, lang: str, allowed: Sequence[str]) -> None:
+    """Raise an InputError, in the words of ``lang``, unless ``path`` has an ``allowed`` suffix."""
+    if Path(path).suffix.lower() not in allowed:
+        raise og.InputError(
+            text("cli_wrong_extension", lang, path=repr(str(path)), allowed=repr(list(allowed)))
+        )
+
+
 @contextmanager
 def _writing(path: Path, lang: str, allowed: Sequence[str] = ()) -> Iterator[None]:
     """Turn a failure to write ``path`` (no such folder, a file in the way…) into an InputError.
 
     With ``allowed``, first check the extension (in the words of ``lang``).
     """
-    if allowed and Path(path).suffix.lower() not in allowed:
-        raise og.InputError(
-            text("cli_wrong_extension", lang, path=repr(str(path)), allowed=repr(list(allowed)))
-        )
+    if allowed:
+        _check_extension(path, lang, allowed)
     folder = Path(path).parent
     if not folder.is_dir():
         # Said here, in the command's language, before a library or GDAL says it in English.
@@ -255,41 +264,45 @@ _CLASSIFY_COLUMNS = (
 
 
 def _cmd_measures(args: argparse.Namespace) -> int:
+    out = Path(args.output)
     allowed = (*og.export.TABLE_FORMATS, *og.GEO_FORMATS)
-    if Path(args.output).suffix.lower() not in allowed:
-        raise og.InputError(
-            f"cannot write {args.output!r}: `measures` writes {', '.join(allowed)}; "
-            "choose one of those extensions"
-        )
+    lang = args.lang
+    _check_extension(out, lang, allowed)  # before the data is read
     data = _read_for_analysis(args)
     if isinstance(data, int):
         return data
     links = og.build_links(data.projects, data.partners, rules=_rules(args))
     rules = og.UnderservedRules(peers=args.peers)
-    # The uitleg follows the command line's language (``--lang``).
-    lang = args.lang
-    table = og.municipality_measures(links, data.projects, underserved=rules)
+    measures = og.municipality_measures(links, data.projects, underserved=rules)
     # Most underserved first (the rank), then the others in reference order.
-    table = table.sort_values("underserved_rank", na_position="last", kind="stable")
-    out = Path(args.output)
-    with _writing(out, args.lang):
+    measures = measures.sort_values("underserved_rank", na_position="last", kind="stable")
+    with _writing(out, lang):
         if out.suffix.lower() in og.GEO_FORMATS:
             # GIS layers keep the field names as codes: QGIS users script against them.
-            og.write_municipal_layer(table, out)
-        elif out.suffix.lower() == ".xlsx":
-            rounds = [str(r) for r in data.projects["round"].dropna().unique() if r]
-            rows = og.explanation_rows(
-                table, rules, lang=lang, rounds=rounds, dataset=Path(args.data).name
-            )
-            og.to_safe_xlsx(og.tables_with_explanation({"gemeenten": table}, rows), out)
+            og.write_municipal_layer(measures, out)
+        elif args.codes:
+            og.write_table(measures, out, sheet="municipalities")
         else:
-            og.write_table(table, out, sheet="gemeenten")
-    if og.selection_is_empty(table):
+            # For people, in the language of the command (``--lang``): worded headers,
+            # hierarchy levels, flags and reasons; names, codes and numbers as they are.
+            worded = measures.assign(underserved_reason=og.reason_texts(measures, rules, lang=lang))
+            table = og.people_table(worded, lang)
+            sheet = text("municipalities_sheet", lang)
+            if out.suffix.lower() == ".xlsx":
+                rounds = [str(r) for r in data.projects["round"].dropna().unique() if r]
+                rows = og.explanation_rows(
+                    measures, rules, lang=lang, rounds=rounds, dataset=Path(args.data).name
+                )
+                sheets = og.tables_with_explanation({sheet: table}, rows, lang=lang)
+                og.to_safe_xlsx(sheets, out)
+            else:
+                og.write_table(table, out, sheet=sheet)
+    if og.selection_is_empty(measures):
         print(og.text("uw_empty", lang), file=sys.stderr)
-    flagged = int(table["underserved"].sum())
-    areas = int(table["underserved_area"].nunique())
+    flagged = int(measures["underserved"].sum())
+    areas = int(measures["underserved_area"].nunique())
     message = text(
-        "cli_measured", lang, n=len(table), output=args.output, flagged=flagged, areas=areas
+        "cli_measured", lang, n=len(measures), output=args.output, flagged=flagged, areas=areas
     )
     print(message, file=sys.stderr)
     return EXIT_OK
@@ -318,12 +331,17 @@ def _workspace_path(args: argparse.Namespace) -> Path:
 
 def _cmd_workspace_info(args: argparse.Namespace) -> int:
     path = _workspace_path(args)
-    if not path.exists():
-        print(f"{'path':>10}: {path} (not created yet: the app makes it at the first import)")
+    counts = og.Workspace(path).counts() if path.exists() else {}
+    if args.json:
+        print(json.dumps({"path": str(path), "exists": path.exists(), **counts}))
         return EXIT_OK
-    print(f"{'path':>16}: {path}")
-    for key, value in og.Workspace(path).counts().items():
-        print(f"{key:>16}: {format_number(value)}")
+    lang = args.lang
+    if not path.exists():
+        print(f"{text('cli_ws_path', lang):>16}: {path} ({text('cli_ws_not_made', lang)})")
+        return EXIT_OK
+    print(f"{text('cli_ws_path', lang):>16}: {path}")
+    for key, value in counts.items():
+        print(f"{text(f'cli_ws_{key}', lang):>16}: {format_number(value, lang=lang)}")
     return EXIT_OK
 
 
@@ -331,159 +349,192 @@ def _cmd_workspace_backup(args: argparse.Namespace) -> int:
     path = _workspace_path(args)
     if not path.is_file():
         raise og.WorkspaceError(
-            f"there is no workspace at {str(path)!r} to back up (set OPTIL_GEO_WORKSPACE or"
-            " --workspace)",
-            code="missing",
+            text("cli_ws_nothing_to_back_up", args.lang, path=repr(str(path))), code="missing"
         )
     target = og.Workspace(path).backup(Path(args.file), overwrite=args.force)
-    print(f"backup of {path} written -> {target}", file=sys.stderr)
+    print(text("cli_ws_backed_up", args.lang, path=path, target=target), file=sys.stderr)
     return EXIT_OK
 
 
 def _cmd_workspace_restore(args: argparse.Namespace) -> int:
     path = _workspace_path(args)
     _, aside = og.Workspace.restore(path, Path(args.file))
-    print(f"restored {args.file} -> {path}", file=sys.stderr)
+    print(text("cli_ws_restored", args.lang, backup=args.file, path=path), file=sys.stderr)
     if aside is not None:
-        print(f"the previous workspace was kept as {aside}", file=sys.stderr)
+        print(text("cli_ws_kept_aside", args.lang, aside=aside), file=sys.stderr)
     return EXIT_OK
 
 
-def _add_workspace_parser(sub: Any) -> None:
-    ws = sub.add_parser("workspace", help="the workspace database: where it is, backup, restore")
-    ws.add_argument(
-        "--workspace", help="the workspace file (default: OPTIL_GEO_WORKSPACE or the data folder)"
+class _Words:
+    """The parser's help in one language: ``words("key")`` is the catalogue's ``cli_help_key``."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, key: str) -> str:
+        return text(f"cli_help_{key}", self.lang)
+
+    def formatter(self, prog: str) -> argparse.HelpFormatter:
+        return _Formatter(prog, usage=self("usage"))
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, with the word before the usage line in the chosen language."""
+
+    def __init__(self, prog: str, *, usage: str) -> None:
+        super().__init__(prog)
+        self._usage_word = usage
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        # argparse asks for no prefix ("") when it builds a subcommand's prog.
+        word = f"{self._usage_word}: " if prefix is None else prefix
+        super().add_usage(usage, actions, groups, word)
+
+
+def _worded(parser: argparse.ArgumentParser, words: _Words) -> argparse.ArgumentParser:
+    """Give a parser worded section titles and a worded ``-h``."""
+    parser._positionals.title = words("positionals")
+    parser._optionals.title = words("options")
+    parser.add_argument("-h", "--help", action="help", help=words("help"))
+    return parser
+
+
+def _command(sub: Any, name: str, words: _Words, key: str = "") -> argparse.ArgumentParser:
+    """Add the subcommand ``name``, with its help (the catalogue's ``cli_help_<key>``)."""
+    said = words(key or name)
+    parser = sub.add_parser(
+        name, help=said, description=said, formatter_class=words.formatter, add_help=False
     )
-    ws_sub = ws.add_subparsers(dest="workspace_command", required=True)
-    p = ws_sub.add_parser("info", help="the workspace's path and counts")
+    return _worded(parser, words)
+
+
+def _add_workspace_parser(sub: Any, words: _Words) -> None:
+    ws = _command(sub, "workspace", words)
+    ws.add_argument("--workspace", help=words("workspace_file"))
+    ws_sub = ws.add_subparsers(dest="workspace_command", required=True, title=words("commands"))
+    p = _command(ws_sub, "info", words, "workspace_info")
+    p.add_argument("--json", action="store_true", help=words("json"))
     p.set_defaults(func=_cmd_workspace_info)
-    p = ws_sub.add_parser(
-        "backup", help="copy the workspace to FILE (safe while the app runs; SQLite backup API)"
-    )
-    p.add_argument("file", help="the backup file (.sqlite)")
-    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    p = _command(ws_sub, "backup", words, "workspace_backup")
+    p.add_argument("file", help=words("backup_file"))
+    p.add_argument("--force", action="store_true", help=words("force"))
     p.set_defaults(func=_cmd_workspace_backup)
-    p = ws_sub.add_parser(
-        "restore",
-        help="put the backup FILE in place; the old workspace is kept aside beside it",
-    )
-    p.add_argument("file", help="a backup made by `optil-geo workspace backup`")
+    p = _command(ws_sub, "restore", words, "workspace_restore")
+    p.add_argument("file", help=words("restore_file"))
     p.set_defaults(func=_cmd_workspace_restore)
 
 
-def _add_analysis_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("data", help="partnership data: XLSX (two sheets or flat) or flat CSV")
-    p.add_argument("-o", "--output", required=True, help="output file")
+def _add_analysis_options(p: argparse.ArgumentParser, words: _Words) -> None:
+    p.add_argument("data", help=words("data"))
+    p.add_argument("-o", "--output", required=True, help=words("output"))
     p.add_argument(
         "--scheme",
         default="referentieregio",
         choices=["referentieregio", "province", "streek", "none"],
-        help="home region of the lead (default: referentieregio)",
+        help=words("scheme"),
     )
-    p.add_argument(
-        "--no-neighbours", action="store_true", help="do not count neighbours as regional"
-    )
-    p.add_argument(
-        "--max-km",
-        type=float,
-        default=None,
-        help="closer than N km counts as regional (0: no distance rule, the default)",
-    )
-    p.add_argument("--no-fixes", action="store_true", help="ignore the workspace's location fixes")
-    _add_column_options(p)
+    p.add_argument("--no-neighbours", action="store_true", help=words("no_neighbours"))
+    p.add_argument("--max-km", type=float, default=None, help=words("max_km"))
+    p.add_argument("--no-fixes", action="store_true", help=words("no_fixes"))
+    _add_column_options(p, words)
 
 
-def _add_column_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--columns",
-        metavar="FIELD=HEADER,...",
-        help="the file's own headers for fields, e.g. organisation=Partner,municipality=Plaats "
-        "(see `validate --json` for suggestions)",
-    )
-    p.add_argument(
-        "--columns-file",
-        metavar="FILE.json",
-        help='the same as a JSON object, e.g. {"organisation": "Partner"}',
-    )
+def _add_column_options(p: argparse.ArgumentParser, words: _Words) -> None:
+    p.add_argument("--columns", metavar="FIELD=HEADER,...", help=words("columns"))
+    p.add_argument("--columns-file", metavar="FILE.json", help=words("columns_file"))
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(lang: str = "nl") -> argparse.ArgumentParser:
+    """Return the command line's parser, its help in ``lang``."""
+    words = _Words(lang)
     parser = argparse.ArgumentParser(
         prog="optil-geo",
-        description="Partnerships of bovenlokale cultuurprojecten on the map of Flanders.",
+        description=words("description"),
+        formatter_class=words.formatter,
+        add_help=False,
     )
-    parser.add_argument("--version", action="version", version=f"optil-geo {og.__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    _worded(parser, words)
     parser.add_argument(
-        "--lang",
-        choices=list(og.LANGUAGES),
-        default="nl",
-        help="language of messages and written tables: nl (Dutch, the default) or en",
+        "--version",
+        action="version",
+        version=f"optil-geo {og.__version__}",
+        help=words("version"),
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("-v", "--verbose", action="store_true", help=words("verbose"))
+    parser.add_argument("--lang", choices=list(og.LANGUAGES), default=lang, help=words("lang"))
+    sub = parser.add_subparsers(dest="command", required=True, title=words("commands"))
 
-    p = sub.add_parser("resolve", help="place text / postal code -> 2025 NIS code")
-    p.add_argument(
-        "input",
-        help="CSV or XLSX with a place column (place, plaats, gemeente or locatie; "
-        "optional postcode/postal_code/zip and country/land)",
-    )
-    p.add_argument("-o", "--output", required=True, help="output .csv")
+    p = _command(sub, "resolve", words)
+    p.add_argument("input", help=words("resolve_input"))
+    p.add_argument("-o", "--output", required=True, help=words("resolve_output"))
     p.set_defaults(func=_cmd_resolve)
 
-    p = sub.add_parser(
-        "validate", help="check a partnership file; exit 0 ok, 1 errors, 2 unreadable"
-    )
-    p.add_argument("file", help="XLSX (two sheets or one flat sheet) or flat CSV")
-    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    p.add_argument("--no-fixes", action="store_true", help="ignore the workspace's location fixes")
-    _add_column_options(p)
+    p = _command(sub, "validate", words)
+    p.add_argument("file", help=words("validate_file"))
+    p.add_argument("--json", action="store_true", help=words("json"))
+    p.add_argument("--no-fixes", action="store_true", help=words("no_fixes"))
+    _add_column_options(p, words)
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("classify", help="classify every partnership link (CSV or XLSX)")
-    _add_analysis_options(p)
+    p = _command(sub, "classify", words)
+    _add_analysis_options(p, words)
     p.set_defaults(func=_cmd_classify)
 
-    p = sub.add_parser("measures", help="measures per municipality (CSV, XLSX, GeoJSON, GPKG)")
-    _add_analysis_options(p)
+    p = _command(sub, "measures", words)
+    _add_analysis_options(p, words)
     p.add_argument(
-        "--peers",
-        default="hierarchy",
-        choices=list(og.PEER_GROUPS),
-        help="compare involvement per inhabitant within the same urban-hierarchy level "
-        "(default), the own referentieregio, or all municipalities at once",
+        "--peers", default="hierarchy", choices=list(og.PEER_GROUPS), help=words("peers")
     )
+    p.add_argument("--codes", action="store_true", help=words("codes"))
     p.set_defaults(func=_cmd_measures)
 
-    p = sub.add_parser("template", help="write an empty import template (XLSX)")
-    p.add_argument("-o", "--output", required=True, help="output .xlsx")
-    p.add_argument("--form", choices=["two_tables", "flat"], default="two_tables")
+    p = _command(sub, "template", words)
+    p.add_argument("-o", "--output", required=True, help=words("template_output"))
+    p.add_argument(
+        "--form", choices=["two_tables", "flat"], default="two_tables", help=words("form")
+    )
     p.set_defaults(func=_cmd_template)
 
-    p = sub.add_parser("demo", help="write the fictional demo dataset")
-    p.add_argument("-o", "--output", required=True, help="output folder")
-    p.add_argument(
-        "--seed", type=int, default=None, help="random seed (default: the committed one)"
-    )
+    p = _command(sub, "demo", words)
+    p.add_argument("-o", "--output", required=True, help=words("demo_output"))
+    p.add_argument("--seed", type=int, default=None, help=words("seed"))
     p.set_defaults(func=_cmd_demo)
 
-    ref = sub.add_parser("reference", help="the reference geography")
-    ref_sub = ref.add_subparsers(dest="reference_command", required=True)
-    p = ref_sub.add_parser("info", help="key counts")
-    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    ref = _command(sub, "reference", words)
+    ref_sub = ref.add_subparsers(dest="reference_command", required=True, title=words("commands"))
+    p = _command(ref_sub, "info", words, "reference_info")
+    p.add_argument("--json", action="store_true", help=words("json"))
     p.set_defaults(func=_cmd_reference_info)
-    p = ref_sub.add_parser("fetch", help="download (if needed) and verify the reference files")
-    p.add_argument("--dir", help="use this local copy instead of OPTIL_GEO_REFERENCE_DIR")
+    p = _command(ref_sub, "fetch", words, "reference_fetch")
+    p.add_argument("--dir", help=words("fetch_dir"))
     p.set_defaults(func=_cmd_reference_fetch)
 
-    _add_workspace_parser(sub)
+    _add_workspace_parser(sub, words)
     return parser
+
+
+_LANG_VARIABLE = "OPTIL_GEO_LANG"
+
+
+def _language(argv: Sequence[str]) -> str:
+    """The language of the command line before it is parsed, so that ``--help`` speaks it.
+
+    ``--lang X`` (or ``--lang=X``) wins, then the environment variable OPTIL_GEO_LANG,
+    then Dutch. A value that is no language is left for the parser to refuse.
+    """
+    chosen = os.environ.get(_LANG_VARIABLE, "").strip().lower()
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            chosen = argv[i + 1]
+        elif arg.startswith("--lang="):
+            chosen = arg.removeprefix("--lang=")
+    return chosen if chosen in og.LANGUAGES else "nl"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(_language(arguments)).parse_args(arguments)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optil_geo import _schema
-from optil_geo._errors import InputError
+from optil_geo._errors import InputError, SettingsError
 from optil_geo.dataio import (
     LOCATION_CLASSES,
     PartnershipData,
@@ -966,6 +966,41 @@ def test_template_structure(tmp_path: Path) -> None:
     explained = column_help()
     assert len(explained) == len(_schema.PROJECT_COLUMNS) + len(_schema.PARTNER_COLUMNS)
     assert [c.value for c in book["uitleg"][1]] == list(explained.columns)
+
+
+@pytest.mark.parametrize("form", ["two_tables", "flat"])
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_column_help_lists_headers_the_import_recognises(form: str, lang: str) -> None:
+    # Every header the help names, in either language, is one the import maps to that
+    # column; the Dutch help names the template's own header first.
+    explained = column_help(form, lang)  # type: ignore[arg-type]
+    kinds: tuple[_schema.TableKind, ...] = (
+        ("projects", "partners") if form == "two_tables" else ("flat",)
+    )
+    columns = [c for kind in kinds for c in _schema.columns_of(kind)]
+    assert len(explained) == len(columns)
+    sheet_kind = {"projects": "projects", "partners": "partners", "partnerschappen": "flat"}
+    header, also = explained.columns[1], explained.columns[5]
+    for col, (_, row) in zip(columns, explained.iterrows(), strict=True):
+        index = _schema.alias_index(sheet_kind[row.iloc[0]])  # type: ignore[index]
+        named = [row[header], *(a for a in row[also].split(", ") if a)]
+        assert {index[_schema.header_key(h)] for h in named} == {col.name}, named
+        if lang == "nl":
+            assert row[header] == col.header_nl
+    assert explained.columns[1] == ("Kolom" if lang == "nl" else "Column")
+
+
+def test_column_help_words_terms_and_refuses_other_languages() -> None:
+    dutch, english = column_help(lang="nl"), column_help(lang="en")
+    role_nl = dutch.loc[dutch["Kolom"] == "rol", "Voorbeeld"].item()
+    role_en = english.loc[english["Column"] == "role", "Example"].item()
+    vocab = load_vocabulary()
+    assert (role_nl, role_en) == (
+        vocab.roles["referrer"].label_nl,
+        vocab.roles["referrer"].label_en,
+    )
+    with pytest.raises(SettingsError, match="`lang` was 'fr'"):
+        column_help(lang="fr")
 
 
 @pytest.mark.parametrize("form", ["two_tables", "flat"])

@@ -40,6 +40,9 @@ ALLOWED = {
     "optil_geo/vocabulary.py",
     # Place names by the language they are written in (exonyms), not interface text.
     "optil_geo/gazetteer.py",
+    # Column headers the import accepts, by the language they are written in (data the
+    # import matches; the column help lists those of the interface language).
+    "optil_geo/_schema.py",
     # The demo generator's fictional organisation names abroad, in each country's
     # language (fr, nl, en, de): generated data, never shown as interface text.
     "optil_geo/demo.py",

@@ -44,7 +44,7 @@ def _read(path: Path) -> pd.DataFrame:
     if suffix == ".csv":
         return pd.read_csv(path, sep=";", encoding="utf-8-sig", decimal=",", dtype=str)
     if suffix == ".xlsx":
-        return pd.read_excel(path, sheet_name="gemeenten", engine="calamine", dtype=str)
+        return pd.read_excel(path, sheet_name="municipalities", engine="calamine", dtype=str)
     return pyogrio.read_dataframe(path)
 
 
@@ -53,7 +53,8 @@ def test_measures_command_carries_the_underserved_columns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str, demo_measures: pd.DataFrame
 ) -> None:
     out = tmp_path / f"gemeenten{suffix}"
-    code, err = _run(capsys, "measures", DEMO_XLSX, "-o", out)
+    # Tables as codes (GIS layers always are): what a script reads.
+    code, err = _run(capsys, "measures", DEMO_XLSX, "-o", out, "--codes")
     assert code == 0, err
     flagged = int(demo_measures["underserved"].sum())
     areas = int(demo_measures["underserved_area"].nunique())
@@ -77,6 +78,28 @@ def test_measures_command_carries_the_underserved_columns(
     )
 
 
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_measures_table_is_worded_for_people(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, demo_measures: pd.DataFrame
+) -> None:
+    # Without --codes the table speaks the command's language: headers, hierarchy
+    # levels, yes/no and the reason of every flag, the same words as the app's.
+    out = tmp_path / "m.csv"
+    assert _run(capsys, "--lang", lang, "measures", DEMO_XLSX, "-o", out)[0] == 0
+    back = pd.read_csv(out, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    header = {c: og.text(f"col_{c}", lang) for c in ("nis", "hierarchy_label", "underserved")}
+    reason, flag = og.text("col_underserved_reason", lang), header["underserved"]
+    assert set(header.values()) <= set(back.columns)
+    measures = demo_measures.sort_values("underserved_rank", na_position="last", kind="stable")
+    rules = og.UnderservedRules()
+    expected = og.reason_texts(measures, rules, lang=lang).tolist()
+    assert back[reason].tolist() == expected
+    assert set(back[flag]) == {og.text("bool_yes", lang), og.text("bool_no", lang)}
+    levels = dict(zip(measures["nis"], measures["hierarchy_code"], strict=True))
+    gent = back.set_index(header["nis"]).loc["44021"]
+    assert gent[og.text("col_hierarchy_label", lang)] == og.text(f"hier_{levels['44021']}", lang)
+
+
 def test_measures_xlsx_has_an_uitleg_sheet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -98,7 +121,7 @@ def test_measures_xlsx_has_an_uitleg_sheet(
 
 def test_measures_peers_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "m.csv"
-    assert _run(capsys, "measures", DEMO_XLSX, "-o", out, "--peers", "refreg")[0] == 0
+    assert _run(capsys, "measures", DEMO_XLSX, "-o", out, "--peers", "refreg", "--codes")[0] == 0
     back = _read(out)
     low = back[back["underserved_reason"] == "low_in_peers"]
     assert set(low["peer_group"]) <= set(back["refreg_name"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -32,17 +33,23 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> og.Workspace:
 def test_info_names_the_path_and_counts(
     workspace: og.Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "workspace", "info")
+    code, out, _ = run(capsys, "--lang", "en", "workspace", "info")
     assert code == 0
     assert f"path: {workspace.path}" in out
     assert "datasets: 1" in out
-    assert "location_fixes: 1" in out
+    assert "location fixes: 1" in out
+    code, out, _ = run(capsys, "workspace", "info")  # Dutch by default
+    assert f"pad: {workspace.path}" in out
+    assert "locatiecorrecties: 1" in out
+    code, out, _ = run(capsys, "workspace", "info", "--json")  # for scripts: codes
+    assert json.loads(out) == {"path": str(workspace.path), "exists": True, **workspace.counts()}
 
 
 def test_info_of_a_workspace_not_made_yet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "workspace", "--workspace", tmp_path / "nieuw.sqlite", "info")
+    where = tmp_path / "nieuw.sqlite"
+    code, out, _ = run(capsys, "--lang", "en", "workspace", "--workspace", where, "info")
     assert code == 0
     assert "not created yet" in out
     assert not (tmp_path / "nieuw.sqlite").exists()
@@ -67,7 +74,7 @@ def test_backup_then_restore_round_trip(
     workspace.delete_dataset(int(workspace.list_datasets()["id"].iloc[0]))
     code, _, err = run(capsys, "workspace", "restore", backup)
     assert code == 0, err
-    assert "the previous workspace was kept as" in err
+    assert "de vorige werkruimte is bewaard als" in err
     assert workspace.list_datasets()["name"].tolist() == ["ronde 1"]
     aside = [p for p in workspace.path.parent.iterdir() if ".before-restore-" in p.name]
     assert len(aside) == 1
@@ -89,8 +96,9 @@ def test_restore_refuses_a_newer_backup(
 def test_backup_without_a_workspace_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(
-        capsys, "workspace", "--workspace", tmp_path / "none.sqlite", "backup", tmp_path / "b"
-    )
+    where = tmp_path / "none.sqlite"
+    code, _, err = run(capsys, "--lang", "en", "workspace", "--workspace", where, "backup", "b")
     assert code == 2
     assert "there is no workspace at" in err
+    code, _, err = run(capsys, "workspace", "--workspace", where, "backup", tmp_path / "b")
+    assert "er is geen werkruimte op" in err

@@ -12,6 +12,7 @@ import gc
 import hashlib
 import logging
 import sys
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -67,10 +68,28 @@ def who() -> access.Identity:
     return access.identity(settings())
 
 
-@st.cache_resource(show_spinner="Referentiegeografie laden…")
-def reference() -> og.Reference:
-    """Return the reference geography (once per process)."""
+# Cached functions show no spinner of their own: the decorator's text is fixed at import,
+# in one language. The callers show one in the interface language instead.
+@st.cache_resource(show_spinner=False)
+def _reference() -> og.Reference:
     return og.load_reference(settings())
+
+
+_REFERENCE_LOADED = threading.Event()
+
+
+def reference() -> og.Reference:
+    """Return the reference geography (loaded once per process, the first time with a spinner).
+
+    Called many times per run: only the first load shows the spinner, so later calls
+    add no element to the page.
+    """
+    if _REFERENCE_LOADED.is_set():
+        return _reference()
+    with st.spinner(t("spinner_reference")):
+        ref = _reference()
+    _REFERENCE_LOADED.set()
+    return ref
 
 
 @st.cache_resource(show_spinner=False)
@@ -291,7 +310,7 @@ def keep_import(key: str, digest: str, imported: og.PartnershipData) -> None:
     _just_imported()[(key, digest)] = imported
 
 
-@st.cache_resource(max_entries=8, show_spinner="Gegevens inlezen en indelen…")
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _analysis(key: str, digest: str, rules: og.LinkRules) -> Analysis:
     # ``digest`` is part of the cache key: new fixes give a new analysis.
     lookup = fixes()
@@ -331,7 +350,8 @@ def _analysis(key: str, digest: str, rules: og.LinkRules) -> Analysis:
 
 def analysis(key: str, rules: og.LinkRules) -> Analysis:
     """Return the analysed dataset ``key`` under ``rules`` with the current fixes."""
-    return _analysis(key, inputs_digest(), rules)
+    with st.spinner(t("spinner_analysis")):
+        return _analysis(key, inputs_digest(), rules)
 
 
 @dataclass(frozen=True)

@@ -509,6 +509,8 @@ STRIP_CSS = """
 .og-strip { font: 400 .9rem/1.5 "Source Sans", system-ui, sans-serif; color: #222; }
 .og-strip b { font-weight: 600; }
 .og-strip-line { display: flex; flex-wrap: wrap; align-items: center; gap: 0 .8rem; }
+/* A key moves to the next line whole; only a key longer than the line wraps its words
+   (the ring's "partner in the same region (zoomed in: municipality)" ran off the edge). */
 .og-strip .og-key { display: inline-flex; align-items: center; max-width: 100%; }
 .og-strip .og-sw { display: inline-block; flex: none; margin-right: .35rem; }
 .og-strip .og-key-note { color: #555; font-size: .85rem; line-height: 1.35; }

@@ -33,7 +33,7 @@ _PREVIEW = (
 )
 
 
-@st.cache_data(max_entries=4, show_spinner="Bestand lezen en controleren…")
+@st.cache_data(max_entries=4, show_spinner=False)  # the caller shows one in the language
 def _parse(
     content_hash: str,
     inputs_digest: str,
@@ -186,19 +186,21 @@ def _upload() -> None:
     digest = hashlib.sha256(content).hexdigest()
     fixes = data.fixes()
     try:
-        preview = _preview(digest, file.name, content)
+        with st.spinner(t("spinner_upload")):
+            preview = _preview(digest, file.name, content)
         chosen = st.session_state.get(_CHOSEN, {}).get(digest)
         remembered = workspace_ui.remembered_mapping(preview.key) if chosen is None else None
         columns = chosen if chosen is not None else remembered
-        imported = _parse(
-            digest,
-            data.inputs_digest(),
-            json.dumps(columns or {}, sort_keys=True),
-            file.name,
-            content,
-            fixes,
-            data.remembered(),
-        )
+        with st.spinner(t("spinner_upload")):
+            imported = _parse(
+                digest,
+                data.inputs_digest(),
+                json.dumps(columns or {}, sort_keys=True),
+                file.name,
+                content,
+                fixes,
+                data.remembered(),
+            )
     except og.InputError as exc:
         st.error(md(og.error_message(exc, lang())))
         return
@@ -404,9 +406,12 @@ def _template_bytes(form: Literal["two_tables", "flat"]) -> bytes:
 
 def _links_export(analysis: data.Analysis, language: str) -> pd.DataFrame:
     links = analysis.links
+    # Every column of the analysis as the library names it (codes, for reuse), plus
+    # the class in words under its worded header.
     labels = og.class_labels(language)
+    worded = links["class"].map(labels)
     return links.drop(columns=[c for c in ("target_group_codes",) if c in links]).assign(
-        soort=links["class"].map(labels)
+        **{og.text("col_class", language): worded}
     )
 
 
@@ -419,9 +424,14 @@ def _downloads(selection: data.Selection) -> None:
     c1, c2, c3 = st.columns(3)
     analysis, language = selection.analysis, lang()
     buttons = (
-        (c1, "dl_template", lambda: _template_bytes("two_tables"), "optil-geo-sjabloon.xlsx"),
-        (c1, "dl_template_flat", lambda: _template_bytes("flat"), "optil-geo-sjabloon-plat.xlsx"),
-        (c2, "dl_demo", data.DEMO_XLSX.read_bytes, "optil-geo-demo-fictief.xlsx"),
+        (c1, "dl_template", lambda: _template_bytes("two_tables"), t("file_template") + ".xlsx"),
+        (
+            c1,
+            "dl_template_flat",
+            lambda: _template_bytes("flat"),
+            t("file_template_flat") + ".xlsx",
+        ),
+        (c2, "dl_demo", data.DEMO_XLSX.read_bytes, t("file_demo") + ".xlsx"),
         (
             c3,
             "dl_links_xlsx",
@@ -432,13 +442,13 @@ def _downloads(selection: data.Selection) -> None:
                 },
                 "xlsx",
             ),
-            "optil-geo-samenwerkingen.xlsx",
+            t("file_links") + ".xlsx",
         ),
         (
             c3,
             "dl_links_csv",
             lambda: og.table_bytes({"links": _links_export(analysis, language)}, "csv"),
-            "optil-geo-samenwerkingen.csv",
+            t("file_links") + ".csv",
         ),
     )
     for column, label, make, file_name in buttons:
@@ -452,7 +462,25 @@ def _downloads(selection: data.Selection) -> None:
             icon=":material/download:",
         )
     with st.expander(t("columns_help")):
-        st.dataframe(og.partnerships.column_help(), hide_index=True, width="stretch")
+        explained = og.partnerships.column_help(lang=language)
+        widths: tuple[Literal["small", "medium", "large"], ...] = (
+            "small",
+            "medium",
+            "medium",
+            "large",
+            "medium",
+            "large",
+        )
+        st.dataframe(
+            explained,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                name: st.column_config.TextColumn(width=width)
+                for name, width in zip(explained.columns, widths, strict=True)
+            },
+        )
+        st.caption(og.partnerships.column_help_note(language))
 
 
 st.title(t("page_data"))

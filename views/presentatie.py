@@ -66,6 +66,7 @@ _CSS = """
   .og-fig .v { font-size: 1.8rem; }
   .og-fig .l { font-size: 1.25rem; line-height: 1.1; }
   .og-pres-legend .og-strip { line-height: 1.12; margin-bottom: .3rem; }
+  .og-pres-legend .og-strip-line { row-gap: 0; }  /* a long key may wrap its words */
   .og-fig .n, .og-pres-legend .og-strip + .og-strip .og-key-note { display: none; }
 }
 </style>

@@ -66,6 +66,7 @@ from optil_geo.partnerships.suggestions import (
 from optil_geo.partnerships.workbooks import MAX_SHEET_CELLS
 from optil_geo.partnerships.writers import (
     column_help,
+    column_help_note,
     neutralise_formulas,
     to_safe_csv,
     to_safe_xlsx,
@@ -84,6 +85,7 @@ __all__ = [
     "TextTable",
     "ValidationReport",
     "column_help",
+    "column_help_note",
     "format_report",
     "neutralise_formulas",
     "organisation_keys",

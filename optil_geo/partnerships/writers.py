@@ -18,9 +18,8 @@ from optil_geo import _schema
 from optil_geo._errors import InputError
 from optil_geo._schema import Column
 from optil_geo.partnerships._text import _FORMULA_TRIGGERS, _PLAIN_NUMBER, Form, PathOrBuffer
-from optil_geo.vocabulary import (
-    load_vocabulary,
-)
+from optil_geo.texts import check_language, text
+from optil_geo.vocabulary import Language, load_vocabulary
 
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -209,33 +208,60 @@ def _sheet_title(name: str, used: set[str]) -> str:
     return candidate
 
 
-def column_help(form: Form = "two_tables") -> pd.DataFrame:
-    """Return the Dutch explanation of every input column (the template's ``uitleg`` sheet).
+def column_help(form: Form = "two_tables", lang: str = "nl") -> pd.DataFrame:
+    """Return the explanation of every input column in ``lang`` (the template's ``uitleg`` sheet).
 
-    Columns: Blad, Kolom, Verplicht, Uitleg, Voorbeeld, Aanvaarde kolomnamen.
+    One row per column with its sheet, its header, whether it is required, what it
+    holds, an example, and the headers accepted in ``lang`` (Dutch: the template's
+    header first; English: the English header and the canonical name). Headers in
+    the other languages are recognised too; :func:`column_help_note` says so in words.
+    The words come from the text catalogue.
+
+    Parameters
+    ----------
+    form
+        ``"two_tables"`` (default: the ``projects`` and ``partners`` sheets) or ``"flat"``.
+    lang
+        ``"nl"`` (default) or ``"en"``.
     """
-    records = []
+    language = cast(Language, check_language(lang))
+    if form not in ("two_tables", "flat"):
+        raise InputError(f"`form` was {form!r} but must be one of ['two_tables', 'flat']")
+    vocab = load_vocabulary()
+    terms = {"sectors": vocab.sectors, "roles": vocab.roles, "target_groups": vocab.target_groups}
     parts: list[tuple[str, tuple[Column, ...]]] = (
         [("projects", _schema.PROJECT_COLUMNS), ("partners", _schema.PARTNER_COLUMNS)]
         if form == "two_tables"
         else [("partnerschappen", _schema.FLAT_COLUMNS)]
     )
+    rows = []
     for sheet, columns in parts:
         for col in columns:
-            required = "ja" if col.required else "nee"
+            required = "column_required" if col.required else "column_optional"
             if col.name in _schema.LEAD_LOCATION_ALTERNATIVE:
-                required = "ja, of de postcode"
-            records.append(
-                {
-                    "Blad": sheet,
-                    "Kolom": col.header_nl,
-                    "Verplicht": required,
-                    "Uitleg": col.description_nl,
-                    "Voorbeeld": col.example,
-                    "Aanvaarde kolomnamen": ", ".join(col.accepted()),
-                }
+                required = "column_required_or_postcode"
+            example = col.example
+            if col.terms is not None:
+                entries = terms[col.terms]
+                example = "; ".join(entries[code].label(language) for code in example.split(";"))
+            accepted = col.recognised(lang)
+            rows.append(
+                (
+                    sheet,
+                    accepted[0],
+                    text(required, lang),
+                    text(col.help_key, lang),
+                    example,
+                    ", ".join(accepted[1:]),
+                )
             )
-    return pd.DataFrame(records)
+    headers = ("sheet", "column", "required", "meaning", "example", "also_accepted")
+    return pd.DataFrame(rows, columns=[text(f"column_help_{h}", lang) for h in headers])
+
+
+def column_help_note(lang: str = "nl") -> str:
+    """Return the sentence under :func:`column_help`: headers in other languages work too."""
+    return text("column_help_note", check_language(lang))
 
 
 _TEMPLATE_ROWS = 2000
@@ -312,7 +338,7 @@ def write_template(path: str | os.PathLike[str] | IO[bytes], *, form: Form = "tw
                 ws.add_data_validation(dv)
 
     help_ws = book.create_sheet("uitleg")
-    help_frame = column_help(form)
+    help_frame = column_help(form, "nl")
     help_ws.append(list(help_frame.columns))
     for cell in help_ws[1]:
         cell.font = bold
@@ -335,6 +361,9 @@ def write_template(path: str | os.PathLike[str] | IO[bytes], *, form: Form = "tw
         + "; ".join(lists["doelgroep"])
         + ".",
     ).alignment = Alignment(wrap_text=True, vertical="top")
+    help_ws.cell(row=note_row + 1, column=4, value=column_help_note("nl")).alignment = Alignment(
+        wrap_text=True, vertical="top"
+    )
 
     lists_ws = book.create_sheet("lijsten")
     for j, (header, values) in enumerate(lists.items(), start=1):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from optil_geo.texts import text
+from optil_geo.texts import format_number, text
 from tests.e2e.conftest import DEFAULT_APP, StreamlitServer, open_app, wait_for_script_done
 from tests.language_words import foreign_words
 
@@ -79,9 +79,11 @@ _MAP_TEXTS = """() => {
 }"""
 
 # The visible text of the page without Material icons, whose names are ligature text
-# ("groups", "map") that no one reads.
+# ("groups", "map", an expander's "help") that no one reads.
 _VISIBLE_TEXT = """() => {
-  const icons = Array.from(document.querySelectorAll('[data-testid="stIconMaterial"]'));
+  const icons = Array.from(document.querySelectorAll(
+    '[data-testid="stIconMaterial"], [data-testid="stExpanderIcon"]'
+  ));
   for (const icon of icons) icon.style.display = "none";
   const text = document.body.innerText;
   for (const icon of icons) icon.style.display = "";
@@ -235,3 +237,36 @@ def test_table_numbers_follow_the_interface_not_the_browser(
     assert not [t for t in population if other_thousands.match(t)]
     assert [t for t in distances if own_decimal.match(t)], distances[:80]
     assert not [t for t in distances if other_decimal.match(t)]
+
+
+# ------------------------------------------------------------------ upload limit
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_too_big_upload_is_refused_in_the_interface_language(
+    lang: str,
+    server: StreamlitServer,
+    page_factory: Callable[..., tuple[Page, PageLog]],
+    tmp_path: Path,
+) -> None:
+    # Streamlit's server.maxUploadSize (200 MB in .streamlit/config.toml) stays above
+    # the app's cap (25 MB): a file between the two reaches the app, which refuses it
+    # in the interface language and says how to go on. At 25 MB Streamlit refuses it
+    # first, with an English "File must be 25.0MB or smaller." shown only on hover.
+    big = tmp_path / "groot.csv"
+    row = "P1;Titel;CC Gent;Gent;Bib Aalst;Aalst\n"
+    header = "projectnummer;titel;aanvrager;gemeente aanvrager;organisatie;gemeente\n"
+    big.write_text(header + row * (26 * 1024 * 1024 // len(row) + 1), encoding="utf-8")
+    size_mb = big.stat().st_size / 1024 / 1024
+    page, _ = page_factory(locale=BROWSER_LOCALE[lang])
+    open_app(page, f"{server.url}/data{IN_ADDRESS[lang]}")
+    label = page.locator('[data-testid="stFileUploader"]')
+    assert text("upload", lang, cap="25") in label.inner_text()
+    label.locator("input[type=file]").set_input_files(big)
+    message = text(
+        "too_big", lang, name="groot.csv", size=format_number(size_mb, 1, lang=lang), cap="25"
+    )
+    alert = page.locator('[data-testid="stAlertContentError"]').filter(has_text="groot.csv")
+    alert.wait_for(timeout=60_000)
+    assert alert.inner_text().strip() == message
+    assert "File must be" not in page.evaluate("document.body.innerText")
