@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from optil_geo._distinct import Distinct, distinct
 from optil_geo.gazetteer import RESULT_COLUMNS, DistinctPlaces, resolve_distinct
-from optil_geo.partnerships._text import _first_positions, _labels
-from optil_geo.partnerships.checks import _Batch, _Checker, _Rows
+from optil_geo.partnerships.checks import _Found, _Rows
 from optil_geo.partnerships.problems import LOCATION_CLASSES
 from optil_geo.reference import Reference
 from optil_geo.settings import Settings
@@ -28,7 +28,7 @@ _LOCATION_OUTPUT = {
 }
 
 
-def _resolve(
+def resolve_rows(
     places: pd.DataFrame,
     *,
     fixes: Mapping[tuple[str, str], str] | None,
@@ -108,16 +108,19 @@ class _LocatedRows:
     located: _Located
     codes: np.ndarray  # per row: its distinct place
 
-    def column(self, name: str) -> Any:
-        """The output column ``name`` per row."""
-        values = self.located.values[name]
-        if name == "score":
-            return np.asarray(values, dtype=np.int64)[self.codes]
-        return _labels(values, self.codes)
+    def frame(self) -> pd.DataFrame:
+        """The location columns of these rows (the keys of :data:`_LOCATION_OUTPUT`)."""
+        return pd.DataFrame(
+            {name: self.column(column) for name, column in _LOCATION_OUTPUT.items()},
+            index=pd.RangeIndex(len(self.codes)),
+        )
 
-    def where(self, name: str, *texts: str) -> np.ndarray:
-        """Per distinct place, whether field ``name`` is one of ``texts``."""
-        return np.asarray([v in texts for v in self.located.values[name]], dtype=bool)
+    def column(self, name: str) -> Any:
+        """The gazetteer's column ``name`` per row."""
+        per_place = Distinct(self.codes, self.located.values[name])
+        if name == "score":
+            return per_place.spread(per_place.values, dtype=np.int64)
+        return per_place.spread_text(per_place.values)
 
 
 _BLANK_LOCATION: dict[str, Any] = {
@@ -131,106 +134,129 @@ _BLANK_LOCATION: dict[str, Any] = {
 }
 
 
-def _location_problems(
-    rows: _Rows,
-    loc: _LocatedRows,
-    check: _Checker,
+def location_problems(
+    rows: _Rows, loc: _LocatedRows, *, place_field: str, postcode_field: str
+) -> _Found:
+    """Lead or partner locations that are not placed, or placed with doubt.
+
+    The message of a row depends only on its place (texts, answer), and a file has
+    far fewer places than rows: each place's message is written once, for its first
+    row, and given to the other rows of that place.
+    """
+    leads = rows.table == "projects"
+    answers = loc.located.values
+    case_of = [
+        _case(location, status, no_text, leads=leads)
+        for location, status, no_text in zip(
+            answers["location"], answers["status"], loc.located.no_text.tolist(), strict=True
+        )
+    ]
+    index = np.flatnonzero(np.asarray([c is not None for c in case_of], dtype=bool)[loc.codes])
+    found = _Found(rows)
+    if not len(index):
+        return found
+    shown = distinct(pd.Series(loc.codes[index]))  # the places of the reported rows
+    first = index[shown.first_rows()]
+    who = "de aanvrager" if leads else "de partner"
+    problems = [
+        _problem(
+            case_of[p],
+            place,
+            postcode,
+            {name: values[p] for name, values in answers.items()},
+            who=who,
+            place_field=place_field,
+            postcode_field=postcode_field,
+        )
+        for p, place, postcode in zip(
+            shown.values,
+            rows.values(place_field, first),
+            rows.values(postcode_field, first),
+            strict=True,
+        )
+    ]
+    codes, fields, values, messages = (
+        shown.spread(column).tolist() for column in zip(*problems, strict=True)
+    )
+    found.add_many(index.tolist(), codes, fld=fields, value=values, message=messages)
+    return found
+
+
+def _case(location: str, status: str, no_text: bool, *, leads: bool) -> str | None:
+    """Which location problem a place is, ``None`` when it is none."""
+    if location == "ambiguous":
+        return "ambiguous"
+    if location == "unresolved":
+        if no_text:
+            # An empty lead location is already an empty_required error.
+            return None if leads else "no_text"
+        return "unresolved"
+    if leads and location in ("wallonia", "abroad"):
+        return "outside"
+    if status == "fuzzy":
+        return "fuzzy"
+    return None
+
+
+def _problem(
+    case: str | None,
+    place: str,
+    postcode: str,
+    answer: dict[str, Any],
     *,
+    who: str,
     place_field: str,
     postcode_field: str,
-) -> None:
-    """Report lead or partner locations that are not placed, or placed with doubt."""
-    # Flags per distinct place first, then per row through the place codes.
-    ambiguous_p = loc.where("location", "ambiguous")
-    unresolved_p = loc.where("location", "unresolved")
-    wallonia_p = loc.where("location", "wallonia")
-    no_text_p = loc.located.no_text
-    leads = rows.table == "projects"
-    # An empty lead location is already an empty_required error.
-    silent_p = unresolved_p & no_text_p & leads
-    outside_p = leads & (wallonia_p | loc.where("location", "abroad"))
-    fuzzy_p = loc.where("status", "fuzzy")
-    reported_p = ambiguous_p | (unresolved_p & ~silent_p) | outside_p | fuzzy_p
-    index = np.flatnonzero(reported_p[loc.codes])
-    if not len(index):
-        return
-    # The message of a row depends only on its place (texts, answer, flags), and a
-    # file has far fewer places than rows: each place's message is written once (for
-    # its first row) and copied to the other rows of that place.
-    case, shown_places = pd.factorize(loc.codes[index])  # per row: its place's case
-    shown_rows = index[_first_positions(np.asarray(case, dtype=np.intp), len(shown_places))]
-    places = rows.values(place_field, shown_rows)
-    postcodes = rows.values(postcode_field, shown_rows)
-    answer = loc.located.values
-    who = "de aanvrager" if rows.table == "projects" else "de partner"
-    cases: list[tuple[str, str, str, str]] = []  # per place: code, field, value, message
-    for k, p in enumerate(shown_places.tolist()):
-        place, postcode, note = places[k], postcodes[k], answer["note"][p]
-        shown = place or postcode
-        fld = place_field if place else postcode_field
-        if place:
-            what = f"'{place}'" + (f" (postcode {postcode})" if postcode else "")
-        else:
-            what = f"met postcode '{postcode}'"
-        if ambiguous_p[p]:
-            cases.append(
-                (
-                    "ambiguous_location",
-                    fld,
-                    shown,
-                    f"Locatie {what} van {who} is dubbelzinnig: "
-                    f"{note or 'meerdere gemeenten mogelijk'}. Vul de postcode in of kies de "
-                    "gemeente bij 'Locaties herstellen'.",
-                )
-            )
-        elif unresolved_p[p] and no_text_p[p]:
-            cases.append(
-                (
-                    "unresolved_location",
-                    place_field,
-                    "",
-                    "Geen gemeente en geen postcode ingevuld voor de partner; de partner "
-                    "staat niet op de kaart tot de locatie is aangevuld.",
-                )
-            )
-        elif unresolved_p[p]:
-            cases.append(
-                (
-                    "unresolved_location",
-                    fld,
-                    shown,
-                    f"Locatie {what} van {who} is niet gevonden"
-                    + (f" ({note})" if note and "niet gevonden" not in note else "")
-                    + ". Verwacht een gemeente, deelgemeente, postcode of NIS-code; herstel de "
-                    "locatie bij 'Locaties herstellen'.",
-                )
-            )
-        elif outside_p[p]:
-            where = "in Wallonië" if wallonia_p[p] else "in het buitenland"
-            cases.append(
-                (
-                    "lead_outside_flanders",
-                    fld,
-                    shown,
-                    f"De aanvrager ligt {where} ({answer['municipality'][p]}); "
-                    "aanvragers horen in Vlaanderen of Brussel gevestigd te zijn.",
-                )
-            )
-        else:
-            cases.append(
-                (
-                    "fuzzy_location",
-                    fld,
-                    shown,
-                    f"Locatie {what} gelezen als {answer['municipality'][p]} "
-                    f"(zekerheid {answer['score'][p]} %); "
-                    "controleer dit.",
-                )
-            )
-    # Each row takes its place's case.
-    codes, fields, values, messages = (
-        np.asarray(column, dtype=object)[case].tolist() for column in zip(*cases, strict=True)
+) -> tuple[str, str, str, str]:
+    """The code, field, value and message of a place's location problem."""
+    note = answer["note"]
+    shown = place or postcode
+    fld = place_field if place else postcode_field
+    if place:
+        what = f"'{place}'" + (f" (postcode {postcode})" if postcode else "")
+    else:
+        what = f"met postcode '{postcode}'"
+    if case == "ambiguous":
+        return (
+            "ambiguous_location",
+            fld,
+            shown,
+            f"Locatie {what} van {who} is dubbelzinnig: "
+            f"{note or 'meerdere gemeenten mogelijk'}. Vul de postcode in of kies de "
+            "gemeente bij 'Locaties herstellen'.",
+        )
+    if case == "no_text":
+        return (
+            "unresolved_location",
+            place_field,
+            "",
+            "Geen gemeente en geen postcode ingevuld voor de partner; de partner "
+            "staat niet op de kaart tot de locatie is aangevuld.",
+        )
+    if case == "unresolved":
+        return (
+            "unresolved_location",
+            fld,
+            shown,
+            f"Locatie {what} van {who} is niet gevonden"
+            + (f" ({note})" if note and "niet gevonden" not in note else "")
+            + ". Verwacht een gemeente, deelgemeente, postcode of NIS-code; herstel de "
+            "locatie bij 'Locaties herstellen'.",
+        )
+    if case == "outside":
+        where = "in Wallonië" if answer["location"] == "wallonia" else "in het buitenland"
+        return (
+            "lead_outside_flanders",
+            fld,
+            shown,
+            f"De aanvrager ligt {where} ({answer['municipality']}); "
+            "aanvragers horen in Vlaanderen of Brussel gevestigd te zijn.",
+        )
+    return (
+        "fuzzy_location",
+        fld,
+        shown,
+        f"Locatie {what} gelezen als {answer['municipality']} "
+        f"(zekerheid {answer['score']} %); "
+        "controleer dit.",
     )
-    batch = _Batch(rows)
-    batch.add_many(index.tolist(), codes, fld=fields, value=values, message=messages)
-    check.flush(batch)
