@@ -9,7 +9,6 @@ puts the answers back on the rows by their codes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -83,7 +82,9 @@ def distinct(values: pd.Series, *, missing: Any = "") -> Distinct:
     Distinct
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    found = [missing if _is_missing(u) else u for u in uniques.tolist()]
+    found = uniques.tolist()
+    for at in np.flatnonzero(pd.isna(uniques)).tolist():  # at most one or two
+        found[at] = missing
     return Distinct(np.asarray(codes, dtype=np.intp), found)
 
 
@@ -105,7 +106,3 @@ def distinct_rows(*columns: Distinct) -> Distinct:
 def text_column(values: Sequence[str] | np.ndarray) -> pd.Series:
     """Return a text column (pyarrow-backed ``str``) of Python strings."""
     return pd.Series(pd.array(np.asarray(values, dtype=object), dtype=TEXT), copy=False)
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))

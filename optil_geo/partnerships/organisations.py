@@ -7,43 +7,41 @@ organisations by it, so that the two never disagree.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from optil_geo._distinct import distinct
 
 __all__ = ["organisation_key", "organisation_keys"]
 
-_LEGAL_FORMS = frozenset({"vzw", "ivzw", "asbl", "aisbl", "bv", "bvba", "nv", "cv", "cvba", "vof"})
-_NOT_A_WORD = re.compile(r"[^0-9a-z]+")
+_LEGAL_FORMS = ("vzw", "ivzw", "asbl", "aisbl", "bv", "bvba", "nv", "cv", "cvba", "vof")
 
 
 def organisation_key(name: object) -> str:
-    """Return the comparison key of one organisation name.
+    """Return the comparison key of one organisation name (see :func:`organisation_keys`)."""
+    return str(organisation_keys(pd.Series([name], dtype=object))[0])
+
+
+def organisation_keys(names: pd.Series) -> np.ndarray:
+    """Return the key of every name (an object array), each distinct name keyed once.
 
     Lowercased, accents and other combining marks removed (Unicode NFKD, so that
     full-width letters and ligatures read as plain letters, ``ß`` as ``ss``), every
     run of characters other than ``a-z`` and ``0-9`` one space, legal forms such as
     ``vzw`` dropped; ``""`` for a missing name.
     """
-    if not isinstance(name, str):
-        name = "" if name is None or pd.isna(name) else str(name)  # type: ignore[call-overload]
-    text = name
-    if not text.isascii():
-        decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))
-        text = text.replace("ß", "ss")
-    words = _NOT_A_WORD.split(text.lower())
-    return " ".join(w for w in words if w and w not in _LEGAL_FORMS)
-
-
-def organisation_keys(names: pd.Series) -> np.ndarray:
-    """Return the key of every name (an object array), each distinct name keyed once.
-
-    See :func:`organisation_key`.
-    """
     found = distinct(names)
-    return found.spread(found.decide(organisation_key))
+    texts = pa.array([str(v) for v in found.values], type=pa.large_string())
+    return found.spread(_keys_of(texts).to_pylist())
+
+
+def _keys_of(names: pa.Array) -> pa.Array:
+    """The keys of a pyarrow text array, step by step with pyarrow's string kernels."""
+    text = pc.utf8_normalize(names, "NFKD")
+    text = pc.replace_substring_regex(text, r"\p{M}+", "")  # the accents NFKD split off
+    text = pc.utf8_lower(pc.replace_substring(text, "ß", "ss"))
+    text = pc.replace_substring_regex(text, "[^0-9a-z]+", " ")  # words of a-z and 0-9 only
+    text = pc.replace_substring_regex(text, rf"\b({'|'.join(_LEGAL_FORMS)})\b", "")
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(text, " +", " "))
