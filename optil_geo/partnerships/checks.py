@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from optil_geo._distinct import Distinct, distinct
-from optil_geo.partnerships._text import Severity
+from optil_geo.partnerships._text import Severity, _filled
 from optil_geo.partnerships.mapping import _Context
 from optil_geo.partnerships.organisations import organisation_keys
 from optil_geo.partnerships.problems import Problem, ValidationReport
@@ -185,11 +185,6 @@ class _ProjectIds:
         ids = distinct(prj.text["project_id"])
         of_partner = pd.Index(ids.values).get_indexer(prt.text["project_id"].fillna(""))
         return cls(ids.codes, ids.first_rows(), np.asarray(of_partner, dtype=np.intp))
-
-
-def _filled(column: pd.Series) -> np.ndarray:
-    """Return which cells of a text column are not empty."""
-    return np.asarray(column != "", dtype=bool)
 
 
 def check_projects(prj: _Rows, ids: _ProjectIds, present: set[str]) -> _Found:

@@ -315,7 +315,7 @@ def _sheet_of(columns: list[Any], widths: np.ndarray, name: str) -> _Sheet:
 
 def _beyond_header(sheet: _Sheet, beyond: list[Any], width: int) -> list[Problem]:
     """Warn for each row with cells right of the header's last column (they are not read)."""
-    notes = []
+    notes: list[Problem] = []
     if not beyond:
         return notes
     filled = np.column_stack(
