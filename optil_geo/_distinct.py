@@ -59,6 +59,10 @@ class Distinct:
         taken = per_value.take(pa.array(self.codes, type=pa.int64()))
         return pd.array(taken, dtype=TEXT)
 
+    def as_text(self) -> pd.api.extensions.ExtensionArray:
+        """Return the column itself, each row's value, as a text column's array."""
+        return self.spread_text([str(value) for value in self.values])
+
     def first_rows(self) -> np.ndarray:
         """Return, per distinct value, the first row that holds it."""
         first = np.zeros(len(self.values), dtype=np.intp)

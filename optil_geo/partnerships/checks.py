@@ -458,8 +458,7 @@ def check_partner_names(prt: _Rows, prj: _Rows, ids: _ProjectIds) -> tuple[np.nd
 
 def row_statuses(marks: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """The ``row_status`` column: the worst problem of each row."""
-    statuses = Distinct(np.asarray(marks, dtype=np.intp), ["ok", "warning", "error"])
-    return statuses.spread_text(statuses.values)
+    return Distinct(np.asarray(marks, dtype=np.intp), ["ok", "warning", "error"]).as_text()
 
 
 def _parse_amount(text: str) -> float | None:

@@ -120,7 +120,7 @@ class _LocatedRows:
         per_place = Distinct(self.codes, self.located.values[name])
         if name == "score":
             return per_place.spread(per_place.values, dtype=np.int64)
-        return per_place.spread_text(per_place.values)
+        return per_place.as_text()
 
 
 _BLANK_LOCATION: dict[str, Any] = {
