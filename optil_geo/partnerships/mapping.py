@@ -242,69 +242,75 @@ def _map_table(
     }
     positions: dict[str, int] = {name: j for j, name in chosen.items()}
     extras: dict[str, int] = {}
-    where = _where(sheet)
     for j, header in enumerate(sheet.headers):
         if j in chosen:
             continue
-        if not header:
-            if j < len(sheet.columns) and _filled(sheet.columns[j]).any():
-                report.add(
-                    Problem(
-                        "warning",
-                        "unnamed_column",
-                        f"Kolom {_column_letter(j)} {where} heeft geen kopnaam maar wel waarden; "
-                        "ze wordt bewaard maar niet gebruikt.",
-                        sheet.file,
-                        sheet.sheet,
-                        sheet.header_row,
-                        _column_letter(j),
-                        None,
-                    )
-                )
-                extras[
-                    _unique_name(f"kolom {_column_letter(j)}", canonical_names | set(extras))
-                ] = j
-            continue
-        name = index.get(header_key(header))
-        if name is None and kind != "projects" and header_key(header) in ADDRESS_HEADERS:
-            # Kept as it is, and read for a postal code where the place is empty.
-            extras[_unique_name(header, canonical_names | set(extras))] = j
-        elif name is None:
-            report.add(
-                Problem(
-                    "warning",
-                    "unknown_column",
-                    f"Kolom '{header}' {where} is onbekend; ze wordt bewaard maar niet gebruikt.",
-                    sheet.file,
-                    sheet.sheet,
-                    sheet.header_row,
-                    header,
-                    header,
-                )
-            )
-            extras[_unique_name(header, canonical_names | set(extras))] = j
-        elif name in positions:
-            first = sheet.headers[positions[name]]
-            report.add(
-                Problem(
-                    "warning",
-                    "duplicate_column",
-                    f"Kolom '{header}' {where} betekent hetzelfde als kolom '{first}' ({name}); "
-                    f"alleen '{first}' wordt gebruikt.",
-                    sheet.file,
-                    sheet.sheet,
-                    sheet.header_row,
-                    header,
-                    header,
-                    name,
-                )
-            )
-            extras[_unique_name(header, canonical_names | set(extras))] = j
-        else:
+        name = index.get(header_key(header)) if header else None
+        if name is not None and name not in positions:
             positions[name] = j
+            continue
+        # Not a field (or a field already found): kept under its own name, maybe reported.
+        problem = _not_a_field(sheet, j, kind, name, positions)
+        if problem is not None:
+            report.add(problem)
+        if header or problem is not None:  # an unnamed column without values is dropped
+            own = header or f"kolom {_column_letter(j)}"
+            extras[_unique_name(own, canonical_names | set(extras))] = j
     if not quiet:
         _report_missing(sheet, kind, positions, report)
     return _Table(sheet, kind, positions, extras)
+
+
+def _not_a_field(
+    sheet: _Sheet, j: int, kind: TableKind, name: str | None, positions: Mapping[str, int]
+) -> Problem | None:
+    """The problem of a column that is no field: unnamed, unknown, or a field found twice.
+
+    ``None`` for an address column (read for postal codes, see
+    :mod:`~optil_geo.partnerships.evidence`) and for an unnamed column without values.
+    """
+    header = sheet.headers[j]
+    where = _where(sheet)
+    if not header:
+        if j < len(sheet.columns) and _filled(sheet.columns[j]).any():
+            return Problem(
+                "warning",
+                "unnamed_column",
+                f"Kolom {_column_letter(j)} {where} heeft geen kopnaam maar wel waarden; "
+                "ze wordt bewaard maar niet gebruikt.",
+                sheet.file,
+                sheet.sheet,
+                sheet.header_row,
+                _column_letter(j),
+                None,
+            )
+        return None
+    if name is None and kind != "projects" and header_key(header) in ADDRESS_HEADERS:
+        return None
+    if name is None:
+        return Problem(
+            "warning",
+            "unknown_column",
+            f"Kolom '{header}' {where} is onbekend; ze wordt bewaard maar niet gebruikt.",
+            sheet.file,
+            sheet.sheet,
+            sheet.header_row,
+            header,
+            header,
+        )
+    first = sheet.headers[positions[name]]
+    return Problem(
+        "warning",
+        "duplicate_column",
+        f"Kolom '{header}' {where} betekent hetzelfde als kolom '{first}' ({name}); "
+        f"alleen '{first}' wordt gebruikt.",
+        sheet.file,
+        sheet.sheet,
+        sheet.header_row,
+        header,
+        header,
+        name,
+    )
 
 
 def _report_missing(
