@@ -140,6 +140,30 @@ def preview_columns(
     sheets = _read_single(source, name, settings)
     form, tables = _choose_tables(sheets, name, ValidationReport())
     gazetteer = Gazetteer.for_reference(reference if reference is not None else load_reference())
+    by_field: dict[str, suggestions.ColumnSuggestion] = {}
+    fields: list[str] = []
+    headers: dict[str, None] = {}
+    for table in tables:
+        for field_name, suggestion in _suggest(table, gazetteer).items():
+            by_field.setdefault(field_name, suggestion)
+        fields += [f for f in suggestions.fields_of(table.kind) if f not in fields]
+        headers.update(dict.fromkeys(h for h in table.sheet.headers if h))
+    required = [c.name for t in tables for c in _schema.columns_of(t.kind) if c.required]
+    return ColumnPreview(
+        form=form,
+        fields=tuple(fields),
+        required=tuple(dict.fromkeys(required)),
+        headers=tuple(headers),
+        rows=_first_rows(tables[-1].sheet, rows),
+        suggestions=by_field,
+        key=suggestions.header_set_key(list(headers)),
+    )
+
+
+def _suggest(table: _Table, gazetteer: Gazetteer) -> dict[str, suggestions.ColumnSuggestion]:
+    """Suggest a header for each field of one table, from its headers and sample values."""
+    sheet = table.sheet
+    samples = {h: _sample(sheet.columns[j]) for j, h in enumerate(sheet.headers) if h}
 
     def place_share(values: Sequence[str]) -> float:
         # Only plain names count: '3920' or 'CC Westrand (Dilbeek)' is no place column.
@@ -150,33 +174,14 @@ def preview_columns(
         ]
         return sum(named) / len(values)
 
-    by_field: dict[str, suggestions.ColumnSuggestion] = {}
-    fields: list[str] = []
-    headers: dict[str, None] = {}
-    for table in tables:
-        sheet = table.sheet
-        samples = {h: _sample(sheet.columns[j]) for j, h in enumerate(sheet.headers) if h}
-        found = suggestions.suggest_columns(
-            sheet.headers, samples, table.kind, is_place=place_share
-        )
-        for field_name, suggestion in found.items():
-            by_field.setdefault(field_name, suggestion)
-        fields += [f for f in suggestions.fields_of(table.kind) if f not in fields]
-        headers.update(dict.fromkeys(h for h in sheet.headers if h))
-    main = tables[-1].sheet
-    head = pd.DataFrame(
-        {h: main.columns[j].head(rows).tolist() for j, h in enumerate(main.headers) if h},
-        index=pd.RangeIndex(min(rows, len(main))),
-    )
-    required = [c.name for t in tables for c in _schema.columns_of(t.kind) if c.required]
-    return ColumnPreview(
-        form=form,
-        fields=tuple(fields),
-        required=tuple(dict.fromkeys(required)),
-        headers=tuple(headers),
-        rows=head,
-        suggestions=by_field,
-        key=suggestions.header_set_key(list(headers)),
+    return suggestions.suggest_columns(sheet.headers, samples, table.kind, is_place=place_share)
+
+
+def _first_rows(sheet: _Sheet, rows: int) -> pd.DataFrame:
+    """The first ``rows`` data rows of a sheet, under its (named) headers."""
+    return pd.DataFrame(
+        {h: sheet.columns[j].head(rows).tolist() for j, h in enumerate(sheet.headers) if h},
+        index=pd.RangeIndex(min(rows, len(sheet))),
     )
 
 
