@@ -103,8 +103,8 @@ def distinct_rows(*columns: Distinct) -> Distinct:
         joined = codes.astype(np.int64) * len(column.values) + column.codes
         codes = np.asarray(pd.factorize(joined)[0], dtype=np.intp)
     first = Distinct(codes, [None] * (int(codes.max()) + 1 if len(codes) else 0)).first_rows()
-    rows = [tuple(c.values[c.codes[i]] for c in columns) for i in first.tolist()]
-    return Distinct(codes, rows)
+    cells = [[c.values[k] for k in c.codes[first].tolist()] for c in columns]
+    return Distinct(codes, list(zip(*cells, strict=True)))
 
 
 def text_column(values: Sequence[str] | np.ndarray) -> pd.Series:

@@ -16,6 +16,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from optil_geo._distinct import distinct
 from optil_geo.partnerships._text import _row_at, _text_column
@@ -59,8 +61,8 @@ def split_partner_cells(partners: pd.DataFrame, report: ValidationReport) -> pd.
     names = partners["organisation"]
     # Only a cell with a separator in it is looked at word by word (most cells name
     # one partner); each distinct such text once.
-    maybe = names.str.contains(_MAYBE_SEVERAL, regex=True).fillna(False)
-    candidates = np.flatnonzero(maybe.to_numpy(dtype=bool))
+    maybe = pc.match_substring_regex(pa.array(names.array), _MAYBE_SEVERAL)
+    candidates = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
     if not len(candidates):
         return partners
     cells = distinct(names.iloc[candidates])

@@ -370,15 +370,17 @@ def _unknown_target_groups(prj: _Rows, target_codes: pd.Series) -> _Found:
     cells = distinct(prj.text["target_groups"])
     per_row = target_codes.tolist()
     matched = [per_row[i] for i in cells.first_rows().tolist()]
-    unknown = cells.spread([[code for code in codes if code not in known] for codes in matched])
+    unknown = [[code for code in codes if code not in known] for codes in matched]
     # One problem per unknown part, row by row and in the order of the parts.
-    rows = np.repeat(np.arange(len(prj)), [len(parts) for parts in unknown.tolist()])
+    counts = cells.spread([len(parts) for parts in unknown], dtype=np.intp)
+    rows = np.repeat(np.arange(len(prj)), counts)
+    texts = [part for k in cells.codes[np.flatnonzero(counts)].tolist() for part in unknown[k]]
     found = _Found(prj)
     found.add_texts(
         rows,
         "unknown_target_group",
         fld="target_groups",
-        texts=[part for parts in unknown.tolist() for part in parts],
+        texts=texts,
         message=lambda code: (
             f"Doelgroep '{code}' is niet bekend; ze blijft zo staan. Scheid doelgroepen met ';'."
         ),

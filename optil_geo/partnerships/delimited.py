@@ -148,10 +148,10 @@ def _delimiter_of(text: bytes) -> tuple[str, bytes]:
     The delimiter is the candidate that gives the first rows (of the first
     ``_SNIFF_CHARS`` characters) the most equal number of cells, at least two.
     """
-    first, _, rest = text.partition(b"\n")
-    hint = re.fullmatch(rb"\s*sep=(.)\s*", first)
+    end = text.find(b"\n")
+    hint = re.fullmatch(rb"\s*sep=(.)\s*", text if end < 0 else text[:end])
     if hint:
-        return hint.group(1).decode("utf-8"), rest
+        return hint.group(1).decode("utf-8"), text[end + 1 :] if end >= 0 else b""
     sample = text[: text.rfind(b"\n", 0, 4 * _SNIFF_CHARS) + 1] or text[: 4 * _SNIFF_CHARS]
     scores = {candidate: _delimiter_score(sample, candidate) for candidate in (";", ",", "\t", "|")}
     return max(scores, key=lambda candidate: scores[candidate]), text
@@ -239,7 +239,7 @@ def _read_records(text: bytes, delimiter: str) -> tuple[list[Any], np.ndarray]:
         raise InputError(f"Bestand is geen leesbare CSV: {exc}.") from None
     widths = np.full(table.num_rows + len(other), table.num_columns, dtype=np.intp)
     if not other:
-        return [column.combine_chunks() for column in table.columns], widths
+        return list(table.columns), widths
     width = max(table.num_columns, *(row.actual_columns for row in other))
     # Where each record goes: the reader's records in order, around the set-aside ones.
     set_aside = np.asarray([row.number - 1 for row in other], dtype=np.intp)
@@ -300,7 +300,10 @@ def _sheet_of(columns: list[Any], widths: np.ndarray, name: str) -> _Sheet:
     header_at = _header_position(first_rows)
     width = int(widths[positions[header_at]])
     body = positions[header_at + 1 :]
-    taken = [column.take(pa.array(body)) for column in columns]
+    if len(body) and body[-1] - body[0] == len(body) - 1:
+        taken = [column.slice(body[0], len(body)) for column in columns]  # no empty rows between
+    else:
+        taken = [column.take(pa.array(body)) for column in columns]
     sheet = _Sheet(
         name,
         None,
