@@ -19,7 +19,7 @@ import pandas as pd
 from optil_geo._distinct import Distinct, distinct
 from optil_geo.partnerships._text import Severity, _filled
 from optil_geo.partnerships.mapping import _Context
-from optil_geo.partnerships.organisations import organisation_keys
+from optil_geo.partnerships.organisations import organisation_key_codes
 from optil_geo.partnerships.problems import Problem, ValidationReport
 from optil_geo.vocabulary import (
     UNKNOWN,
@@ -416,21 +416,23 @@ def check_partner_names(prt: _Rows, prj: _Rows, ids: _ProjectIds) -> tuple[np.nd
     ignored). Returns which partner rows are the lead itself, and the problems.
     """
     project_id = prt.text["project_id"]
-    keys = organisation_keys(prt.text["organisation"])
-    # The lead of each partner's project: the lead of that id's first project row.
-    lead_keys = np.full(len(prt), "", dtype=object)
+    # The lead of each project id (its first project row) and the partners, keyed in
+    # one go: equal keys get equal codes, and the comparisons are on integers.
+    leads = prj.text["lead_organisation"].iloc[ids.first_row]
+    keyed = organisation_key_codes(pd.concat([leads, prt.text["organisation"]], ignore_index=True))
+    lead_keys, keys = keyed.codes[: len(leads)], keyed.codes[len(leads) :]
+    named = (keys != _code_of(keyed, "")) & _filled(project_id)
     has_project = ids.of_partner >= 0
-    lead_rows = ids.first_row[ids.of_partner[has_project]]
-    lead_keys[has_project] = organisation_keys(prj.text["lead_organisation"].iloc[lead_rows])
-    is_lead = (keys != "") & _filled(project_id) & has_project & (keys == lead_keys)
-    usable = (keys != "") & _filled(project_id)
+    is_lead = named & has_project
+    is_lead[has_project] &= lead_keys[ids.of_partner[has_project]] == keys[has_project]
     # A partner named twice in one project: the same (project id, key) again.
-    named = pd.DataFrame({"project": project_id, "key": keys})[usable & ~is_lead]
-    twice = named[named.duplicated(keep=False)]
+    pairs = pd.DataFrame({"project": distinct(project_id).codes, "key": keys})[named & ~is_lead]
+    twice = pairs[pairs.duplicated(keep=False)]
     again = twice.duplicated(keep="first").to_numpy()
     first = twice[~again]
     first_row = dict(zip(first.itertuples(index=False, name=None), first.index, strict=True))
     repeated = twice.index[again].to_numpy()
+    pair_of = dict(zip(twice.index, twice.itertuples(index=False, name=None), strict=True))
     found = _Found(prt)
     flagged = np.sort(np.concatenate([np.flatnonzero(is_lead), repeated]))
     orgs = prt.values("organisation", flagged)
@@ -453,9 +455,14 @@ def check_partner_names(prt: _Rows, prj: _Rows, ids: _ProjectIds) -> tuple[np.nd
                 fld="organisation",
                 value=org,
                 message=f"Partner '{org}' staat al bij project '{p}' in rij "
-                f"{prt.number(first_row[(p, keys[i])])}.",
+                f"{prt.number(first_row[pair_of[i]])}.",
             )
     return np.asarray(is_lead, dtype=bool), found
+
+
+def _code_of(found: Distinct, value: str) -> int:
+    """The code of ``value`` among the distinct values, -1 when none holds it."""
+    return found.values.index(value) if value in found.values else -1
 
 
 def row_statuses(marks: np.ndarray) -> pd.api.extensions.ExtensionArray:

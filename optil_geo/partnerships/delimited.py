@@ -152,7 +152,7 @@ def _delimiter_of(text: bytes) -> tuple[str, bytes]:
     hint = re.fullmatch(rb"\s*sep=(.)\s*", text if end < 0 else text[:end])
     if hint:
         return hint.group(1).decode("utf-8"), text[end + 1 :] if end >= 0 else b""
-    sample = text[: text.rfind(b"\n", 0, 4 * _SNIFF_CHARS) + 1] or text[: 4 * _SNIFF_CHARS]
+    sample = text[: text.rfind(b"\n", 0, _SNIFF_CHARS) + 1] or text[:_SNIFF_CHARS]
     scores = {candidate: _delimiter_score(sample, candidate) for candidate in (";", ",", "\t", "|")}
     return max(scores, key=lambda candidate: scores[candidate]), text
 
@@ -269,6 +269,8 @@ def _clean(cells: Any) -> Any:
     """Strip a column as str.strip() would, and undo formulas our writers neutralised."""
     cells = pc.utf8_trim(cells, characters=_PY_WHITESPACE)
     neutralised = pc.match_substring_regex(cells, _NEUTRALISED)
+    if not pc.any(neutralised).as_py():
+        return cells  # the usual column
     return pc.if_else(neutralised, pc.utf8_slice_codeunits(cells, 1), cells)
 
 

@@ -125,9 +125,9 @@ class _FlatProjects:
 
     def _same_as_first_row(self, column: pd.Series) -> bool:
         """Whether every member row holds the value of its project's first row."""
-        members = column.iloc[self.members].reset_index(drop=True)
-        firsts = column.iloc[self.rows[self.project_of]].reset_index(drop=True)
-        return bool((members == firsts).all())
+        values = column.array
+        members = values if len(self.members) == len(values) else values.take(self.members)
+        return bool((members == values.take(self.rows[self.project_of])).all())
 
 
 def _conflict(sheet: _Sheet, j: int, f: str, project_id: str, conflict: _Conflict) -> Problem:

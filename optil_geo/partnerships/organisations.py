@@ -12,9 +12,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from optil_geo._distinct import distinct
+from optil_geo._distinct import Distinct, distinct
 
-__all__ = ["organisation_key", "organisation_keys"]
+__all__ = ["organisation_key", "organisation_key_codes", "organisation_keys"]
 
 _LEGAL_FORMS = ("vzw", "ivzw", "asbl", "aisbl", "bv", "bvba", "nv", "cv", "cvba", "vof")
 
@@ -32,9 +32,20 @@ def organisation_keys(names: pd.Series) -> np.ndarray:
     run of characters other than ``a-z`` and ``0-9`` one space, legal forms such as
     ``vzw`` dropped; ``""`` for a missing name.
     """
+    keys = organisation_key_codes(names)
+    return keys.spread(keys.values)
+
+
+def organisation_key_codes(names: pd.Series) -> Distinct:
+    """Return the organisation keys of ``names`` as codes: equal keys, equal codes.
+
+    Each distinct name is keyed once; names with the same key (``CC Gent vzw``,
+    ``cc gent``) share a code, so that comparing organisations compares integers.
+    """
     found = distinct(names)
     texts = pa.array([str(v) for v in found.values], type=pa.large_string())
-    return found.spread(_keys_of(texts).to_pylist())
+    key_of_name = distinct(pd.Series(_keys_of(texts).to_pylist(), dtype=object))
+    return Distinct(key_of_name.codes[found.codes], key_of_name.values)
 
 
 def _keys_of(names: pa.Array) -> pa.Array:
