@@ -56,6 +56,7 @@ from optil_geo.partnerships import (
     parse_columns_option,
     partnerships_from_raw,
     preview_columns,
+    problem_message,
     read_partnerships,
     read_table,
     save_location_fix,
@@ -68,7 +69,14 @@ from optil_geo.partnerships import (
 from optil_geo.reference import CREDIT, Reference, fetch_reference, load_reference, reference_info
 from optil_geo.settings import LinkRules, Settings
 from optil_geo.store import Workspace
-from optil_geo.texts import LANGUAGES, format_km, format_number, format_percent, text
+from optil_geo.texts import (
+    LANGUAGES,
+    error_message,
+    format_km,
+    format_number,
+    format_percent,
+    text,
+)
 from optil_geo.underserved import (
     PEER_GROUPS,
     UnderservedRules,
@@ -152,6 +160,7 @@ __all__ = [
     "classify_links",
     "column_explanations",
     "demo_summary",
+    "error_message",
     "explanation_rows",
     "explanation_sheet",
     "fetch_reference",
@@ -177,6 +186,7 @@ __all__ = [
     "partnerships_from_raw",
     "people_table",
     "preview_columns",
+    "problem_message",
     "project_measures",
     "read_partnerships",
     "read_table",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 __all__ = [
     "InputError",
     "OptilGeoError",
@@ -24,7 +26,28 @@ class ReferenceDataError(OptilGeoError):
 
 
 class InputError(OptilGeoError):
-    """User input (a file, a column, a value) cannot be used as it is."""
+    """User input (a file, a column, a value) cannot be used as it is.
+
+    A file the import refuses carries a ``code`` (``too_big``, ``zip_bomb``,
+    ``password`` …) and its ``params`` (the file name, sizes, limits); its words come
+    from the text catalogue (``refused_<code>``): ``str()`` is the Dutch line, and
+    :func:`optil_geo.texts.error_message` words it in any interface language. Other
+    input errors (a wrong argument) carry their own message.
+    """
+
+    def __init__(
+        self, message: str = "", *, code: str = "", params: Mapping[str, object] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: dict[str, object] = dict(params or {})
+
+    def __str__(self) -> str:
+        if self.code:
+            from optil_geo.texts import error_message  # noqa: PLC0415 - texts imports this module
+
+            return error_message(self, "nl")
+        return super().__str__()
 
 
 class WorkspaceError(OptilGeoError):

@@ -26,7 +26,7 @@ from typing import Any
 
 import optil_geo as og
 from optil_geo._schema import header_key
-from optil_geo.texts import format_number, text
+from optil_geo.texts import error_message, format_number, text
 
 __all__ = ["main"]
 
@@ -185,19 +185,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         err=sys.stderr,
         columns=_columns(args),
         fixes=_fixes(args),
+        lang=args.lang,
     )
 
 
 def _read_for_analysis(args: argparse.Namespace) -> og.PartnershipData | int:
     """Import DATA; on errors print the report to stderr and return the exit code."""
     data, code, message = og.validate_file(
-        Path(args.data), columns=_columns(args), fixes=_fixes(args)
+        Path(args.data), columns=_columns(args), fixes=_fixes(args), lang=args.lang
     )
     if data is None:
         print(message, file=sys.stderr)
         return code
     if not data.ok:
-        sys.stderr.write(og.format_report(data))
+        sys.stderr.write(og.format_report(data, args.lang))
         print(text("cli_import_refused", args.lang), file=sys.stderr)
         return EXIT_INPUT_ERRORS
     return data
@@ -491,7 +492,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return func(args)
     except og.OptilGeoError as exc:
-        print(f"{type(exc).__name__}: {_one_line(str(exc))}", file=sys.stderr)
+        message = error_message(exc, args.lang)
+        print(f"{type(exc).__name__}: {_one_line(message)}", file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         return 130

@@ -22,17 +22,19 @@ from importlib.resources import files
 
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 
-from optil_geo._errors import SettingsError
+from optil_geo._errors import InputError, SettingsError
 
 __all__ = [
     "LANGUAGES",
     "catalogue",
     "check_language",
+    "error_message",
     "format_km",
     "format_number",
     "format_percent",
     "number_symbols",
     "text",
+    "text_with",
 ]
 
 LANGUAGES: Mapping[str, str] = {"nl": "Nederlands", "en": "English"}
@@ -91,6 +93,41 @@ def text(key: str, lang: str = "nl", /, **values: object) -> str:
         return key
     template = entry.get(lang) or entry["nl"]
     return template.format(**values) if values else template
+
+
+def text_with(key: str, lang: str, params: Mapping[str, object]) -> str:
+    """Return :func:`text` for ``key`` with ``params`` written for a reader of ``lang``.
+
+    The parameters of a message are data (JSON-ready): a float is formatted in the
+    language (``1.234,5`` / ``1,234.5``; no decimals when it is whole), a whole
+    number is written as it is (a row number reads ``1594``, as the spreadsheet shows
+    it), a list or tuple is joined with ``, ``, anything else is shown as text.
+    """
+    return text(key, lang, **{name: _param_text(v, lang) for name, v in params.items()})
+
+
+def _param_text(value: object, lang: str) -> str:
+    if isinstance(value, float):
+        return format_number(value, 0 if value.is_integer() else 1, lang=lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def error_message(exc: BaseException, lang: str = "nl") -> str:
+    """Return the message of an error in ``lang``.
+
+    An :class:`~optil_geo.InputError` with a ``code`` (a refused file) is worded from
+    the catalogue's ``refused_<code>`` (``refused_<code>_<variant>`` when its params
+    name a ``variant``); any other error keeps its own message.
+    """
+    code = getattr(exc, "code", "") if isinstance(exc, InputError) else ""
+    if not code:
+        return str(exc)
+    params = dict(getattr(exc, "params", {}))
+    variant = params.pop("variant", "")
+    key = f"refused_{code}" + (f"_{variant}" if variant else "")
+    return text_with(key, lang, params)
 
 
 def format_number(value: float | None, decimals: int = 0, *, lang: str = "nl") -> str:

@@ -34,7 +34,7 @@ import pandas as pd
 
 import optil_geo as og
 from optil_geo import dataio, gazetteer
-from optil_geo.partnerships import report
+from optil_geo.partnerships import PROBLEM_CODES
 from optil_geo.texts import catalogue
 from tests.conftest import REPO
 
@@ -112,7 +112,7 @@ def raw_codes() -> frozenset[str]:
         "brussels",
         "wallonia",
         "abroad",
-        *report._CODE_TITLES_NL,  # the validation report's problem codes
+        *PROBLEM_CODES,  # the validation report's problem codes
     }
     dutch = _all_words(_interface_texts("nl"))
     return frozenset(c.lower() for c in codes if len(c) >= MIN_LENGTH) - dutch

@@ -476,6 +476,7 @@ def test_validate_demo_json(capsys: pytest.CaptureFixture[str]) -> None:
             "column",
             "field",
             "value",
+            "params",
             "message",
         }
         assert problem["severity"] == "warning"

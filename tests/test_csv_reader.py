@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optil_geo._errors import InputError
-from optil_geo.partnerships import _text, delimited, sheets
+from optil_geo.partnerships import _text, delimited, problem_message, sheets
 from optil_geo.partnerships.organisations import organisation_key as _organisation_key
 from optil_geo.partnerships.organisations import organisation_keys as _organisation_keys
 
@@ -90,7 +90,8 @@ def test_a_nul_byte_is_stripped_with_a_warning_naming_its_line(before: str) -> N
     assert sheet.columns[1].tolist()[-2:] == ["AB", "C"]
     line = 3 if before else 2
     assert [(n.code, n.severity, n.row) for n in sheet.notes] == [("nul_byte", "warning", line)]
-    assert f"Regel {line}" in sheet.notes[0].message
+    assert problem_message(sheet.notes[0]).startswith(f"Regel {line} bevat een NUL-teken")
+    assert problem_message(sheet.notes[0], "en").startswith(f"Line {line} holds a NUL character")
 
 
 def test_text_full_of_nul_bytes_is_still_not_text() -> None:

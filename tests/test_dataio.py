@@ -33,6 +33,7 @@ from optil_geo.dataio import (
     validate_file,
     write_template,
 )
+from optil_geo.partnerships import problem_message
 from optil_geo.settings import Settings
 from optil_geo.store import fix_key
 from optil_geo.vocabulary import load_vocabulary
@@ -348,9 +349,19 @@ def test_missing_column_lists_the_aliases(tmp_path: Path) -> None:
     assert (problem.severity, problem.sheet, problem.row, problem.column, problem.field) == (
         "error", "partners", 1, "organisatie", "organisation",
     )  # fmt: skip
-    assert problem.message.startswith(
-        "Kolom 'organisatie' is verplicht maar ontbreekt in blad 'partners'. Aanvaarde namen: "
-        "organisation, organisatie, organization, partner"
+    assert problem.params["accepted"][:4] == [
+        "organisation",
+        "organisatie",
+        "organization",
+        "partner",
+    ]
+    assert problem_message(problem).startswith(
+        "Kolom 'organisatie' (Partnerorganisatie) is verplicht maar ontbreekt in blad 'partners'. "
+        "Aanvaarde namen: organisation, organisatie, organization, partner"
+    )
+    assert problem_message(problem, "en").startswith(
+        "Column 'organisatie' (Partner organisation) is required but missing in sheet 'partners'. "
+        "Accepted names: organisation, organisatie, organization, partner"
     )
     # the rows are still all there, and no per-row flood for the missing column
     assert data.rows == {"projects": 2, "partners": 5}
@@ -367,7 +378,9 @@ def test_missing_lead_location_names_the_alternative(tmp_path: Path) -> None:
     )
     problem = only(read_partnerships(path), "missing_column")
     assert problem.field == "lead_municipality"
-    assert "(of kolom 'postcode')" in problem.message
+    assert problem.params["alternative"] == "postcode"
+    assert "of kolom 'postcode' is verplicht" in problem_message(problem)
+    assert "or column 'postcode' is required" in problem_message(problem, "en")
 
 
 def test_empty_required_values(tmp_path: Path) -> None:
@@ -408,7 +421,9 @@ def test_duplicate_project_id(tmp_path: Path) -> None:
     assert (problem.severity, problem.row, problem.column, problem.value) == (
         "error", 4, "project_id", "P001",
     )  # fmt: skip
-    assert "rij 2" in problem.message
+    assert problem.params == {"first_row": 2}
+    assert "komt al voor in rij 2;" in problem_message(problem)
+    assert "already occurs in row 2;" in problem_message(problem, "en")
     assert len(data.projects) == 3  # kept, marked
     assert data.projects["row_status"].tolist() == ["ok", "ok", "error"]
 
@@ -480,7 +495,12 @@ def test_each_warning(tmp_path: Path, code: str, where: tuple[str, int, str, str
     assert data.report.ok, data.report.errors  # warnings never refuse the import
     found = [(p.sheet, p.row, p.column, p.value) for p in problems(data, code)]
     assert where in found
-    assert all(p.severity == "warning" and p.message for p in problems(data, code))
+    assert all(p.severity == "warning" for p in problems(data, code))
+    # Worded in both languages, naming the cell's text; no field left unfilled.
+    for p in problems(data, code):
+        for lang in ("nl", "en"):
+            message = problem_message(p, lang)
+            assert (p.value or "") in message and "{" not in message, (lang, message)
 
 
 def test_warnings_leave_their_trace_in_the_data(tmp_path: Path, nis_of: Any) -> None:
@@ -491,7 +511,12 @@ def test_warnings_leave_their_trace_in_the_data(tmp_path: Path, nis_of: Any) -> 
         nis_of("Antwerpen"),
         nis_of("Diest"),
     }
-    assert "Antwerpen" in only(data, "ambiguous_location").message
+    ambiguous = only(data, "ambiguous_location")
+    assert ambiguous.params["candidates"] == [
+        f"Antwerpen ({nis_of('Antwerpen')})",
+        f"Diest ({nis_of('Diest')})",
+    ]
+    assert "Antwerpen (" in problem_message(ambiguous, "en")
     assert partners.loc[1, "partner_location"] == "unresolved"
     third = partners.loc[2, ["sector", "sector_code", "sector_group"]].tolist()
     assert third == ["vriendenclub", "unknown", "unknown"]
@@ -693,7 +718,9 @@ def test_validate_json_contract(tmp_path: Path) -> None:
     assert list(payload) == ["rows", "errors", "warnings", "locations", "columns"]
     assert payload["rows"] == {"projects": 2, "partners": 6}
     assert payload["locations"] == {**CLEAN_LOCATIONS, "ambiguous": 1}
-    keys = {"severity", "code", "file", "sheet", "row", "column", "field", "value", "message"}
+    keys = {
+        "severity", "code", "file", "sheet", "row", "column", "field", "value", "params", "message",
+    }  # fmt: skip
     assert [set(p) for p in payload["errors"]] == [keys]
     assert payload["errors"][0] == {
         "severity": "error",
@@ -704,7 +731,9 @@ def test_validate_json_contract(tmp_path: Path) -> None:
         "column": "project_id",
         "field": "project_id",
         "value": "P999",
-        "message": payload["errors"][0]["message"],
+        "params": {},
+        "message": "Projectnummer 'P999' bestaat niet bij de projecten; controleer het nummer "
+        "of voeg het project toe.",
     }
     assert [p["code"] for p in payload["warnings"]] == ["ambiguous_location"]
 
@@ -725,20 +754,25 @@ def test_validate_exit_codes(tmp_path: Path) -> None:
     assert (data, code) == (None, 2) and message
 
 
-def test_report_frame_has_dutch_headers(tmp_path: Path) -> None:
-    frame = messy(tmp_path).report.to_frame()
+def test_report_frame_speaks_the_language_asked(tmp_path: Path) -> None:
+    report = messy(tmp_path).report
+    frame = report.to_frame()
     assert list(frame.columns) == [
-        "Ernst",
-        "Code",
-        "Bestand",
-        "Blad",
-        "Rij",
-        "Kolom",
-        "Waarde",
-        "Melding",
-    ]
+        "Ernst", "Soort", "Bestand", "Blad", "Rij", "Kolom", "Waarde", "Melding",
+    ]  # fmt: skip
     assert set(frame["Ernst"]) == {"waarschuwing"}
     assert str(frame["Rij"].dtype) == "Int64"
+    english = report.to_frame("en")
+    assert list(english.columns) == [
+        "Severity", "Kind", "File", "Sheet", "Row", "Column", "Value", "Message",
+    ]  # fmt: skip
+    assert set(english["Severity"]) == {"warning"}
+    # The same problems, row for row, each worded in its language.
+    assert english["Row"].tolist() == frame["Rij"].tolist()
+    at = report.problems.index(next(p for p in report.problems if p.code == "invalid_year"))
+    assert frame["Soort"][at] == "Ongeldig jaar" and english["Kind"][at] == "Invalid year"
+    assert frame["Melding"][at].startswith("Jaar 'twintig' is geen jaartal")
+    assert english["Message"][at].startswith("Year 'twintig' is not a year")
 
 
 # --------------------------------------------------------------------------- writers
@@ -1100,7 +1134,7 @@ def test_warnings_keep_reading_order_and_survive_pickling(ref) -> None:  # type:
         "fuzzy_location",
     ]
     assert restored == report and restored.warnings == warnings
-    extra = Problem("warning", "x", "m", "t.csv", None, 9)
+    extra = Problem("warning", "x", {}, "t.csv", None, 9)
     report.add(extra)
     assert report.warnings[-1] is extra
     assert ValidationReport(warnings=[extra]).warnings == [extra]
@@ -1115,5 +1149,5 @@ def test_a_warning_added_after_the_import_goes_last(ref) -> None:  # type: ignor
         data = read_partnerships(text.encode(), source_name="t.csv", reference=ref)
         if read_first:
             assert data.report.warnings
-        data.report.add(Problem("warning", "mine", "m", "a.csv", None, 1))
+        data.report.add(Problem("warning", "mine", {}, "a.csv", None, 1))
         assert [w.code for w in data.report.warnings][-1] == "mine"

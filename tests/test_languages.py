@@ -12,6 +12,7 @@ The pages are whatever ``views/*.py`` holds, so a page added later is walked too
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,10 +85,9 @@ def app(request: pytest.FixtureRequest, ref) -> Iterator[tuple[AppTest, str]]:  
 # The Data page's column help comes from the import template's Dutch-only column
 # descriptions, and in Dutch mode it lists the English header aliases it accepts;
 # the measures command writes code headers and the reference's Dutch hierarchy
-# labels; validate's report is still worded in Dutch by the import package.
+# labels.
 _DATA_PAGE_GAP = "Data page column help: Dutch-only descriptions, multilingual aliases"
 _MEASURES_GAP = "measures output: code headers, Dutch hierarchy labels"
-_VALIDATE_GAP = "validate report worded in Dutch by the import package"
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -191,11 +191,64 @@ def test_validate_speaks_one_language(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
 ) -> None:
-    if lang == "en":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=_VALIDATE_GAP))
     monkeypatch.setenv("OPTIL_GEO_WORKSPACE", str(tmp_path / "ws.sqlite"))
     _, out, err = _run(capsys, "--lang", lang, "validate", DEMO_XLSX)
-    assert out
-    assert not _problems([out, err], lang)
+    assert "Ambiguous location" in out if lang == "en" else "Dubbelzinnige locatie" in out
+    _, as_json, _ = _run(capsys, "--lang", lang, "validate", DEMO_XLSX, "--json")
+    messages = [p["message"] for p in json.loads(as_json)["warnings"]]
+    assert messages
+    assert not _problems([out, err, *messages], lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_file_with_every_kind_of_problem_is_reported_in_one_language(
+    lang: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Errors and warnings of many kinds (an empty lead place, bad year and amount,
+    # unknown terms and column, doubtful places, conflicting values, a partner twice),
+    # in the text report and in the JSON messages.
+    monkeypatch.setenv("OPTIL_GEO_WORKSPACE", str(tmp_path / "ws.sqlite"))
+    rows = [
+        "projectnummer;titel;jaar;aanvrager;gemeente aanvrager;subsidie;sector aanvrager;"
+        "organisatie;gemeente;postcode;sector;rol;doelgroepen;extra",
+        "P1;Een;twintig;CC A;Gent;n.t.b.;xyz;Org 1;Deurne;;qqq;zzz;marsmannetjes;x",
+        "P1;Een;2021;CC A;Gent;1000;;CC A;Gent;;;;;",
+        "P2;Twee;2022;CC B;Namen;1000;;Org 2;Xyzzy;;;;;",
+        "P2;Twee;2022;CC B;Namen;1000;;Org 2;Xyzzy;;;;;",
+        "P3;Drie;2022;CC C;Kortrjk;1000;;Org 3;;9999;;;;",
+        "P4;Vier;2022;CC D;;;;Org 4;Gent;;;;;",
+    ]
+    path = tmp_path / "p.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, err = _run(capsys, "--lang", lang, "validate", path)
+    _, as_json, _ = _run(capsys, "--lang", lang, "validate", path, "--json")
+    payload = json.loads(as_json)
+    found = {p["code"] for p in payload["errors"] + payload["warnings"]}
+    assert code == 1
+    assert len(found) >= 12, found
+    messages = [p["message"] for p in payload["errors"] + payload["warnings"]]
+    # What the file says (its headers and cells) is no language: leave it out.
+    cells = sorted({c for row in rows for c in row.split(";") if c}, key=len, reverse=True)
+
+    def without_cells(text: str) -> str:
+        for cell in cells:
+            text = text.replace(f"'{cell}'", " ").replace(f" {cell} ", " ")
+        return text
+
+    assert not _problems([without_cells(t) for t in (out, err, *messages)], lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_refused_file_says_so_in_one_language(
+    lang: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"")
+    code, out, err = _run(capsys, "--lang", lang, "validate", path)
+    assert code == 2 and not out
+    assert err.startswith("InputError: File 't.csv'" if lang == "en" else "InputError: Bestand")
+    assert not _problems([err], lang)

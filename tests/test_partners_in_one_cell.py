@@ -54,7 +54,9 @@ def test_a_cell_of_partners_becomes_partner_rows_and_is_reported() -> None:
     assert data.partners["source_row"].tolist() == [2, 2, 2, 3]
     (split,) = [p for p in data.report.warnings if p.code == "partners_split"]
     assert (split.row, split.severity) == (2, "warning")
-    assert "noemt er 3" in split.message
+    assert split.params["n"] == 3
+    assert "noemt er 3; elk wordt een eigen partnerrij" in og.problem_message(split)
+    assert "names 3; each becomes a partner row of its own" in og.problem_message(split, "en")
 
 
 def test_places_listed_alongside_are_split_with_their_partners() -> None:
@@ -93,7 +95,9 @@ def test_an_ambiguous_name_stays_ambiguous(name: str) -> None:
     assert data.report.location_counts["ambiguous"] == 1
     assert data.report.location_counts["resolved"] == 1  # the lead only
     (warning,) = [p for p in data.report.warnings if p.code == "place_from_name"]
-    assert "niet één gemeente" in warning.message
+    assert warning.params == {"variant": "unplaced"}
+    assert "wijst niet één gemeente aan" in og.problem_message(warning)
+    assert "does not point to one municipality" in og.problem_message(warning, "en")
 
 
 def test_place_from_the_address_postal_code() -> None:
@@ -161,4 +165,6 @@ def test_merged_project_cells_are_filled_down_with_a_warning(tmp_path: Path) -> 
     assert len(data.projects) == 1
     merged = [p for p in data.report.warnings if p.code == "merged_cells"]
     assert sorted((p.row, p.column) for p in merged) == [(2, "A"), (2, "B"), (2, "C"), (2, "D")]
-    assert any("A2:A4" in p.message for p in merged)
+    assert any(p.params["span"] == "A2:A4" for p in merged)
+    assert any("samengevoegde cellen A2:A4" in og.problem_message(p) for p in merged)
+    assert any("merged cells A2:A4" in og.problem_message(p, "en") for p in merged)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from optil_geo import maps, texts, underserved
-from optil_geo.partnerships import readers
+from optil_geo._errors import InputError
 
 
 def test_format_number_dutch() -> None:
@@ -35,12 +35,14 @@ def test_format_number_english() -> None:
 def test_one_definition() -> None:
     assert maps.format_number is texts.format_number
     assert underserved.format_number is texts.format_number  # the reasons of witte vlekken
-    assert readers.format_number is texts.format_number
 
 
 def test_sizes_in_messages_use_it() -> None:
-    assert readers._mb(1536 * 1024) == "1,5 MB"
-    assert readers._mb(2048 * 1024 * 1024) == "2.048,0 MB"
+    # A refused file's sizes are numbers, formatted in the language of the message.
+    big = InputError(code="too_big", params={"file": "f.csv", "size": 2048.5, "cap": 1.5})
+    big.params["setting"] = 1.5
+    assert "2.048,5 MB groot; de grens is 1,5 MB" in str(big)
+    assert "2,048.5 MB; the limit is 1.5 MB" in texts.error_message(big, "en")
 
 
 def test_every_text_has_both_languages_and_the_same_fields() -> None:

@@ -14,7 +14,6 @@ import pandas as pd
 import streamlit as st
 
 import optil_geo as og
-from optil_geo.texts import catalogue
 from ui import data
 from ui import workspace as workspace_ui
 from ui.layout import guard, md, number
@@ -146,31 +145,6 @@ def _column_step(
         st.rerun()
 
 
-def _report_frame(report: og.ValidationReport) -> pd.DataFrame:
-    """The problems as a table in the interface language (kinds named, not coded)."""
-    known = {k.removeprefix("problem_") for k in _problem_keys()}
-    return pd.DataFrame(
-        {
-            t("report_severity"): [t(f"severity_{p.severity}") for p in report.problems],
-            t("report_kind"): [
-                t(f"problem_{p.code}" if p.code in known else "problem_other")
-                for p in report.problems
-            ],
-            t("report_file"): [p.file for p in report.problems],
-            t("report_sheet"): [p.sheet or "" for p in report.problems],
-            t("report_row"): pd.array([p.row for p in report.problems], dtype="Int64"),
-            t("report_column"): [p.column or "" for p in report.problems],
-            t("report_value"): [p.value or "" for p in report.problems],
-            t("report_message"): [p.message for p in report.problems],
-        }
-    )
-
-
-@functools.cache
-def _problem_keys() -> frozenset[str]:
-    return frozenset(k for k in catalogue() if k.startswith("problem_"))
-
-
 def _upload_cap_mb() -> float:
     """The effective upload cap: the app's setting, within Streamlit's own limit."""
     server_cap = st.get_option("server.maxUploadSize")
@@ -226,7 +200,7 @@ def _upload() -> None:
             data.remembered(),
         )
     except og.InputError as exc:
-        st.error(md(exc))
+        st.error(md(og.error_message(exc, lang())))
         return
     needed = any(p.code == "missing_column" for p in imported.report.errors)
     if remembered is not None:
@@ -255,7 +229,7 @@ def _upload() -> None:
         st.success(t("no_errors", n=len(warnings)))
     if errors or warnings:
         st.markdown(f"**{t('report')}**")
-        st.dataframe(_report_frame(imported.report), hide_index=True, width="stretch")
+        st.dataframe(imported.report.to_frame(lang()), hide_index=True, width="stretch")
     if errors:
         return
     name = st.text_input(t("dataset_name"), value=file.name.rsplit(".", 1)[0], max_chars=120)

@@ -55,9 +55,12 @@ from optil_geo.partnerships.mapping import ColumnPreview, preview_columns
 from optil_geo.partnerships.organisations import organisation_keys
 from optil_geo.partnerships.problems import (
     LOCATION_CLASSES,
+    PROBLEM_CODES,
     PartnershipData,
     Problem,
     ValidationReport,
+    problem_message,
+    problem_title,
 )
 from optil_geo.partnerships.readers import TextTable, read_table
 from optil_geo.partnerships.report import format_report, validate_command
@@ -79,6 +82,7 @@ __all__ = [
     "LOCATION_CLASSES",
     "MAX_ROWS",
     "MAX_SHEET_CELLS",
+    "PROBLEM_CODES",
     "ColumnPreview",
     "ColumnSuggestion",
     "PartnershipData",
@@ -93,6 +97,8 @@ __all__ = [
     "partnerships_from_raw",
     "places_to_remember",
     "preview_columns",
+    "problem_message",
+    "problem_title",
     "read_partnerships",
     "read_table",
     "save_location_fix",

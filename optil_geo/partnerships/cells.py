@@ -116,8 +116,7 @@ def _report_splits(
             Problem(
                 "warning",
                 "partners_split",
-                f"Rij {row}: de cel met partners noemt er {len(parts)}; elk wordt een eigen "
-                f"partnerrij: {'; '.join(parts)}.",
+                {"n": len(parts), "partners": "; ".join(parts)},
                 str(files[i]),
                 str(sheets[i]) or None,
                 row,

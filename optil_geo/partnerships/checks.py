@@ -1,6 +1,6 @@
 """The checks of an import: one function per rule family, each returning its problems.
 
-A check looks at whole columns (each distinct text once where a message depends on
+A check looks at whole columns (each distinct text once where a verdict depends on
 the text) and returns a :class:`_Found`: its problems, each with the row it is
 about. The import records them in the report, which marks the row's status.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from optil_geo._distinct import Distinct, distinct
 from optil_geo.partnerships._text import Severity, _filled
 from optil_geo.partnerships.mapping import _Context
 from optil_geo.partnerships.organisations import organisation_key_codes
-from optil_geo.partnerships.problems import Problem, ValidationReport
+from optil_geo.partnerships.problems import NO_PARAMS, Problem, ValidationReport
 from optil_geo.vocabulary import (
     UNKNOWN,
     load_vocabulary,
@@ -70,10 +70,6 @@ class _Rows:
         value: Any = self.numbers.iat[i]
         return None if pd.isna(value) else int(value)
 
-    def column(self, fld: str) -> str:
-        """Return "Kolom 'header'" for a message."""
-        return f"Kolom '{self.headers.get(fld, fld)}'"
-
 
 class _Found:
     """The problems one check found in the rows of one table, each with its row."""
@@ -90,11 +86,11 @@ class _Found:
         *,
         fld: str,
         value: str,
-        message: str,
+        params: Mapping[str, Any] = NO_PARAMS,
         severity: Severity = "warning",
     ) -> None:
         """Add a problem of row ``i``."""
-        self.add_many([i], [code], fld=[fld], value=[value], message=[message], severity=severity)
+        self.add_many([i], [code], fld=[fld], value=[value], params=[params], severity=severity)
 
     def add_many(
         self,
@@ -103,7 +99,7 @@ class _Found:
         *,
         fld: Sequence[str],
         value: Sequence[str],
-        message: Sequence[str],
+        params: Sequence[Mapping[str, Any]],
         severity: Severity = "warning",
     ) -> None:
         """Add one problem for every row in ``index``."""
@@ -116,7 +112,7 @@ class _Found:
         self.problems.extend(
             Problem(severity, c, m, f, s or None, n, rows.headers.get(fl, fl), v, fl)
             for c, m, f, s, n, v, fl in zip(
-                code, message, files, sheets, numbers, value, fld, strict=True
+                code, params, files, sheets, numbers, value, fld, strict=True
             )
         )
 
@@ -127,20 +123,15 @@ class _Found:
         *,
         fld: str,
         texts: Sequence[str],
-        message: Callable[[str], str],
         severity: Severity = "warning",
     ) -> None:
-        """Add a problem for every row in ``index`` whose cell holds ``texts[k]``.
-
-        The message depends on the text only, so it is written once per distinct text.
-        """
-        messages = {text: message(text) for text in dict.fromkeys(texts)}
+        """Add a problem for every row in ``index`` whose cell holds ``texts[k]`` (the value)."""
         self.add_many(
             index.tolist(),
             [code] * len(texts),
             fld=[fld] * len(texts),
             value=list(texts),
-            message=[messages[text] for text in texts],
+            params=[NO_PARAMS] * len(texts),
             severity=severity,
         )
 
@@ -150,7 +141,7 @@ class _Found:
         code: str,
         *,
         fld: str,
-        message: str,
+        params: Mapping[str, Any] = NO_PARAMS,
         severity: Severity = "warning",
     ) -> None:
         """Add the same problem, with an empty value, for every row in ``mask``."""
@@ -161,7 +152,7 @@ class _Found:
             [code] * n,
             fld=[fld] * n,
             value=[""] * n,
-            message=[message] * n,
+            params=[params] * n,
             severity=severity,
         )
 
@@ -198,7 +189,6 @@ def check_projects(prj: _Rows, ids: _ProjectIds, present: set[str]) -> _Found:
                 "empty_required",
                 fld=fld,
                 severity="error",
-                message=f"{prj.column(fld)} is verplicht maar leeg.",
             )
     if "lead_municipality" in present or "lead_postcode" in present:
         found.add_rows(
@@ -206,8 +196,7 @@ def check_projects(prj: _Rows, ids: _ProjectIds, present: set[str]) -> _Found:
             "empty_required",
             fld="lead_municipality",
             severity="error",
-            message=f"{prj.column('lead_municipality')} is verplicht (of de "
-            "postcode van de aanvrager) maar leeg.",
+            params={"variant": "or_postcode"},
         )
     first_row = ids.first_row[ids.of_project]
     duplicate = _filled(text["project_id"]) & (first_row != np.arange(len(prj)))
@@ -219,9 +208,7 @@ def check_projects(prj: _Rows, ids: _ProjectIds, present: set[str]) -> _Found:
             fld="project_id",
             value=value,
             severity="error",
-            message=f"Projectnummer '{value}' komt al voor in rij "
-            f"{prj.number(int(first_row[i]))}; "
-            "elk project moet een eigen, uniek nummer hebben.",
+            params={"first_row": prj.number(int(first_row[i]))},
         )
     return found
 
@@ -238,8 +225,7 @@ def check_partners(
             "empty_required",
             fld="project_id",
             severity="error",
-            message=f"{prt.column('project_id')} is verplicht maar leeg: bij "
-            "welk project hoort deze partner?",
+            params={"variant": "partner_project"},
         )
     if project_ids_present:
         unknown = ~empty & (ids.of_partner < 0)  # an empty id is reported above, not here
@@ -249,10 +235,6 @@ def check_partners(
             "unknown_project",
             fld="project_id",
             texts=prt.values("project_id", index),
-            message=lambda value: (
-                f"Projectnummer '{value}' bestaat niet bij de projecten; "
-                "controleer het nummer of voeg het project toe."
-            ),
             severity="error",
         )
     if "organisation" in present:
@@ -261,7 +243,6 @@ def check_partners(
             "empty_required",
             fld="organisation",
             severity="error",
-            message=f"{prt.column('organisation')} is verplicht maar leeg.",
         )
     return found
 
@@ -285,7 +266,6 @@ def parse_numbers(prj: _Rows) -> tuple[pd.api.extensions.ExtensionArray, np.ndar
         "invalid_year",
         fld="year",
         texts=prj.values("year", invalid),
-        message=lambda text: f"Jaar '{text}' is geen jaartal; verwacht vier cijfers, bv. 2021.",
     )
     amount = distinct(prj.text["subsidy_eur"])
     parsed = amount.decide(_amount_of)
@@ -295,10 +275,6 @@ def parse_numbers(prj: _Rows) -> tuple[pd.api.extensions.ExtensionArray, np.ndar
         "non_numeric_amount",
         fld="subsidy_eur",
         texts=prj.values("subsidy_eur", not_numeric),
-        message=lambda text: (
-            f"Subsidie '{text}' is geen bedrag; verwacht een getal in "
-            "euro, bv. 75000 of 75.000,00. Het bedrag blijft leeg."
-        ),
     )
     subsidy = amount.spread([math.nan if a is None else a for a in parsed], dtype=float)
     missing = years < 0
@@ -381,31 +357,15 @@ def _unknown_target_groups(prj: _Rows, target_codes: pd.Series) -> _Found:
         "unknown_target_group",
         fld="target_groups",
         texts=texts,
-        message=lambda code: (
-            f"Doelgroep '{code}' is niet bekend; ze blijft zo staan. Scheid doelgroepen met ';'."
-        ),
     )
     return found
-
-
-_UNKNOWN_TERM = {"unknown_sector": "Sector", "unknown_role": "Rol"}
 
 
 def _unknown(rows: _Rows, matched: pd.Series, *, code: str, fld: str) -> _Found:
     """Warn for every row whose sector or role text matched nothing in the vocabulary."""
     index = np.flatnonzero(np.asarray(matched == UNKNOWN, dtype=bool))
-    term = _UNKNOWN_TERM[code]
     found = _Found(rows)
-    found.add_texts(
-        index,
-        code,
-        fld=fld,
-        texts=rows.values(fld, index),
-        message=lambda text: (
-            f"{term} '{text}' is niet bekend; ze blijft zo staan en telt als "
-            "'onbekend'. Kies een waarde uit de lijst van het sjabloon."
-        ),
-    )
+    found.add_texts(index, code, fld=fld, texts=rows.values(fld, index))
     return found
 
 
@@ -444,9 +404,7 @@ def check_partner_names(prt: _Rows, prj: _Rows, ids: _ProjectIds) -> tuple[np.nd
                 "partner_is_lead",
                 fld="organisation",
                 value=org,
-                message=f"Partner '{org}' is ook de aanvrager van project '{p}'; de aanvrager "
-                "hoeft niet als partner vermeld te worden. De rij blijft, gemarkeerd als "
-                "aanvrager.",
+                params={"project": p},
             )
         else:
             found.add(
@@ -454,8 +412,7 @@ def check_partner_names(prt: _Rows, prj: _Rows, ids: _ProjectIds) -> tuple[np.nd
                 "duplicate_partner",
                 fld="organisation",
                 value=org,
-                message=f"Partner '{org}' staat al bij project '{p}' in rij "
-                f"{prt.number(first_row[pair_of[i]])}.",
+                params={"project": p, "first_row": prt.number(first_row[pair_of[i]])},
             )
     return np.asarray(is_lead, dtype=bool), found
 

@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 
 from optil_geo._errors import InputError
 from optil_geo.partnerships._text import _PY_WHITESPACE, _column_letter, _text_column_from_arrow
-from optil_geo.partnerships.problems import Problem
+from optil_geo.partnerships.problems import NO_PARAMS, Problem
 from optil_geo.partnerships.sheets import _check_row_count, _header_position, _Sheet
 
 _SNIFF_CHARS = 64_000
@@ -53,7 +53,7 @@ def _read_delimited(data: bytes, name: str) -> tuple[_Sheet, str]:
     data, nul_notes = _strip_nul(data, name)
     text = _utf8(data, name)
     delimiter, text = _delimiter_of(text)
-    records, widths = _read_records(text, delimiter)
+    records, widths = _read_records(text, delimiter, name)
     columns = [_clean(column) for column in records]
     sheet = _sheet_of(columns, widths, name)
     sheet.notes[:0] = nul_notes
@@ -87,7 +87,7 @@ def _strip_nul(data: bytes, name: str) -> tuple[bytes, list[Problem]]:
         Problem(
             "warning",
             "nul_byte",
-            f"Regel {line} bevat een NUL-teken (een beschadigde export); het is verwijderd.",
+            NO_PARAMS,
             name,
             None,
             line,
@@ -114,14 +114,9 @@ def _utf8(data: bytes, name: str) -> bytes:
         try:
             return data.decode("utf-16").encode("utf-8")
         except UnicodeDecodeError:
-            raise InputError(
-                f"Bestand '{name}' begint als UTF-16 maar is geen geldige UTF-16-tekst."
-            ) from None
+            raise InputError(code="bad_utf16", params={"file": name}) from None
     if b"\x00" in data[:_SNIFF_CHARS]:
-        raise InputError(
-            f"Bestand '{name}' is geen tekst (CSV) en geen Excel-bestand; "
-            "bewaar het als .xlsx of als CSV (UTF-8 of Windows-1252)."
-        )
+        raise InputError(code="not_text", params={"file": name})
     body = data.removeprefix(_UTF8_BOM)
     if _is_utf8(body):
         return body
@@ -223,7 +218,7 @@ def _parse(
 _ALL_TEXT = {f"f{j}": pa.string() for j in range(_MAX_COLUMNS)}
 
 
-def _read_records(text: bytes, delimiter: str) -> tuple[list[Any], np.ndarray]:
+def _read_records(text: bytes, delimiter: str, name: str) -> tuple[list[Any], np.ndarray]:
     """Return every record of delimited UTF-8 text as columns of cells (pyarrow text).
 
     Records as wide as the first come straight from the reader. The others are read
@@ -236,7 +231,7 @@ def _read_records(text: bytes, delimiter: str) -> tuple[list[Any], np.ndarray]:
     try:
         table = _parse(text, delimiter, on_other_width=other.append)
     except pa.ArrowInvalid as exc:
-        raise InputError(f"Bestand is geen leesbare CSV: {exc}.") from None
+        raise InputError(code="not_csv", params={"file": name, "reason": str(exc)}) from None
     widths = np.full(table.num_rows + len(other), table.num_columns, dtype=np.intp)
     if not other:
         return list(table.columns), widths
@@ -335,9 +330,7 @@ def _beyond_header(sheet: _Sheet, beyond: list[Any], width: int) -> list[Problem
             Problem(
                 "warning",
                 "cells_beyond_header",
-                f"Rij {row} heeft waarden rechts van de laatste kolomnaam (vanaf kolom {letter}: "
-                f"{value[:40]!r}); die worden niet gelezen. Staat er een scheidingsteken "
-                "te veel in de rij?",
+                {"shown": value[:40]},
                 sheet.file,
                 sheet.sheet,
                 row,
@@ -375,10 +368,7 @@ def _merged_lines(sheet: _Sheet, delimiter: str) -> list[Problem]:
                 Problem(
                     "error",
                     "stray_quote",
-                    f"Rij {row}, kolom '{sheet.headers[j]}': een aanhalingsteken (\") opent "
-                    f"een cel die niet sluit, waardoor {len(swallowed)} volgende regel(s) "
-                    "in deze cel terechtkwamen. Verwijder het aanhalingsteken of zet de cel "
-                    "tussen twee aanhalingstekens.",
+                    {"n": len(swallowed)},
                     sheet.file,
                     sheet.sheet,
                     row,

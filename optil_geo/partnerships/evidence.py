@@ -166,13 +166,6 @@ def place_in_name(
     return None
 
 
-_SAID = {
-    "from_address": "het adres",
-    "remembered": "een eerdere import van dezelfde organisatie",
-    "from_name": "de naam",
-}
-
-
 def evidence_statuses(
     status: np.ndarray, location: np.ndarray, evidence: PlaceEvidence
 ) -> np.ndarray:
@@ -188,21 +181,19 @@ def evidence_statuses(
 
 def evidence_messages(
     evidence: PlaceEvidence, names: np.ndarray, location: np.ndarray
-) -> list[tuple[str, str]]:
-    """Per evidence row (``names`` and ``location`` of those rows): (code, Dutch message)."""
-    out: list[tuple[str, str]] = []
-    for k, (status, said) in enumerate(zip(evidence.status, evidence.said, strict=True)):
+) -> list[tuple[str, Mapping[str, str]]]:
+    """Per evidence row (``names`` and ``location`` of those rows): its problem code and params.
+
+    The code names the evidence (``place_from_address`` …); the ``unplaced`` variant
+    says that the evidence points to no single municipality.
+    """
+    out: list[tuple[str, Mapping[str, str]]] = []
+    for k, status in enumerate(evidence.status):
         if location[k] in ("resolved", "wallonia"):
-            message = (
-                f"Geen gemeente ingevuld; {names[k]} afgeleid uit {_SAID[status]} "
-                f"('{said}'). Bevestig of verbeter dit."
-            )
+            params: Mapping[str, str] = {"municipality": str(names[k])}
         else:
-            message = (
-                f"Geen gemeente ingevuld; {_SAID[status]} ('{said}') wijst niet één gemeente "
-                "aan. Vul de gemeente in."
-            )
-        out.append((f"place_{status}", message))
+            params = {"variant": "unplaced"}
+        out.append((f"place_{status}", params))
     return out
 
 

@@ -136,9 +136,7 @@ def _conflict(sheet: _Sheet, j: int, f: str, project_id: str, conflict: _Conflic
     return Problem(
         "warning",
         "conflicting_project_values",
-        f"Project '{project_id}' heeft in rij {sheet.numbers[chosen_row]} "
-        f"{sheet.headers[j]} '{chosen}' maar hier '{other}'; "
-        "de eerste waarde wordt gebruikt.",
+        {"project": project_id, "first_row": int(sheet.numbers[chosen_row]), "first_value": chosen},
         sheet.file,
         sheet.sheet,
         int(sheet.numbers[row]),

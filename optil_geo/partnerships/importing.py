@@ -47,6 +47,7 @@ from optil_geo.partnerships.mapping import (
 )
 from optil_geo.partnerships.problems import (
     LOCATION_CLASSES,
+    NO_PARAMS,
     PartnershipData,
     Problem,
     ValidationReport,
@@ -55,6 +56,7 @@ from optil_geo.partnerships.readers import _name_of, _read_single
 from optil_geo.partnerships.sheets import _Sheet
 from optil_geo.reference import Reference, load_reference
 from optil_geo.settings import Settings
+from optil_geo.texts import error_message
 
 
 def read_partnerships(
@@ -277,14 +279,7 @@ def _assemble(
     prj = _Rows.of("projects", projects, _schema.PROJECT_FIELDS, ctx)
     prt = _Rows.of("partners", partners, _schema.PARTNER_FIELDS, ctx)
     if len(prj) == 0 and not report.errors:
-        report.add(
-            Problem(
-                "error",
-                "no_projects",
-                "Er staan geen projecten in het bestand: onder de kopregel zijn alle rijen leeg.",
-                source_name,
-            )
-        )
+        report.add(Problem("error", "no_projects", NO_PARAMS, source_name))
     # 1. The rules, in the order a reader checks a row (the report is sorted by row).
     ids = _ProjectIds.of(prj, prt)
     check_projects(prj, ids, ctx.present.get("projects", set())).record(report)
@@ -362,12 +357,14 @@ def _place(
     located = resolve_rows(places, fixes=fixes, reference=reference, settings=settings)
     leads = located.rows(0, len(prj))
     partners = located.rows(len(prj), len(prj) + len(prt))
+    municipalities = reference.municipalities
+    names = dict(zip(municipalities["nis"], municipalities["name_nl"], strict=True))
     location_problems(
-        prj, leads, place_field="lead_municipality", postcode_field="lead_postcode"
+        prj, leads, place_field="lead_municipality", postcode_field="lead_postcode", names=names
     ).record(report)
-    location_problems(prt, partners, place_field="municipality", postcode_field="postcode").record(
-        report
-    )
+    location_problems(
+        prt, partners, place_field="municipality", postcode_field="postcode", names=names
+    ).record(report)
     partner_places = partners.frame()
     if len(evidence.rows):
         partner_places = _apply_evidence(partner_places, evidence)
@@ -422,14 +419,14 @@ def _evidence_warnings(
     names = places["name"].iloc[at].to_numpy(dtype=object)
     messages = evidence_messages(evidence, names, places["location"].iloc[at].to_numpy(object))
     problems = []
-    for k, (row, (code, message), said) in enumerate(
+    for k, (row, (code, params), said) in enumerate(
         zip(at.tolist(), messages, evidence.said, strict=True)
     ):
         problems.append(
             Problem(
                 "warning",
                 code,
-                message,
+                params,
                 str(files[k]),
                 str(sheets[k]) or None,
                 _row_at(partners["source_row"], row),
@@ -514,6 +511,7 @@ def validate_file(
     fixes: Mapping[tuple[str, str], str] | None = None,
     remembered: Mapping[str, str] | None = None,
     settings: Settings | None = None,
+    lang: str = "nl",
 ) -> tuple[PartnershipData | None, int, str | None]:
     """Read and validate a file for the command line (``columns`` as in :func:`read_partnerships`).
 
@@ -522,12 +520,12 @@ def validate_file(
     tuple
         ``(data, exit_code, message)``: exit code 0 without errors (warnings allowed),
         1 with errors, 2 when the file cannot be read (``data`` is ``None`` and
-        ``message`` is the one-line reason).
+        ``message`` is the one-line reason, in ``lang``).
     """
     try:
         data = read_partnerships(
             path, columns=columns, fixes=fixes, remembered=remembered, settings=settings
         )
     except InputError as exc:
-        return None, 2, f"InputError: {' '.join(str(exc).split())}"
+        return None, 2, f"InputError: {' '.join(error_message(exc, lang).split())}"
     return data, (0 if data.report.ok else 1), None

@@ -135,13 +135,19 @@ _BLANK_LOCATION: dict[str, Any] = {
 
 
 def location_problems(
-    rows: _Rows, loc: _LocatedRows, *, place_field: str, postcode_field: str
+    rows: _Rows,
+    loc: _LocatedRows,
+    *,
+    place_field: str,
+    postcode_field: str,
+    names: Mapping[str, str],
 ) -> _Found:
     """Lead or partner locations that are not placed, or placed with doubt.
 
-    The message of a row depends only on its place (texts, answer), and a file has
-    far fewer places than rows: each place's message is written once, for its first
-    row, and given to the other rows of that place.
+    ``names`` (NIS code → municipality name) names the candidates of an ambiguous
+    place. The problem of a row depends only on its place (texts, answer), and a file
+    has far fewer places than rows: each place's problem is made once, for its first
+    row, and given to the other rows of that place (they share its parameters).
     """
     leads = rows.table == "projects"
     answers = loc.located.values
@@ -157,16 +163,16 @@ def location_problems(
         return found
     shown = distinct(pd.Series(loc.codes[index]))  # the places of the reported rows
     first = index[shown.first_rows()]
-    who = "de aanvrager" if leads else "de partner"
     problems = [
         _problem(
             case_of[p],
             place,
             postcode,
             {name: values[p] for name, values in answers.items()},
-            who=who,
+            who="lead" if leads else "partner",
             place_field=place_field,
             postcode_field=postcode_field,
+            names=names,
         )
         for p, place, postcode in zip(
             shown.values,
@@ -175,10 +181,10 @@ def location_problems(
             strict=True,
         )
     ]
-    codes, fields, values, messages = (
+    codes, fields, values, params = (
         shown.spread(column).tolist() for column in zip(*problems, strict=True)
     )
-    found.add_many(index.tolist(), codes, fld=fields, value=values, message=messages)
+    found.add_many(index.tolist(), codes, fld=fields, value=values, params=params)
     return found
 
 
@@ -207,56 +213,37 @@ def _problem(
     who: str,
     place_field: str,
     postcode_field: str,
-) -> tuple[str, str, str, str]:
-    """The code, field, value and message of a place's location problem."""
-    note = answer["note"]
+    names: Mapping[str, str],
+) -> tuple[str, str, str, Mapping[str, Any]]:
+    """The code, field, value and parameters of a place's location problem."""
     shown = place or postcode
     fld = place_field if place else postcode_field
-    if place:
-        what = f"'{place}'" + (f" (postcode {postcode})" if postcode else "")
-    else:
-        what = f"met postcode '{postcode}'"
+    # Which words name the place: the place (with its postcode), or the postcode only.
+    written = "postcode_only" if not place else "postcode" if postcode else ""
+    named: dict[str, Any] = {"place": place, "postcode": postcode, "who": who}
+    if written:
+        named["variant"] = written
+    candidates = [
+        f"{names.get(nis, nis)} ({nis})" for nis in str(answer["candidates"]).split(";") if nis
+    ]
     if case == "ambiguous":
-        return (
-            "ambiguous_location",
-            fld,
-            shown,
-            f"Locatie {what} van {who} is dubbelzinnig: "
-            f"{note or 'meerdere gemeenten mogelijk'}. Vul de postcode in of kies de "
-            "gemeente bij 'Locaties herstellen'.",
-        )
+        return "ambiguous_location", fld, shown, named | {"candidates": candidates}
     if case == "no_text":
-        return (
-            "unresolved_location",
-            place_field,
-            "",
-            "Geen gemeente en geen postcode ingevuld voor de partner; de partner "
-            "staat niet op de kaart tot de locatie is aangevuld.",
-        )
+        return "unresolved_location", place_field, "", {"variant": "no_text"}
     if case == "unresolved":
-        return (
-            "unresolved_location",
-            fld,
-            shown,
-            f"Locatie {what} van {who} is niet gevonden"
-            + (f" ({note})" if note and "niet gevonden" not in note else "")
-            + ". Verwacht een gemeente, deelgemeente, postcode of NIS-code; herstel de "
-            "locatie bij 'Locaties herstellen'.",
-        )
+        # A place not found may come with the gazetteer's suggestions.
+        return "unresolved_location", fld, shown, named | {"suggestions": candidates}
     if case == "outside":
-        where = "in Wallonië" if answer["location"] == "wallonia" else "in het buitenland"
+        outside = "wallonia" if answer["location"] == "wallonia" else "abroad"
         return (
             "lead_outside_flanders",
             fld,
             shown,
-            f"De aanvrager ligt {where} ({answer['municipality']}); "
-            "aanvragers horen in Vlaanderen of Brussel gevestigd te zijn.",
+            {"outside": outside, "municipality": answer["municipality"]},
         )
     return (
         "fuzzy_location",
         fld,
         shown,
-        f"Locatie {what} gelezen als {answer['municipality']} "
-        f"(zekerheid {answer['score']} %); "
-        "controleer dit.",
+        {"place": shown, "municipality": answer["municipality"], "score": int(answer["score"])},
     )

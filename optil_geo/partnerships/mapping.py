@@ -21,7 +21,7 @@ from optil_geo.partnerships._text import (
     _filled,
 )
 from optil_geo.partnerships.evidence import ADDRESS_HEADERS
-from optil_geo.partnerships.problems import Problem, ValidationReport
+from optil_geo.partnerships.problems import NO_PARAMS, Problem, ValidationReport
 from optil_geo.partnerships.readers import _name_of, _read_single
 from optil_geo.partnerships.sheets import _Sheet
 from optil_geo.reference import Reference, load_reference
@@ -211,9 +211,7 @@ def _choose_tables(
             Problem(
                 "error",
                 "missing_sheet",
-                f"Het bestand heeft een blad '{projects.sheet}' maar geen blad 'partners'. "
-                "Gebruik twee bladen 'projects' en 'partners', of één plat blad met een rij "
-                "per partner.",
+                {"found": projects.sheet},
                 name,
             )
         )
@@ -275,14 +273,12 @@ def _not_a_field(
     :mod:`~optil_geo.partnerships.evidence`) and for an unnamed column without values.
     """
     header = sheet.headers[j]
-    where = _where(sheet)
     if not header:
         if j < len(sheet.columns) and _filled(sheet.columns[j]).any():
             return Problem(
                 "warning",
                 "unnamed_column",
-                f"Kolom {_column_letter(j)} {where} heeft geen kopnaam maar wel waarden; "
-                "ze wordt bewaard maar niet gebruikt.",
+                NO_PARAMS,
                 sheet.file,
                 sheet.sheet,
                 sheet.header_row,
@@ -296,7 +292,7 @@ def _not_a_field(
         return Problem(
             "warning",
             "unknown_column",
-            f"Kolom '{header}' {where} is onbekend; ze wordt bewaard maar niet gebruikt.",
+            NO_PARAMS,
             sheet.file,
             sheet.sheet,
             sheet.header_row,
@@ -307,8 +303,7 @@ def _not_a_field(
     return Problem(
         "warning",
         "duplicate_column",
-        f"Kolom '{header}' {where} betekent hetzelfde als kolom '{first}' ({name}); "
-        f"alleen '{first}' wordt gebruikt.",
+        {"first": first},
         sheet.file,
         sheet.sheet,
         sheet.header_row,
@@ -321,13 +316,12 @@ def _not_a_field(
 def _report_missing(
     sheet: _Sheet, kind: TableKind, positions: Mapping[str, int], report: ValidationReport
 ) -> None:
-    where = _where(sheet)
     if not sheet.headers:
         report.add(
             Problem(
                 "error",
                 "empty_sheet",
-                f"{where[0].upper()}{where[1:]} is leeg: er is geen kopregel met kolomnamen.",
+                NO_PARAMS,
                 sheet.file,
                 sheet.sheet,
                 None,
@@ -340,17 +334,15 @@ def _report_missing(
         alternative = _schema.LEAD_LOCATION_ALTERNATIVE.get(col.name)
         if alternative is not None and alternative in positions:
             continue
-        accepted = ", ".join(col.accepted())
-        also = ""
+        params: dict[str, Any] = {"accepted": list(col.accepted())}
         if alternative is not None:
             alt = _schema.column(kind, alternative)
-            also = f" (of kolom '{alt.header_nl}')"
+            params |= {"variant": "or", "alternative": alt.header_nl}
         report.add(
             Problem(
                 "error",
                 "missing_column",
-                f"Kolom '{col.header_nl}'{also} is verplicht maar ontbreekt {where}. "
-                f"Aanvaarde namen: {accepted}.",
+                params,
                 sheet.file,
                 sheet.sheet,
                 sheet.header_row,
@@ -359,10 +351,6 @@ def _report_missing(
                 col.name,
             )
         )
-
-
-def _where(sheet: _Sheet) -> str:
-    return f"in blad '{sheet.sheet}'" if sheet.sheet is not None else f"in '{sheet.file}'"
 
 
 def _unique_name(name: str, taken: set[str]) -> str:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as _field
 from typing import Any
 
 import pandas as pd
 
 from optil_geo.partnerships._text import Form, Severity
+from optil_geo.texts import catalogue, check_language, text, text_with
 
 LOCATION_CLASSES = ("resolved", "ambiguous", "unresolved", "wallonia", "abroad")
 """Location classes of a lead or partner, the keys of ``ValidationReport.location_counts``:
@@ -16,28 +19,69 @@ LOCATION_CLASSES = ("resolved", "ambiguous", "unresolved", "wallonia", "abroad")
 outside, ``ambiguous``/``unresolved`` = not placed yet."""
 
 
+PROBLEM_CODES = (
+    "missing_sheet",
+    "empty_sheet",
+    "missing_column",
+    "unnamed_column",
+    "unknown_column",
+    "duplicate_column",
+    "no_projects",
+    "empty_required",
+    "duplicate_project_id",
+    "unknown_project",
+    "conflicting_project_values",
+    "invalid_year",
+    "non_numeric_amount",
+    "unknown_sector",
+    "unknown_role",
+    "unknown_target_group",
+    "partner_is_lead",
+    "duplicate_partner",
+    "ambiguous_location",
+    "unresolved_location",
+    "fuzzy_location",
+    "lead_outside_flanders",
+    "place_from_address",
+    "place_remembered",
+    "place_from_name",
+    "partners_split",
+    "merged_cells",
+    "formula_without_value",
+    "stray_quote",
+    "cells_beyond_header",
+    "nul_byte",
+)
+"""Every problem code the import reports; each has a title (``problem_<code>``) and a
+message (``message_<code>``, and ``message_<code>_<variant>`` for its variants) in the
+text catalogue."""
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in the input.
+    """One problem found in the input: a code and its parameters, never a sentence.
+
+    :func:`problem_message` words it in Dutch or English from the text catalogue.
 
     Attributes
     ----------
     severity
         ``"error"`` (the import is refused) or ``"warning"`` (the import goes on).
     code
-        Stable identifier, e.g. ``missing_column``, ``duplicate_project_id``,
-        ``unknown_project``, ``empty_required``, ``ambiguous_location``,
-        ``unresolved_location``, ``unknown_sector``, ``unknown_role``,
-        ``non_numeric_amount``, ``partner_is_lead``.
-    message
-        What is wrong and what was expected, in Dutch.
+        Stable identifier, one of :data:`PROBLEM_CODES`, e.g. ``missing_column``,
+        ``duplicate_project_id``, ``ambiguous_location``.
+    params
+        What the message needs beyond the attributes below (JSON-ready values: the row
+        a value first occurs in, the accepted headers, a formula …); ``variant`` picks
+        a variant of the code's message. Not to be changed once made (rows share it).
     file, sheet
         Where (``sheet`` is ``None`` for CSV).
     row
         Row number as the spreadsheet shows it (the header is row 1 unless there are
         rows above it); ``None`` for problems of the whole file.
     column
-        Column header as written in the file (or the Dutch header of a missing column).
+        Column header as written in the file (or the template's header of a missing
+        column, or a column letter where there is no header).
     value
         The offending cell text, ``None`` when there is none.
     field
@@ -46,7 +90,7 @@ class Problem:
 
     severity: Severity
     code: str
-    message: str
+    params: Mapping[str, Any] = _field(hash=False)
     file: str
     sheet: str | None = None
     row: int | None = None
@@ -54,8 +98,11 @@ class Problem:
     value: str | None = None
     field: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the problem as a JSON-ready dict."""
+    def to_dict(self, lang: str = "nl") -> dict[str, Any]:
+        """Return the problem as a JSON-ready dict, its ``message`` worded in ``lang``."""
+        return self._unworded() | {"message": problem_message(self, lang)}
+
+    def _unworded(self) -> dict[str, Any]:
         return {
             "severity": self.severity,
             "code": self.code,
@@ -65,23 +112,101 @@ class Problem:
             "column": self.column,
             "field": self.field,
             "value": self.value,
-            "message": self.message,
+            "params": dict(self.params),
         }
 
 
-_FRAME_HEADERS_NL = {
-    "severity": "Ernst",
-    "code": "Code",
-    "file": "Bestand",
-    "sheet": "Blad",
-    "row": "Rij",
-    "column": "Kolom",
-    "value": "Waarde",
-    "message": "Melding",
-}
+NO_PARAMS: Mapping[str, Any] = {}
+"""The parameters of a problem whose message needs none (shared: never change it)."""
 
 
-_SEVERITY_NL = {"error": "fout", "warning": "waarschuwing"}
+# Parameters that hold a code, worded by the catalogue's ``message_<name>_<code>``.
+_CODE_PARAMS = ("who", "outside")
+
+
+def problem_message(problem: Problem, lang: str = "nl") -> str:
+    """Word a problem in ``lang`` from the text catalogue.
+
+    The message is ``message_<code>`` (or ``message_<code>_<variant>``) filled with the
+    problem's own ``file``, ``sheet``, ``row``, ``column``, ``value``, its ``params``,
+    and a few words made from them: ``where`` (``in blad 'x'`` / ``in 'file.csv'``),
+    ``field_label`` (the field's name in ``lang``), ``who`` / ``outside`` (a code
+    worded, e.g. ``lead`` → ``de aanvrager``) and ``hint`` (the ``suggestions`` of a
+    place not found, as ``(bedoelde u …?)``).
+
+    Examples
+    --------
+    >>> p = Problem("error", "empty_required", {}, "a.csv", None, 3, "titel", "", "title")
+    >>> problem_message(p, "en")
+    "Column 'titel' is required but empty."
+    """
+    check_language(lang)
+    params = dict(problem.params)
+    variant = params.pop("variant", "")
+    key = f"message_{problem.code}" + (f"_{variant}" if variant else "")
+    if problem.sheet:
+        where = text("message_where_sheet", lang, sheet=problem.sheet)
+    else:
+        where = text("message_where_file", lang, file=problem.file)
+    fields: dict[str, object] = {
+        "file": problem.file,
+        "sheet": problem.sheet or "",
+        "row": "" if problem.row is None else problem.row,
+        "column": problem.column or "",
+        "value": problem.value or "",
+        "where": where,
+        "field_label": text(f"field_{problem.field}", lang) if problem.field else "",
+    }
+    for name in _CODE_PARAMS:
+        if name in params:
+            params[name] = text(f"message_{name}_{params[name]}", lang)
+    suggestions = params.pop("suggestions", None)
+    fields["hint"] = (
+        text_with("message_suggestions", lang, {"candidates": suggestions}) if suggestions else ""
+    )
+    return text_with(key, lang, fields | params)
+
+
+def problem_messages(problems: Sequence[Problem], lang: str = "nl") -> list[str]:
+    """Word many problems in ``lang``: each distinct message once.
+
+    Rows of a large import share their problem's words (the parameters of a check
+    are shared, the value and column repeat), so a message is made once per distinct
+    (code, parameters, value, place) and reused; the row counts only where the
+    message names it.
+    """
+    check_language(lang)
+    texts = catalogue()
+    names_row: dict[str, bool] = {}
+    made: dict[tuple[Any, ...], str] = {}
+    out: list[str] = []
+    for p in problems:
+        variant = p.params.get("variant", "")
+        key = f"message_{p.code}" + (f"_{variant}" if variant else "")
+        uses_row = names_row.get(key)
+        if uses_row is None:
+            template = texts.get(key, {}).get(lang, "")
+            uses_row = names_row[key] = "row" in {f for _, f, _, _ in _FORMAT.parse(template)}
+        memo: tuple[Any, ...] = (key, id(p.params), p.file, p.sheet, p.column, p.value, p.field)
+        if uses_row:
+            memo += (p.row,)
+        message = made.get(memo)
+        if message is None:
+            message = made[memo] = problem_message(p, lang)
+        out.append(message)
+    return out
+
+
+_FORMAT = string.Formatter()
+
+
+def problem_title(code: str, lang: str = "nl") -> str:
+    """Return the short name of a problem code (``missing_column`` → ``Ontbrekende kolom``)."""
+    key = f"problem_{code}"
+    return text(key if key in catalogue() else "problem_other", lang)
+
+
+_FRAME_COLUMNS = ("severity", "kind", "file", "sheet", "row", "column", "value", "message")
 
 
 @dataclass(eq=True)
@@ -97,9 +222,9 @@ class ValidationReport:
         (see :data:`LOCATION_CLASSES`).
     """
 
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    location_counts: dict[str, int] = field(
+    errors: list[Problem] = _field(default_factory=list)
+    warnings: list[Problem] = _field(default_factory=list)
+    location_counts: dict[str, int] = _field(
         default_factory=lambda: dict.fromkeys(LOCATION_CLASSES, 0)
     )
 
@@ -147,35 +272,38 @@ class ValidationReport:
             counts[problem.code] = counts.get(problem.code, 0) + 1
         return counts
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return the problems as a table with Dutch column headers (for the app).
+    def to_frame(self, lang: str = "nl") -> pd.DataFrame:
+        """Return the problems as a table for people, worded in ``lang`` (for the app).
 
-        Columns: Ernst, Code, Bestand, Blad, Rij, Kolom, Waarde, Melding.
+        Columns (headers from the catalogue's ``report_<column>``): severity, kind (the
+        code's short name), file, sheet, row, column, value, message.
         """
-        records = [
-            {
-                "Ernst": _SEVERITY_NL[p.severity],
-                "Code": p.code,
-                "Bestand": p.file,
-                "Blad": p.sheet or "",
-                "Rij": p.row,
-                "Kolom": p.column or "",
-                "Waarde": p.value if p.value is not None else "",
-                "Melding": p.message,
-            }
-            for p in self.problems
-        ]
-        frame = pd.DataFrame(records, columns=list(_FRAME_HEADERS_NL.values()))
-        frame["Rij"] = frame["Rij"].astype("Int64")
-        return frame
+        check_language(lang)
+        problems = self.problems
+        # Severities and kinds are few: each is worded once.
+        severity = {s: text(f"severity_{s}", lang) for s in ("error", "warning")}
+        kinds = {c: problem_title(c, lang) for c in {p.code for p in problems}}
+        columns = {
+            "severity": [severity[p.severity] for p in problems],
+            "kind": [kinds[p.code] for p in problems],
+            "file": [p.file for p in problems],
+            "sheet": [p.sheet or "" for p in problems],
+            "row": pd.array([p.row for p in problems], dtype="Int64"),
+            "column": [p.column or "" for p in problems],
+            "value": [p.value if p.value is not None else "" for p in problems],
+            "message": problem_messages(problems, lang),
+        }
+        return pd.DataFrame({text(f"report_{c}", lang): columns[c] for c in _FRAME_COLUMNS})
 
-    def to_json_dict(self, rows: Mapping[str, int]) -> dict[str, Any]:
+    def to_json_dict(self, rows: Mapping[str, int], lang: str = "nl") -> dict[str, Any]:
         """Return the ``optil-geo validate --json`` object.
 
         Parameters
         ----------
         rows
             ``{"projects": n, "partners": n}``.
+        lang
+            The language of each problem's ``message``.
 
         Returns
         -------
@@ -183,12 +311,13 @@ class ValidationReport:
             ``{"rows": {"projects", "partners"}, "errors": [...], "warnings": [...],
             "locations": {"resolved", "ambiguous", "unresolved", "wallonia", "abroad"}}``;
             each problem has ``severity, code, file, sheet, row, column, field, value,
-            message``.
+            params, message``.
         """
+        check_language(lang)
         return {
             "rows": {"projects": int(rows["projects"]), "partners": int(rows["partners"])},
-            "errors": [p.to_dict() for p in self.errors],
-            "warnings": [p.to_dict() for p in self.warnings],
+            "errors": _dicts(self.errors, lang),
+            "warnings": _dicts(self.warnings, lang),
             "locations": {k: int(self.location_counts.get(k, 0)) for k in LOCATION_CLASSES},
         }
 
@@ -244,9 +373,15 @@ class PartnershipData:
         """Return ``{"projects": n, "partners": n}``."""
         return {"projects": len(self.projects), "partners": len(self.partners)}
 
-    def to_json_dict(self) -> dict[str, Any]:
-        """Return the ``optil-geo validate --json`` object of this import."""
-        return self.report.to_json_dict(self.rows)
+    def to_json_dict(self, lang: str = "nl") -> dict[str, Any]:
+        """Return the ``optil-geo validate --json`` object of this import (messages in ``lang``)."""
+        return self.report.to_json_dict(self.rows, lang)
+
+
+def _dicts(problems: list[Problem], lang: str) -> list[dict[str, Any]]:
+    """Return :meth:`Problem.to_dict` of each problem, the messages worded together."""
+    messages = problem_messages(problems, lang)
+    return [p._unworded() | {"message": m} for p, m in zip(problems, messages, strict=True)]
 
 
 def _problem_order(p: Problem) -> tuple[str, str, int]:

@@ -16,7 +16,6 @@ from optil_geo.partnerships.delimited import _UTF8_BOM, _read_csv, _read_delimit
 from optil_geo.partnerships.sheets import _Sheet
 from optil_geo.partnerships.workbooks import _read_workbook
 from optil_geo.settings import Settings
-from optil_geo.texts import format_number
 
 _MB = 1024 * 1024
 
@@ -43,7 +42,7 @@ def _read_single(source: object, name: str, settings: Settings) -> list[_Sheet]:
 def _load_nonempty(source: object, name: str, settings: Settings) -> bytes:
     data = _load_bytes(source, name, settings)
     if not data:
-        raise InputError(f"Bestand '{name}' is leeg.")
+        raise InputError(code="file_empty", params={"file": name})
     return data
 
 
@@ -63,17 +62,19 @@ def _load_bytes(source: object, name: str, settings: Settings) -> bytes:
         try:
             size = path.stat().st_size
         except OSError as exc:
+            reason = str(exc.strerror or exc)
             raise InputError(
-                f"Bestand '{path}' kan niet gelezen worden: {exc.strerror or exc}."
+                code="cannot_read", params={"file": str(path), "reason": reason}
             ) from None
         if path.is_dir():
-            raise InputError(f"'{path}' is een map, geen bestand.")
+            raise InputError(code="is_folder", params={"file": str(path)})
         _check_size(size, cap, name, settings)
         try:
             return path.read_bytes()
         except OSError as exc:
+            reason = str(exc.strerror or exc)
             raise InputError(
-                f"Bestand '{path}' kan niet gelezen worden: {exc.strerror or exc}."
+                code="cannot_read", params={"file": str(path), "reason": reason}
             ) from None
     read = getattr(source, "read", None)
     if callable(read):
@@ -82,11 +83,14 @@ def _load_bytes(source: object, name: str, settings: Settings) -> bytes:
             # reading all of it.
             chunk = read(cap + 1)
         except Exception as exc:
-            raise InputError(f"Bestand '{name}' kan niet gelezen worden: {exc}.") from None
+            raise InputError(
+                code="cannot_read", params={"file": name, "reason": str(exc)}
+            ) from None
         if isinstance(chunk, str):
             chunk = chunk.encode("utf-8")
         if not isinstance(chunk, bytes | bytearray):
-            raise InputError(f"Bestand '{name}' gaf {type(chunk).__name__} in plaats van bytes.")
+            kind = type(chunk).__name__
+            raise InputError(code="not_bytes", params={"file": name, "kind": kind})
         if len(chunk) > cap:
             size = _stream_size(source, len(chunk))
             _check_size(size, cap, name, settings)
@@ -110,15 +114,8 @@ def _stream_size(source: object, read_so_far: int) -> int:
 
 def _check_size(size: int, cap: int, name: str, settings: Settings) -> None:
     if size > cap:
-        raise InputError(
-            f"Bestand '{name}' is {_mb(size)} groot; de grens is {_mb(cap)} "
-            f"(instelling max_upload_mb = {settings.max_upload_mb:g}). "
-            "Splits het bestand of verhoog de grens."
-        )
-
-
-def _mb(size: int) -> str:
-    return f"{format_number(size / _MB, 1)} MB"
+        params = {"file": name, "size": size / _MB, "cap": cap / _MB}
+        raise InputError(code="too_big", params=params | {"setting": float(settings.max_upload_mb)})
 
 
 @dataclass(frozen=True)
@@ -164,26 +161,24 @@ def read_table(
         sheet, delimiter = _read_delimited(data, name)
         bom = data.startswith((_UTF8_BOM, b"\xff\xfe", b"\xfe\xff"))
     if not sheet.headers:
-        raise InputError(f"Bestand '{name}' bevat geen rijen.")
+        raise InputError(code="no_rows", params={"file": name})
     columns: dict[str, pd.Series] = {}
     for j, header in enumerate(sheet.headers):
         column = sheet.columns[j]
-        where = f"'{name}'" + (f", blad '{sheet.sheet}'" if sheet.sheet else "")
+        # Where, for a refusal: the file, and its sheet when it has one.
+        where = {"file": name} | ({"sheet": sheet.sheet, "variant": "sheet"} if sheet.sheet else {})
         letter = _column_letter(j)
         if not header:
             if not column.astype(bool).any():
                 continue  # an empty column after a trailing delimiter
             raise InputError(
-                f"Bestand {where}: kolom {letter} heeft waarden maar geen kolomnaam "
-                f"(rij {sheet.header_row}); geef elke kolom een naam."
+                code="unnamed_header",
+                params=where | {"letter": letter, "row": sheet.header_row},
             )
         if header in columns:
             first = _column_letter(sheet.headers.index(header))
-            raise InputError(
-                f"Bestand {where}: kolomnaam {header!r} staat twee keer in rij "
-                f"{sheet.header_row} (kolommen {first} en {letter}); geef elke kolom "
-                "een eigen naam."
-            )
+            params = {"header": header, "row": sheet.header_row, "first": first}
+            raise InputError(code="duplicate_header", params=where | params | {"letter": letter})
         columns[header] = column.reset_index(drop=True)
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(sheet)))
     return TextTable(frame=frame, delimiter=delimiter, bom=bom)

@@ -82,9 +82,7 @@ def _beyond_header(
     return Problem(
         "warning",
         "cells_beyond_header",
-        f"Rij {row} heeft waarden rechts van de laatste kolomnaam (vanaf kolom {letter}: "
-        f"{extra[first][:40]!r}); die worden niet gelezen. Staat er een scheidingsteken "
-        "te veel in de rij?",
+        {"shown": extra[first][:40]},
         file,
         sheet,
         row,
@@ -95,9 +93,7 @@ def _beyond_header(
 
 def _check_row_count(non_empty_rows: int, file: str) -> None:
     if non_empty_rows > MAX_ROWS + 1:
-        raise InputError(
-            f"'{file}' heeft meer dan {MAX_ROWS} rijen; dat is te veel voor één import."
-        )
+        raise InputError(code="too_many_rows", params={"file": file, "max_rows": float(MAX_ROWS)})
 
 
 @cache

@@ -13,12 +13,17 @@ cost memory before a single cell is read:
   cell and row reference of each worksheet, streamed, and refuse a sheet larger
   than :data:`MAX_SHEET_CELLS` before the reader sees it.
 
-Both raise :class:`~optil_geo.InputError` with one Dutch line.
+The same pass notes the cells that hold a formula but no stored value (a workbook
+written by a program, never saved by a spreadsheet): the reader sees them as empty,
+so the import names each such cell and its formula.
+
+Both raise :class:`~optil_geo.InputError` with a code (the catalogue words it in one line).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import math
 import re
@@ -52,7 +57,8 @@ MAX_TOTAL_BYTES = 300 * 1024 * 1024
 MAX_RATIO = 150
 """Largest compression ratio of a part over :data:`_RATIO_FROM` bytes (XLSX XML is 5–20)."""
 _RATIO_FROM = 4 * 1024 * 1024
-_CHUNK = 1024 * 1024
+_MB = 1024 * 1024
+_CHUNK = _MB
 _OVERLAP = 64  # a reference cut at a chunk boundary is read whole in the next chunk
 
 _DIMENSION = re.compile(
@@ -60,6 +66,18 @@ _DIMENSION = re.compile(
 )
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,4})(\d{1,9})"')
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d{1,9})"')
+# A cell whose formula has no stored value: <c r="B2"><f>SUM(A1:A3)</f><v/></c>. A cell
+# with a type (t="str") and an empty value holds a stored empty text: not matched.
+_FORMULA_ONLY = re.compile(
+    rb'<(?:\w+:)?c\b(?![^>]*\st=")[^>]*?\sr="([A-Z]{1,4}\d{1,9})"[^>]*>\s*'
+    rb"<(?:\w+:)?f\b[^>/]*>([^<]+)</(?:\w+:)?f>\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+_FORMULA_TAIL = 4096  # a formula cell cut at a chunk boundary is read whole in the next one
+_NAMED_CELLS = 20  # formula cells named one by one, per sheet
+_SHEET_ENTRY = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
@@ -79,7 +97,7 @@ def is_encrypted_ole(data: bytes) -> bool:
     return data[:8] == _OLE_MAGIC and _ENCRYPTED_STREAM in data
 
 
-def check_archive(data: bytes, name: str) -> None:
+def check_archive(data: bytes, name: str) -> dict[str, list[tuple[str, str]]]:
     """Refuse a zip workbook that would expand beyond the caps, or is damaged.
 
     Parameters
@@ -88,6 +106,12 @@ def check_archive(data: bytes, name: str) -> None:
         The workbook's bytes (a zip archive).
     name
         The file name, for messages.
+
+    Returns
+    -------
+    dict
+        Per sheet name, the cells (``B2``) that hold a formula but no stored value,
+        with the formula (at most :data:`_NAMED_CELLS` per sheet); usually empty.
 
     Raises
     ------
@@ -100,11 +124,15 @@ def check_archive(data: bytes, name: str) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
             _check_directory(members, name)
+            formulas: dict[str, list[tuple[str, str]]] = {}
             for info in members:
                 sheet = _WORKSHEET.fullmatch(info.filename) is not None
                 extent = _read_member(archive, info, sheet=sheet)
                 if sheet:
                     _check_extent(extent, info.filename, name)
+                    if extent.formulas:
+                        formulas[info.filename] = list(extent.formulas.items())
+            return _by_sheet_name(archive, formulas) if formulas else {}
     except InputError:
         raise
     except (
@@ -115,9 +143,7 @@ def check_archive(data: bytes, name: str) -> None:
         OSError,
         NotImplementedError,
     ) as exc:
-        raise InputError(
-            f"Bestand '{name}' lijkt een Excel-bestand (zip) maar is beschadigd: {exc}."
-        ) from None
+        raise InputError(code="damaged_zip", params={"file": name, "reason": str(exc)}) from None
 
 
 def _check_directory(members: list[zipfile.ZipInfo], name: str) -> None:
@@ -125,25 +151,20 @@ def _check_directory(members: list[zipfile.ZipInfo], name: str) -> None:
     total = 0
     for info in members:
         if info.flag_bits & 0x1:
-            raise InputError(
-                f"Bestand '{name}' is met een wachtwoord beveiligd; "
-                "sla het op zonder wachtwoord en laad het opnieuw."
-            )
+            raise InputError(code="password", params={"file": name})
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > MAX_MEMBER_BYTES or (
             info.file_size > _RATIO_FROM and ratio > MAX_RATIO
         ):
-            raise InputError(_bomb_message(name, info.file_size))
+            raise _bomb(name, info.file_size)
     if total > MAX_TOTAL_BYTES:
-        raise InputError(_bomb_message(name, total))
+        raise _bomb(name, total)
 
 
-def _bomb_message(name: str, size: int) -> str:
-    return (
-        f"Bestand '{name}' wordt uitgepakt {size // (1024 * 1024)} MB groot "
-        f"(grens {MAX_TOTAL_BYTES // (1024 * 1024)} MB); het is geweigerd als mogelijk schadelijk."
-    )
+def _bomb(name: str, size: int) -> InputError:
+    params = {"file": name, "size": size // _MB, "cap": MAX_TOTAL_BYTES // _MB}
+    return InputError(code="zip_bomb", params=params)
 
 
 class _Extent:
@@ -153,6 +174,7 @@ class _Extent:
         self.rows = 0
         self.columns = 0
         self.cells = 0  # cell elements seen (a sheet without references counts this way)
+        self.formulas: dict[str, str] = {}  # cell → formula, of cells without a stored value
 
     def add_column(self, letters: bytes) -> None:
         self.columns = max(self.columns, _column_number(letters))
@@ -170,8 +192,45 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, sheet: bool
             window = tail + chunk
             _scan(window, extent)
             extent.cells += _count_cells(chunk)
-            tail = window[-_OVERLAP:]
+            if len(extent.formulas) < _NAMED_CELLS:
+                _scan_formulas(window, extent)
+            tail = window[-_FORMULA_TAIL:]
     return extent
+
+
+def _scan_formulas(window: bytes, extent: _Extent) -> None:
+    """Note the cells in ``window`` that hold a formula but no stored value."""
+    if b"<f" not in window and b":f" not in window:
+        return
+    for match in _FORMULA_ONLY.finditer(window):
+        if len(extent.formulas) >= _NAMED_CELLS:
+            return
+        ref, formula = match.group(1).decode("ascii"), match.group(2)
+        extent.formulas.setdefault(ref, html.unescape(formula.decode("utf-8", "replace")))
+
+
+def _by_sheet_name(
+    archive: zipfile.ZipFile, by_part: dict[str, list[tuple[str, str]]]
+) -> dict[str, list[tuple[str, str]]]:
+    """Key the worksheet parts' findings by the sheet names the workbook gives them."""
+    try:
+        book = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = {}
+    for tag in _RELATIONSHIP.findall(rels):
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        target = attributes.get(b"Target", b"").decode("utf-8", "replace").lstrip("/")
+        targets[attributes.get(b"Id", b"")] = target if target.startswith("xl/") else f"xl/{target}"
+    named = {}
+    for tag in _SHEET_ENTRY.findall(book):
+        attributes = {k.split(b":")[-1]: v for k, v in _ATTRIBUTE.findall(tag)}
+        part = targets.get(attributes.get(b"id", b""))
+        if part in by_part:
+            sheet = html.unescape(attributes.get(b"name", b"").decode("utf-8", "replace"))
+            named[sheet] = by_part[part]
+    return named
 
 
 def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
@@ -203,15 +262,15 @@ def _count_cells(chunk: bytes) -> int:
 def _check_extent(extent: _Extent, member: str, name: str) -> None:
     cells = extent.rows * extent.columns
     if extent.rows > MAX_ROWS + 1 or extent.columns > MAX_COLUMNS or cells > MAX_SHEET_CELLS:
+        params = {"file": name, "part": member.rsplit("/", 1)[-1], "rows": extent.rows}
+        params |= {"columns": extent.columns, "max_rows": float(MAX_ROWS)}
         raise InputError(
-            f"Bestand '{name}': werkblad {member.rsplit('/', 1)[-1]!r} reikt tot rij "
-            f"{extent.rows} en kolom {extent.columns} (maximaal {MAX_ROWS} rijen en "
-            f"{MAX_SHEET_CELLS} cellen); het is geweigerd."
+            code="sheet_too_far", params=params | {"max_cells": float(MAX_SHEET_CELLS)}
         )
     if extent.cells > 2 * MAX_SHEET_CELLS:
+        params = {"file": name, "part": member.rsplit("/", 1)[-1]}
         raise InputError(
-            f"Bestand '{name}': werkblad {member.rsplit('/', 1)[-1]!r} heeft meer dan "
-            f"{MAX_SHEET_CELLS} cellen; het is geweigerd."
+            code="too_many_cells", params=params | {"max_cells": float(MAX_SHEET_CELLS)}
         )
 
 
@@ -229,14 +288,12 @@ def _read_workbook(data: bytes, name: str) -> list[_Sheet]:
     """Read every visible worksheet of an XLSX/XLSM/ODS/XLS file as text."""
     import python_calamine as calamine  # noqa: PLC0415 - only needed for workbooks
 
+    formulas: dict[str, list[tuple[str, str]]] = {}
     if is_zip(data):
         # Before calamine sees it: a zip bomb or a far cell would abort the process.
-        check_archive(data, name)
+        formulas = check_archive(data, name)
     elif is_encrypted_ole(data):
-        raise InputError(
-            f"Bestand '{name}' is met een wachtwoord beveiligd; "
-            "sla het op zonder wachtwoord en laad het opnieuw."
-        )
+        raise InputError(code="password", params={"file": name})
     sheets: list[_Sheet] = []
     try:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -249,15 +306,15 @@ def _read_workbook(data: bytes, name: str) -> list[_Sheet]:
             if end is not None:
                 n_rows, n_cols = end[0] + 1, end[1] + 1
                 if n_rows * n_cols > MAX_SHEET_CELLS or n_rows > MAX_ROWS + 1:
-                    raise InputError(
-                        f"Blad '{meta.name}' in '{name}' is te groot ({n_rows} rijen × "
-                        f"{n_cols} kolommen); maximaal {MAX_ROWS} rijen."
-                    )
+                    params = {"file": name, "sheet": meta.name, "rows": n_rows}
+                    params |= {"columns": n_cols, "max_rows": float(MAX_ROWS)}
+                    raise InputError(code="sheet_too_big", params=params)
             cells = sheet.to_python(skip_empty_area=False) if end is not None else []
             rows = [[_cell_text(v) for v in row] for row in cells]
             merged = _fill_merged(rows, sheet.merged_cell_ranges or [], name, meta.name)
             read = _sheet_from_cells(name, meta.name, rows)
             read.notes.extend(merged)
+            read.notes.extend(_formula_notes(formulas.get(meta.name, []), name, meta.name))
             sheets.append(read)
     except InputError:
         raise
@@ -266,12 +323,12 @@ def _read_workbook(data: bytes, name: str) -> list[_Sheet]:
         # BaseException; any of them means: this workbook cannot be read.
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit | MemoryError):
             raise
+        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
         raise InputError(
-            f"Bestand '{name}' kan niet gelezen worden als Excel-bestand: "
-            f"{type(exc).__name__}: {str(exc)[:200]}."
+            code="unreadable_workbook", params={"file": name, "reason": reason}
         ) from None
     if not sheets:
-        raise InputError(f"Bestand '{name}' bevat geen zichtbaar werkblad.")
+        raise InputError(code="no_visible_sheet", params={"file": name})
     return sheets
 
 
@@ -320,13 +377,27 @@ def _fill_merged(
             Problem(
                 "warning",
                 "merged_cells",
-                f"Blad '{sheet}': de samengevoegde cellen {span} zijn elk ingevuld met "
-                f"'{value[:60]}'. Controleer of dat klopt.",
+                {"span": span, "shown": value[:60]},
                 file,
                 sheet,
                 top + 1,
                 _column_letter(left),
                 value[:200],
+            )
+        )
+    return notes
+
+
+def _formula_notes(cells: list[tuple[str, str]], file: str, sheet: str) -> list[Problem]:
+    """Name each cell that holds a formula but no stored value (it reads as empty)."""
+    notes: list[Problem] = []
+    for ref, formula in cells:
+        letters = ref.rstrip("0123456789")
+        params = {"cell": ref, "formula": formula[:200]}
+        row = int(ref[len(letters) :])
+        notes.append(
+            Problem(
+                "warning", "formula_without_value", params, file, sheet, row, letters, "=" + formula
             )
         )
     return notes
