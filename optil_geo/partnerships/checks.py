@@ -107,7 +107,8 @@ class _Found:
         at = np.asarray(index, dtype=np.intp)
         files = rows.files.iloc[at].tolist()
         sheets = rows.sheets.iloc[at].tolist()
-        numbers = [None if pd.isna(n) else int(n) for n in rows.numbers.iloc[at].tolist()]
+        row_numbers = rows.numbers.iloc[at]
+        numbers = row_numbers.astype(object).where(row_numbers.notna(), None).tolist()
         self.at.extend(at.tolist())
         self.problems.extend(
             Problem(severity, c, m, f, s or None, n, rows.headers.get(fl, fl), v, fl)
