@@ -42,6 +42,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from optil_geo._distinct import Distinct, distinct
 from optil_geo._errors import InputError
 from optil_geo.reference import Reference, load_reference, province_of_nis
 from optil_geo.settings import LinkRules
@@ -230,11 +231,11 @@ class _Codes:
 
     @classmethod
     def of(cls, values: pd.Series) -> _Codes:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        texts = np.empty(len(uniques) + 1, dtype=object)
-        texts[:-1] = [str(u).strip() for u in uniques.tolist()]
-        texts[-1] = ""  # code -1: a missing value
-        return cls(np.asarray(codes, dtype=np.intp), texts)
+        found = distinct(values)
+        texts = np.empty(len(found.values) + 1, dtype=object)
+        texts[:-1] = [str(v).strip() for v in found.values]
+        texts[-1] = ""  # code -1: a row of blank()
+        return cls(found.codes, texts)
 
     @classmethod
     def blank(cls, n: int) -> _Codes:
@@ -414,9 +415,7 @@ _CLASS_CODE = {c: k for k, c in enumerate(CLASSES)}
 
 def _labels(labels: list[str], codes: np.ndarray) -> Any:
     """Return text labels by code, as a pyarrow-backed ``str`` array."""
-
-    taken = pa.array(labels, type=pa.large_string()).take(pa.array(codes, type=pa.int64()))
-    return pd.array(taken, dtype=_TEXT)
+    return Distinct(np.asarray(codes, dtype=np.intp), labels).as_text()
 
 
 _TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)

@@ -97,13 +97,13 @@ import unicodedata
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from rapidfuzz import fuzz, process
 
+from optil_geo._distinct import Distinct, distinct, distinct_rows
 from optil_geo._errors import InputError
 from optil_geo.reference import Reference, load_reference, province_of_nis
 from optil_geo.settings import Settings
@@ -1219,14 +1219,10 @@ class DistinctPlaces:
 
         ``score`` gives int64 numbers, other fields pyarrow-backed text.
         """
-        codes = self.codes
-        per_place = self.values(name)
+        per_place = Distinct(self.codes, self.values(name))
         if name == "score":
-            numbers = np.asarray(per_place, dtype=np.int64)
-            return numbers[codes] if len(numbers) else numbers[:0].copy()
-        # Taken from the distinct answers in pyarrow: no Python object per row.
-        taken = pa.array(per_place, type=pa.large_string()).take(pa.array(codes, pa.int64()))
-        return pd.array(taken, dtype=_TEXT)
+            return per_place.spread(per_place.values, dtype=np.int64)
+        return per_place.as_text()
 
 
 def resolve_distinct(
@@ -1254,39 +1250,23 @@ def resolve_distinct(
     settings, reference = _settings_and_reference(settings, reference)
     gazetteer = Gazetteer.for_reference(reference)
 
-    columns: list[Hashable | None] = [place, postcode, country]
-    codes: list[np.ndarray] = []
-    uniques: list[list[Any]] = []
-    for column in columns:
-        if column is None or column not in df.columns:
-            codes.append(np.zeros(len(df), dtype=np.int64))
-            uniques.append([None])
-            continue
-        try:
-            col_codes, col_uniques = pd.factorize(df[column], use_na_sentinel=True)
-        except TypeError:
-            # Unhashable cells (a list pasted into a cell): compare them as text.
-            as_text = df[column].astype(object).map(_hashable)
-            col_codes, col_uniques = pd.factorize(as_text, use_na_sentinel=True)
-        # Code 0 is 'missing' so that every combination is a non-negative integer.
-        codes.append(col_codes.astype(np.int64) + 1)
-        uniques.append([None, *col_uniques.tolist()])
-    sizes = [len(u) for u in uniques]
-    combined = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
-    # The distinct combinations in sorted order (hashing, then sorting only those).
-    first_seen, found = pd.factorize(combined)
-    order = np.argsort(found, kind="stable")
-    rank = np.empty(len(order), dtype=np.intp)
-    rank[order] = np.arange(len(order))
-    distinct, inverse = found[order], rank[first_seen]
-    triples = []
-    for value in distinct.tolist():
-        rest, c = divmod(value, sizes[2])
-        p, pc = divmod(rest, sizes[1])
-        triples.append((uniques[0][p], uniques[1][pc], uniques[2][c]))
-
+    # Each distinct (place, postcode, country) once; a missing cell stays None.
+    columns = [_distinct_cells(df, column) for column in (place, postcode, country)]
+    found = distinct_rows(*columns)
+    triples = cast(list[tuple[Any, Any, Any]], found.values)
     matches = gazetteer.resolve_many(triples, fixes=fixes, fuzzy_threshold=settings.fuzzy_threshold)
-    return DistinctPlaces(np.asarray(inverse, dtype=np.intp).reshape(-1), triples, matches)
+    return DistinctPlaces(found.codes, triples, matches)
+
+
+def _distinct_cells(df: pd.DataFrame, column: Hashable | None) -> Distinct:
+    """The distinct cells of one column (missing values: None); no column: all None."""
+    if column is None or column not in df.columns:
+        return Distinct(np.zeros(len(df), dtype=np.intp), [None])
+    try:
+        return distinct(df[column], missing=None)
+    except TypeError:
+        # Unhashable cells (a list pasted into a cell): compare them as text.
+        return distinct(df[column].astype(object).map(_hashable), missing=None)
 
 
 _TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)

@@ -31,10 +31,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 
+from optil_geo._distinct import Distinct, distinct
 from optil_geo._errors import InputError
 
 __all__ = [
@@ -208,24 +207,25 @@ def match_sectors(values: pd.Series) -> pd.DataFrame:
         ``sector_known`` (bool).
     """
     vocab = load_vocabulary()
-    codes, texts = _distinct_texts(values)
+    texts = _distinct_texts(values)
     found: list[tuple[str, str, bool, bool]] = []
-    for text in texts:
+    for text in texts.values:
         code = vocab.match("sectors", text)
         if code is None:
             found.append(("" if not normalise_term(text) else UNKNOWN, UNKNOWN, False, False))
         else:
             sector = vocab.sectors[code]
             found.append((code, sector.group, sector.local_cultural_actor, True))
-    columns = ["sector", "sector_group", "local_cultural_actor", "sector_known"]
-    out = pd.DataFrame(
+    sectors, groups, local, known = zip(*found, strict=True) if found else ([], [], [], [])
+    return pd.DataFrame(
         {
-            name: _take([f[k] for f in found], codes, bool if k >= 2 else str)
-            for k, name in enumerate(columns)
+            "sector": texts.spread_text(sectors),
+            "sector_group": texts.spread_text(groups),
+            "local_cultural_actor": texts.spread(local, dtype=bool),
+            "sector_known": texts.spread(known, dtype=bool),
         },
         index=values.index if isinstance(values, pd.Series) else None,
     )
-    return out
 
 
 def match_roles(values: pd.Series) -> pd.DataFrame:
@@ -243,14 +243,14 @@ def match_roles(values: pd.Series) -> pd.DataFrame:
         that matches nothing, ``""`` for an empty cell) and ``role_known`` (bool).
     """
     vocab = load_vocabulary()
-    codes, texts = _distinct_texts(values)
+    texts = _distinct_texts(values)
     roles: list[str] = []
-    for text in texts:
+    for text in texts.values:
         code = vocab.match("roles", text)
         roles.append(code if code is not None else ("" if not normalise_term(text) else UNKNOWN))
     known = [r not in ("", UNKNOWN) for r in roles]
     return pd.DataFrame(
-        {"role": _take(roles, codes, str), "role_known": _take(known, codes, bool)},
+        {"role": texts.spread_text(roles), "role_known": texts.spread(known, dtype=bool)},
         index=values.index if isinstance(values, pd.Series) else None,
     )
 
@@ -282,10 +282,10 @@ def parse_target_groups(values: pd.Series) -> pd.Series:
         ``code in load_vocabulary().target_groups``.
     """
     vocab = load_vocabulary()
-    positions, texts = _distinct_texts(values)
+    texts = _distinct_texts(values)
     parsed: list[tuple[str, ...]] = []
     matched: dict[str, str] = {}  # the same few parts recur in many cells
-    for text in texts:
+    for text in texts.values:
         codes: list[str] = []
         for part in split_target_groups(text):
             code = matched.get(part)
@@ -295,7 +295,7 @@ def parse_target_groups(values: pd.Series) -> pd.Series:
                 codes.append(code)
         parsed.append(tuple(codes))
     return pd.Series(
-        _take(parsed, positions, object),
+        texts.spread(parsed),
         index=values.index if isinstance(values, pd.Series) else None,
         dtype=object,
     )
@@ -343,38 +343,12 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), "").map(str)
 
 
-def _distinct_texts(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Return, per row, a position in the list of distinct texts, and that list.
-
-    The texts are as :func:`_as_text` makes them (missing values are ``""``); each
-    distinct value is matched once, which is what makes large tables fast.
-    """
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)  # missing: -1
-    else:
-        codes, uniques = pd.factorize(_as_text(values))
-    texts = ["" if _missing(v) else str(v) for v in uniques.tolist()]
-    texts.append("")  # a missing value reads this last entry
-    positions = np.asarray(codes, dtype=np.intp)
-    return np.where(positions < 0, len(texts) - 1, positions), texts
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def _take(per_text: list[Any], positions: np.ndarray, kind: type) -> Any:
-    """Spread per-distinct results over the rows (``positions`` from :func:`_distinct_texts`)."""
-    if kind is bool:
-        return np.asarray(per_text, dtype=bool)[positions] if per_text else np.zeros(0, bool)
-    if kind is str:
-        # Taken in pyarrow: no Python object per row.
-
-        taken = pa.array(per_text, type=pa.large_string()).take(pa.array(positions, pa.int64()))
-        return pd.array(taken, dtype=pd.StringDtype(storage="pyarrow", na_value=np.nan))
-    array = np.empty(len(per_text), dtype=object)
-    array[:] = per_text
-    return array[positions] if len(positions) else np.empty(0, dtype=object)
+def _distinct_texts(values: pd.Series) -> Distinct:
+    """Return the distinct texts of a column (missing values are ``""``), each matched once."""
+    if not (isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype)):
+        values = _as_text(values)
+    found = distinct(values)
+    return Distinct(found.codes, [str(v) for v in found.values])
 
 
 def _typed(frame: pd.DataFrame, bools: dict[str, type]) -> pd.DataFrame:

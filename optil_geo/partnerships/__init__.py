@@ -23,23 +23,29 @@ Modules, in the order an import runs through them:
 ========================  ================================================================
 ``readers``               bytes within the size cap; a workbook or delimited text as sheets
 ``workbooks``             zip and sheet-size checks before calamine; workbook cells as text
-``delimited``             CSV: encoding, delimiter, pyarrow's parser, stray quotes, NUL bytes
+``delimited``             CSV: encoding, delimiter, pyarrow's reader (also for ragged rows),
+                          stray quotes, NUL bytes
 ``sheets``                one table as read: header row, text columns, row numbers
 ``suggestions``           which column holds which field (names, prefixes, values)
 ``mapping``               headers to fields, two tables or flat; the mapping step's preview
 ``flat``                  a flat sheet split into projects and partner rows
-``checks``                one function per rule family, each adding its problems
+``checks``                one function per rule family, each returning its problems
 ``organisations``         the one organisation key (case, accents, legal form ignored)
 ``cells``                 a cell listing several partners split into partner rows
 ``evidence``              a place from an address, an earlier import or the name
 ``locations``             gazetteer answers spread over the rows, with their messages
 ``importing``             :func:`read_partnerships`: the recipe of the steps above
 ``fixes``                 a location fix made by hand, checked, saved in the workspace
-``problems``              :class:`Problem`, :class:`ValidationReport`, :class:`PartnershipData`
+``problems``              :class:`Problem`, :class:`ValidationReport` (plain lists of
+                          problems), :class:`PartnershipData`
 ``report``                ``optil-geo validate`` and the text summary
 ``writers``               safe CSV/XLSX writers and the empty template
 ``_text``                 text-column helpers shared by the steps; type aliases
 ========================  ================================================================
+
+Work that depends on a text only (a place, a sector, an organisation key, a
+message) is done once per distinct text with :mod:`optil_geo._distinct`, the helper
+the gazetteer, the vocabulary and the classification share.
 """
 
 from optil_geo.partnerships.evidence import places_to_remember

@@ -16,9 +16,11 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
-from optil_geo.partnerships._text import _arrow, _row_at, _text_column
+from optil_geo._distinct import distinct
+from optil_geo.partnerships._text import _row_at, _text_column
 from optil_geo.partnerships.problems import Problem, ValidationReport
 
 __all__ = ["split_partner_cells"]
@@ -59,15 +61,15 @@ def split_partner_cells(partners: pd.DataFrame, report: ValidationReport) -> pd.
     names = partners["organisation"]
     # Only a cell with a separator in it is looked at word by word (most cells name
     # one partner); each distinct such text once.
-    maybe = pc.fill_null(pc.match_substring_regex(_arrow(names), _MAYBE_SEVERAL), False)
-    candidates = np.flatnonzero(np.asarray(maybe.to_numpy(zero_copy_only=False), dtype=bool))
+    maybe = pc.match_substring_regex(pa.array(names.array), _MAYBE_SEVERAL)
+    candidates = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
     if not len(candidates):
         return partners
-    codes, uniques = pd.factorize(names.iloc[candidates], use_na_sentinel=False)
-    parts_of = [split_parts(str(u)) for u in uniques]
+    cells = distinct(names.iloc[candidates])
+    parts_of = cells.decide(lambda cell: split_parts(str(cell)))
     split: list[list[str]] = [[]] * len(partners)
     repeats = np.ones(len(partners), dtype=np.intp)
-    for row, code in zip(candidates.tolist(), codes.tolist(), strict=True):
+    for row, code in zip(candidates.tolist(), cells.codes.tolist(), strict=True):
         split[row] = parts_of[code]
         repeats[row] = max(len(parts_of[code]), 1)
     if (repeats == 1).all():

@@ -1,4 +1,9 @@
-"""The checks of an import, one function per rule family, each adding its problems."""
+"""The checks of an import: one function per rule family, each returning its problems.
+
+A check looks at whole columns (each distinct text once where a verdict depends on
+the text) and returns a :class:`_Found`: its problems, each with the row it is
+about. The import records them in the report, which marks the row's status.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +11,16 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from optil_geo.partnerships._text import (
-    _NO_ROWS,
-    Severity,
-    _arrow,
-    _code_of,
-    _dictionary_codes,
-    _distinct,
-    _filled,
-    _first_positions,
-    _index_in,
-    _labels,
-    _texts_at,
-)
+from optil_geo._distinct import Distinct, distinct
+from optil_geo.partnerships._text import Severity, _filled
 from optil_geo.partnerships.mapping import _Context
-from optil_geo.partnerships.organisations import _organisation_key_codes
-from optil_geo.partnerships.problems import NO_PARAMS, Problem
+from optil_geo.partnerships.organisations import organisation_key_codes
+from optil_geo.partnerships.problems import NO_PARAMS, Problem, ValidationReport
 from optil_geo.vocabulary import (
     UNKNOWN,
     load_vocabulary,
@@ -42,26 +34,27 @@ _YEAR = re.compile(r"\d{4}")
 
 @dataclass
 class _Rows:
-    """One table's text columns, with provenance and per-row severity marks."""
+    """One table's text columns, where each row came from, and the worst problem per row."""
 
-    table: str
+    table: str  # "projects" or "partners"
+    frame: pd.DataFrame  # the text table as read (fields, extra columns, source)
     text: dict[str, pd.Series]
+    headers: dict[str, str]  # field -> the header as written in the file
     files: pd.Series
     sheets: pd.Series
-    row_numbers: np.ndarray  # int64; meaningless where row_unknown
-    row_unknown: np.ndarray
-    marks: np.ndarray
+    numbers: pd.Series  # the row number a spreadsheet shows (Int64; NA when unknown)
+    marks: np.ndarray  # per row: 0 no problem, 1 a warning, 2 an error
 
     @classmethod
-    def of(cls, table: str, frame: pd.DataFrame, fields: Sequence[str]) -> _Rows:
-        numbers = frame["source_row"].astype("Int64")
+    def of(cls, table: str, frame: pd.DataFrame, fields: Sequence[str], ctx: _Context) -> _Rows:
         return cls(
             table=table,
+            frame=frame,
             text={f: frame[f].reset_index(drop=True) for f in fields},
+            headers={f: ctx.headers.get((table, f), f) for f in fields},
             files=frame["source_file"].reset_index(drop=True),
             sheets=frame["source_sheet"].reset_index(drop=True),
-            row_numbers=numbers.to_numpy(dtype=np.int64, na_value=0),
-            row_unknown=np.asarray(numbers.isna(), dtype=bool),
+            numbers=frame["source_row"].astype("Int64").reset_index(drop=True),
             marks=np.zeros(len(frame), dtype=np.int8),
         )
 
@@ -70,41 +63,24 @@ class _Rows:
 
     def values(self, fld: str, index: np.ndarray) -> list[str]:
         """Return the texts of ``fld`` in the rows at ``index``."""
-        return _texts_at(self.text[fld], index)
+        return self.text[fld].iloc[index].tolist()
 
     def number(self, i: int) -> int | None:
         """Return the spreadsheet row number of row ``i`` (``None`` when unknown)."""
-        return None if self.row_unknown[i] else int(self.row_numbers[i])
-
-    def numbers_at(self, index: np.ndarray) -> list[int | None]:
-        """Return the spreadsheet row numbers of the rows at ``index``."""
-        unknown = self.row_unknown[index].tolist()
-        return [
-            None if u else n for n, u in zip(self.row_numbers[index].tolist(), unknown, strict=True)
-        ]
+        value: Any = self.numbers.iat[i]
+        return None if pd.isna(value) else int(value)
 
 
-class _Batch:
-    """Problems of one check, reported in the order a row-by-row check finds them.
-
-    Kept column-wise (one list per attribute) so that a check can add thousands of
-    problems at once with :meth:`add_many`; a problem's order key is ``(row, sub)``.
-    """
+class _Found:
+    """The problems one check found in the rows of one table, each with its row."""
 
     def __init__(self, rows: _Rows) -> None:
         self.rows = rows
-        self.rows_of: list[int] = []  # the row of each problem
-        self.at: list[int] = []  # its order key: (at, sub)
-        self.sub: list[int] = []
-        self.codes: list[str] = []
-        self.fields: list[str] = []
-        self.values: list[str] = []
-        self.params: list[Mapping[str, Any]] = []
-        self.severities: list[Severity] = []
+        self.at: list[int] = []  # the row of each problem
+        self.problems: list[Problem] = []
 
     def add(
         self,
-        key: tuple[int, ...],
         i: int,
         code: str,
         *,
@@ -113,15 +89,8 @@ class _Batch:
         params: Mapping[str, Any] = NO_PARAMS,
         severity: Severity = "warning",
     ) -> None:
-        """Add a problem of row ``i``; ``key`` (``(i,)`` or ``(i, sub)``) orders them."""
-        self.at.append(key[0])
-        self.sub.append(key[1] if len(key) > 1 else 0)
-        self.codes.append(code)
-        self.fields.append(fld)
-        self.values.append(value)
-        self.params.append(params)
-        self.severities.append(severity)
-        self.rows_of.append(i)
+        """Add a problem of row ``i``."""
+        self.add_many([i], [code], fld=[fld], value=[value], params=[params], severity=severity)
 
     def add_many(
         self,
@@ -131,18 +100,22 @@ class _Batch:
         fld: Sequence[str],
         value: Sequence[str],
         params: Sequence[Mapping[str, Any]],
-        sub: int = 0,
         severity: Severity = "warning",
     ) -> None:
-        """Add one problem for every row in ``index``, ordered by ``(row, sub)``."""
-        self.at.extend(index)
-        self.sub.extend([sub] * len(index))
-        self.codes.extend(code)
-        self.fields.extend(fld)
-        self.values.extend(value)
-        self.params.extend(params)
-        self.severities.extend([severity] * len(index))
-        self.rows_of.extend(index)
+        """Add one problem for every row in ``index``."""
+        rows = self.rows
+        at = np.asarray(index, dtype=np.intp)
+        files = rows.files.iloc[at].tolist()
+        sheets = rows.sheets.iloc[at].tolist()
+        row_numbers = rows.numbers.iloc[at]
+        numbers = row_numbers.astype(object).where(row_numbers.notna(), None).tolist()
+        self.at.extend(at.tolist())
+        self.problems.extend(
+            Problem(severity, c, m, f, s or None, n, rows.headers.get(fl, fl), v, fl)
+            for c, m, f, s, n, v, fl in zip(
+                code, params, files, sheets, numbers, value, fld, strict=True
+            )
+        )
 
     def add_texts(
         self,
@@ -151,7 +124,6 @@ class _Batch:
         *,
         fld: str,
         texts: Sequence[str],
-        sub: int = 0,
         severity: Severity = "warning",
     ) -> None:
         """Add a problem for every row in ``index`` whose cell holds ``texts[k]`` (the value)."""
@@ -161,14 +133,12 @@ class _Batch:
             fld=[fld] * len(texts),
             value=list(texts),
             params=[NO_PARAMS] * len(texts),
-            sub=sub,
             severity=severity,
         )
 
     def add_rows(
         self,
         mask: np.ndarray,
-        sub: int,
         code: str,
         *,
         fld: str,
@@ -184,143 +154,84 @@ class _Batch:
             fld=[fld] * n,
             value=[""] * n,
             params=[params] * n,
-            sub=sub,
             severity=severity,
         )
 
-
-class _Checker:
-    """Collects row problems into the report and marks the rows they belong to."""
-
-    def __init__(self, ctx: _Context) -> None:
-        self.ctx = ctx
-
-    def flush(self, batch: _Batch) -> None:
-        """Report the problems of a check in their row-by-row order."""
-        if not batch.at:
-            return
-        rows = batch.rows
-        # A stable sort on (key row, sub): problems with equal keys keep their order.
-        order = np.lexsort((np.asarray(batch.sub), np.asarray(batch.at)))
-        index = np.asarray(batch.rows_of, dtype=np.intp)[order]
-        errors = [s == "error" for s in batch.severities]
-        severities = np.where(np.asarray(errors, dtype=bool), 2, 1).astype(np.int8)
-        np.maximum.at(rows.marks, index, severities[order])
-        headers = {fld: self.ctx.headers.get((rows.table, fld), fld) for fld in set(batch.fields)}
-
-        def make() -> list[Problem]:
-            files = _texts_at(rows.files, index)
-            sheets = _texts_at(rows.sheets, index)
-            numbers = rows.numbers_at(index)
-            return [
-                Problem(
-                    batch.severities[j],
-                    batch.codes[j],
-                    batch.params[j],
-                    files[k],
-                    sheets[k] or None,
-                    numbers[k],
-                    headers[batch.fields[j]],
-                    batch.values[j],
-                    batch.fields[j],
-                )
-                for k, j in enumerate(order.tolist())
-            ]
-
-        report = self.ctx.report
-        if any(errors):
-            for problem in make():
-                report.add(problem)
-        else:
-            # Warnings only (the usual case): their objects are made when first read.
-            report._add_warnings(make)
+    def record(self, report: ValidationReport) -> None:
+        """Add the problems to ``report`` and mark each row with its worst severity."""
+        severity = [2 if p.severity == "error" else 1 for p in self.problems]
+        np.maximum.at(self.rows.marks, np.asarray(self.at, dtype=np.intp), severity)
+        report.extend(self.problems)
 
 
 @dataclass(frozen=True)
 class _ProjectIds:
-    """The project ids of both tables as codes: each id hashed once per import."""
+    """The project ids of both tables, as positions among the projects' distinct ids."""
 
-    codes: np.ndarray  # per project row: the position of its id among ``ids``
-    ids: Any  # the distinct ids of the projects table, in order of appearance
-    first: np.ndarray  # per distinct id: its first project row
-    partner_codes: np.ndarray  # per partner row: a code of its id text
-    at: np.ndarray  # per partner row: the position of its id among ``ids``, -1 if none
+    of_project: np.ndarray  # per project row: the position of its id
+    first_row: np.ndarray  # per distinct id: its first project row
+    of_partner: np.ndarray  # per partner row: the position of its id, -1 when no project has it
 
     @classmethod
     def of(cls, prj: _Rows, prt: _Rows) -> _ProjectIds:
-        codes, ids = pd.factorize(prj.text["project_id"].array)
-        codes = np.asarray(codes, dtype=np.intp)
-        cells = _arrow(prt.text["project_id"])
-        if isinstance(cells, pa.ChunkedArray):
-            cells = cells.combine_chunks()
-        encoded = pc.dictionary_encode(pc.fill_null(cells, ""))
-        partner_codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
-        at = _index_in(encoded.dictionary, ids)[partner_codes]
-        if cells.null_count:
-            at[~cells.is_valid().to_numpy(zero_copy_only=False)] = -1  # missing matches no id
-        return cls(codes, ids, _first_positions(codes, len(ids)), partner_codes, at)
+        ids = distinct(prj.text["project_id"])
+        of_partner = pd.Index(ids.values).get_indexer(prt.text["project_id"].fillna(""))
+        return cls(ids.codes, ids.first_rows(), np.asarray(of_partner, dtype=np.intp))
 
 
-def _check_projects(prj: _Rows, check: _Checker, ids: _ProjectIds) -> None:
-    """Report empty required values and duplicate ids."""
-    present = check.ctx.present.get("projects", set())
+def check_projects(prj: _Rows, ids: _ProjectIds, present: set[str]) -> _Found:
+    """Empty required values and duplicate project ids of the projects table."""
     text = prj.text
-    batch = _Batch(prj)
-    for sub, fld in enumerate(("project_id", "title", "lead_organisation")):
+    found = _Found(prj)
+    for fld in ("project_id", "title", "lead_organisation"):
         if fld in present:
-            batch.add_rows(
+            found.add_rows(
                 ~_filled(text[fld]),
-                sub,
                 "empty_required",
                 fld=fld,
                 severity="error",
             )
     if "lead_municipality" in present or "lead_postcode" in present:
-        batch.add_rows(
+        found.add_rows(
             ~_filled(text["lead_municipality"]) & ~_filled(text["lead_postcode"]),
-            3,
             "empty_required",
             fld="lead_municipality",
             severity="error",
             params={"variant": "or_postcode"},
         )
-    pid = text["project_id"]
-    codes, first = ids.codes, ids.first
-    duplicate = _filled(pid) & (first[codes] != np.arange(len(codes)))
+    first_row = ids.first_row[ids.of_project]
+    duplicate = _filled(text["project_id"]) & (first_row != np.arange(len(prj)))
     index = np.flatnonzero(duplicate)
     for i, value in zip(index.tolist(), prj.values("project_id", index), strict=True):
-        batch.add(
-            (i, 4),
+        found.add(
             i,
             "duplicate_project_id",
             fld="project_id",
             value=value,
             severity="error",
-            params={"first_row": prj.number(int(first[codes[i]]))},
+            params={"first_row": prj.number(int(first_row[i]))},
         )
-    check.flush(batch)
+    return found
 
 
-def _check_partners(
-    prt: _Rows, check: _Checker, ids: _ProjectIds, *, project_ids_present: bool
-) -> None:
-    present = check.ctx.present.get("partners", set())
-    pid = prt.text["project_id"]
-    empty = ~_filled(pid)
-    batch = _Batch(prt)
+def check_partners(
+    prt: _Rows, ids: _ProjectIds, present: set[str], *, project_ids_present: bool
+) -> _Found:
+    """Partner rows without a project, with a project that does not exist, or without a name."""
+    empty = ~_filled(prt.text["project_id"])
+    found = _Found(prt)
     if "project_id" in present:
-        batch.add_rows(
+        found.add_rows(
             empty,
-            0,
             "empty_required",
             fld="project_id",
             severity="error",
             params={"variant": "partner_project"},
         )
     if project_ids_present:
-        unknown = ~empty & (ids.at < 0)  # an empty id is reported above, not here
+        unknown = ~empty & (ids.of_partner < 0)  # an empty id is reported above, not here
         index = np.flatnonzero(unknown)
-        batch.add_texts(
+        found.add_texts(
             index,
             "unknown_project",
             fld="project_id",
@@ -328,67 +239,74 @@ def _check_partners(
             severity="error",
         )
     if "organisation" in present:
-        batch.add_rows(
+        found.add_rows(
             ~_filled(prt.text["organisation"]),
-            1,
             "empty_required",
             fld="organisation",
             severity="error",
         )
-    check.flush(batch)
+    return found
 
 
-def _numbers(prj: _Rows, check: _Checker) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
-    """Parse year and subsidy; a round such as 2021-1 gives the year when that is empty."""
-    n = len(prj)
-    batch = _Batch(prj)
-    # Each distinct text is read once: -1 empty, -2 not a year, else the year.
-    year_codes, year_texts = _distinct(prj.text["year"])
-    year_of = np.array([_year_of(t) for t in year_texts], dtype=np.int64)
-    round_codes, round_texts = _distinct(prj.text["round"])
-    round_year = np.array([_round_year(t) for t in round_texts], dtype=np.int64)
-    years = year_of[year_codes] if n else np.zeros(0, dtype=np.int64)
-    from_round = years == -1
-    years[from_round] = round_year[round_codes[from_round]]
-    invalid = np.flatnonzero(years == -2)
-    batch.add_texts(
+def parse_numbers(prj: _Rows) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray, _Found]:
+    """Parse year and subsidy; a round such as 2021-1 gives the year when that is empty.
+
+    Returns the years (Int64), the amounts (float, NaN when empty or not a number)
+    and the problems: texts that are no year or no amount.
+    """
+    found = _Found(prj)
+    # Each distinct text is read once, then spread over the rows.
+    year = distinct(prj.text["year"])
+    years = year.spread(year.decide(_year_of), dtype=np.int64)
+    from_round = years == _NO_YEAR
+    rounds = distinct(prj.text["round"])
+    years[from_round] = rounds.spread(rounds.decide(_round_year), dtype=np.int64)[from_round]
+    invalid = np.flatnonzero(years == _NOT_A_YEAR)
+    found.add_texts(
         invalid,
         "invalid_year",
         fld="year",
         texts=prj.values("year", invalid),
     )
-    amount_codes, amount_texts = _distinct(prj.text["subsidy_eur"])
-    amounts = [_parse_amount(t) if t else math.nan for t in amount_texts]
-    amount_of = np.array([math.nan if a is None else a for a in amounts], dtype=float)
-    bad_amount = np.array([a is None for a in amounts], dtype=bool)
-    subsidy = amount_of[amount_codes] if n else np.zeros(0, dtype=float)
-    not_numeric = np.flatnonzero(bad_amount[amount_codes]) if n else _NO_ROWS
-    batch.add_texts(
+    amount = distinct(prj.text["subsidy_eur"])
+    parsed = amount.decide(_amount_of)
+    not_numeric = np.flatnonzero(amount.spread([a is None for a in parsed], dtype=bool))
+    found.add_texts(
         not_numeric,
         "non_numeric_amount",
         fld="subsidy_eur",
         texts=prj.values("subsidy_eur", not_numeric),
-        sub=1,
     )
-    check.flush(batch)
+    subsidy = amount.spread([math.nan if a is None else a for a in parsed], dtype=float)
     missing = years < 0
-    year_int = pd.arrays.IntegerArray(np.where(missing, 0, years).astype(np.int64), missing)
-    return year_int, subsidy
+    year_int = pd.arrays.IntegerArray(np.where(missing, 0, years), missing)
+    return year_int, subsidy, found
+
+
+_NO_YEAR = -1
+_NOT_A_YEAR = -2
 
 
 def _year_of(text: str) -> int:
+    """The year a year cell names, else _NO_YEAR (empty) or _NOT_A_YEAR."""
     if not text:
-        return -1
+        return _NO_YEAR
     if _YEAR.fullmatch(text) and 1900 <= int(text) <= 2100:
         return int(text)
-    return -2
+    return _NOT_A_YEAR
 
 
 def _round_year(text: str) -> int:
+    """The year a round such as 2021-1 begins with, else _NO_YEAR."""
     match = re.match(r"(\d{4})", text)
     if match and 1900 <= int(match.group(1)) <= 2100:
         return int(match.group(1))
-    return -3
+    return _NO_YEAR
+
+
+def _amount_of(text: str) -> float | None:
+    """The amount of a subsidy cell: NaN when empty, None when it is no amount."""
+    return _parse_amount(text) if text else math.nan
 
 
 @dataclass(frozen=True)
@@ -401,8 +319,8 @@ class _Matched:
     roles: pd.DataFrame
 
 
-def _match_vocabulary(prj: _Rows, prt: _Rows) -> _Matched:
-    """Match sectors, roles and target groups (no report: it can run beside other work)."""
+def match_vocabulary(prj: _Rows, prt: _Rows) -> _Matched:
+    """Match sectors, roles and target groups to the vocabulary."""
     return _Matched(
         match_sectors(prj.text["lead_sector"]),
         parse_target_groups(prj.text["target_groups"]),
@@ -411,102 +329,78 @@ def _match_vocabulary(prj: _Rows, prt: _Rows) -> _Matched:
     )
 
 
-def _report_vocabulary(prj: _Rows, prt: _Rows, check: _Checker, matched: _Matched) -> None:
-    """Report the sectors, target groups and roles that match nothing, row by row."""
-    lead_sectors, target_codes = matched.lead_sectors, matched.target_codes
-    _report_unknown(prj, check, lead_sectors["sector"], code="unknown_sector", fld="lead_sector")
-    # Which parts of a cell are unknown depends on the cell's text only: look at each
-    # distinct text once (at its first row), then list the rows that hold it.
+def check_vocabulary(prj: _Rows, prt: _Rows, matched: _Matched) -> list[_Found]:
+    """Sectors, target groups and roles that match nothing, project rows first."""
+    return [
+        _unknown(prj, matched.lead_sectors["sector"], code="unknown_sector", fld="lead_sector"),
+        _unknown_target_groups(prj, matched.target_codes),
+        _unknown(prt, matched.sectors["sector"], code="unknown_sector", fld="sector"),
+        _unknown(prt, matched.roles["role"], code="unknown_role", fld="role"),
+    ]
+
+
+def _unknown_target_groups(prj: _Rows, target_codes: pd.Series) -> _Found:
+    """Warn for every part of a target-group cell that is not a known target group."""
     known = load_vocabulary().target_groups
-    cell_codes = _dictionary_codes(_arrow(prj.text["target_groups"]))
-    n_cells = int(cell_codes.max()) + 1 if len(cell_codes) else 0
-    cells = cast(list[tuple[str, ...]], target_codes.tolist())
-    distinct = [cells[r] for r in _first_positions(cell_codes, n_cells).tolist()]
-    batch = _Batch(prj)
-    # Part k of a cell: the rows whose cell has an unknown k-th part, all at once.
-    for k in range(max((len(parts) for parts in distinct), default=0)):
-        part = np.array([p[k] if k < len(p) else "" for p in distinct], dtype=object)
-        unknown = np.array([p != "" and p not in known for p in part], dtype=bool)
-        rows = np.flatnonzero(unknown[cell_codes])
-        batch.add_texts(
-            rows,
-            "unknown_target_group",
-            fld="target_groups",
-            texts=part[cell_codes[rows]].tolist(),
-            sub=k,
-        )
-    check.flush(batch)
-    _report_unknown(prt, check, matched.sectors["sector"], code="unknown_sector", fld="sector")
-    _report_unknown(prt, check, matched.roles["role"], code="unknown_role", fld="role")
+    # Which parts of a cell are unknown depends on the cell's text only: each
+    # distinct cell is looked at once (its parts, as matched, at its first row).
+    cells = distinct(prj.text["target_groups"])
+    per_row = target_codes.tolist()
+    matched = [per_row[i] for i in cells.first_rows().tolist()]
+    unknown = [[code for code in codes if code not in known] for codes in matched]
+    # One problem per unknown part, row by row and in the order of the parts.
+    counts = cells.spread([len(parts) for parts in unknown], dtype=np.intp)
+    rows = np.repeat(np.arange(len(prj)), counts)
+    texts = [part for k in cells.codes[np.flatnonzero(counts)].tolist() for part in unknown[k]]
+    found = _Found(prj)
+    found.add_texts(
+        rows,
+        "unknown_target_group",
+        fld="target_groups",
+        texts=texts,
+    )
+    return found
 
 
-def _report_unknown(
-    rows: _Rows, check: _Checker, matched: pd.Series, *, code: str, fld: str
-) -> None:
+def _unknown(rows: _Rows, matched: pd.Series, *, code: str, fld: str) -> _Found:
     """Warn for every row whose sector or role text matched nothing in the vocabulary."""
     index = np.flatnonzero(np.asarray(matched == UNKNOWN, dtype=bool))
-    batch = _Batch(rows)
-    batch.add_texts(index, code, fld=fld, texts=rows.values(fld, index))
-    check.flush(batch)
+    found = _Found(rows)
+    found.add_texts(index, code, fld=fld, texts=rows.values(fld, index))
+    return found
 
 
-@dataclass(frozen=True)
-class _OrganisationKeys:
-    """The organisation keys of the project leads and the partners, as codes."""
+def check_partner_names(prt: _Rows, prj: _Rows, ids: _ProjectIds) -> tuple[np.ndarray, _Found]:
+    """Flag partners that are their project's lead, and partners listed twice in a project.
 
-    lead_keys: np.ndarray  # key code of the lead of each distinct project id (_ProjectIds)
-    keys: np.ndarray  # key code of each partner row
-    texts: Any  # the keys by code (pyarrow text)
-
-
-def _organisation_keys_of(prj: _Rows, prt: _Rows, ids: _ProjectIds) -> _OrganisationKeys:
-    """Key the leads and partners (pyarrow kernels only: it can run beside other work)."""
-    # The lead of each project id (its first project row), compared as organisation key.
-    first = ids.first
-    # Leads and partners are keyed in one go, so that equal keys get equal codes and
-    # the comparisons below are on integers, not on 100,000 Python strings.
-    key_codes, key_texts = _organisation_key_codes(
-        [
-            _arrow(prj.text["lead_organisation"]).take(pa.array(first, type=pa.int64())),
-            _arrow(prt.text["organisation"]),
-        ]
-    )
-    return _OrganisationKeys(key_codes[: len(first)], key_codes[len(first) :], key_texts)
-
-
-def _partner_is_lead(
-    prt: _Rows, check: _Checker, keyed: _OrganisationKeys, ids: _ProjectIds
-) -> np.ndarray:
-    """Flag partners that are their project's lead, and partners listed twice."""
-    lead_keys, keys, key_texts = keyed.lead_keys, keyed.keys, keyed.texts
-    pid = prt.text["project_id"]
-    at = ids.at
-    found = at >= 0
-    empty_key = _code_of(key_texts, "")
-    usable = (keys != empty_key) & _filled(pid)
-    same_as_lead = np.zeros(len(pid), dtype=bool)
-    same_as_lead[found] = lead_keys[at[found]] == keys[found]
-    is_lead = usable & same_as_lead
-    # A partner named twice in one project: the same (project id, key) pair again.
-    rest = np.flatnonzero(usable & ~is_lead)
-    pid_codes = ids.partner_codes
-    pair_codes, pairs = pd.factorize(
-        pid_codes[rest].astype(np.int64) * max(len(key_texts), 1) + keys[rest]
-    )
-    pair_codes = np.asarray(pair_codes, dtype=np.intp)
-    pair_first = _first_positions(pair_codes, len(pairs))
-    repeated = pair_first[pair_codes] != np.arange(len(rest))
-    first_row = dict(
-        zip(rest[repeated].tolist(), rest[pair_first[pair_codes[repeated]]].tolist(), strict=True)
-    )
-    batch = _Batch(prt)
-    flagged = np.sort(np.concatenate([np.flatnonzero(is_lead), rest[repeated]]))
+    Names are compared by their organisation key (case, accents and legal form
+    ignored). Returns which partner rows are the lead itself, and the problems.
+    """
+    project_id = prt.text["project_id"]
+    # The lead of each project id (its first project row) and the partners, keyed in
+    # one go: equal keys get equal codes, and the comparisons are on integers.
+    leads = prj.text["lead_organisation"].iloc[ids.first_row]
+    keyed = organisation_key_codes(pd.concat([leads, prt.text["organisation"]], ignore_index=True))
+    lead_keys, keys = keyed.codes[: len(leads)], keyed.codes[len(leads) :]
+    named = (keys != _code_of(keyed, "")) & _filled(project_id)
+    has_project = ids.of_partner >= 0
+    is_lead = named & has_project
+    is_lead[has_project] &= lead_keys[ids.of_partner[has_project]] == keys[has_project]
+    # A partner named twice in one project: the same (project id, key) again.
+    pairs = pd.DataFrame({"project": distinct(project_id).codes, "key": keys})[named & ~is_lead]
+    twice = pairs[pairs.duplicated(keep=False)]
+    again = twice.duplicated(keep="first").to_numpy()
+    first = twice[~again]
+    first_row = dict(zip(first.itertuples(index=False, name=None), first.index, strict=True))
+    repeated = twice.index[again].to_numpy()
+    pair_of = dict(zip(twice.index, twice.itertuples(index=False, name=None), strict=True))
+    found = _Found(prt)
+    flagged = np.sort(np.concatenate([np.flatnonzero(is_lead), repeated]))
     orgs = prt.values("organisation", flagged)
     pids = prt.values("project_id", flagged)
     for i, org, p in zip(flagged.tolist(), orgs, pids, strict=True):
         if is_lead[i]:
-            batch.add(
-                (i,),
+            found.add(
                 i,
                 "partner_is_lead",
                 fld="organisation",
@@ -514,20 +408,24 @@ def _partner_is_lead(
                 params={"project": p},
             )
         else:
-            batch.add(
-                (i,),
+            found.add(
                 i,
                 "duplicate_partner",
                 fld="organisation",
                 value=org,
-                params={"project": p, "first_row": prt.number(first_row[i])},
+                params={"project": p, "first_row": prt.number(first_row[pair_of[i]])},
             )
-    check.flush(batch)
-    return np.asarray(is_lead, dtype=bool)
+    return np.asarray(is_lead, dtype=bool), found
 
 
-def _statuses(marks: np.ndarray) -> Any:
-    return _labels(["ok", "warning", "error"], marks)
+def _code_of(found: Distinct, value: str) -> int:
+    """The code of ``value`` among the distinct values, -1 when none holds it."""
+    return found.values.index(value) if value in found.values else -1
+
+
+def row_statuses(marks: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """The ``row_status`` column: the worst problem of each row."""
+    return Distinct(np.asarray(marks, dtype=np.intp), ["ok", "warning", "error"]).as_text()
 
 
 def _parse_amount(text: str) -> float | None:

@@ -1,19 +1,18 @@
-"""Read delimited text (CSV): encoding, delimiter, pyarrow's parser, and what went wrong.
+"""Read delimited text (CSV): encoding, delimiter, pyarrow's reader, and what went wrong.
 
-Well-formed UTF-8 is parsed by pyarrow's multi-threaded reader; ragged rows and
-an unterminated quote go through Python's csv module, which reads them the same
-way. Stray NUL bytes are stripped and a quote that swallows lines is reported,
-each naming its row.
+One reader reads every file: pyarrow's CSV reader, every cell as text. A record
+with another number of cells than the file's first one is set aside by the reader
+and read again with the others of its length, then put back in its place: short
+rows are padded with empty cells, cells right of the header are reported. Stray
+NUL bytes are stripped and a quote that swallows lines is reported, each naming
+its row.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
-import os
 import re
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -22,20 +21,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from optil_geo._errors import InputError
-from optil_geo.partnerships._text import (
-    _PY_WHITESPACE,
-    _edge_bytes,
-    _text_column_from_arrow,
-    _text_layout,
-)
+from optil_geo.partnerships._text import _PY_WHITESPACE, _column_letter, _text_column_from_arrow
 from optil_geo.partnerships.problems import NO_PARAMS, Problem
-from optil_geo.partnerships.sheets import (
-    _check_row_count,
-    _clean_text,
-    _header_position,
-    _Sheet,
-    _sheet_from_cells,
-)
+from optil_geo.partnerships.sheets import _check_row_count, _header_position, _Sheet
 
 _SNIFF_CHARS = 64_000
 
@@ -45,6 +33,7 @@ _NEUTRALISED = "^'[=+\\-@\t\r\n＝＋－＠]"
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 _MAX_COLUMNS = 4096
@@ -58,11 +47,19 @@ def _read_csv(data: bytes, name: str) -> _Sheet:
 def _read_delimited(data: bytes, name: str) -> tuple[_Sheet, str]:
     """Read delimited text: strip stray NUL bytes, parse, find lines a stray quote merged.
 
-    Returns the sheet (its ``notes`` say what was stripped or merged) and the delimiter.
+    Returns the sheet (its ``notes`` say what was stripped, merged or cut off) and the
+    delimiter.
     """
     data, nul_notes = _strip_nul(data, name)
-    sheet, delimiter = _parse_delimited(data, name)
+    text = _utf8(data, name)
+    delimiter, text = _delimiter_of(text)
+    records, widths = _read_records(text, delimiter, name)
+    columns = [_clean(column) for column in records]
+    sheet = _sheet_of(columns, widths, name)
     sheet.notes[:0] = nul_notes
+    if _line_count(text) > len(columns[0] if columns else []):
+        # Fewer records than lines: some cell holds a line break (or a stray quote).
+        sheet.notes.extend(_merged_lines(sheet, delimiter))
     return sheet, delimiter
 
 
@@ -107,6 +104,247 @@ _BINARY = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
 _NAMED_ROWS = 20
 
 
+def _utf8(data: bytes, name: str) -> bytes:
+    """Return the text as UTF-8 without a byte order mark.
+
+    UTF-8 (with or without BOM) and UTF-16 with BOM are read as such, anything else
+    as Windows-1252 (Latin-1 where a byte is undefined there).
+    """
+    if data[:2] in _UTF16_BOMS:
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(code="bad_utf16", params={"file": name}) from None
+    if b"\x00" in data[:_SNIFF_CHARS]:
+        raise InputError(code="not_text", params={"file": name})
+    body = data.removeprefix(_UTF8_BOM)
+    if _is_utf8(body):
+        return body
+    try:
+        return body.decode("cp1252").encode("utf-8")
+    except UnicodeDecodeError:
+        # Five bytes are undefined in cp1252; Latin-1 maps them to control characters
+        # instead of refusing a file that is otherwise readable.
+        return body.decode("latin-1").encode("utf-8")
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Return whether the bytes are valid UTF-8 (checked by pyarrow, much faster than decoding)."""
+    try:
+        pa.array([data], type=pa.large_binary()).cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _delimiter_of(text: bytes) -> tuple[str, bytes]:
+    """Return the delimiter, and the text without an Excel ``sep=`` line if it had one.
+
+    The delimiter is the candidate that gives the first rows (of the first
+    ``_SNIFF_CHARS`` characters) the most equal number of cells, at least two.
+    """
+    end = text.find(b"\n")
+    hint = re.fullmatch(rb"\s*sep=(.)\s*", text if end < 0 else text[:end])
+    if hint:
+        return hint.group(1).decode("utf-8"), text[end + 1 :] if end >= 0 else b""
+    sample = text[: text.rfind(b"\n", 0, _SNIFF_CHARS) + 1] or text[:_SNIFF_CHARS]
+    scores = {candidate: _delimiter_score(sample, candidate) for candidate in (";", ",", "\t", "|")}
+    return max(scores, key=lambda candidate: scores[candidate]), text
+
+
+def _delimiter_score(sample: bytes, delimiter: str) -> tuple[float, float, int]:
+    """How well ``delimiter`` splits the first 50 non-empty rows of ``sample``.
+
+    ``(at least two cells, share of rows as wide as the first, its width)``.
+    """
+    widths: list[int] = []
+    try:
+        table = _parse(sample, delimiter, on_other_width=lambda row: widths.append(row.number))
+    except pa.ArrowInvalid:
+        return (-1.0, -1.0, -1)
+    rows = list(range(1, table.num_rows + len(widths) + 1))[:50]
+    width = table.num_columns
+    if width < 2:
+        return (0.0, 0.0, width)
+    body = rows[1:-1] if len(rows) > 2 else rows[1:]
+    same = [row for row in body if row not in set(widths)]
+    return (1.0, len(same) / len(body) if body else 1.0, width)
+
+
+def _parse(
+    text: bytes,
+    delimiter: str,
+    *,
+    width: int | None = None,
+    on_other_width: Callable[[Any], None] | None = None,
+) -> Any:
+    """Parse delimited UTF-8 with pyarrow into a table of text columns ``f0, f1, …``.
+
+    Every record has ``width`` cells, or (``None``) as many as the first. A record
+    with another number of cells is passed to ``on_other_width`` and left out of the
+    table.
+    """
+
+    def set_aside(row: Any) -> str:
+        if on_other_width is None:
+            return "error"
+        on_other_width(row)
+        return "skip"
+
+    return pacsv.read_csv(
+        pa.BufferReader(text),  # reads the bytes in place (BytesIO copies each block)
+        read_options=pacsv.ReadOptions(
+            autogenerate_column_names=width is None,
+            column_names=None if width is None else [f"f{j}" for j in range(width)],
+            # One thread: the set-aside records come in order, with their numbers.
+            use_threads=False,
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter,
+            quote_char='"',
+            double_quote=True,
+            escape_char=False,
+            newlines_in_values=True,
+            ignore_empty_lines=False,
+            invalid_row_handler=set_aside,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=_ALL_TEXT, strings_can_be_null=False, quoted_strings_can_be_null=False
+        ),
+    )
+
+
+# 32-bit offsets: reading is faster than with large_string (pandas widens them later).
+_ALL_TEXT = {f"f{j}": pa.string() for j in range(_MAX_COLUMNS)}
+
+
+def _read_records(text: bytes, delimiter: str, name: str) -> tuple[list[Any], np.ndarray]:
+    """Return every record of delimited UTF-8 text as columns of cells (pyarrow text).
+
+    Records as wide as the first come straight from the reader. The others are read
+    again, grouped by their number of cells, and put back in their places; a short
+    record is padded with empty cells. Also returns each record's own number of cells.
+    """
+    if not text:
+        return [], np.zeros(0, dtype=np.intp)
+    other: list[Any] = []
+    try:
+        table = _parse(text, delimiter, on_other_width=other.append)
+    except pa.ArrowInvalid as exc:
+        raise InputError(code="not_csv", params={"file": name, "reason": str(exc)}) from None
+    widths = np.full(table.num_rows + len(other), table.num_columns, dtype=np.intp)
+    if not other:
+        return list(table.columns), widths
+    width = max(table.num_columns, *(row.actual_columns for row in other))
+    # Where each record goes: the reader's records in order, around the set-aside ones.
+    set_aside = np.asarray([row.number - 1 for row in other], dtype=np.intp)
+    kept = np.setdiff1d(np.arange(table.num_rows + len(other)), set_aside)
+    widths[set_aside] = [row.actual_columns for row in other]
+    pieces, places = [_padded(table, width)], [kept]
+    by_width = sorted(other, key=lambda row: (row.actual_columns, row.number))
+    for n_cells, rows in groupby(by_width, key=lambda row: row.actual_columns):
+        alike = list(rows)
+        texts = "\n".join(row.text for row in alike).encode("utf-8")
+        again = _parse(texts, delimiter, width=n_cells)
+        pieces.append(_padded(again, width))
+        places.append(np.asarray([row.number - 1 for row in alike], dtype=np.intp))
+    order = pa.array(np.argsort(np.concatenate(places), kind="stable"))
+    records = [pa.concat_arrays([p[j] for p in pieces]).take(order) for j in range(width)]
+    return records, widths
+
+
+def _padded(table: Any, width: int) -> list[Any]:
+    """The columns of ``table``, with empty columns added up to ``width``."""
+    columns = [column.combine_chunks() for column in table.columns]
+    empty = pa.array([""] * table.num_rows, type=pa.string())
+    return columns + [empty] * (width - len(columns))
+
+
+def _clean(cells: Any) -> Any:
+    """Strip a column as str.strip() would, and undo formulas our writers neutralised."""
+    cells = pc.utf8_trim(cells, characters=_PY_WHITESPACE)
+    neutralised = pc.match_substring_regex(cells, _NEUTRALISED)
+    if not pc.any(neutralised).as_py():
+        return cells  # the usual column
+    return pc.if_else(neutralised, pc.utf8_slice_codeunits(cells, 1), cells)
+
+
+def _sheet_of(columns: list[Any], widths: np.ndarray, name: str) -> _Sheet:
+    """Find the header among the first non-empty records; keep the non-empty rows after it.
+
+    The header record's number of cells is the sheet's width; cells right of it are
+    reported, not read.
+    """
+    n = len(widths)
+    filled = np.zeros(n, dtype=bool)
+    for column in columns:
+        filled |= np.asarray(pc.not_equal(column, "").to_numpy(zero_copy_only=False), dtype=bool)
+    positions = np.flatnonzero(filled)
+    _check_row_count(len(positions), name)
+    if not len(positions):
+        return _Sheet.empty(name, None)
+    first_rows = [
+        [str(c) for c in row][: widths[at]]
+        for at, row in zip(
+            positions[:10].tolist(),
+            zip(
+                *(column.take(pa.array(positions[:10])).to_pylist() for column in columns),
+                strict=True,
+            ),
+            strict=True,
+        )
+    ]
+    header_at = _header_position(first_rows)
+    width = int(widths[positions[header_at]])
+    body = positions[header_at + 1 :]
+    if len(body) and body[-1] - body[0] == len(body) - 1:
+        taken = [column.slice(body[0], len(body)) for column in columns]  # no empty rows between
+    else:
+        taken = [column.take(pa.array(body)) for column in columns]
+    sheet = _Sheet(
+        name,
+        None,
+        int(positions[header_at]) + 1,
+        first_rows[header_at],
+        [_text_column_from_arrow(column) for column in taken[:width]],
+        body + 1,
+    )
+    sheet.notes.extend(_beyond_header(sheet, taken[width:], width))
+    return sheet
+
+
+def _beyond_header(sheet: _Sheet, beyond: list[Any], width: int) -> list[Problem]:
+    """Warn for each row with cells right of the header's last column (they are not read)."""
+    notes: list[Problem] = []
+    if not beyond:
+        return notes
+    filled = np.column_stack(
+        [np.asarray(pc.not_equal(c, "").to_numpy(zero_copy_only=False), dtype=bool) for c in beyond]
+    )
+    for i in np.flatnonzero(filled.any(axis=1)).tolist():
+        first = int(np.argmax(filled[i]))
+        letter = _column_letter(width + first)
+        value = str(beyond[first][i])
+        row = int(sheet.numbers[i])
+        notes.append(
+            Problem(
+                "warning",
+                "cells_beyond_header",
+                {"shown": value[:40]},
+                sheet.file,
+                sheet.sheet,
+                row,
+                letter,
+                value[:200],
+            )
+        )
+    return notes
+
+
+def _line_count(text: bytes) -> int:
+    return text.count(b"\n") + (not text.endswith(b"\n"))
+
+
 def _merged_lines(sheet: _Sheet, delimiter: str) -> list[Problem]:
     """Find cells in which a stray quote swallowed the following lines.
 
@@ -139,247 +377,3 @@ def _merged_lines(sheet: _Sheet, delimiter: str) -> list[Problem]:
                 )
             )
     return notes
-
-
-def _parse_delimited(data: bytes, name: str) -> tuple[_Sheet, str]:
-    """Parse delimited text; the C parser of pyarrow, else (ragged rows…) the csv module.
-
-    Both read a file the same way; the fast path gives up (returns ``None``) on
-    anything it might read differently: NUL bytes, rows of unequal length, an
-    unterminated quote, text that is not UTF-8. Returns the sheet and the delimiter.
-    """
-    found = _utf8_body(data)
-    if found is not None:
-        body, head = found
-        delimiter, hinted = _delimiter_of(head)
-        sheet = _parse_fast(_after_hint(body, hinted), delimiter, name)
-        if sheet is not None:
-            return sheet, delimiter
-    text, encoding = _decode_text(data, name)
-    delimiter, hinted = _delimiter_of(text[: 4 * _SNIFF_CHARS])
-    if encoding != "utf-8":
-        sheet = _parse_fast(_after_hint(text.encode("utf-8"), hinted), delimiter, name)
-        if sheet is not None:
-            return sheet, delimiter
-    rest = text.partition("\n")[2] if hinted else text
-    try:
-        records = [
-            [_clean_text(cell) for cell in record]
-            for record in csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter)
-        ]
-    except csv.Error as exc:
-        raise InputError(code="not_csv", params={"file": name, "reason": str(exc)}) from None
-    sheet = _sheet_from_cells(name, None, records)
-    sheet.notes.extend(_merged_lines(sheet, delimiter))
-    return sheet, delimiter
-
-
-def _utf8_body(data: bytes) -> tuple[bytes, str] | None:
-    """Return the bytes without BOM and the decoded head, if the file may be UTF-8."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:_SNIFF_CHARS]:
-        return None
-    body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
-    head = body[: 4 * _SNIFF_CHARS + 4]  # at least _SNIFF_CHARS characters
-    try:
-        return body, head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if len(head) < len(body) and exc.start >= len(head) - 3:
-            return body, head[: exc.start].decode("utf-8", errors="strict")
-        return None
-
-
-def _after_hint(raw: bytes, hinted: bool) -> bytes:
-    if not hinted:
-        return raw
-    end = raw.find(b"\n")
-    return raw[end + 1 :] if end >= 0 else b""
-
-
-def _parse_fast(raw: bytes, delimiter: str, name: str) -> _Sheet | None:
-    """Parse with pyarrow's multi-threaded CSV reader; ``None`` when it might differ."""
-
-    if not raw or b"\x00" in raw:
-        return None
-    table = _arrow_csv(raw, delimiter, newlines_in_values=False)
-    if table is None:
-        # A quoted value spanning lines, cut at a block boundary: pyarrow says it got
-        # out of sync. Read again with the (slower) quote-aware block splitting.
-        table = _arrow_csv(raw, delimiter, newlines_in_values=True)
-    if table is None or table.num_columns == 0:
-        return None
-    if any(t != pa.string() for t in table.schema.types):
-        return None
-    # The kernels release the GIL: clean the columns on all cores (at most four).
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        cleaned = list(pool.map(_clean_arrow_column, table.columns))
-    columns = [cells for cells, _ in cleaned]
-    non_empty = np.zeros(table.num_rows, dtype=bool)
-    for _, filled in cleaned:
-        non_empty |= filled
-    positions = np.flatnonzero(non_empty)
-    _check_row_count(len(positions), name)
-    if not len(positions):
-        return _Sheet.empty(name, None)
-    first = pa.array(positions[:10])
-    # Slice first: a take from the whole column would join its chunks.
-    head = [c.slice(0, positions[:10][-1] + 1).take(first).to_pylist() for c in columns]
-    first_rows = [list(row) for row in zip(*head, strict=True)]
-    header_at = _header_position(first_rows)
-    body = positions[header_at + 1 :]
-    if len(body) and body[-1] - body[0] == len(body) - 1:
-        # No empty rows in between (the usual case): a slice, not a copy.
-        kept = [c.slice(body[0], len(body)) for c in columns]
-    else:
-        index = pa.array(body)
-        kept = [c.take(index) for c in columns]
-    taken = [_text_column_from_arrow(c) for c in kept]
-    sheet = _Sheet(
-        name, None, int(positions[header_at]) + 1, first_rows[header_at], taken, body + 1
-    )
-    lines = raw.count(b"\n") + (not raw.endswith(b"\n"))
-    if lines != table.num_rows:
-        # Fewer records than lines: some cell holds a line break (or a stray quote).
-        sheet.notes.extend(_merged_lines(sheet, delimiter))
-    return sheet
-
-
-def _arrow_csv(raw: bytes, delimiter: str, *, newlines_in_values: bool) -> Any:
-    """Return the cells of delimited UTF-8 as a pyarrow table of text, ``None`` if unreadable."""
-    try:
-        return pacsv.read_csv(
-            pa.BufferReader(raw),  # reads the bytes in place (BytesIO copies each block)
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter,
-                quote_char='"',
-                double_quote=True,
-                escape_char=False,
-                newlines_in_values=newlines_in_values,
-                ignore_empty_lines=False,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=_ALL_TEXT,
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None  # ragged rows, an unterminated quote, bytes that are not UTF-8
-
-
-# 32-bit offsets: reading is faster than with large_string (pandas widens them later).
-_ALL_TEXT = {f"f{j}": pa.string() for j in range(_MAX_COLUMNS)}
-
-
-def _clean_arrow_column(column: Any) -> tuple[Any, np.ndarray]:
-    """Strip a column as str.strip() would, undo neutralised formulas; and which are filled.
-
-    The kernels run only where needed: whether a cell may start or end with
-    whitespace, or start with an apostrophe, is read off its first and last bytes.
-    """
-    cells = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if cells.null_count:
-        cells = pc.fill_null(cells, "")  # the reader reads none; a missing cell is empty
-    bounds, data = _text_layout(cells)
-    used = data[bounds[0] : bounds[-1]]
-    if not len(used):
-        return cells, np.zeros(len(cells), dtype=bool)  # every cell empty
-    filled = bounds[1:] != bounds[:-1]
-    first, last = _edge_bytes(bounds, data)
-    if used.min() >= 0x20 and used.max() < 0x80:
-        # Printable ASCII only: the whitespace to strip is the space, which the
-        # (faster) ASCII kernel strips alike.
-        ascii_only = True
-        may_need_trim = (first == 0x20) | (last == 0x20)
-    else:
-        # Loose: any cell ending in a continuation byte (é, À…) counts, which only
-        # costs time.
-        ascii_only = False
-        may_need_trim = _MAY_START_WHITESPACE[first] | _MAY_END_WHITESPACE[last]
-    if (may_need_trim & filled).any():
-        if ascii_only:
-            cells = pc.ascii_trim_whitespace(cells)
-        else:
-            cells = pc.utf8_trim(cells, characters=_PY_WHITESPACE)
-        bounds, data = _text_layout(cells)
-        filled = bounds[1:] != bounds[:-1]
-        first, _ = _edge_bytes(bounds, data)
-    quoted = np.flatnonzero(filled & (first == _APOSTROPHE))
-    if len(quoted):
-        candidates = cells.take(pa.array(quoted))
-        neutralised = pc.match_substring_regex(candidates, _NEUTRALISED)
-        if pc.any(neutralised).as_py():
-            mask = np.zeros(len(cells), dtype=bool)
-            mask[quoted[neutralised.to_numpy(zero_copy_only=False)]] = True
-            unquoted = pc.utf8_slice_codeunits(candidates.filter(neutralised), 1)
-            cells = pc.replace_with_mask(cells, pa.array(mask), unquoted)
-    return cells, filled
-
-
-_APOSTROPHE = ord("'")
-
-
-# Bytes that may begin or end a whitespace character of _PY_WHITESPACE in UTF-8.
-_MAY_START_WHITESPACE = np.zeros(256, dtype=bool)
-
-
-_MAY_START_WHITESPACE[[ch.encode()[0] for ch in _PY_WHITESPACE]] = True
-
-
-_MAY_END_WHITESPACE = np.zeros(256, dtype=bool)
-
-
-_MAY_END_WHITESPACE[[ch.encode()[-1] for ch in _PY_WHITESPACE]] = True
-
-
-def _decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252; and which."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise InputError(code="bad_utf16", params={"file": name}) from None
-    if b"\x00" in data[:_SNIFF_CHARS]:
-        raise InputError(code="not_text", params={"file": name})
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        # Five bytes are undefined in cp1252; Latin-1 maps them to control characters
-        # instead of refusing a file that is otherwise readable.
-        return data.decode("latin-1"), "latin-1"
-
-
-def _delimiter_of(text: str) -> tuple[str, bool]:
-    """Return the delimiter, and whether the first line is an Excel ``sep=`` line.
-
-    Only the first line and the first ``_SNIFF_CHARS`` characters of ``text`` are used.
-    """
-    first = text.partition("\n")[0]
-    hint = re.fullmatch(r"\s*sep=(.)\s*", first)
-    if hint:
-        return hint.group(1), True
-    sample = text[:_SNIFF_CHARS]
-    best, best_score = ";", (-1.0, -1.0, -1)
-    for candidate in (";", ",", "\t", "|"):
-        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=candidate)
-        try:
-            # The first 50 non-empty rows decide; reading further changes nothing.
-            rows = list(itertools.islice(filter(None, reader), 50))
-        except csv.Error:
-            continue
-        if not rows:
-            continue
-        width = len(rows[0])
-        if width < 2:
-            score = (0.0, 0.0, width)
-        else:
-            body = rows[1:-1] if len(rows) > 2 else rows[1:]
-            same = sum(len(r) == width for r in body)
-            score = (1.0, same / len(body) if body else 1.0, width)
-        if score > best_score:
-            best, best_score = candidate, score
-    return best, False

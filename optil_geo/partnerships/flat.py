@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from optil_geo import _schema
-from optil_geo.partnerships._text import (
-    _arrow,
-    _constant_column,
-    _filled,
-    _first_positions,
-    _text_column,
-)
+from optil_geo._distinct import distinct
+from optil_geo.partnerships._text import _constant_column, _filled
 from optil_geo.partnerships.mapping import _Context, _raw_frame, _Table
 from optil_geo.partnerships.problems import Problem
+from optil_geo.partnerships.sheets import _Sheet
 
 
 def _split_flat(flat: _Table, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -29,126 +24,123 @@ def _split_flat(flat: _Table, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFrame
     and without partner columns is a project of its own. A project takes, column by
     column, the first non-empty value of its rows; other values are reported.
     """
-    sheet = flat.sheet
-    pos = flat.positions
-    n = len(sheet)
-    has_partner = np.zeros(n, dtype=bool)
+    sheet, positions = flat.sheet, flat.positions
+    has_partner = np.zeros(len(sheet), dtype=bool)
     for f in _schema.PARTNER_ONLY_FIELDS:
-        j = pos.get(f)
-        if j is not None:
-            has_partner |= _filled(sheet.columns[j])
-    key_at = pos.get("project_id")
-    has_key = _filled(sheet.columns[key_at]) if key_at is not None else np.zeros(n, dtype=bool)
-    keyed = np.flatnonzero(has_key)
-    if key_at is not None:
-        group_of, group_ids = pd.factorize(sheet.columns[key_at].array.take(keyed))
-        group_of = np.asarray(group_of, dtype=np.intp)
-    else:
-        group_of, group_ids = np.zeros(0, dtype=np.intp), []
-    n_groups = len(group_ids)
-    # Codes follow first appearance, so the first member of group g is keyed[first[g]].
-    group_first = keyed[_first_positions(group_of, n_groups)]
-    singles = np.flatnonzero(~has_partner & ~has_key)
-    item_rows = np.concatenate([group_first, singles])
-    order = np.argsort(item_rows, kind="stable")
-    rank = np.empty(len(item_rows), dtype=np.intp)
-    rank[order] = np.arange(len(item_rows))
-    project_rows = item_rows[order]
-    is_group = order < n_groups
-    group_at = np.where(is_group, order, 0)
-
-    problems: list[tuple[tuple[int, int, int], Problem]] = []
-    columns: dict[str, Any] = {}  # pyarrow text, or an object array where merged
-    for k, f in enumerate(_schema.PROJECT_FIELDS):
-        j = pos.get(f)
-        if j is None:
-            continue
-        values = sheet.columns[j].array
-        if f == "project_id" or not n_groups or _same_within_runs(values, keyed, group_of):
-            columns[f] = values.take(project_rows)  # stays pyarrow text
-            continue
-        merged = np.asarray(values.take(project_rows), dtype=object)
-        # Compare codes of distinct texts, not the texts themselves.
-        codes, texts = pd.factorize(values)
-        texts = np.asarray(texts, dtype=object)
-        member_codes = np.asarray(codes, dtype=np.intp)[keyed]
-        filled = (texts != "")[member_codes]
-        with_value = np.flatnonzero(filled)
-        seen = _first_positions(group_of[with_value], n_groups, missing=-1)
-        has = seen >= 0
-        chosen_at = np.full(n_groups, -1, dtype=np.intp)
-        chosen_at[has] = keyed[with_value[seen[has]]]
-        chosen_code = np.full(n_groups, -1, dtype=np.intp)
-        chosen_code[has] = member_codes[with_value[seen[has]]]
-        chosen = np.full(n_groups, "", dtype=object)
-        chosen[has] = texts[chosen_code[has]]
-        merged[is_group] = chosen[group_at[is_group]]
-        differs = filled & (member_codes != chosen_code[group_of])
-        for m in np.flatnonzero(differs).tolist():
-            g = int(group_of[m])
-            row = int(keyed[m])
-            chosen_number = sheet.numbers[chosen_at[g]] if has[g] else sheet.numbers[row]
-            other = texts[member_codes[m]]
-            problems.append(
-                (
-                    (int(rank[g]), k, row),
-                    Problem(
-                        "warning",
-                        "conflicting_project_values",
-                        {
-                            "project": group_ids[g],
-                            "first_row": int(chosen_number),
-                            "first_value": chosen[g],
-                        },
-                        sheet.file,
-                        sheet.sheet,
-                        int(sheet.numbers[row]),
-                        sheet.headers[j],
-                        other,
-                        f,
-                    ),
-                )
-            )
-        columns[f] = merged
-    problems.sort(key=lambda item: item[0])
-    for _, problem in problems:
-        ctx.report.add(problem)
-
-    m = len(project_rows)
-    frame_columns: dict[str, Any] = {}
+        if f in positions:
+            has_partner |= _filled(sheet.columns[positions[f]])
+    projects = _FlatProjects.of(sheet, positions.get("project_id"), has_partner)
+    columns: dict[str, Any] = {}
     for f in _schema.PROJECT_FIELDS:
-        if f not in columns:
-            frame_columns[f] = _constant_column("", m)
-        elif isinstance(columns[f], np.ndarray):
-            frame_columns[f] = _text_column(columns[f])
-        else:
-            frame_columns[f] = pd.Series(columns[f], copy=False)
-    projects = pd.DataFrame(
-        {name: column.array for name, column in frame_columns.items()}, index=pd.RangeIndex(m)
-    )
-    projects["source_file"] = _constant_column(sheet.file, m).array
-    projects["source_sheet"] = _constant_column(sheet.sheet or "", m).array
-    projects["source_row"] = pd.array(sheet.numbers[project_rows], dtype="Int64")
+        j = positions.get(f)
+        if j is None:
+            columns[f] = _constant_column("", len(projects.rows)).array
+            continue
+        columns[f], conflicts = projects.values(sheet.columns[j], keep_first=f == "project_id")
+        for conflict in conflicts:
+            ctx.report.add(_conflict(sheet, j, f, projects.ids[conflict.project], conflict))
+    table = pd.DataFrame(columns, index=pd.RangeIndex(len(projects.rows)))
+    table["source_file"] = _constant_column(sheet.file, len(table)).array
+    table["source_sheet"] = _constant_column(sheet.sheet or "", len(table)).array
+    table["source_row"] = pd.array(sheet.numbers[projects.rows], dtype="Int64")
     partner_rows = None if has_partner.all() else np.flatnonzero(has_partner)
-    partners = _raw_frame(flat, _schema.PARTNER_FIELDS, partner_rows)
-    return projects, partners
+    return table, _raw_frame(flat, _schema.PARTNER_FIELDS, partner_rows)
 
 
-def _same_within_runs(values: Any, keyed: np.ndarray, group_of: np.ndarray) -> bool:
-    """Return whether every project's rows are consecutive and hold one and the same value.
+class _Conflict(NamedTuple):
+    """A row of a project whose value differs from the one the project takes."""
 
-    The usual flat file: then each project simply takes the value of its first row,
-    and there is nothing to report, which is quick to establish.
-    """
+    row: int
+    project: int  # a position in _FlatProjects.rows
+    chosen_row: int
+    chosen: str
+    other: str
 
-    if len(keyed) < 2:
-        return True
-    step = np.diff(group_of)
-    if (step < 0).any():
-        return False
-    cells = _arrow(values)
-    if len(keyed) != len(values) or keyed[-1] != len(keyed) - 1:
-        cells = cells.take(pa.array(keyed, type=pa.int64()))
-    equal = pc.equal(cells.slice(1), cells.slice(0, len(cells) - 1))
-    equal = np.asarray(equal.to_numpy(zero_copy_only=False), dtype=bool)
-    return bool((equal | (step != 0)).all())
+
+@dataclass(frozen=True)
+class _FlatProjects:
+    """Which rows of a flat sheet make up which project."""
+
+    rows: np.ndarray  # per project, in sheet order: the row it is read from (its first)
+    members: np.ndarray  # the rows with a project id
+    project_of: np.ndarray  # per member row: its project (a position in ``rows``)
+    ids: list[str]  # per project: its id ("" for a row without one)
+
+    @classmethod
+    def of(cls, sheet: _Sheet, id_at: int | None, has_partner: np.ndarray) -> _FlatProjects:
+        """Group the rows with a project id by id; a row without id or partner is its own."""
+        if id_at is None:
+            no_id = np.ones(len(sheet), dtype=bool)
+            groups = distinct(pd.Series([], dtype=object))
+        else:
+            no_id = ~_filled(sheet.columns[id_at])
+            groups = distinct(sheet.columns[id_at].iloc[np.flatnonzero(~no_id)])
+        members = np.flatnonzero(~no_id)
+        singles = np.flatnonzero(no_id & ~has_partner)
+        # The projects in sheet order: each group at its first row, and the single rows.
+        first = members[groups.first_rows()]
+        starts = np.concatenate([first, singles])
+        order = np.argsort(starts, kind="stable")
+        position = np.empty(len(starts), dtype=np.intp)
+        position[order] = np.arange(len(starts))
+        ids = [str(v) for v in groups.values] + [""] * len(singles)
+        return cls(
+            rows=starts[order],
+            members=members,
+            project_of=position[groups.codes],
+            ids=[ids[k] for k in order.tolist()],
+        )
+
+    def values(self, column: pd.Series, *, keep_first: bool) -> tuple[Any, list[_Conflict]]:
+        """Return one value per project, and the member rows whose value differs.
+
+        A project takes the first non-empty value of its rows.
+        """
+        at_first_row = column.array.take(self.rows)
+        if keep_first or self._same_as_first_row(column):
+            return at_first_row, []  # the usual flat file: nothing to choose or report
+        member_values = column.iloc[self.members].to_numpy(dtype=object)
+        filled = member_values != ""
+        # The first filled member of each project chooses its value.
+        chooser = np.full(len(self.rows), -1, dtype=np.intp)
+        filled_at = np.flatnonzero(filled)
+        projects, first = np.unique(self.project_of[filled_at], return_index=True)
+        chooser[projects] = filled_at[first]
+        chosen = np.where(chooser >= 0, member_values[chooser], "")
+        values = np.asarray(at_first_row, dtype=object)
+        grouped = self.project_of
+        values[grouped] = chosen[grouped]
+        differs = filled & (member_values != chosen[grouped])
+        conflicts = [
+            _Conflict(
+                int(self.members[m]),
+                int(grouped[m]),
+                int(self.members[chooser[grouped[m]]]),
+                str(chosen[grouped[m]]),
+                str(member_values[m]),
+            )
+            for m in np.flatnonzero(differs).tolist()
+        ]
+        return pd.array(values, dtype=at_first_row.dtype), conflicts
+
+    def _same_as_first_row(self, column: pd.Series) -> bool:
+        """Whether every member row holds the value of its project's first row."""
+        values = column.array
+        members = values if len(self.members) == len(values) else values.take(self.members)
+        return bool((members == values.take(self.rows[self.project_of])).all())
+
+
+def _conflict(sheet: _Sheet, j: int, f: str, project_id: str, conflict: _Conflict) -> Problem:
+    """Warn that a row of a project holds another value than the one the project takes."""
+    row, _, chosen_row, chosen, other = conflict
+    return Problem(
+        "warning",
+        "conflicting_project_values",
+        {"project": project_id, "first_row": int(sheet.numbers[chosen_row]), "first_value": chosen},
+        sheet.file,
+        sheet.sheet,
+        int(sheet.numbers[row]),
+        sheet.headers[j],
+        other,
+        f,
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -12,27 +11,21 @@ import pandas as pd
 
 from optil_geo import _schema
 from optil_geo._errors import InputError
+from optil_geo._schema import TableKind
 from optil_geo.gazetteer import Gazetteer
-from optil_geo.partnerships._text import (
-    Form,
-    Source,
-    _constant_column,
-    _row_at,
-    _text_series,
-)
+from optil_geo.partnerships._text import Form, Source, _constant_column, _row_at, _text_series
 from optil_geo.partnerships.cells import split_partner_cells
 from optil_geo.partnerships.checks import (
-    _check_partners,
-    _check_projects,
-    _Checker,
-    _match_vocabulary,
-    _numbers,
-    _organisation_keys_of,
-    _partner_is_lead,
+    _Matched,
     _ProjectIds,
-    _report_vocabulary,
     _Rows,
-    _statuses,
+    check_partner_names,
+    check_partners,
+    check_projects,
+    check_vocabulary,
+    match_vocabulary,
+    parse_numbers,
+    row_statuses,
 )
 from optil_geo.partnerships.evidence import (
     PlaceEvidence,
@@ -41,7 +34,7 @@ from optil_geo.partnerships.evidence import (
     find_place_evidence,
 )
 from optil_geo.partnerships.flat import _split_flat
-from optil_geo.partnerships.locations import _LOCATION_OUTPUT, _location_problems, _resolve
+from optil_geo.partnerships.locations import _LOCATION_OUTPUT, location_problems, resolve_rows
 from optil_geo.partnerships.mapping import (
     _check_columns,
     _choose_tables,
@@ -52,8 +45,15 @@ from optil_geo.partnerships.mapping import (
     _report_notes,
     _Table,
 )
-from optil_geo.partnerships.problems import NO_PARAMS, PartnershipData, Problem, ValidationReport
+from optil_geo.partnerships.problems import (
+    LOCATION_CLASSES,
+    NO_PARAMS,
+    PartnershipData,
+    Problem,
+    ValidationReport,
+)
 from optil_geo.partnerships.readers import _name_of, _read_single
+from optil_geo.partnerships.sheets import _Sheet
 from optil_geo.reference import Reference, load_reference
 from optil_geo.settings import Settings
 from optil_geo.texts import error_message
@@ -109,51 +109,83 @@ def read_partnerships(
         ``settings.max_upload_mb``, not a spreadsheet or text, a damaged workbook.
     """
     settings = settings if settings is not None else Settings.from_env()
-    if isinstance(source, tuple | list):
-        if len(source) != 2:
-            raise InputError(
-                f"`source` was a tuple of {len(source)} items but must be a pair "
-                "(projects, partners)"
-            )
-        names = [_name_of(part, None) for part in source]
-        sheets = [
-            _read_single(part, name, settings)[0] for part, name in zip(source, names, strict=True)
-        ]
-        _check_columns(columns, sheets)
-        report = ValidationReport()
-        _report_notes(sheets, report)
-        tables = [
-            _map_table(sheets[0], "projects", report, columns=columns),
-            _map_table(sheets[1], "partners", report, columns=columns),
-        ]
-        name = source_name or f"{names[0]} + {names[1]}"
-        return _from_tables(
-            tables,
-            "two_tables",
-            name=name,
-            report=report,
-            fixes=fixes,
-            remembered=remembered,
-            reference=reference,
-            settings=settings,
-        )
-
-    name = _name_of(source, source_name)
-    sheets = _read_single(source, name, settings)
+    # 1. Read the file(s) as sheets of text; notes found while reading go in the report.
+    name, sheets = _read_sheets(source, source_name, settings)
     _check_columns(columns, sheets)
     report = ValidationReport()
     _report_notes(sheets, report)
-    form, tables = _choose_tables(sheets, name, report, columns=columns)
-    return _from_tables(
-        tables,
-        form,
-        name=name,
-        report=report,
+    # 2. Map the headers on fields: two tables (a pair of files, or two sheets) or flat.
+    if isinstance(source, tuple | list):
+        form: Form = "two_tables"
+        tables = [
+            _map_table(sheet, kind, report, columns=columns)
+            for sheet, kind in zip(sheets, _KINDS, strict=True)
+        ]
+    else:
+        form, tables = _choose_tables(sheets, name, report, columns=columns)
+    # 3. One text table of projects, one of partner rows (a flat sheet is split).
+    projects, partners, ctx = _text_tables(tables, form, report)
+    partners = split_partner_cells(partners, report)
+    # 4. Check, place and assemble.
+    return _assemble(
+        projects,
+        partners,
+        ctx=ctx,
+        form=form,
+        source_name=name,
         fixes=fixes,
         remembered=remembered,
         reference=reference,
         settings=settings,
     )
+
+
+_KINDS: tuple[TableKind, TableKind] = ("projects", "partners")
+
+
+def _read_sheets(
+    source: Source, source_name: str | None, settings: Settings
+) -> tuple[str, list[_Sheet]]:
+    """Return the name to report and the sheets of one file, or the first sheet of each of two."""
+    if not isinstance(source, tuple | list):
+        name = _name_of(source, source_name)
+        return name, _read_single(source, name, settings)
+    if len(source) != 2:
+        raise InputError(
+            f"`source` was a tuple of {len(source)} items but must be a pair (projects, partners)"
+        )
+    names = [_name_of(part, None) for part in source]
+    sheets = [_read_single(part, n, settings)[0] for part, n in zip(source, names, strict=True)]
+    return source_name or f"{names[0]} + {names[1]}", sheets
+
+
+def _text_tables(
+    tables: list[_Table], form: Form, report: ValidationReport
+) -> tuple[pd.DataFrame, pd.DataFrame, _Context]:
+    """Return the projects and partners as text tables, with the headers they had."""
+    headers = _default_headers(form)
+    present: dict[str, set[str]]
+    extras: dict[str, list[str]]
+    if form == "flat":
+        (flat,) = tables
+        for f, j in flat.positions.items():
+            headers[("projects", f)] = headers[("partners", f)] = flat.sheet.headers[j]
+        present = {
+            "projects": {f for f in flat.positions if f in _schema.PROJECT_FIELDS},
+            "partners": {f for f in flat.positions if f in _schema.PARTNER_FIELDS},
+        }
+        ctx = _Context(report, headers, present, {"projects": [], "partners": list(flat.extras)})
+        projects, partners = _split_flat(flat, ctx)
+        return projects, partners, ctx
+    present, extras = {}, {}
+    for kind, table in zip(_KINDS, tables, strict=True):
+        for f, j in table.positions.items():
+            headers[(kind, f)] = table.sheet.headers[j]
+        present[kind] = set(table.positions)
+        extras[kind] = list(table.extras)
+    projects = _raw_frame(tables[0], _schema.PROJECT_FIELDS)
+    partners = _raw_frame(tables[1], _schema.PARTNER_FIELDS)
+    return projects, partners, _Context(report, headers, present, extras)
 
 
 def partnerships_from_raw(
@@ -187,31 +219,21 @@ def partnerships_from_raw(
     """
     settings = settings if settings is not None else Settings.from_env()
     report = ValidationReport()
-    frames = []
-    present: dict[str, set[str]] = {}
-    extras: dict[str, list[str]] = {}
-    for table, raw, fields in (
-        ("projects", raw_projects, _schema.PROJECT_FIELDS),
-        ("partners", raw_partners, _schema.PARTNER_FIELDS),
-    ):
-        if not isinstance(raw, pd.DataFrame):
-            raise InputError(f"`raw_{table}` was a {type(raw).__name__} but must be a DataFrame")
-        frame = pd.DataFrame(index=pd.RangeIndex(len(raw)))
-        for name in (*fields, *_schema.SOURCE_FIELDS):
-            values = raw[name] if name in raw.columns else pd.Series([""] * len(raw))
-            frame[name] = _text_series(values.reset_index(drop=True))
-        frame["source_row"] = pd.to_numeric(frame["source_row"], errors="coerce").astype("Int64")
-        extra = [c for c in raw.columns if c not in frame.columns]
-        for name in extra:
-            frame[name] = _text_series(raw[name].reset_index(drop=True))
-        present[table] = {c for c in fields if c in raw.columns}
-        extras[table] = [str(c) for c in extra]
-        frames.append(frame)
-    headers = _default_headers(form)
-    ctx = _Context(report=report, headers=headers, present=present, extras=extras)
+    projects, present_projects, extra_projects = _stored_table(
+        raw_projects, "projects", _schema.PROJECT_FIELDS
+    )
+    partners, present_partners, extra_partners = _stored_table(
+        raw_partners, "partners", _schema.PARTNER_FIELDS
+    )
+    ctx = _Context(
+        report=report,
+        headers=_default_headers(form),
+        present={"projects": present_projects, "partners": present_partners},
+        extras={"projects": extra_projects, "partners": extra_partners},
+    )
     return _assemble(
-        frames[0],
-        frames[1],
+        projects,
+        partners,
         ctx=ctx,
         form=form,
         source_name=source_name,
@@ -222,54 +244,21 @@ def partnerships_from_raw(
     )
 
 
-def _from_tables(
-    tables: list[_Table],
-    form: Form,
-    *,
-    name: str,
-    report: ValidationReport,
-    fixes: Mapping[tuple[str, str], str] | None,
-    remembered: Mapping[str, str] | None,
-    reference: Reference | None,
-    settings: Settings,
-) -> PartnershipData:
-    headers: dict[tuple[str, str], str] = _default_headers(form)
-    present: dict[str, set[str]] = {}
-    extras: dict[str, list[str]] = {}
-    if form == "two_tables":
-        projects_t, partners_t = tables
-        for table_name, t in (("projects", projects_t), ("partners", partners_t)):
-            for f, j in t.positions.items():
-                headers[(table_name, f)] = t.sheet.headers[j]
-            present[table_name] = set(t.positions)
-            extras[table_name] = list(t.extras)
-        projects = _raw_frame(projects_t, _schema.PROJECT_FIELDS)
-        partners = _raw_frame(partners_t, _schema.PARTNER_FIELDS)
-        ctx = _Context(report, headers, present, extras)
-    else:
-        (flat,) = tables
-        for f, j in flat.positions.items():
-            for table_name in ("projects", "partners"):
-                headers[(table_name, f)] = flat.sheet.headers[j]
-        present = {
-            "projects": {f for f in flat.positions if f in _schema.PROJECT_FIELDS},
-            "partners": {f for f in flat.positions if f in _schema.PARTNER_FIELDS},
-        }
-        extras = {"projects": [], "partners": list(flat.extras)}
-        ctx = _Context(report, headers, present, extras)
-        projects, partners = _split_flat(flat, ctx)
-    partners = split_partner_cells(partners, report)
-    return _assemble(
-        projects,
-        partners,
-        ctx=ctx,
-        form=form,
-        source_name=name,
-        fixes=fixes,
-        remembered=remembered,
-        reference=reference,
-        settings=settings,
-    )
+def _stored_table(
+    raw: pd.DataFrame, table: str, fields: tuple[str, ...]
+) -> tuple[pd.DataFrame, set[str], list[str]]:
+    """Return a stored raw table as text, which fields it has, and its extra columns."""
+    if not isinstance(raw, pd.DataFrame):
+        raise InputError(f"`raw_{table}` was a {type(raw).__name__} but must be a DataFrame")
+    frame = pd.DataFrame(index=pd.RangeIndex(len(raw)))
+    for name in (*fields, *_schema.SOURCE_FIELDS):
+        values = raw[name] if name in raw.columns else pd.Series([""] * len(raw))
+        frame[name] = _text_series(values.reset_index(drop=True))
+    frame["source_row"] = pd.to_numeric(frame["source_row"], errors="coerce").astype("Int64")
+    extra = [c for c in raw.columns if c not in frame.columns]
+    for name in extra:
+        frame[name] = _text_series(raw[name].reset_index(drop=True))
+    return frame, {c for c in fields if c in raw.columns}, [str(c) for c in extra]
 
 
 def _assemble(
@@ -284,100 +273,44 @@ def _assemble(
     reference: Reference | None,
     settings: Settings,
 ) -> PartnershipData:
-    """Validate the text tables, add codes and locations, and build the result."""
+    """Check the text tables, add codes and locations, and build the result."""
     reference = reference if reference is not None else load_reference(settings)
     report = ctx.report
-    check = _Checker(ctx)
-    prj = _Rows.of("projects", projects, _schema.PROJECT_FIELDS)
-    prt = _Rows.of("partners", partners, _schema.PARTNER_FIELDS)
+    prj = _Rows.of("projects", projects, _schema.PROJECT_FIELDS, ctx)
+    prt = _Rows.of("partners", partners, _schema.PARTNER_FIELDS, ctx)
     if len(prj) == 0 and not report.errors:
         report.add(Problem("error", "no_projects", NO_PARAMS, source_name))
-    # Keying organisations and matching the vocabulary (mostly pyarrow kernels, which
-    # release the GIL) run beside the gazetteer (Python) below. Problems are still
-    # reported in the order a reader checks a row.
-    ids = _ProjectIds.of(prj, prt)  # coded once, for the checks and the lead keys
-    pool = ThreadPoolExecutor(max_workers=1)
-    vocabulary = pool.submit(_match_vocabulary, prj, prt)  # needed first
-    organisation_keys = pool.submit(_organisation_keys_of, prj, prt, ids)
-    pool.shutdown(wait=False)  # the submitted work goes on; nothing more is accepted
-    _check_projects(prj, check, ids)
-    _check_partners(
+    # 1. The rules, in the order a reader checks a row (the report is sorted by row).
+    ids = _ProjectIds.of(prj, prt)
+    check_projects(prj, ids, ctx.present.get("projects", set())).record(report)
+    check_partners(
         prt,
-        check,
         ids,
+        ctx.present.get("partners", set()),
         project_ids_present="project_id" in ctx.present.get("projects", set()),
+    ).record(report)
+    year_int, subsidy, found = parse_numbers(prj)
+    found.record(report)
+    matched = match_vocabulary(prj, prt)
+    for found in check_vocabulary(prj, prt, matched):
+        found.record(report)
+    is_lead, found = check_partner_names(prt, prj, ids)
+    found.record(report)
+    # 2. Places: every lead and partner, each distinct place resolved once.
+    leads, partner_places = _place(
+        prj, prt, report, fixes=fixes, remembered=remembered, reference=reference, settings=settings
     )
-    year_int, subsidy = _numbers(prj, check)
-
-    # One gazetteer call for leads and partners: each distinct place is resolved once.
-    places = pd.DataFrame(
-        {
-            "place": _concat_text(prj.text["lead_municipality"], prt.text["municipality"]),
-            "postcode": _concat_text(prj.text["lead_postcode"], prt.text["postcode"]),
-            "country": _concat_text(_constant_column("", len(prj)), prt.text["country"]),
-        }
+    # 3. The output tables, and how many locations of each class.
+    out_projects = _project_table(
+        projects, prj, year_int=year_int, subsidy=subsidy, matched=matched, places=leads, ctx=ctx
     )
-    # A partner without any place may be placed from its address, an earlier import
-    # or its name: the gazetteer resolves that text instead, and the status says so.
-    evidence = find_place_evidence(
-        partners, Gazetteer.for_reference(reference), remembered=remembered
+    out_partners = _partner_table(
+        partners, prt, matched=matched, places=partner_places, is_lead=is_lead, ctx=ctx
     )
-    if len(evidence.rows):
-        places = _with_evidence(places, len(prj) + evidence.rows, evidence)
-    located = _resolve(places, fixes=fixes, reference=reference, settings=settings)
-    matched = vocabulary.result()
-    _report_vocabulary(prj, prt, check, matched)
-    lead_sectors, target_codes = matched.lead_sectors, matched.target_codes
-    sectors, roles = matched.sectors, matched.roles
-    is_lead = _partner_is_lead(prt, check, organisation_keys.result(), ids)
-    lead_loc = located.rows(0, len(prj))
-    partner_loc = located.rows(len(prj), len(prj) + len(prt))
-    municipalities = reference.municipalities
-    names = dict(zip(municipalities["nis"], municipalities["name_nl"], strict=True))
-    _location_problems(
-        prj,
-        lead_loc,
-        check,
-        place_field="lead_municipality",
-        postcode_field="lead_postcode",
-        names=names,
+    report.location_counts = _location_counts(
+        out_projects["lead_location"], out_partners["partner_location"]
     )
-    _location_problems(
-        prt, partner_loc, check, place_field="municipality", postcode_field="postcode", names=names
-    )
-
-    columns: dict[str, Any] = {f: projects[f].array for f in _schema.PROJECT_FIELDS}
-    columns["year_int"] = year_int
-    columns["subsidy"] = subsidy
-    columns["lead_sector_code"] = lead_sectors["sector"].array
-    columns["lead_sector_group"] = lead_sectors["sector_group"].array
-    columns["lead_local_cultural_actor"] = lead_sectors["local_cultural_actor"].to_numpy(dtype=bool)
-    columns["target_group_codes"] = target_codes.to_numpy(dtype=object)
-    for name, column in _LOCATION_OUTPUT.items():
-        columns[f"lead_{name}"] = lead_loc.column(column)
-    columns["row_status"] = _statuses(prj.marks)
-    for name in (*_schema.SOURCE_FIELDS, *ctx.extras.get("projects", [])):
-        columns[name] = _output_column(projects[name])
-    out_projects = pd.DataFrame(columns, index=projects.index)
-
-    columns = {f: partners[f].array for f in _schema.PARTNER_FIELDS}
-    columns["sector_code"] = sectors["sector"].array
-    columns["sector_group"] = sectors["sector_group"].array
-    columns["local_cultural_actor"] = sectors["local_cultural_actor"].to_numpy(dtype=bool)
-    columns["role_code"] = roles["role"].array
-    for name, column in _LOCATION_OUTPUT.items():
-        columns[f"partner_{name}"] = partner_loc.column(column)
-    changes = _mark_evidence(columns, partners, evidence, report) if len(evidence.rows) else {}
-    columns["is_lead_itself"] = is_lead
-    columns["row_status"] = _statuses(prt.marks)
-    for name in (*_schema.SOURCE_FIELDS, *ctx.extras.get("partners", [])):
-        columns[name] = _output_column(partners[name])
-    out_partners = pd.DataFrame(columns, index=partners.index)
-
-    report.location_counts = located.counts()
-    for cls, change in changes.items():
-        report.location_counts[cls] += change
-    report._sort()
+    report.sort()
     return PartnershipData(
         projects=out_projects,
         partners=out_partners,
@@ -389,6 +322,172 @@ def _assemble(
     )
 
 
+def _place(
+    prj: _Rows,
+    prt: _Rows,
+    report: ValidationReport,
+    *,
+    fixes: Mapping[tuple[str, str], str] | None,
+    remembered: Mapping[str, str] | None,
+    reference: Reference,
+    settings: Settings,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Place the leads and the partners; report the places in doubt.
+
+    One gazetteer call for leads and partners: each distinct place is resolved once.
+    A partner without any place may be placed from its address, an earlier import
+    or its name: the gazetteer resolves that text instead, and the status says so.
+    Returns the location columns (:data:`_LOCATION_OUTPUT`) of the leads and partners.
+    """
+    gazetteer = Gazetteer.for_reference(reference)
+    evidence = find_place_evidence(prt.frame, gazetteer, remembered=remembered)
+    places = pd.DataFrame(
+        {
+            "place": _stack(
+                prj.text["lead_municipality"],
+                _replace_at(prt.text["municipality"], evidence.rows, evidence.place),
+            ),
+            "postcode": _stack(
+                prj.text["lead_postcode"],
+                _replace_at(prt.text["postcode"], evidence.rows, evidence.postcode),
+            ),
+            "country": _stack(_constant_column("", len(prj)), prt.text["country"]),
+        }
+    )
+    located = resolve_rows(places, fixes=fixes, reference=reference, settings=settings)
+    leads = located.rows(0, len(prj))
+    partners = located.rows(len(prj), len(prj) + len(prt))
+    municipalities = reference.municipalities
+    names = dict(zip(municipalities["nis"], municipalities["name_nl"], strict=True))
+    location_problems(
+        prj, leads, place_field="lead_municipality", postcode_field="lead_postcode", names=names
+    ).record(report)
+    location_problems(
+        prt, partners, place_field="municipality", postcode_field="postcode", names=names
+    ).record(report)
+    partner_places = partners.frame()
+    if len(evidence.rows):
+        partner_places = _apply_evidence(partner_places, evidence)
+        report.extend(_evidence_warnings(prt.frame, evidence, partner_places))
+    return leads.frame(), partner_places
+
+
+def _stack(first: pd.Series, second: pd.Series) -> pd.Series:
+    """One column of the leads' cells, then the partners'."""
+    return pd.concat([first, second], ignore_index=True)
+
+
+def _replace_at(column: pd.Series, at: np.ndarray, values: list[str]) -> pd.Series:
+    """Return ``column`` with the cells at positions ``at`` replaced by ``values``."""
+    if not len(at):
+        return column
+    replaced = column.copy()
+    replaced.iloc[at] = values
+    return replaced
+
+
+def _apply_evidence(places: pd.DataFrame, evidence: PlaceEvidence) -> pd.DataFrame:
+    """Name the evidence in the statuses of the rows it placed.
+
+    A name that means several municipalities (``CC Aalst``) leaves the row ambiguous,
+    with those municipalities as candidates, even where the gazetteer alone would
+    choose the municipality of that name.
+    """
+    places = places.copy()
+    several = np.asarray([bool(c) for c in evidence.candidates], dtype=bool)
+    ambiguous = evidence.rows[several]
+    if len(ambiguous):
+        places.loc[ambiguous, ["nis", "name", "region"]] = ""
+        places.loc[ambiguous, ["location", "status"]] = "ambiguous"
+        places.loc[ambiguous, "candidates"] = [";".join(c) for c in evidence.candidates if c]
+    at = evidence.rows
+    places.loc[at, "status"] = evidence_statuses(
+        places["status"].iloc[at].to_numpy(dtype=object),
+        places["location"].iloc[at].to_numpy(dtype=object),
+        evidence,
+    )
+    return places
+
+
+def _evidence_warnings(
+    partners: pd.DataFrame, evidence: PlaceEvidence, places: pd.DataFrame
+) -> list[Problem]:
+    """One warning per partner row placed by evidence, asking to confirm the place."""
+    at = evidence.rows
+    files = partners["source_file"].iloc[at].tolist()
+    sheets = partners["source_sheet"].iloc[at].tolist()
+    names = places["name"].iloc[at].to_numpy(dtype=object)
+    messages = evidence_messages(evidence, names, places["location"].iloc[at].to_numpy(object))
+    problems = []
+    for k, (row, (code, params), said) in enumerate(
+        zip(at.tolist(), messages, evidence.said, strict=True)
+    ):
+        problems.append(
+            Problem(
+                "warning",
+                code,
+                params,
+                str(files[k]),
+                str(sheets[k]) or None,
+                _row_at(partners["source_row"], row),
+                None,
+                said[:200],
+                "municipality",
+            )
+        )
+    return problems
+
+
+def _project_table(
+    projects: pd.DataFrame,
+    prj: _Rows,
+    *,
+    year_int: pd.api.extensions.ExtensionArray,
+    subsidy: np.ndarray,
+    matched: _Matched,
+    places: pd.DataFrame,
+    ctx: _Context,
+) -> pd.DataFrame:
+    """The projects as imported: text, numbers, codes, the lead's place, status, source."""
+    sectors = matched.lead_sectors
+    columns: dict[str, Any] = {f: projects[f].array for f in _schema.PROJECT_FIELDS}
+    columns["year_int"] = year_int
+    columns["subsidy"] = subsidy
+    columns["lead_sector_code"] = sectors["sector"].array
+    columns["lead_sector_group"] = sectors["sector_group"].array
+    columns["lead_local_cultural_actor"] = sectors["local_cultural_actor"].to_numpy(dtype=bool)
+    columns["target_group_codes"] = matched.target_codes.to_numpy(dtype=object)
+    columns.update({f"lead_{name}": places[name].array for name in _LOCATION_OUTPUT})
+    columns["row_status"] = row_statuses(prj.marks)
+    for name in (*_schema.SOURCE_FIELDS, *ctx.extras.get("projects", [])):
+        columns[name] = _output_column(projects[name])
+    return pd.DataFrame(columns, index=projects.index)
+
+
+def _partner_table(
+    partners: pd.DataFrame,
+    prt: _Rows,
+    *,
+    matched: _Matched,
+    places: pd.DataFrame,
+    is_lead: np.ndarray,
+    ctx: _Context,
+) -> pd.DataFrame:
+    """The partner rows as imported: text, codes, the partner's place, status, source."""
+    sectors = matched.sectors
+    columns: dict[str, Any] = {f: partners[f].array for f in _schema.PARTNER_FIELDS}
+    columns["sector_code"] = sectors["sector"].array
+    columns["sector_group"] = sectors["sector_group"].array
+    columns["local_cultural_actor"] = sectors["local_cultural_actor"].to_numpy(dtype=bool)
+    columns["role_code"] = matched.roles["role"].array
+    columns.update({f"partner_{name}": places[name].array for name in _LOCATION_OUTPUT})
+    columns["is_lead_itself"] = is_lead
+    columns["row_status"] = row_statuses(prt.marks)
+    for name in (*_schema.SOURCE_FIELDS, *ctx.extras.get("partners", [])):
+        columns[name] = _output_column(partners[name])
+    return pd.DataFrame(columns, index=partners.index)
+
+
 def _output_column(values: pd.Series) -> Any:
     """Return a source or extra column for the output: text as text, row numbers as numbers."""
     if isinstance(values.dtype, pd.StringDtype):
@@ -396,8 +495,13 @@ def _output_column(values: pd.Series) -> Any:
     return values.to_numpy()
 
 
-def _concat_text(first: pd.Series, second: pd.Series) -> pd.Series:
-    return pd.concat([first, second], ignore_index=True)
+def _location_counts(*locations: pd.Series) -> dict[str, int]:
+    """Every lead and partner row counted once, by location class."""
+    counts = dict.fromkeys(LOCATION_CLASSES, 0)
+    for column in locations:
+        for cls, n in column.value_counts().items():
+            counts[str(cls)] += int(n)
+    return counts
 
 
 def validate_file(
@@ -425,70 +529,3 @@ def validate_file(
     except InputError as exc:
         return None, 2, f"InputError: {' '.join(error_message(exc, lang).split())}"
     return data, (0 if data.report.ok else 1), None
-
-
-def _with_evidence(places: pd.DataFrame, at: np.ndarray, evidence: PlaceEvidence) -> pd.DataFrame:
-    """The places to resolve, with the evidence's text in the rows it found."""
-    place, postcode = places["place"].copy(), places["postcode"].copy()
-    place.iloc[at] = evidence.place
-    postcode.iloc[at] = evidence.postcode
-    return places.assign(place=place, postcode=postcode)
-
-
-def _mark_evidence(
-    columns: dict[str, Any],
-    partners: pd.DataFrame,
-    evidence: PlaceEvidence,
-    report: ValidationReport,
-) -> dict[str, int]:
-    """Name the evidence in the partner statuses and warn for each row; return count changes.
-
-    A name that means several municipalities (``CC Aalst``) leaves the row ambiguous,
-    with those municipalities as candidates, even where the gazetteer alone would
-    choose the municipality of that name.
-    """
-    at = evidence.rows
-
-    def values(name: str) -> np.ndarray:
-        return np.asarray(columns[f"partner_{name}"][at], dtype=object)
-
-    def put(name: str, new: np.ndarray) -> None:
-        column = columns[f"partner_{name}"].copy()
-        column[at] = new
-        columns[f"partner_{name}"] = column
-
-    location, status = values("location"), values("status")
-    changes: dict[str, int] = {}
-    several = np.asarray([bool(c) for c in evidence.candidates], dtype=bool)
-    if several.any():
-        for old in location[several].tolist():
-            changes[old] = changes.get(old, 0) - 1
-        changes["ambiguous"] = changes.get("ambiguous", 0) + int(several.sum())
-        location[several], status[several] = "ambiguous", "ambiguous"
-        for name in ("nis", "name", "region"):
-            blanked = values(name)
-            blanked[several] = ""
-            put(name, blanked)
-        candidates = values("candidates")
-        candidates[several] = [";".join(c) for c in evidence.candidates if c]
-        put("candidates", candidates)
-        put("location", location)
-    put("status", evidence_statuses(status, location, evidence))
-    files = partners["source_file"].to_numpy(dtype=object, na_value="")
-    sheets = partners["source_sheet"].to_numpy(dtype=object, na_value="")
-    messages = evidence_messages(evidence, values("name"), location)
-    for row, (code, params), said in zip(at.tolist(), messages, evidence.said, strict=True):
-        report.add(
-            Problem(
-                "warning",
-                code,
-                params,
-                str(files[row]),
-                str(sheets[row]) or None,
-                _row_at(partners["source_row"], row),
-                None,
-                said[:200],
-                "municipality",
-            )
-        )
-    return changes

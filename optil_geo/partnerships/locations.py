@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from optil_geo._distinct import Distinct, distinct
 from optil_geo.gazetteer import RESULT_COLUMNS, DistinctPlaces, resolve_distinct
-from optil_geo.partnerships._text import _first_positions, _labels
-from optil_geo.partnerships.checks import _Batch, _Checker, _Rows
+from optil_geo.partnerships.checks import _Found, _Rows
 from optil_geo.partnerships.problems import LOCATION_CLASSES
 from optil_geo.reference import Reference
 from optil_geo.settings import Settings
@@ -28,7 +28,7 @@ _LOCATION_OUTPUT = {
 }
 
 
-def _resolve(
+def resolve_rows(
     places: pd.DataFrame,
     *,
     fixes: Mapping[tuple[str, str], str] | None,
@@ -108,16 +108,19 @@ class _LocatedRows:
     located: _Located
     codes: np.ndarray  # per row: its distinct place
 
-    def column(self, name: str) -> Any:
-        """The output column ``name`` per row."""
-        values = self.located.values[name]
-        if name == "score":
-            return np.asarray(values, dtype=np.int64)[self.codes]
-        return _labels(values, self.codes)
+    def frame(self) -> pd.DataFrame:
+        """The location columns of these rows (the keys of :data:`_LOCATION_OUTPUT`)."""
+        return pd.DataFrame(
+            {name: self.column(column) for name, column in _LOCATION_OUTPUT.items()},
+            index=pd.RangeIndex(len(self.codes)),
+        )
 
-    def where(self, name: str, *texts: str) -> np.ndarray:
-        """Per distinct place, whether field ``name`` is one of ``texts``."""
-        return np.asarray([v in texts for v in self.located.values[name]], dtype=bool)
+    def column(self, name: str) -> Any:
+        """The gazetteer's column ``name`` per row."""
+        per_place = Distinct(self.codes, self.located.values[name])
+        if name == "score":
+            return per_place.spread(per_place.values, dtype=np.int64)
+        return per_place.as_text()
 
 
 _BLANK_LOCATION: dict[str, Any] = {
@@ -131,105 +134,116 @@ _BLANK_LOCATION: dict[str, Any] = {
 }
 
 
-def _location_problems(
+def location_problems(
     rows: _Rows,
     loc: _LocatedRows,
-    check: _Checker,
     *,
     place_field: str,
     postcode_field: str,
     names: Mapping[str, str],
-) -> None:
-    """Report lead or partner locations that are not placed, or placed with doubt.
+) -> _Found:
+    """Lead or partner locations that are not placed, or placed with doubt.
 
-    ``names`` (NIS code → municipality name) names the candidates of an ambiguous place.
+    ``names`` (NIS code → municipality name) names the candidates of an ambiguous
+    place. The problem of a row depends only on its place (texts, answer), and a file
+    has far fewer places than rows: each place's problem is made once, for its first
+    row, and given to the other rows of that place (they share its parameters).
     """
-    # Flags per distinct place first, then per row through the place codes.
-    ambiguous_p = loc.where("location", "ambiguous")
-    unresolved_p = loc.where("location", "unresolved")
-    wallonia_p = loc.where("location", "wallonia")
-    no_text_p = loc.located.no_text
     leads = rows.table == "projects"
-    # An empty lead location is already an empty_required error.
-    silent_p = unresolved_p & no_text_p & leads
-    outside_p = leads & (wallonia_p | loc.where("location", "abroad"))
-    fuzzy_p = loc.where("status", "fuzzy")
-    reported_p = ambiguous_p | (unresolved_p & ~silent_p) | outside_p | fuzzy_p
-    index = np.flatnonzero(reported_p[loc.codes])
+    answers = loc.located.values
+    case_of = [
+        _case(location, status, no_text, leads=leads)
+        for location, status, no_text in zip(
+            answers["location"], answers["status"], loc.located.no_text.tolist(), strict=True
+        )
+    ]
+    index = np.flatnonzero(np.asarray([c is not None for c in case_of], dtype=bool)[loc.codes])
+    found = _Found(rows)
     if not len(index):
-        return
-    # The message of a row depends only on its place (texts, answer, flags), and a
-    # file has far fewer places than rows: each place's message is written once (for
-    # its first row) and copied to the other rows of that place.
-    case, shown_places = pd.factorize(loc.codes[index])  # per row: its place's case
-    shown_rows = index[_first_positions(np.asarray(case, dtype=np.intp), len(shown_places))]
-    places = rows.values(place_field, shown_rows)
-    postcodes = rows.values(postcode_field, shown_rows)
-    answer = loc.located.values
-    who = "lead" if rows.table == "projects" else "partner"
-    cases: list[
-        tuple[str, str, str, Mapping[str, Any]]
-    ] = []  # per place: code, field, value, params
-    for k, p in enumerate(shown_places.tolist()):
-        place, postcode = places[k], postcodes[k]
-        shown = place or postcode
-        fld = place_field if place else postcode_field
-        # Which words name the place: the place (with its postcode), or the postcode only.
-        written = "postcode_only" if not place else "postcode" if postcode else ""
-        named: dict[str, Any] = {"place": place, "postcode": postcode, "who": who}
-        if written:
-            named["variant"] = written
-        candidates = [
-            f"{names.get(nis, nis)} ({nis})" for nis in answer["candidates"][p].split(";") if nis
-        ]
-        if ambiguous_p[p]:
-            cases.append(
-                (
-                    "ambiguous_location",
-                    fld,
-                    shown,
-                    named | {"candidates": candidates},
-                )
-            )
-        elif unresolved_p[p] and no_text_p[p]:
-            cases.append(("unresolved_location", place_field, "", {"variant": "no_text"}))
-        elif unresolved_p[p]:
-            # A place not found may come with the gazetteer's suggestions.
-            cases.append(
-                (
-                    "unresolved_location",
-                    fld,
-                    shown,
-                    named | {"suggestions": candidates},
-                )
-            )
-        elif outside_p[p]:
-            outside = "wallonia" if wallonia_p[p] else "abroad"
-            cases.append(
-                (
-                    "lead_outside_flanders",
-                    fld,
-                    shown,
-                    {"outside": outside, "municipality": answer["municipality"][p]},
-                )
-            )
-        else:
-            cases.append(
-                (
-                    "fuzzy_location",
-                    fld,
-                    shown,
-                    {
-                        "place": shown,
-                        "municipality": answer["municipality"][p],
-                        "score": int(answer["score"][p]),
-                    },
-                )
-            )
-    # Each row takes its place's case.
+        return found
+    shown = distinct(pd.Series(loc.codes[index]))  # the places of the reported rows
+    first = index[shown.first_rows()]
+    problems = [
+        _problem(
+            case_of[p],
+            place,
+            postcode,
+            {name: values[p] for name, values in answers.items()},
+            who="lead" if leads else "partner",
+            place_field=place_field,
+            postcode_field=postcode_field,
+            names=names,
+        )
+        for p, place, postcode in zip(
+            shown.values,
+            rows.values(place_field, first),
+            rows.values(postcode_field, first),
+            strict=True,
+        )
+    ]
     codes, fields, values, params = (
-        np.asarray(column, dtype=object)[case].tolist() for column in zip(*cases, strict=True)
+        shown.spread(column).tolist() for column in zip(*problems, strict=True)
     )
-    batch = _Batch(rows)
-    batch.add_many(index.tolist(), codes, fld=fields, value=values, params=params)
-    check.flush(batch)
+    found.add_many(index.tolist(), codes, fld=fields, value=values, params=params)
+    return found
+
+
+def _case(location: str, status: str, no_text: bool, *, leads: bool) -> str | None:
+    """Which location problem a place is, ``None`` when it is none."""
+    if location == "ambiguous":
+        return "ambiguous"
+    if location == "unresolved":
+        if no_text:
+            # An empty lead location is already an empty_required error.
+            return None if leads else "no_text"
+        return "unresolved"
+    if leads and location in ("wallonia", "abroad"):
+        return "outside"
+    if status == "fuzzy":
+        return "fuzzy"
+    return None
+
+
+def _problem(
+    case: str | None,
+    place: str,
+    postcode: str,
+    answer: dict[str, Any],
+    *,
+    who: str,
+    place_field: str,
+    postcode_field: str,
+    names: Mapping[str, str],
+) -> tuple[str, str, str, Mapping[str, Any]]:
+    """The code, field, value and parameters of a place's location problem."""
+    shown = place or postcode
+    fld = place_field if place else postcode_field
+    # Which words name the place: the place (with its postcode), or the postcode only.
+    written = "postcode_only" if not place else "postcode" if postcode else ""
+    named: dict[str, Any] = {"place": place, "postcode": postcode, "who": who}
+    if written:
+        named["variant"] = written
+    candidates = [
+        f"{names.get(nis, nis)} ({nis})" for nis in str(answer["candidates"]).split(";") if nis
+    ]
+    if case == "ambiguous":
+        return "ambiguous_location", fld, shown, named | {"candidates": candidates}
+    if case == "no_text":
+        return "unresolved_location", place_field, "", {"variant": "no_text"}
+    if case == "unresolved":
+        # A place not found may come with the gazetteer's suggestions.
+        return "unresolved_location", fld, shown, named | {"suggestions": candidates}
+    if case == "outside":
+        outside = "wallonia" if answer["location"] == "wallonia" else "abroad"
+        return (
+            "lead_outside_flanders",
+            fld,
+            shown,
+            {"outside": outside, "municipality": answer["municipality"]},
+        )
+    return (
+        "fuzzy_location",
+        fld,
+        shown,
+        {"place": shown, "municipality": answer["municipality"], "score": int(answer["score"])},
+    )

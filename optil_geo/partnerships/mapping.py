@@ -140,6 +140,30 @@ def preview_columns(
     sheets = _read_single(source, name, settings)
     form, tables = _choose_tables(sheets, name, ValidationReport())
     gazetteer = Gazetteer.for_reference(reference if reference is not None else load_reference())
+    by_field: dict[str, suggestions.ColumnSuggestion] = {}
+    fields: list[str] = []
+    headers: dict[str, None] = {}
+    for table in tables:
+        for field_name, suggestion in _suggest(table, gazetteer).items():
+            by_field.setdefault(field_name, suggestion)
+        fields += [f for f in suggestions.fields_of(table.kind) if f not in fields]
+        headers.update(dict.fromkeys(h for h in table.sheet.headers if h))
+    required = [c.name for t in tables for c in _schema.columns_of(t.kind) if c.required]
+    return ColumnPreview(
+        form=form,
+        fields=tuple(fields),
+        required=tuple(dict.fromkeys(required)),
+        headers=tuple(headers),
+        rows=_first_rows(tables[-1].sheet, rows),
+        suggestions=by_field,
+        key=suggestions.header_set_key(list(headers)),
+    )
+
+
+def _suggest(table: _Table, gazetteer: Gazetteer) -> dict[str, suggestions.ColumnSuggestion]:
+    """Suggest a header for each field of one table, from its headers and sample values."""
+    sheet = table.sheet
+    samples = {h: _sample(sheet.columns[j]) for j, h in enumerate(sheet.headers) if h}
 
     def place_share(values: Sequence[str]) -> float:
         # Only plain names count: '3920' or 'CC Westrand (Dilbeek)' is no place column.
@@ -150,33 +174,14 @@ def preview_columns(
         ]
         return sum(named) / len(values)
 
-    by_field: dict[str, suggestions.ColumnSuggestion] = {}
-    fields: list[str] = []
-    headers: dict[str, None] = {}
-    for table in tables:
-        sheet = table.sheet
-        samples = {h: _sample(sheet.columns[j]) for j, h in enumerate(sheet.headers) if h}
-        found = suggestions.suggest_columns(
-            sheet.headers, samples, table.kind, is_place=place_share
-        )
-        for field_name, suggestion in found.items():
-            by_field.setdefault(field_name, suggestion)
-        fields += [f for f in suggestions.fields_of(table.kind) if f not in fields]
-        headers.update(dict.fromkeys(h for h in sheet.headers if h))
-    main = tables[-1].sheet
-    head = pd.DataFrame(
-        {h: main.columns[j].head(rows).tolist() for j, h in enumerate(main.headers) if h},
-        index=pd.RangeIndex(min(rows, len(main))),
-    )
-    required = [c.name for t in tables for c in _schema.columns_of(t.kind) if c.required]
-    return ColumnPreview(
-        form=form,
-        fields=tuple(fields),
-        required=tuple(dict.fromkeys(required)),
-        headers=tuple(headers),
-        rows=head,
-        suggestions=by_field,
-        key=suggestions.header_set_key(list(headers)),
+    return suggestions.suggest_columns(sheet.headers, samples, table.kind, is_place=place_share)
+
+
+def _first_rows(sheet: _Sheet, rows: int) -> pd.DataFrame:
+    """The first ``rows`` data rows of a sheet, under its (named) headers."""
+    return pd.DataFrame(
+        {h: sheet.columns[j].head(rows).tolist() for j, h in enumerate(sheet.headers) if h},
+        index=pd.RangeIndex(min(rows, len(sheet))),
     )
 
 
@@ -243,63 +248,69 @@ def _map_table(
     for j, header in enumerate(sheet.headers):
         if j in chosen:
             continue
-        if not header:
-            if j < len(sheet.columns) and _filled(sheet.columns[j]).any():
-                report.add(
-                    Problem(
-                        "warning",
-                        "unnamed_column",
-                        NO_PARAMS,
-                        sheet.file,
-                        sheet.sheet,
-                        sheet.header_row,
-                        _column_letter(j),
-                        None,
-                    )
-                )
-                extras[
-                    _unique_name(f"kolom {_column_letter(j)}", canonical_names | set(extras))
-                ] = j
-            continue
-        name = index.get(header_key(header))
-        if name is None and kind != "projects" and header_key(header) in ADDRESS_HEADERS:
-            # Kept as it is, and read for a postal code where the place is empty.
-            extras[_unique_name(header, canonical_names | set(extras))] = j
-        elif name is None:
-            report.add(
-                Problem(
-                    "warning",
-                    "unknown_column",
-                    NO_PARAMS,
-                    sheet.file,
-                    sheet.sheet,
-                    sheet.header_row,
-                    header,
-                    header,
-                )
-            )
-            extras[_unique_name(header, canonical_names | set(extras))] = j
-        elif name in positions:
-            first = sheet.headers[positions[name]]
-            report.add(
-                Problem(
-                    "warning",
-                    "duplicate_column",
-                    {"first": first},
-                    sheet.file,
-                    sheet.sheet,
-                    sheet.header_row,
-                    header,
-                    header,
-                    name,
-                )
-            )
-            extras[_unique_name(header, canonical_names | set(extras))] = j
-        else:
+        name = index.get(header_key(header)) if header else None
+        if name is not None and name not in positions:
             positions[name] = j
+            continue
+        # Not a field (or a field already found): kept under its own name, maybe reported.
+        problem = _not_a_field(sheet, j, kind, name, positions)
+        if problem is not None:
+            report.add(problem)
+        if header or problem is not None:  # an unnamed column without values is dropped
+            own = header or f"kolom {_column_letter(j)}"
+            extras[_unique_name(own, canonical_names | set(extras))] = j
     if not quiet:
         _report_missing(sheet, kind, positions, report)
     return _Table(sheet, kind, positions, extras)
+
+
+def _not_a_field(
+    sheet: _Sheet, j: int, kind: TableKind, name: str | None, positions: Mapping[str, int]
+) -> Problem | None:
+    """The problem of a column that is no field: unnamed, unknown, or a field found twice.
+
+    ``None`` for an address column (read for postal codes, see
+    :mod:`~optil_geo.partnerships.evidence`) and for an unnamed column without values.
+    """
+    header = sheet.headers[j]
+    if not header:
+        if j < len(sheet.columns) and _filled(sheet.columns[j]).any():
+            return Problem(
+                "warning",
+                "unnamed_column",
+                NO_PARAMS,
+                sheet.file,
+                sheet.sheet,
+                sheet.header_row,
+                _column_letter(j),
+                None,
+            )
+        return None
+    if name is None and kind != "projects" and header_key(header) in ADDRESS_HEADERS:
+        return None
+    if name is None:
+        return Problem(
+            "warning",
+            "unknown_column",
+            NO_PARAMS,
+            sheet.file,
+            sheet.sheet,
+            sheet.header_row,
+            header,
+            header,
+        )
+    first = sheet.headers[positions[name]]
+    return Problem(
+        "warning",
+        "duplicate_column",
+        {"first": first},
+        sheet.file,
+        sheet.sheet,
+        sheet.header_row,
+        header,
+        header,
+        name,
+    )
 
 
 def _report_missing(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as _field
 from typing import Any
@@ -206,110 +206,42 @@ def problem_title(code: str, lang: str = "nl") -> str:
     return text(key if key in catalogue() else "problem_other", lang)
 
 
-def _build_problems(parts: Iterable[Problem | Callable[[], list[Problem]]]) -> list[Problem]:
-    """Return the problems of ``parts``: problems, or batches that make them, in order."""
-    built: list[Problem] = []
-    for part in parts:
-        if isinstance(part, Problem):
-            built.append(part)
-        else:
-            built.extend(part())
-    return built
-
-
 _FRAME_COLUMNS = ("severity", "kind", "file", "sheet", "row", "column", "value", "message")
 
 
+@dataclass(eq=True)
 class ValidationReport:
     """Errors and warnings of one import, and where every location ended up.
 
     Attributes
     ----------
     errors, warnings
-        The problems, in input order.
+        The problems, in reading order (by file, sheet and row; see :meth:`sort`).
     location_counts
         Every project lead and every partner row counted once, by location class
         (see :data:`LOCATION_CLASSES`).
-
-    A large import can have tens of thousands of warnings. They are kept as the
-    column-wise batches the checks produce and become :class:`Problem` objects only
-    when :attr:`warnings` is first read; errors are always objects.
     """
 
-    def __init__(
-        self,
-        errors: Iterable[Problem] = (),
-        warnings: Iterable[Problem] = (),
-        location_counts: Mapping[str, int] | None = None,
-    ) -> None:
-        self.errors: list[Problem] = list(errors)
-        # In the order they were added: problems, or batches that make problems.
-        self._parts: list[Problem | Callable[[], list[Problem]]] = list(warnings)
-        self._warnings: list[Problem] | None = None
-        self.location_counts: dict[str, int] = (
-            dict(location_counts)
-            if location_counts is not None
-            else dict.fromkeys(LOCATION_CLASSES, 0)
-        )
+    errors: list[Problem] = _field(default_factory=list)
+    warnings: list[Problem] = _field(default_factory=list)
+    location_counts: dict[str, int] = _field(
+        default_factory=lambda: dict.fromkeys(LOCATION_CLASSES, 0)
+    )
 
-    @property
-    def warnings(self) -> list[Problem]:
-        """The warnings, in input order (built on first use)."""
-        if self._warnings is None:
-            self._warnings = _build_problems(self._parts)
-            self._parts = []
-        return self._warnings
-
-    def _add_warnings(self, make: Callable[[], list[Problem]]) -> None:
-        """Add a batch of warnings that ``make`` builds when they are first needed."""
-        if self._warnings is not None:
-            self._warnings.extend(make())
-        else:
-            self._parts.append(make)
-
-    def _sort(self) -> None:
-        """Order problems as a person reads the file: by file, sheet, row (file-wide first)."""
-        self.errors.sort(key=_problem_order)
-        if self._warnings is not None:
-            self._warnings.sort(key=_problem_order)
-            return
-        parts = self._parts
-
-        def build_sorted() -> list[Problem]:
-            return sorted(_build_problems(parts), key=_problem_order)
-
-        # What is there now is sorted when built; a problem added later goes after it.
-        self._parts = [build_sorted]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ValidationReport):
-            return NotImplemented
-        return (
-            self.errors == other.errors
-            and self.warnings == other.warnings
-            and self.location_counts == other.location_counts
-        )
+    def __post_init__(self) -> None:
+        self.errors = list(self.errors)
+        self.warnings = list(self.warnings)
+        self.location_counts = dict(self.location_counts)
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __repr__(self) -> str:
-        return (
-            f"ValidationReport(errors={self.errors!r}, warnings={self.warnings!r}, "
-            f"location_counts={self.location_counts!r})"
-        )
+    def sort(self) -> None:
+        """Order problems as a person reads the file: by file, sheet, row (file-wide first).
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Batches are closures: pickle (the app's cache) the problems themselves.
-        return {
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "location_counts": self.location_counts,
-        }
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(  # type: ignore[misc]
-            state["errors"], state["warnings"], state["location_counts"]
-        )
+        The sort is stable: problems of one row keep the order the checks found them in.
+        """
+        self.errors.sort(key=_problem_order)
+        self.warnings.sort(key=_problem_order)
 
     @property
     def ok(self) -> bool:
@@ -325,10 +257,13 @@ class ValidationReport:
         """Add a problem to the list of its severity."""
         if problem.severity == "error":
             self.errors.append(problem)
-        elif self._warnings is not None:
-            self._warnings.append(problem)
         else:
-            self._parts.append(problem)
+            self.warnings.append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        """Add problems, in order, each to the list of its severity."""
+        for problem in problems:
+            self.add(problem)
 
     def counts_by_code(self) -> dict[str, int]:
         """Return how often each problem code occurs."""

@@ -286,63 +286,75 @@ def write_template(path: str | os.PathLike[str] | IO[bytes], *, form: Form = "tw
         ``"two_tables"`` (default) or ``"flat"``.
     """
     from openpyxl import Workbook  # noqa: PLC0415 - openpyxl loads slowly; only for export
-    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
-    from openpyxl.utils import get_column_letter  # noqa: PLC0415
-    from openpyxl.worksheet.datavalidation import DataValidation  # noqa: PLC0415
 
     if form not in ("two_tables", "flat"):
         raise InputError(f"`form` was {form!r} but must be one of ['two_tables', 'flat']")
     vocab = load_vocabulary()
-    book = Workbook()
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    data_sheets: list[tuple[str, tuple[Column, ...]]] = (
-        [("projects", _schema.PROJECT_COLUMNS), ("partners", _schema.PARTNER_COLUMNS)]
-        if form == "two_tables"
-        else [("partnerschappen", _schema.FLAT_COLUMNS)]
-    )
     lists = {
         "sector": [s.label_nl for s in vocab.sectors.values()],
         "rol": [r.label_nl for r in vocab.roles.values()],
         "doelgroep": [t.label_nl for t in vocab.target_groups.values()],
     }
-    first = True
+    book = Workbook()
+    book.remove(book.active)
+    data_sheets: list[tuple[str, tuple[Column, ...]]] = (
+        [("projects", _schema.PROJECT_COLUMNS), ("partners", _schema.PARTNER_COLUMNS)]
+        if form == "two_tables"
+        else [("partnerschappen", _schema.FLAT_COLUMNS)]
+    )
     for title, columns in data_sheets:
-        ws = book.active if first else book.create_sheet()
-        first = False
-        ws.title = title
-        ws.freeze_panes = "A2"
-        for j, col in enumerate(columns, start=1):
-            cell = ws.cell(row=1, column=j, value=col.header_nl)
-            cell.font = bold
-            cell.fill = fill
-            ws.column_dimensions[get_column_letter(j)].width = max(len(col.header_nl) + 4, 16)
-            if col.name in ("lead_sector", "sector", "role"):
-                kind = "rol" if col.name == "role" else "sector"
-                letter = "B" if kind == "rol" else "A"
-                dv = DataValidation(
-                    type="list",
-                    formula1=f"=lijsten!${letter}$2:${letter}${len(lists[kind]) + 1}",
-                    allow_blank=True,
-                    showErrorMessage=True,
-                    errorStyle="warning",
-                    errorTitle="Niet in de lijst",
-                    error="Deze waarde staat niet in de lijst. Toch bewaren? "
-                    "optil-geo telt ze dan als 'onbekend'.",
-                    promptTitle=col.header_nl,
-                    prompt="Kies uit de lijst (andere tekst mag ook).",
-                    showInputMessage=True,
-                )
-                column_letter = get_column_letter(j)
-                dv.add(f"{column_letter}2:{column_letter}{_TEMPLATE_ROWS}")
-                ws.add_data_validation(dv)
+        _template_data_sheet(book.create_sheet(title), columns, lists)
+    _template_help_sheet(book.create_sheet("uitleg"), form, lists)
+    _template_lists_sheet(book.create_sheet("lijsten"), lists)
+    if isinstance(path, str | os.PathLike):
+        book.save(str(path))
+    else:
+        book.save(path)
 
-    help_ws = book.create_sheet("uitleg")
+
+def _template_data_sheet(ws: Any, columns: tuple[Column, ...], lists: dict[str, list[str]]) -> None:
+    """A data sheet of the template: bold headers, drop-down lists for sector and role."""
+    from openpyxl.styles import Font, PatternFill  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+    from openpyxl.worksheet.datavalidation import DataValidation  # noqa: PLC0415
+
+    ws.freeze_panes = "A2"
+    for j, col in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=j, value=col.header_nl)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        ws.column_dimensions[get_column_letter(j)].width = max(len(col.header_nl) + 4, 16)
+        if col.name in ("lead_sector", "sector", "role"):
+            kind = "rol" if col.name == "role" else "sector"
+            letter = "B" if kind == "rol" else "A"
+            dv = DataValidation(
+                type="list",
+                formula1=f"=lijsten!${letter}$2:${letter}${len(lists[kind]) + 1}",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorStyle="warning",
+                errorTitle="Niet in de lijst",
+                error="Deze waarde staat niet in de lijst. Toch bewaren? "
+                "optil-geo telt ze dan als 'onbekend'.",
+                promptTitle=col.header_nl,
+                prompt="Kies uit de lijst (andere tekst mag ook).",
+                showInputMessage=True,
+            )
+            column_letter = get_column_letter(j)
+            dv.add(f"{column_letter}2:{column_letter}{_TEMPLATE_ROWS}")
+            ws.add_data_validation(dv)
+
+
+def _template_help_sheet(help_ws: Any, form: Form, lists: dict[str, list[str]]) -> None:
+    """The ``uitleg`` sheet: every column explained, and a tip on target groups."""
+    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
+
+    bold = Font(bold=True)
     help_frame = column_help(form, "nl")
     help_ws.append(list(help_frame.columns))
     for cell in help_ws[1]:
         cell.font = bold
-        cell.fill = fill
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
     for row in help_frame.itertuples(index=False, name=None):
         help_ws.append(list(row))
     widths = {"A": 16, "B": 22, "C": 18, "D": 70, "E": 24, "F": 70}
@@ -365,14 +377,15 @@ def write_template(path: str | os.PathLike[str] | IO[bytes], *, form: Form = "tw
         wrap_text=True, vertical="top"
     )
 
-    lists_ws = book.create_sheet("lijsten")
+
+def _template_lists_sheet(lists_ws: Any, lists: dict[str, list[str]]) -> None:
+    """The hidden ``lijsten`` sheet that feeds the drop-down lists."""
+    from openpyxl.styles import Font  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
     for j, (header, values) in enumerate(lists.items(), start=1):
-        lists_ws.cell(row=1, column=j, value=header).font = bold
+        lists_ws.cell(row=1, column=j, value=header).font = Font(bold=True)
         for i, value in enumerate(values, start=2):
             lists_ws.cell(row=i, column=j, value=value)
         lists_ws.column_dimensions[get_column_letter(j)].width = 45
     lists_ws.sheet_state = "hidden"
-    if isinstance(path, str | os.PathLike):
-        book.save(str(path))
-    else:
-        book.save(path)
