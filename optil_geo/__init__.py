@@ -99,6 +99,7 @@ from optil_geo.wording import (
     group_label,
     link_reasons,
     link_table,
+    location_status_label,
     people_table,
     region_label,
 )
@@ -177,6 +178,7 @@ __all__ = [
     "link_table",
     "load_reference",
     "load_vocabulary",
+    "location_status_label",
     "municipal_layer",
     "municipality_comparison",
     "municipality_measures",

@@ -27,6 +27,7 @@ __all__ = [
     "group_label",
     "link_reasons",
     "link_table",
+    "location_status_label",
     "people_table",
     "region_label",
 ]
@@ -79,6 +80,16 @@ def region_label(code: str, lang: str = "nl") -> str:
     An empty code is a location not found: ``Onbekend`` / ``Unknown``.
     """
     return _word("region", code or "unknown", lang)
+
+
+def location_status_label(code: str, lang: str = "nl") -> str:
+    """Return the words for how a location was matched (``alias`` → ``andere schrijfwijze``).
+
+    ``code`` is one of :data:`optil_geo.gazetteer.STATUSES`; an empty or unknown
+    code gives an empty text, never the code itself.
+    """
+    key = f"lstatus_{code}"
+    return text(key, lang) if code and key in catalogue() else ""
 
 
 def _word(kind: str, code: str, lang: str) -> str:
@@ -200,6 +211,8 @@ _WORDERS: dict[str, Any] = {
     ),
     "role": vocabulary.role_label,
     "role_code": vocabulary.role_label,
+    "partner_status": location_status_label,
+    "lead_status": location_status_label,
 }
 """How a code column of the library's tables is worded, by column name."""
 

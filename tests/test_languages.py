@@ -177,6 +177,44 @@ def test_table_exports_speak_one_language(lang: str, monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_data_page_dataset_export_speaks_one_language(
+    lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Data page's "current dataset with classification": headers, classes and
+    # the location match in words (the library's codes only in the codes file).
+    from ui import data, exports
+
+    _speak(lang, monkeypatch)
+    analysis = data.select(data.DEMO_KEY, og.LinkRules(), og.Filters()).analysis
+    blob = og.table_bytes(
+        exports.dataset_tables(analysis.links, analysis.data.projects, lang), "xlsx"
+    )
+    texts = _workbook_texts(blob)
+    assert len(texts) > 100
+    assert not _problems(texts, lang)
+    assert "partner_status" not in texts
+    assert og.text("col_partner_status", lang) in texts
+    assert og.location_status_label("alias", lang) in texts
+    csv = pd.read_csv(
+        io.BytesIO(og.table_bytes({"links": exports.dataset_links(analysis.links, lang)}, "csv")),
+        dtype=str,
+        sep=";",
+        encoding="utf-8-sig",
+        keep_default_na=False,
+    )
+    assert og.text("col_class", lang) in csv.columns
+    assert not _problems([*csv.columns, *csv.stack().tolist()], lang)
+    codes = pd.read_csv(
+        io.BytesIO(exports.dataset_codes_csv(analysis.links)),
+        dtype=str,
+        sep=";",
+        encoding="utf-8-sig",
+    )
+    assert {"class", "partner_status"} <= set(codes.columns)
+    assert "alias" in set(codes["partner_status"])
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_map_export_lines_speak_one_language(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from ui import data, exports
 

@@ -302,6 +302,61 @@ def projects_xlsx(selection: data.Selection, language: str = "nl") -> bytes:
     )
 
 
+_AFTER_NAME = og.LINK_TABLE_COLUMNS.index("partner_name") + 1
+DATASET_LINK_COLUMNS = (
+    *og.LINK_TABLE_COLUMNS[:_AFTER_NAME],
+    "partner_status",
+    *og.LINK_TABLE_COLUMNS[_AFTER_NAME:],
+)
+"""The links of the Data page's dataset export: the links table plus the location match."""
+
+DATASET_PROJECT_COLUMNS = (
+    "project_id",
+    "title",
+    "round",
+    "lead_organisation",
+    "lead_nis",
+    "lead_name",
+    "lead_region",
+    "lead_status",
+    "source_row",
+)
+"""The projects of the Data page's dataset export, in order."""
+
+
+def dataset_tables(
+    links: pd.DataFrame, projects: pd.DataFrame, language: str = "nl"
+) -> dict[str, pd.DataFrame]:
+    """Return the whole dataset with its classification, worded in ``language``.
+
+    Sheets: the links (class, reason, location match in words), the projects, and
+    the explanation of every column. Codes stay out: :func:`dataset_codes_csv`
+    offers them for scripts.
+    """
+    worded = dataset_links(links, language)
+    project_columns = [c for c in DATASET_PROJECT_COLUMNS if c in projects.columns]
+    link_columns = [c for c in DATASET_LINK_COLUMNS if og.text(f"col_{c}", language) in worded]
+    explained = list(dict.fromkeys([*link_columns, *project_columns]))
+    return {
+        og.text("links_sheet", language): worded,
+        og.text("projects_sheet", language): og.people_table(projects[project_columns], language),
+        og.text("explain_sheet", language): og.column_explanations(explained, language),
+    }
+
+
+def dataset_links(links: pd.DataFrame, language: str = "nl") -> pd.DataFrame:
+    """Return the links of the dataset export, worded in ``language`` (also its CSV)."""
+    return og.link_table(links, language, columns=DATASET_LINK_COLUMNS)
+
+
+def dataset_codes_csv(links: pd.DataFrame) -> bytes:
+    """Return the links with the library's column names and codes, for scripts (CSV)."""
+    return og.table_bytes(
+        {"links": links.drop(columns=[c for c in ("target_group_codes",) if c in links])},
+        "csv",
+    )
+
+
 # ------------------------------------------------------------------------------ the panel
 
 MIME_TYPES = {

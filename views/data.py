@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 import optil_geo as og
-from ui import data
+from ui import data, exports
 from ui import workspace as workspace_ui
 from ui.layout import guard, md, number
 from ui.text import lang, t
@@ -404,17 +404,6 @@ def _template_bytes(form: Literal["two_tables", "flat"]) -> bytes:
     return buffer.getvalue()
 
 
-def _links_export(analysis: data.Analysis, language: str) -> pd.DataFrame:
-    links = analysis.links
-    # Every column of the analysis as the library names it (codes, for reuse), plus
-    # the class in words under its worded header.
-    labels = og.class_labels(language)
-    worded = links["class"].map(labels)
-    return links.drop(columns=[c for c in ("target_group_codes",) if c in links]).assign(
-        **{og.text("col_class", language): worded}
-    )
-
-
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -436,10 +425,7 @@ def _downloads(selection: data.Selection) -> None:
             c3,
             "dl_links_xlsx",
             lambda: og.table_bytes(
-                {
-                    "links": _links_export(analysis, language),
-                    "projects": analysis.data.projects,
-                },
+                exports.dataset_tables(analysis.links, analysis.data.projects, language),
                 "xlsx",
             ),
             t("file_links") + ".xlsx",
@@ -447,8 +433,17 @@ def _downloads(selection: data.Selection) -> None:
         (
             c3,
             "dl_links_csv",
-            lambda: og.table_bytes({"links": _links_export(analysis, language)}, "csv"),
+            lambda: og.table_bytes(
+                {"links": exports.dataset_links(analysis.links, language)},
+                "csv",
+            ),
             t("file_links") + ".csv",
+        ),
+        (
+            c3,
+            "dl_links_codes",
+            lambda: exports.dataset_codes_csv(analysis.links),
+            t("file_links_codes") + ".csv",
         ),
     )
     for column, label, make, file_name in buttons:
