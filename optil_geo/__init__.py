@@ -93,6 +93,7 @@ from optil_geo.underserved import (
 from optil_geo.vocabulary import load_vocabulary
 from optil_geo.wording import (
     LINK_TABLE_COLUMNS,
+    abroad_place_label,
     class_label,
     class_labels,
     column_explanations,
@@ -153,6 +154,7 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "abroad_place_label",
     "add_comparison_averages",
     "apply_filters",
     "build_links",

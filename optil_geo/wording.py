@@ -9,18 +9,22 @@ same everywhere.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from babel import Locale
 
 from optil_geo import vocabulary
 from optil_geo.classify import CLASSES
-from optil_geo.texts import catalogue, check_language, format_number, text
+from optil_geo.texts import _LOCALES, catalogue, check_language, format_number, text
 
 __all__ = [
     "LINK_TABLE_COLUMNS",
+    "abroad_place_label",
     "class_label",
     "class_labels",
     "column_explanations",
@@ -80,6 +84,42 @@ def region_label(code: str, lang: str = "nl") -> str:
     An empty code is a location not found: ``Onbekend`` / ``Unknown``.
     """
     return _word("region", code or "unknown", lang)
+
+
+@functools.cache
+def _territories(locale: str) -> dict[str, str]:
+    """CLDR's country names (ISO 3166 alpha-2 code → name) in ``locale``."""
+    names = Locale.parse(locale).territories
+    return {code: str(name) for code, name in names.items() if len(code) == 2 and code.isalpha()}
+
+
+@functools.cache
+def _country_codes_nl() -> dict[str, str]:
+    """The ISO code of every Dutch country name (lower case), CLDR's reverse lookup."""
+    return {name.casefold(): code for code, name in _territories(_LOCALES["nl"]).items()}
+
+
+_IN_COUNTRY = re.compile(r"^(?P<place>.*\S)\s*\((?P<country>[^()]+)\)$")
+
+
+def abroad_place_label(name: str, lang: str = "nl") -> str:
+    """Word the country of a place abroad in ``lang`` (``Rotterdam (Nederland)`` in English).
+
+    The location of a place abroad names its country in Dutch, alone
+    (``Nederland``) or after the place. The country is found by its Dutch name
+    in CLDR (Babel) and named in ``lang`` from there; the place stays as written
+    (no list of foreign place names in other languages exists here). A name
+    without a known country is returned as it is.
+    """
+    locale = _LOCALES[check_language(lang)]
+    codes = _country_codes_nl()
+    code = codes.get(name.strip().casefold())
+    if code:
+        return _territories(locale)[code]
+    match = _IN_COUNTRY.match(name.strip())
+    if match and (code := codes.get(match["country"].strip().casefold())):
+        return f"{match['place']} ({_territories(locale)[code]})"
+    return name
 
 
 def location_status_label(code: str, lang: str = "nl") -> str:
@@ -165,6 +205,18 @@ def _reason(code: str, place: str, km: float, limit: float, lang: str) -> str:
     )
 
 
+def _abroad_names(links: pd.DataFrame, lang: str) -> pd.Series:
+    """``partner_name`` with the country of the places abroad worded in ``lang``."""
+    names = links["partner_name"].astype(object).fillna("").astype(str)
+    if "partner_region" not in links.columns:
+        return names
+    abroad = links["partner_region"].astype(object) == "abroad"
+    if not abroad.any():
+        return names
+    worded = _per_distinct(names[abroad], lambda n: abroad_place_label(n, lang))
+    return names.where(~abroad, worded.reindex(names.index))
+
+
 def link_table(
     links: pd.DataFrame, lang: str = "nl", *, columns: Sequence[str] = LINK_TABLE_COLUMNS
 ) -> pd.DataFrame:
@@ -193,6 +245,8 @@ def link_table(
                 picked[column] = link_reasons(links, lang)
         elif column in ("sector", "role") and f"{column}_code" in links.columns:
             picked[column] = links[f"{column}_code"]
+        elif column == "partner_name" and column in links.columns:
+            picked[column] = _abroad_names(links, lang)
         elif column in links.columns:
             picked[column] = links[column]
     return people_table(pd.DataFrame(picked, index=links.index), lang)

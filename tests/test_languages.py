@@ -15,11 +15,13 @@ import argparse
 import ast
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from babel import Locale
 from openpyxl import load_workbook
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.testing.v1 import AppTest
@@ -92,6 +94,39 @@ def test_every_page_speaks_one_language(app: tuple[AppTest, str], page: str) -> 
     texts = page_texts(at)
     assert len(texts) > 10, texts  # the walk reads the page
     assert not _problems(texts, lang)
+
+
+def test_kaart_names_the_countries_abroad_in_the_language(app: tuple[AppTest, str]) -> None:
+    # The data names a partner's country in Dutch ("Rotterdam (Nederland)"); the box
+    # of partners outside Flanders and Brussels names it in the interface language.
+    at, lang = app
+    at.switch_page("views/kaart.py").run()
+    assert not at.exception, at.exception
+    line = next(m.value for m in at.markdown if m.value.startswith(f"- {og.text('abroad', lang)}"))
+    line = line.replace("\\", "")  # markdown escapes of the names
+    shown = re.findall(r"\(([^()\d]+)\) \(\d+\)", line)
+    assert shown, line  # the demo has partners abroad, in named countries
+    names = Locale.parse({"nl": "nl_BE", "en": "en_GB"}[lang]).territories
+    assert set(shown) <= set(names.values()), line
+    if lang == "en":
+        assert "Netherlands" in shown and "Nederland" not in line, line
+
+
+def test_abroad_place_label_words_the_country_and_keeps_the_place() -> None:
+    en = Locale.parse("en_GB").territories
+    assert og.abroad_place_label("Rotterdam (Nederland)", "en") == f"Rotterdam ({en['NL']})"
+    assert og.abroad_place_label("Londen (Verenigd Koninkrijk)", "en") == f"Londen ({en['GB']})"
+    assert og.abroad_place_label("Frankrijk", "en") == en["FR"]
+    assert og.abroad_place_label("Rotterdam (Nederland)", "nl") == "Rotterdam (Nederland)"
+    assert og.abroad_place_label("Parijs", "en") == "Parijs"  # no country: as written
+    links = pd.DataFrame(
+        {
+            "partner_name": ["Rotterdam (Nederland)", "Gent"],
+            "partner_region": ["abroad", "flanders"],
+        }
+    )
+    worded = og.link_table(links, "en", columns=("partner_name",))
+    assert worded.iloc[:, 0].tolist() == [f"Rotterdam ({en['NL']})", "Gent"]
 
 
 # ------------------------------------------------------------------ spinners

@@ -130,7 +130,10 @@ def _outside_box(summary: maps.FlowSummary, *, flows_shown: bool) -> None:
         (t("wallonia"), summary.wallonia, summary.wallonia_places),
         (t("abroad"), summary.abroad, summary.abroad_places),
     ):
-        detail = ", ".join(f"{md(p)} ({n})" for p, n in list(places.items())[:6])
+        # Abroad the country is named in the interface language (the data has it in Dutch).
+        detail = ", ".join(
+            f"{md(og.abroad_place_label(p, lang()))} ({n})" for p, n in list(places.items())[:6]
+        )
         st.markdown(f"- {label}: **{number(count)}**" + (f" — {detail}" if detail else ""))
     st.caption(_outside_note(summary, flows_shown=flows_shown))
     st.markdown(f"- {t('kaart_unknown_line')}: **{number(summary.unknown)}**")
