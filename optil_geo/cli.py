@@ -310,7 +310,7 @@ def _cmd_measures(args: argparse.Namespace) -> int:
 
 def _cmd_template(args: argparse.Namespace) -> int:
     with _writing(Path(args.output), args.lang):
-        og.write_template(Path(args.output), form=args.form)
+        og.write_template(Path(args.output), form=args.form, lang=args.lang)
     print(text("cli_template_written", args.lang, output=args.output), file=sys.stderr)
     return EXIT_OK
 

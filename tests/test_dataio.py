@@ -36,6 +36,7 @@ from optil_geo.dataio import (
 from optil_geo.partnerships import problem_message
 from optil_geo.settings import Settings
 from optil_geo.store import fix_key
+from optil_geo.texts import text as catalogue_text
 from optil_geo.vocabulary import load_vocabulary
 
 Rows = list[list[Any]]
@@ -979,7 +980,12 @@ def test_column_help_lists_headers_the_import_recognises(form: str, lang: str) -
     )
     columns = [c for kind in kinds for c in _schema.columns_of(kind)]
     assert len(explained) == len(columns)
-    sheet_kind = {"projects": "projects", "partners": "partners", "partnerschappen": "flat"}
+    sheet_kind = {
+        "projects": "projects",
+        "partners": "partners",
+        "partnerschappen": "flat",
+        "partnerships": "flat",
+    }
     header, also = explained.columns[1], explained.columns[5]
     for col, (_, row) in zip(columns, explained.iterrows(), strict=True):
         index = _schema.alias_index(sheet_kind[row.iloc[0]])  # type: ignore[index]
@@ -1032,6 +1038,46 @@ def test_filled_template_imports_cleanly(tmp_path: Path, form: str) -> None:
     assert len(data.partners) == len(sectors)
     assert "unknown" not in set(data.partners["sector_code"])
     assert "unknown" not in set(data.partners["role_code"])
+
+
+@pytest.mark.parametrize("form", ["two_tables", "flat"])
+def test_english_template_speaks_english_and_imports_when_filled(tmp_path: Path, form: str) -> None:
+    # The template follows the interface language: English headers, sheets, lists and
+    # explanation; filled in with the English labels of its lists it imports cleanly.
+    path = tmp_path / "template.xlsx"
+    write_template(path, form=form, lang="en")  # type: ignore[arg-type]
+    book = openpyxl.load_workbook(path)
+    data_sheets = ["projects", "partners"] if form == "two_tables" else ["partnerships"]
+    assert book.sheetnames == [*data_sheets, "explanation", "lists"]
+    columns = _schema.PROJECT_COLUMNS if form == "two_tables" else _schema.FLAT_COLUMNS
+    assert [c.value for c in book[data_sheets[0]][1]] == [c.header_en for c in columns]
+    assert [c.value for c in book["explanation"][1]] == list(column_help(form, "en").columns)  # type: ignore[arg-type]
+    vocab = load_vocabulary()
+    sectors = [c.value for c in book["lists"]["A"][1:] if c.value]
+    roles = [c.value for c in book["lists"]["B"][1:] if c.value]
+    assert sectors == [s.label_en for s in vocab.sectors.values()]
+    validation = book[data_sheets[-1]].data_validations.dataValidation[0]
+    assert validation.formula1.startswith("=lists!")
+    assert validation.prompt == catalogue_text("tpl_prompt", "en")
+    target = vocab.target_groups["families"].label_en
+    places = ["Gent", "Aalst", "Leuven", "Brugge", "Hasselt", "Mechelen"]
+    project = ["P1", "T", "2024-1", "2024", "CC", "Gent", "", sectors[0], target, "1"]
+    for i, sector in enumerate(sectors):
+        partner = [f"Org {i}", places[i % 6], "", "", sector, roles[i % len(roles)]]
+        if form == "two_tables":
+            if i == 0:
+                book["projects"].append(project)
+            book["partners"].append(["P1", *partner])
+        else:
+            book["partnerships"].append([*project, *partner])
+    book.save(path)
+    data = read_partnerships(path)
+    assert data.form == form
+    assert data.report.ok and data.report.warnings == [], data.report.problems
+    assert len(data.partners) == len(sectors)
+    assert "unknown" not in set(data.partners["sector_code"])
+    assert "unknown" not in set(data.partners["role_code"])
+    assert data.projects["target_group_codes"].tolist() == [("families",)]
 
 
 # --------------------------------------------------------------------------- robustness

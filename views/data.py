@@ -398,9 +398,9 @@ def _fix_form(todo: pd.DataFrame, ref: og.Reference) -> None:
         st.rerun()
 
 
-def _template_bytes(form: Literal["two_tables", "flat"]) -> bytes:
+def _template_bytes(form: Literal["two_tables", "flat"], language: str) -> bytes:
     buffer = io.BytesIO()
-    og.write_template(buffer, form=form)
+    og.write_template(buffer, form=form, lang=language)
     return buffer.getvalue()
 
 
@@ -413,11 +413,16 @@ def _downloads(selection: data.Selection) -> None:
     c1, c2, c3 = st.columns(3)
     analysis, language = selection.analysis, lang()
     buttons = (
-        (c1, "dl_template", lambda: _template_bytes("two_tables"), t("file_template") + ".xlsx"),
+        (
+            c1,
+            "dl_template",
+            lambda: _template_bytes("two_tables", language),
+            t("file_template") + ".xlsx",
+        ),
         (
             c1,
             "dl_template_flat",
-            lambda: _template_bytes("flat"),
+            lambda: _template_bytes("flat", language),
             t("file_template_flat") + ".xlsx",
         ),
         (c2, "dl_demo", data.DEMO_XLSX.read_bytes, t("file_demo") + ".xlsx"),

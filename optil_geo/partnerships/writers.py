@@ -232,7 +232,7 @@ def column_help(form: Form = "two_tables", lang: str = "nl") -> pd.DataFrame:
     parts: list[tuple[str, tuple[Column, ...]]] = (
         [("projects", _schema.PROJECT_COLUMNS), ("partners", _schema.PARTNER_COLUMNS)]
         if form == "two_tables"
-        else [("partnerschappen", _schema.FLAT_COLUMNS)]
+        else [(text("tpl_sheet_flat", lang), _schema.FLAT_COLUMNS)]
     )
     rows = []
     for sheet, columns in parts:
@@ -267,16 +267,19 @@ def column_help_note(lang: str = "nl") -> str:
 _TEMPLATE_ROWS = 2000
 
 
-def write_template(path: str | os.PathLike[str] | IO[bytes], *, form: Form = "two_tables") -> None:
+def write_template(
+    path: str | os.PathLike[str] | IO[bytes], *, form: Form = "two_tables", lang: str = "nl"
+) -> None:
     """Write the empty input workbook: data sheets, an explanation and drop-down lists.
 
-    The data sheets (``projects`` and ``partners``, or one ``partnerschappen`` sheet
-    for the flat form) carry the Dutch headers, which are accepted aliases, so a
-    filled-in template imports as it is. The ``uitleg`` sheet explains every column
-    (required?, example, accepted header names); the hidden ``lijsten`` sheet holds
-    the Dutch sector, role and target-group labels that feed the drop-down lists of
-    the sector and role columns. Other text is still allowed (a warning in Excel,
-    "onbekend" in optil-geo).
+    The data sheets (``projects`` and ``partners``, or one ``partnerschappen`` /
+    ``partnerships`` sheet for the flat form) carry the headers of ``lang``, which
+    the import recognises, so a filled-in template imports as it is. The ``uitleg``
+    (``explanation``) sheet explains every column (required?, example, accepted
+    header names); the hidden ``lijsten`` (``lists``) sheet holds the sector, role
+    and target-group labels of ``lang`` that feed the drop-down lists of the sector
+    and role columns. Other text is still allowed (a warning in Excel, "unknown" in
+    optil-geo).
 
     Parameters
     ----------
@@ -284,60 +287,68 @@ def write_template(path: str | os.PathLike[str] | IO[bytes], *, form: Form = "tw
         Where to write the ``.xlsx`` (a path or a binary buffer).
     form
         ``"two_tables"`` (default) or ``"flat"``.
+    lang
+        ``"nl"`` (default) or ``"en"``: headers, sheet names, lists and explanation.
     """
     from openpyxl import Workbook  # noqa: PLC0415 - openpyxl loads slowly; only for export
 
+    language = cast(Language, check_language(lang))
     if form not in ("two_tables", "flat"):
         raise InputError(f"`form` was {form!r} but must be one of ['two_tables', 'flat']")
     vocab = load_vocabulary()
-    lists = {
-        "sector": [s.label_nl for s in vocab.sectors.values()],
-        "rol": [r.label_nl for r in vocab.roles.values()],
-        "doelgroep": [t.label_nl for t in vocab.target_groups.values()],
-    }
+    # Sector, role and target-group labels in ``lang``, under their worded headers.
+    lists = [
+        (text("tpl_list_sector", lang), [s.label(language) for s in vocab.sectors.values()]),
+        (text("tpl_list_role", lang), [r.label(language) for r in vocab.roles.values()]),
+        (text("tpl_list_target", lang), [t.label(language) for t in vocab.target_groups.values()]),
+    ]
     book = Workbook()
     book.remove(book.active)
     data_sheets: list[tuple[str, tuple[Column, ...]]] = (
         [("projects", _schema.PROJECT_COLUMNS), ("partners", _schema.PARTNER_COLUMNS)]
         if form == "two_tables"
-        else [("partnerschappen", _schema.FLAT_COLUMNS)]
+        else [(text("tpl_sheet_flat", lang), _schema.FLAT_COLUMNS)]
     )
     for title, columns in data_sheets:
-        _template_data_sheet(book.create_sheet(title), columns, lists)
-    _template_help_sheet(book.create_sheet("uitleg"), form, lists)
-    _template_lists_sheet(book.create_sheet("lijsten"), lists)
+        _template_data_sheet(book.create_sheet(title), columns, lists, lang)
+    _template_help_sheet(book.create_sheet(text("explain_sheet", lang)), form, lists, lang)
+    _template_lists_sheet(book.create_sheet(text("tpl_sheet_lists", lang)), lists)
     if isinstance(path, str | os.PathLike):
         book.save(str(path))
     else:
         book.save(path)
 
 
-def _template_data_sheet(ws: Any, columns: tuple[Column, ...], lists: dict[str, list[str]]) -> None:
+def _template_data_sheet(
+    ws: Any, columns: tuple[Column, ...], lists: list[tuple[str, list[str]]], lang: str
+) -> None:
     """A data sheet of the template: bold headers, drop-down lists for sector and role."""
     from openpyxl.styles import Font, PatternFill  # noqa: PLC0415
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
     from openpyxl.worksheet.datavalidation import DataValidation  # noqa: PLC0415
 
     ws.freeze_panes = "A2"
+    lists_title = text("tpl_sheet_lists", lang)
     for j, col in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=j, value=col.header_nl)
+        header = col.recognised(lang)[0]  # the header of ``lang`` (nl: header_nl)
+        cell = ws.cell(row=1, column=j, value=header)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        ws.column_dimensions[get_column_letter(j)].width = max(len(col.header_nl) + 4, 16)
+        ws.column_dimensions[get_column_letter(j)].width = max(len(header) + 4, 16)
         if col.name in ("lead_sector", "sector", "role"):
-            kind = "rol" if col.name == "role" else "sector"
-            letter = "B" if kind == "rol" else "A"
+            letter, size = (
+                ("B", len(lists[1][1])) if col.name == "role" else ("A", len(lists[0][1]))
+            )
             dv = DataValidation(
                 type="list",
-                formula1=f"=lijsten!${letter}$2:${letter}${len(lists[kind]) + 1}",
+                formula1=f"={lists_title}!${letter}$2:${letter}${size + 1}",
                 allow_blank=True,
                 showErrorMessage=True,
                 errorStyle="warning",
-                errorTitle="Niet in de lijst",
-                error="Deze waarde staat niet in de lijst. Toch bewaren? "
-                "optil-geo telt ze dan als 'onbekend'.",
-                promptTitle=col.header_nl,
-                prompt="Kies uit de lijst (andere tekst mag ook).",
+                errorTitle=text("tpl_invalid_title", lang),
+                error=text("tpl_invalid_text", lang),
+                promptTitle=header,
+                prompt=text("tpl_prompt", lang),
                 showInputMessage=True,
             )
             column_letter = get_column_letter(j)
@@ -345,12 +356,14 @@ def _template_data_sheet(ws: Any, columns: tuple[Column, ...], lists: dict[str, 
             ws.add_data_validation(dv)
 
 
-def _template_help_sheet(help_ws: Any, form: Form, lists: dict[str, list[str]]) -> None:
-    """The ``uitleg`` sheet: every column explained, and a tip on target groups."""
+def _template_help_sheet(
+    help_ws: Any, form: Form, lists: list[tuple[str, list[str]]], lang: str
+) -> None:
+    """The ``uitleg`` sheet: every column explained, and a tip on target groups, in ``lang``."""
     from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
 
     bold = Font(bold=True)
-    help_frame = column_help(form, "nl")
+    help_frame = column_help(form, lang)
     help_ws.append(list(help_frame.columns))
     for cell in help_ws[1]:
         cell.font = bold
@@ -365,25 +378,23 @@ def _template_help_sheet(help_ws: Any, form: Form, lists: dict[str, list[str]]) 
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     help_ws.freeze_panes = "A2"
     note_row = help_ws.max_row + 2
-    help_ws.cell(row=note_row, column=1, value="Tip").font = bold
+    help_ws.cell(row=note_row, column=1, value=text("tpl_tip", lang)).font = bold
     help_ws.cell(
         row=note_row,
         column=4,
-        value="Doelgroepen: scheid meerdere doelgroepen met ';'. Bekende doelgroepen: "
-        + "; ".join(lists["doelgroep"])
-        + ".",
+        value=text("tpl_tip_targets", lang, targets="; ".join(lists[2][1])),
     ).alignment = Alignment(wrap_text=True, vertical="top")
-    help_ws.cell(row=note_row + 1, column=4, value=column_help_note("nl")).alignment = Alignment(
+    help_ws.cell(row=note_row + 1, column=4, value=column_help_note(lang)).alignment = Alignment(
         wrap_text=True, vertical="top"
     )
 
 
-def _template_lists_sheet(lists_ws: Any, lists: dict[str, list[str]]) -> None:
-    """The hidden ``lijsten`` sheet that feeds the drop-down lists."""
+def _template_lists_sheet(lists_ws: Any, lists: list[tuple[str, list[str]]]) -> None:
+    """The hidden ``lijsten`` (``lists``) sheet that feeds the drop-down lists."""
     from openpyxl.styles import Font  # noqa: PLC0415
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
-    for j, (header, values) in enumerate(lists.items(), start=1):
+    for j, (header, values) in enumerate(lists, start=1):
         lists_ws.cell(row=1, column=j, value=header).font = Font(bold=True)
         for i, value in enumerate(values, start=2):
             lists_ws.cell(row=i, column=j, value=value)
