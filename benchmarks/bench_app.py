@@ -33,7 +33,7 @@ from typing import Any
 
 import folium
 import streamlit_folium as sf
-from _server import CHROMIUM, COUNT_LAYERS, REPO, start_server
+from _server import CHROMIUM, COUNT_LAYERS, MARK_DRAWN, REDRAWN, REPO, start_server
 from _server import CHROMIUM_ARGS as ARGS
 from playwright.sync_api import sync_playwright
 
@@ -44,19 +44,6 @@ from optil_geo._assets import use_local_assets
 COUNT = COUNT_LAYERS
 
 
-MARK_OLD = """() => {
-    window.map.eachLayer((layer) => { layer._benchOld = true; });
-}"""
-REDRAWN = """() => {
-    let fresh = 0, old = 0;
-    window.map.eachLayer((layer) => {
-        const f = layer.feature;
-        if (f && f.properties && f.properties.nis && f.geometry.type.includes("Polygon")) {
-            if (layer._benchOld) { old += 1; } else { fresh += 1; }
-        }
-    });
-    return fresh === 304 && old === 0;
-}"""
 POINT = """([lat, lon]) => {
     const p = window.map.latLngToContainerPoint([lat, lon]);
     const size = window.map.getSize();
@@ -231,7 +218,7 @@ def main() -> None:
                         continue  # the cold load; the rest is measured warm
                     page.wait_for_timeout(1500)
                     # Filter change -> every municipality polygon replaced by the new layer.
-                    frame.evaluate(MARK_OLD)
+                    frame.evaluate(MARK_DRAWN)
                     box = page.locator(
                         '[data-testid="stSidebar"] [data-testid="stMultiSelect"]'
                     ).filter(has_text="Subsidierondes")
