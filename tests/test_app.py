@@ -151,7 +151,7 @@ _PARTNERS = pd.DataFrame(
 
 def _on(at: AppTest, key: str, page: str) -> AppTest:
     at.run()  # the sidebar lists the datasets saved since
-    at.sidebar.selectbox(key="ds").set_value(key).run()
+    at.sidebar.selectbox(key="ds_nl").set_value(key).run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at

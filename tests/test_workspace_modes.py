@@ -107,7 +107,7 @@ SHARED_PASSPHRASE = {"optil_geo": {"mode": "shared", "editor_passphrase": PASSPH
 
 
 def _options(at: AppTest) -> list[str]:
-    return list(at.sidebar.selectbox(key="ds").options)
+    return list(at.sidebar.selectbox(key="ds_nl").options)
 
 
 def _button(at: AppTest, label_part: str) -> Any:

@@ -20,7 +20,7 @@ import optil_geo as og
 from optil_geo.store import NETWORK
 from ui import access, data
 from ui.layout import md, show_workspace_error
-from ui.text import t
+from ui.text import lang, t
 
 log = logging.getLogger("optil_geo.app")
 
@@ -64,10 +64,27 @@ def choose_dataset(options: dict[str, str]) -> str:
         # Chosen earlier in this session, deleted or unpublished since by someone else.
         _explain(str(state.get("ds") or ""))
         state["ds"] = data.DEMO_KEY
-    st.selectbox(t("dataset"), list(options), format_func=options.__getitem__, key="ds")
+    # One selector per language: a keyed selectbox keeps showing the label it was
+    # first drawn with when only its format_func changes (the demo stayed
+    # "Demodata (fictief)" after switching to English). Its choice is copied to "ds".
+    picker = f"ds_{lang()}"
+    state[picker] = state["ds"]
+    st.selectbox(
+        t("dataset"),
+        list(options),
+        format_func=options.__getitem__,
+        key=picker,
+        on_change=_picked,
+        args=(picker,),
+    )
     key = str(state["ds"])
     _write_address(key)
     return key
+
+
+def _picked(picker: str) -> None:
+    """Keep the dataset chosen in the selector of ``picker`` as the session's dataset."""
+    st.session_state["ds"] = st.session_state[picker]
 
 
 def _from_address(options: dict[str, str]) -> str:

@@ -270,3 +270,31 @@ def test_too_big_upload_is_refused_in_the_interface_language(
     alert.wait_for(timeout=60_000)
     assert alert.inner_text().strip() == message
     assert "File must be" not in page.evaluate("document.body.innerText")
+
+
+# ------------------------------------------------------------- switching language
+
+
+def test_switching_language_rewords_the_dataset_selector(
+    server: StreamlitServer, page_factory: Callable[..., tuple[Page, PageLog]]
+) -> None:
+    # A keyed selectbox keeps the label it was first drawn with when only its
+    # format_func changes: the demo stayed "Demodata (fictief)" in English.
+    page, _ = page_factory()
+    open_app(page, server.url)
+    selector = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
+
+    def shown() -> str:
+        return str(selector.input_value())
+
+    assert shown() == text("demo_label", "nl")
+    for lang, button in (("en", "English"), ("nl", "Nederlands")):
+        page.locator('[data-testid="stSidebar"]').get_by_text(button, exact=True).click()
+        page.wait_for_function(
+            "([label]) => [...document.querySelectorAll("
+            "'[data-testid=stSidebar] [data-testid=stSelectbox] input')]"
+            ".some((e) => e.value === label)",
+            arg=[text("demo_label", lang)],
+            timeout=30_000,
+        )
+        assert shown() == text("demo_label", lang)
