@@ -33,6 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
@@ -435,6 +436,21 @@ def assert_no_streamlit_exception(page: Page) -> None:
             "the app shows an exception:\n" + "\n---\n".join(boxes.all_inner_texts()),
             pytrace=False,
         )
+
+
+@contextmanager
+def served_app(folder: Path) -> Iterator[StreamlitServer]:
+    """The app on a loopback port with its own workspace and log in ``folder``; stopped after."""
+    app = StreamlitServer(
+        DEFAULT_APP,
+        log_path=folder / "streamlit.log",
+        env={"OPTIL_GEO_WORKSPACE": str(folder / "workspace.sqlite")},
+    )
+    app.start()
+    try:
+        yield app
+    finally:
+        app.stop()
 
 
 def open_app(page: Page, url: str, timeout_ms: int = SCRIPT_TIMEOUT_MS) -> None:

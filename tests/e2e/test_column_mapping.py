@@ -17,10 +17,10 @@ import pytest
 import optil_geo as og
 from optil_geo.partnerships.suggestions import header_set_key
 from tests.e2e.conftest import (
-    DEFAULT_APP,
     StreamlitServer,
     assert_no_streamlit_exception,
     open_app,
+    served_app,
     wait_for_script_done,
 )
 from tests.e2e.test_kaart_data import map_frame, wait_counts
@@ -42,15 +42,8 @@ SECOND = HEADERS + (
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
-    folder = tmp_path_factory.mktemp("column-mapping")
-    app = StreamlitServer(
-        DEFAULT_APP,
-        log_path=folder / "streamlit.log",
-        env={"OPTIL_GEO_WORKSPACE": str(folder / "workspace.sqlite")},
-    )
-    app.start()
-    yield app
-    app.stop()
+    with served_app(tmp_path_factory.mktemp("column-mapping")) as app:
+        yield app
 
 
 def _upload(page: Page, path: Path) -> None:

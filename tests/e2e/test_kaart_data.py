@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     StreamlitServer,
     assert_no_streamlit_exception,
     open_app,
+    served_app,
     wait_for_script_done,
 )
 
@@ -50,15 +51,8 @@ COUNT_LAYERS = """() => {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
-    folder = tmp_path_factory.mktemp("kaart-data")
-    app = StreamlitServer(
-        DEFAULT_APP,
-        log_path=folder / "streamlit.log",
-        env={"OPTIL_GEO_WORKSPACE": str(folder / "workspace.sqlite")},
-    )
-    app.start()
-    yield app
-    app.stop()
+    with served_app(tmp_path_factory.mktemp("kaart-data")) as app:
+        yield app
 
 
 def map_frame(page: Page, timeout_s: float = 40.0) -> Frame:

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from optil_geo.texts import format_number, text
-from tests.e2e.conftest import DEFAULT_APP, StreamlitServer, open_app, wait_for_script_done
+from tests.e2e.conftest import (
+    DEFAULT_APP,
+    StreamlitServer,
+    open_app,
+    served_app,
+    wait_for_script_done,
+)
 from tests.language_words import foreign_words
 
 if TYPE_CHECKING:
@@ -104,15 +110,8 @@ CanvasRenderingContext2D.prototype.fillText = function (value, ...rest) {
 @pytest.fixture(scope="module")
 def server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
     del browser  # only to skip before starting a server when Chromium is missing
-    folder = tmp_path_factory.mktemp("languages")
-    app = StreamlitServer(
-        DEFAULT_APP,
-        log_path=folder / "streamlit.log",
-        env={"OPTIL_GEO_WORKSPACE": str(folder / "workspace.sqlite")},
-    )
-    app.start()
-    yield app
-    app.stop()
+    with served_app(tmp_path_factory.mktemp("languages")) as app:
+        yield app
 
 
 def _foreign(texts: list[str], lang: str) -> dict[str, list[str]]:

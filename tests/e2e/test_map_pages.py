@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     StreamlitServer,
     assert_no_streamlit_exception,
     open_app,
+    served_app,
     wait_for_script_done,
 )
 
@@ -36,15 +37,8 @@ EMPTY_HINT = "Verruim de filters"
 def server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
     """The app on a loopback port with its own workspace (after Chromium was found)."""
     del browser  # only to skip before starting a server when Chromium is missing
-    folder = tmp_path_factory.mktemp("map-pages")
-    app = StreamlitServer(
-        DEFAULT_APP,
-        log_path=folder / "streamlit.log",
-        env={"OPTIL_GEO_WORKSPACE": str(folder / "workspace.sqlite")},
-    )
-    app.start()
-    yield app
-    app.stop()
+    with served_app(tmp_path_factory.mktemp("map-pages")) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.e2e.conftest import (
-    DEFAULT_APP,
     StreamlitServer,
     assert_no_streamlit_exception,
     open_app,
+    served_app,
     wait_for_script_done,
 )
 
@@ -48,15 +48,8 @@ PAGES = {
 def server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
     """The app on a loopback port with its own workspace (after Chromium was found)."""
     del browser  # only to skip before starting a server when Chromium is missing
-    folder = tmp_path_factory.mktemp("pages")
-    app = StreamlitServer(
-        DEFAULT_APP,
-        log_path=folder / "streamlit.log",
-        env={"OPTIL_GEO_WORKSPACE": str(folder / "workspace.sqlite")},
-    )
-    app.start()
-    yield app
-    app.stop()
+    with served_app(tmp_path_factory.mktemp("pages")) as app:
+        yield app
 
 
 def _wait_for_map(frame: FrameLocator | Page, at_least: int = MUNICIPALITIES) -> int:

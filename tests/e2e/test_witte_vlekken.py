@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.conftest import StreamlitServer, open_app, wait_for_script_done
+from tests.e2e.conftest import StreamlitServer, open_app, served_app, wait_for_script_done
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -29,15 +29,8 @@ DEFAULT_APP = Path(__file__).resolve().parents[2] / "app.py"
 def server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
     """The app on a loopback port with its own workspace (after Chromium was found)."""
     del browser  # only to skip before starting a server when Chromium is missing
-    folder = tmp_path_factory.mktemp("witte_vlekken")
-    app = StreamlitServer(
-        DEFAULT_APP,
-        log_path=folder / "streamlit.log",
-        env={"OPTIL_GEO_WORKSPACE": str(folder / "workspace.sqlite")},
-    )
-    app.start()
-    yield app
-    app.stop()
+    with served_app(tmp_path_factory.mktemp("witte_vlekken")) as app:
+        yield app
 
 
 def _table_rows(page: Page, folder: Path) -> list[dict[str, str]]:
