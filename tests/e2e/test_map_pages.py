@@ -454,6 +454,7 @@ def test_presentatie_fits_a_projector(
             page.locator(".og-pres-title", has_text=f"{step} ·").wait_for()
             wait_for_script_done(page)
         frame = _map(page)
+        _wait_for_page_style(page)
         assert_no_streamlit_exception(page)
         # Every legend and key on screen, no scrolling; no key runs past the screen's edge.
         for selector in (".og-pres-legend", ".og-pres-legend .og-strip", ".og-pres-legend .og-key"):
@@ -498,6 +499,22 @@ def _horizontal_overflow(page: Page) -> list[str]:
             }
             return out;
         }"""
+    )
+
+
+def _wait_for_page_style(page: Page, timeout_ms: float = 5000) -> None:
+    """Wait until Presentatie's own style is in force (its step bar wraps).
+
+    On a first load Streamlit paints the widgets a few hundred milliseconds before the
+    page's style element is drawn; layout measured in that moment is not what stays.
+    """
+    page.wait_for_function(
+        """() => {
+            const bar = document.querySelector(
+                '.st-key-pres_stap [data-testid="stButtonGroup"] > div');
+            return !!bar && getComputedStyle(bar).flexWrap === "wrap";
+        }""",
+        timeout=timeout_ms,
     )
 
 
