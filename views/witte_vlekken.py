@@ -19,7 +19,7 @@ from ui.exports import (
     geo_downloads,
     html_download,
 )
-from ui.layout import demo_banner, guard, html_text, localised, md, number, percent
+from ui.layout import compact_top, demo_banner, guard, html_text, localised, md, number, percent
 from ui.text import lang, t
 
 
@@ -34,6 +34,10 @@ def _definition(
         st.caption(t("gap_area_one"))
     elif area_size:
         st.caption(t("gap_area_note", n=number(area_size)))
+
+
+def _hierarchy_help() -> None:
+    """What the urban-hierarchy codes (a0 … c3) mean, with their counts."""
     with st.expander(t("gap_hierarchy_title"), icon=":material/help:"):
         st.markdown(t("gap_hierarchy_note"))
         counts = data.reference().municipalities["hierarchy_code"].value_counts()
@@ -263,16 +267,22 @@ def _exports(
 with guard("witte_vlekken"):
     selection = data.current()
     ref = data.reference()
+    compact_top()
     st.title(t("page_gaps"))
     demo_banner(selection)
     st.caption(t("gaps_intro"))
     notice = st.empty()  # the empty-selection message, above the long definition
 
-    with st.container(border=True):
-        st.markdown(f"**{t('definition')}**")
+    # The definition in one line, always in view; its settings and the full explanation
+    # fold away, so the figures and the map are on the first screen (at 1440x900 the
+    # open settings took the whole screen).
+    summary = st.empty()
+    with st.expander(t("gap_definition_adjust"), icon=":material/tune:"):
         rules = gaps.rules_widgets()
         measures = gaps.scoped_measures(selection, rules)
         _definition(rules, measures, selection.filters.area)
+    summary.markdown(f"**{t('definition')}:** {md(gaps.short_definition(rules))}")
+    _hierarchy_help()
 
     if gaps.is_empty(measures):
         # Nothing to compare: a message, not "304 of 304 underserved".
