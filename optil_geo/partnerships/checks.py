@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from optil_geo._distinct import Distinct, distinct
 from optil_geo.partnerships._text import Severity, _filled
 from optil_geo.partnerships.mapping import _Context
 from optil_geo.partnerships.organisations import organisation_key_codes
-from optil_geo.partnerships.problems import NO_PARAMS, Problem, ValidationReport
+from optil_geo.partnerships.problems import NO_PARAMS, ValidationReport
 from optil_geo.vocabulary import (
     UNKNOWN,
     load_vocabulary,
@@ -65,6 +66,17 @@ class _Rows:
         """Return the texts of ``fld`` in the rows at ``index``."""
         return self.text[fld].iloc[index].tolist()
 
+    @cached_property
+    def where(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row: its file, its sheet (``None`` for CSV) and its row number (-1: unknown)."""
+        files, sheets = distinct(self.files), distinct(self.sheets)
+        sheet_names = [sheet or None for sheet in sheets.values]
+        return (
+            np.asarray(files.values, dtype=object)[files.codes],
+            np.asarray(sheet_names, dtype=object)[sheets.codes],
+            self.numbers.to_numpy(dtype=np.int64, na_value=-1),
+        )
+
     def number(self, i: int) -> int | None:
         """Return the spreadsheet row number of row ``i`` (``None`` when unknown)."""
         value: Any = self.numbers.iat[i]
@@ -72,12 +84,16 @@ class _Rows:
 
 
 class _Found:
-    """The problems one check found in the rows of one table, each with its row."""
+    """The problems one check found in the rows of one table, column by column.
+
+    Each problem is about one row; :meth:`record` adds them to the report's table
+    and marks each row with its worst severity.
+    """
 
     def __init__(self, rows: _Rows) -> None:
         self.rows = rows
-        self.at: list[int] = []  # the row of each problem
-        self.problems: list[Problem] = []
+        self.at: list[np.ndarray] = []  # the row of each problem
+        self.columns: list[tuple[Any, ...]] = []  # what add_many was given, call by call
 
     def add(
         self,
@@ -94,7 +110,7 @@ class _Found:
 
     def add_many(
         self,
-        index: Sequence[int],
+        index: Sequence[int] | np.ndarray,
         code: Sequence[str],
         *,
         fld: Sequence[str],
@@ -103,19 +119,10 @@ class _Found:
         severity: Severity = "warning",
     ) -> None:
         """Add one problem for every row in ``index``."""
-        rows = self.rows
         at = np.asarray(index, dtype=np.intp)
-        files = rows.files.iloc[at].tolist()
-        sheets = rows.sheets.iloc[at].tolist()
-        row_numbers = rows.numbers.iloc[at]
-        numbers = row_numbers.astype(object).where(row_numbers.notna(), None).tolist()
-        self.at.extend(at.tolist())
-        self.problems.extend(
-            Problem(severity, c, m, f, s or None, n, rows.headers.get(fl, fl), v, fl)
-            for c, m, f, s, n, v, fl in zip(
-                code, params, files, sheets, numbers, value, fld, strict=True
-            )
-        )
+        headers = self.rows.headers
+        self.at.append(at)
+        self.columns.append((severity, code, params, [headers.get(f, f) for f in fld], value, fld))
 
     def add_texts(
         self,
@@ -127,13 +134,9 @@ class _Found:
         severity: Severity = "warning",
     ) -> None:
         """Add a problem for every row in ``index`` whose cell holds ``texts[k]`` (the value)."""
+        n = len(texts)
         self.add_many(
-            index.tolist(),
-            [code] * len(texts),
-            fld=[fld] * len(texts),
-            value=list(texts),
-            params=[NO_PARAMS] * len(texts),
-            severity=severity,
+            index, [code] * n, fld=[fld] * n, value=texts, params=[NO_PARAMS] * n, severity=severity
         )
 
     def add_rows(
@@ -146,22 +149,30 @@ class _Found:
         severity: Severity = "warning",
     ) -> None:
         """Add the same problem, with an empty value, for every row in ``mask``."""
-        index = np.flatnonzero(mask).tolist()
+        index = np.flatnonzero(mask)
         n = len(index)
         self.add_many(
-            index,
-            [code] * n,
-            fld=[fld] * n,
-            value=[""] * n,
-            params=[params] * n,
-            severity=severity,
+            index, [code] * n, fld=[fld] * n, value=[""] * n, params=[params] * n, severity=severity
         )
 
     def record(self, report: ValidationReport) -> None:
         """Add the problems to ``report`` and mark each row with its worst severity."""
-        severity = [2 if p.severity == "error" else 1 for p in self.problems]
-        np.maximum.at(self.rows.marks, np.asarray(self.at, dtype=np.intp), severity)
-        report.extend(self.problems)
+        files, sheets, numbers = self.rows.where
+        for at, (severity, code, params, headers, value, fld) in zip(
+            self.at, self.columns, strict=True
+        ):
+            np.maximum.at(self.rows.marks, at, 2 if severity == "error" else 1)
+            report.add_columns(
+                severity=[severity] * len(at),
+                code=code,
+                params=params,
+                file=files[at],
+                sheet=sheets[at],
+                row=numbers[at],
+                column=headers,
+                value=value,
+                field=fld,
+            )
 
 
 @dataclass(frozen=True)

@@ -263,9 +263,9 @@ def _padded(table: Any, width: int) -> list[Any]:
 def _clean(cells: Any) -> Any:
     """Strip a column as str.strip() would, and undo formulas our writers neutralised."""
     cells = pc.utf8_trim(cells, characters=_PY_WHITESPACE)
+    if not pc.any(pc.starts_with(cells, "'")).as_py():
+        return cells  # the usual column: no cell starts with an apostrophe
     neutralised = pc.match_substring_regex(cells, _NEUTRALISED)
-    if not pc.any(neutralised).as_py():
-        return cells  # the usual column
     return pc.if_else(neutralised, pc.utf8_slice_codeunits(cells, 1), cells)
 
 

@@ -278,7 +278,7 @@ def _assemble(
     report = ctx.report
     prj = _Rows.of("projects", projects, _schema.PROJECT_FIELDS, ctx)
     prt = _Rows.of("partners", partners, _schema.PARTNER_FIELDS, ctx)
-    if len(prj) == 0 and not report.errors:
+    if len(prj) == 0 and report.ok:
         report.add(Problem("error", "no_projects", NO_PARAMS, source_name))
     # 1. The rules, in the order a reader checks a row (the report is sorted by row).
     ids = _ProjectIds.of(prj, prt)

@@ -44,8 +44,9 @@ def organisation_key_codes(names: pd.Series) -> Distinct:
     """
     found = distinct(names)
     texts = pa.array([str(v) for v in found.values], type=pa.large_string())
-    key_of_name = distinct(pd.Series(_keys_of(texts).to_pylist(), dtype=object))
-    return Distinct(key_of_name.codes[found.codes], key_of_name.values)
+    key_of_name = pc.dictionary_encode(_keys_of(texts))
+    codes = np.asarray(key_of_name.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
+    return Distinct(codes[found.codes], key_of_name.dictionary.to_pylist())
 
 
 def _keys_of(names: pa.Array) -> pa.Array:
@@ -54,5 +55,6 @@ def _keys_of(names: pa.Array) -> pa.Array:
     text = pc.replace_substring_regex(text, r"\p{M}+", "")  # the accents NFKD split off
     text = pc.utf8_lower(pc.replace_substring(text, "ß", "ss"))
     text = pc.replace_substring_regex(text, "[^0-9a-z]+", " ")  # words of a-z and 0-9 only
-    text = pc.replace_substring_regex(text, rf"\b({'|'.join(_LEGAL_FORMS)})\b", "")
-    return pc.utf8_trim_whitespace(pc.replace_substring_regex(text, " +", " "))
+    # A legal form goes with the space after it, so that one space stays between words.
+    text = pc.replace_substring_regex(text, rf"\b({'|'.join(_LEGAL_FORMS)})\b ?", "")
+    return pc.utf8_trim_whitespace(text)

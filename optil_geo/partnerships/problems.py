@@ -6,8 +6,9 @@ import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as _field
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from optil_geo.partnerships._text import Form, Severity
@@ -209,9 +210,27 @@ def problem_title(code: str, lang: str = "nl") -> str:
 _FRAME_COLUMNS = ("severity", "kind", "file", "sheet", "row", "column", "value", "message")
 
 
-@dataclass(eq=True)
+_TABLE_COLUMNS = ("severity", "code", "params", "file", "sheet", "row", "column", "value", "field")
+"""The columns of the report's table: the attributes of :class:`Problem`, in its order."""
+
+_NO_ROW = -1  # the table's row number of a problem of the whole file (``Problem.row`` None)
+
+
 class ValidationReport:
     """Errors and warnings of one import, and where every location ended up.
+
+    The problems are kept as one table, a column per :class:`Problem` attribute
+    (:data:`_TABLE_COLUMNS`), filled column-wise by the checks (:meth:`add_columns`):
+    a large import has tens of thousands of warnings, and most callers only count
+    them or show a page of them. A :class:`Problem` is made for a row of the table
+    when :attr:`errors`, :attr:`warnings` or :attr:`problems` are read, once.
+
+    Parameters
+    ----------
+    errors, warnings
+        Problems to start with.
+    location_counts
+        See the attribute.
 
     Attributes
     ----------
@@ -222,48 +241,183 @@ class ValidationReport:
         (see :data:`LOCATION_CLASSES`).
     """
 
-    errors: list[Problem] = _field(default_factory=list)
-    warnings: list[Problem] = _field(default_factory=list)
-    location_counts: dict[str, int] = _field(
-        default_factory=lambda: dict.fromkeys(LOCATION_CLASSES, 0)
-    )
-
-    def __post_init__(self) -> None:
-        self.errors = list(self.errors)
-        self.warnings = list(self.warnings)
-        self.location_counts = dict(self.location_counts)
+    def __init__(
+        self,
+        errors: Iterable[Problem] = (),
+        warnings: Iterable[Problem] = (),
+        location_counts: Mapping[str, int] | None = None,
+    ) -> None:
+        self._columns: dict[str, list[np.ndarray]] = {name: [] for name in _TABLE_COLUMNS}
+        self._made: list[Problem | None] = []  # per table row, its Problem once made
+        self._order = np.zeros(0, dtype=np.intp)  # the table's rows in reading order
+        self.location_counts: dict[str, int] = dict(
+            location_counts if location_counts is not None else dict.fromkeys(LOCATION_CLASSES, 0)
+        )
+        self.extend([*errors, *warnings])
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ValidationReport):
+            return NotImplemented
+        return (
+            self.errors == other.errors
+            and self.warnings == other.warnings
+            and self.location_counts == other.location_counts
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ValidationReport(errors={self.errors!r}, warnings={self.warnings!r}, "
+            f"location_counts={self.location_counts!r})"
+        )
+
+    def __len__(self) -> int:
+        """The number of problems (errors and warnings)."""
+        return len(self._made)
+
+    def add_columns(
+        self,
+        *,
+        severity: Sequence[Severity] | np.ndarray,
+        code: Sequence[str] | np.ndarray,
+        params: Sequence[Mapping[str, Any]] | np.ndarray,
+        file: Sequence[str] | np.ndarray,
+        sheet: Sequence[str | None] | np.ndarray,
+        row: Sequence[int] | np.ndarray,
+        column: Sequence[str | None] | np.ndarray,
+        value: Sequence[str | None] | np.ndarray,
+        field: Sequence[str | None] | np.ndarray,
+    ) -> None:
+        """Add problems given column by column (equal lengths; ``row`` -1 for none).
+
+        They come after the problems already in the report, in the order given.
+        """
+        given = (severity, code, params, file, sheet, row, column, value, field)
+        n = len(severity)
+        for name, values in zip(_TABLE_COLUMNS, given, strict=True):
+            if len(values) != n:
+                raise ValueError(
+                    f"`{name}` has {len(values)} values but `severity` has {n}: "
+                    "every column needs one value per problem"
+                )
+            array = np.empty(n, dtype=np.int64 if name == "row" else object)
+            array[:] = values  # (filled in place: a params mapping stays one object)
+            self._columns[name].append(array)
+        self._made.extend([None] * n)
+        self._order = np.concatenate([self._order, np.arange(len(self._order), len(self._made))])
+
+    def add(self, problem: Problem) -> None:
+        """Add a problem after the ones already in the report."""
+        self.extend([problem])
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        """Add problems, in order, after the ones already in the report."""
+        problems = list(problems)
+        if not problems:
+            return
+        start = len(self._made)
+        rows = [
+            (
+                p.severity,
+                p.code,
+                p.params,
+                p.file,
+                p.sheet,
+                _NO_ROW if p.row is None else p.row,
+                p.column,
+                p.value,
+                p.field,
+            )
+            for p in problems
+        ]
+        self.add_columns(**dict(zip(_TABLE_COLUMNS, zip(*rows, strict=True), strict=True)))
+        self._made[start:] = problems  # the very objects given
+
+    def table(self) -> pd.DataFrame:
+        """Return the problems as one table in reading order, a column per attribute.
+
+        Columns :data:`_TABLE_COLUMNS` (``row`` is Int64, NA for a problem of the whole
+        file); no message: see :meth:`to_frame` for a table worded for people.
+        """
+        columns = self._column_arrays()
+        frame = pd.DataFrame({name: values[self._order] for name, values in columns.items()})
+        frame["row"] = frame["row"].astype("Int64").mask(frame["row"] == _NO_ROW)
+        return frame
+
+    def _column_arrays(self) -> dict[str, np.ndarray]:
+        """Each column of the table as one array (the pieces added so far joined once)."""
+        for name, pieces in self._columns.items():
+            if len(pieces) > 1:
+                self._columns[name] = [np.concatenate(pieces)]
+        return {
+            name: pieces[0] if pieces else np.zeros(0, np.int64 if name == "row" else object)
+            for name, pieces in self._columns.items()
+        }
 
     def sort(self) -> None:
         """Order problems as a person reads the file: by file, sheet, row (file-wide first).
 
         The sort is stable: problems of one row keep the order the checks found them in.
         """
-        self.errors.sort(key=_problem_order)
-        self.warnings.sort(key=_problem_order)
+        columns = self._column_arrays()
+        files = pd.factorize(columns["file"], sort=True)[0]
+        sheets = pd.factorize(pd.Series(columns["sheet"]).fillna(""), sort=True)[0]
+        order = np.lexsort((columns["row"][self._order], sheets[self._order], files[self._order]))
+        self._order = self._order[order]
+
+    def _severity_is(self, severity: Severity) -> np.ndarray:
+        return self._column_arrays()["severity"][self._order] == severity
+
+    def _problems_at(self, rows: np.ndarray) -> list[Problem]:
+        """The problems of the table rows ``rows``, each made once."""
+        missing = [i for i in rows.tolist() if self._made[i] is None]
+        if missing:
+            columns = self._column_arrays()
+            at = np.asarray(missing, dtype=np.intp)
+            row_numbers = columns["row"][at].tolist()
+            made = zip(
+                *(columns[name][at].tolist() for name in _TABLE_COLUMNS if name != "row"),
+                strict=True,
+            )
+            for i, number, (severity, code, params, file, sheet, column, value, fld) in zip(
+                missing, row_numbers, made, strict=True
+            ):
+                row = None if number == _NO_ROW else number
+                self._made[i] = Problem(
+                    severity, code, params, file, sheet, row, column, value, fld
+                )
+        return [cast(Problem, self._made[i]) for i in rows.tolist()]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The errors, in reading order (a new list: add problems with :meth:`add`)."""
+        return self._problems_at(self._order[self._severity_is("error")])
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The warnings, in reading order (a new list: add problems with :meth:`add`)."""
+        return self._problems_at(self._order[~self._severity_is("error")])
 
     @property
     def ok(self) -> bool:
         """True when there are no errors (warnings allowed)."""
-        return not self.errors
+        return not self._severity_is("error").any()
+
+    @property
+    def n_errors(self) -> int:
+        """The number of errors (counted in the table, without making the problems)."""
+        return int(self._severity_is("error").sum())
+
+    @property
+    def n_warnings(self) -> int:
+        """The number of warnings (counted in the table, without making the problems)."""
+        return len(self) - self.n_errors
 
     @property
     def problems(self) -> list[Problem]:
         """Errors first, then warnings."""
         return [*self.errors, *self.warnings]
-
-    def add(self, problem: Problem) -> None:
-        """Add a problem to the list of its severity."""
-        if problem.severity == "error":
-            self.errors.append(problem)
-        else:
-            self.warnings.append(problem)
-
-    def extend(self, problems: Iterable[Problem]) -> None:
-        """Add problems, in order, each to the list of its severity."""
-        for problem in problems:
-            self.add(problem)
 
     def counts_by_code(self) -> dict[str, int]:
         """Return how often each problem code occurs."""
