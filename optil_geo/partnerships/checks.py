@@ -93,7 +93,7 @@ class _Found:
     def __init__(self, rows: _Rows) -> None:
         self.rows = rows
         self.at: list[np.ndarray] = []  # the row of each problem
-        self.columns: list[tuple[Any, ...]] = []  # what add_many was given, call by call
+        self.columns: list[tuple[Any, ...]] = []  # per call: severity, then one list per column
 
     def add(
         self,
@@ -119,10 +119,14 @@ class _Found:
         severity: Severity = "warning",
     ) -> None:
         """Add one problem for every row in ``index``."""
-        at = np.asarray(index, dtype=np.intp)
         headers = self.rows.headers
-        self.at.append(at)
-        self.columns.append((severity, code, params, [headers.get(f, f) for f in fld], value, fld))
+        columns = [headers.get(f, f) for f in fld]
+        self._add(index, severity, code, params, columns, value, fld)
+
+    def _add(self, index: Sequence[int] | np.ndarray, *columns: Any) -> None:
+        """Keep the problems of rows ``index``: severity, then the columns of :meth:`record`."""
+        self.at.append(np.asarray(index, dtype=np.intp))
+        self.columns.append(columns)
 
     def add_texts(
         self,
@@ -135,9 +139,8 @@ class _Found:
     ) -> None:
         """Add a problem for every row in ``index`` whose cell holds ``texts[k]`` (the value)."""
         n = len(texts)
-        self.add_many(
-            index, [code] * n, fld=[fld] * n, value=texts, params=[NO_PARAMS] * n, severity=severity
-        )
+        header = [self.rows.headers.get(fld, fld)] * n
+        self._add(index, severity, [code] * n, [NO_PARAMS] * n, header, texts, [fld] * n)
 
     def add_rows(
         self,
@@ -151,9 +154,8 @@ class _Found:
         """Add the same problem, with an empty value, for every row in ``mask``."""
         index = np.flatnonzero(mask)
         n = len(index)
-        self.add_many(
-            index, [code] * n, fld=[fld] * n, value=[""] * n, params=[params] * n, severity=severity
-        )
+        header = [self.rows.headers.get(fld, fld)] * n
+        self._add(index, severity, [code] * n, [params] * n, header, [""] * n, [fld] * n)
 
     def record(self, report: ValidationReport) -> None:
         """Add the problems to ``report`` and mark each row with its worst severity."""
@@ -185,9 +187,15 @@ class _ProjectIds:
 
     @classmethod
     def of(cls, prj: _Rows, prt: _Rows) -> _ProjectIds:
-        ids = distinct(prj.text["project_id"])
-        of_partner = pd.Index(ids.values).get_indexer(prt.text["project_id"].fillna(""))
-        return cls(ids.codes, ids.first_rows(), np.asarray(of_partner, dtype=np.intp))
+        # Both tables' ids factorized together: the projects' ids come first, so the
+        # codes of the projects' distinct ids are 0..n-1, and a partner's code of n or
+        # more is an id no project has.
+        both = pd.concat([prj.text["project_id"], prt.text["project_id"]], ignore_index=True)
+        codes = distinct(both.fillna("")).codes
+        of_project, of_partner = codes[: len(prj)], codes[len(prj) :]
+        n_ids = int(of_project.max()) + 1 if len(of_project) else 0
+        first_row = Distinct(of_project, [None] * n_ids).first_rows()
+        return cls(of_project, first_row, np.where(of_partner < n_ids, of_partner, -1))
 
 
 def check_projects(prj: _Rows, ids: _ProjectIds, present: set[str]) -> _Found:

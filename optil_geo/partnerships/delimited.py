@@ -275,10 +275,15 @@ def _sheet_of(columns: list[Any], widths: np.ndarray, name: str) -> _Sheet:
     The header record's number of cells is the sheet's width; cells right of it are
     reported, not read.
     """
-    n = len(widths)
-    filled = np.zeros(n, dtype=bool)
+    # A record is empty when all its cells are: look further only at records still empty.
+    empty = np.arange(len(widths))
     for column in columns:
-        filled |= np.asarray(pc.not_equal(column, "").to_numpy(zero_copy_only=False), dtype=bool)
+        cells = column.take(pa.array(empty)) if len(empty) < len(column) else column
+        empty = empty[np.asarray(pc.equal(cells, "").to_numpy(zero_copy_only=False), dtype=bool)]
+        if not len(empty):
+            break
+    filled = np.ones(len(widths), dtype=bool)
+    filled[empty] = False
     positions = np.flatnonzero(filled)
     _check_row_count(len(positions), name)
     if not len(positions):

@@ -387,13 +387,12 @@ def _replace_at(column: pd.Series, at: np.ndarray, values: list[str]) -> pd.Seri
 
 
 def _apply_evidence(places: pd.DataFrame, evidence: PlaceEvidence) -> pd.DataFrame:
-    """Name the evidence in the statuses of the rows it placed.
+    """Name the evidence in the statuses of the rows it placed (``places`` is changed).
 
     A name that means several municipalities (``CC Aalst``) leaves the row ambiguous,
     with those municipalities as candidates, even where the gazetteer alone would
     choose the municipality of that name.
     """
-    places = places.copy()
     several = np.asarray([bool(c) for c in evidence.candidates], dtype=bool)
     ambiguous = evidence.rows[several]
     if len(ambiguous):
