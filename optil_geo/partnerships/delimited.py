@@ -177,12 +177,14 @@ def _parse(
     *,
     width: int | None = None,
     on_other_width: Callable[[Any], None] | None = None,
+    threads: bool = False,
 ) -> Any:
     """Parse delimited UTF-8 with pyarrow into a table of text columns ``f0, f1, …``.
 
     Every record has ``width`` cells, or (``None``) as many as the first. A record
     with another number of cells is passed to ``on_other_width`` and left out of the
-    table.
+    table (without ``on_other_width`` it stops the reader). ``threads``: see
+    :func:`_parse_uniform`.
     """
 
     def set_aside(row: Any) -> str:
@@ -197,14 +199,14 @@ def _parse(
             autogenerate_column_names=width is None,
             column_names=None if width is None else [f"f{j}" for j in range(width)],
             # One thread: the set-aside records come in order, with their numbers.
-            use_threads=False,
+            use_threads=threads,
         ),
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter,
             quote_char='"',
             double_quote=True,
             escape_char=False,
-            newlines_in_values=True,
+            newlines_in_values=not threads,
             ignore_empty_lines=False,
             invalid_row_handler=set_aside,
         ),
@@ -227,6 +229,9 @@ def _read_records(text: bytes, delimiter: str, name: str) -> tuple[list[Any], np
     """
     if not text:
         return [], np.zeros(0, dtype=np.intp)
+    table = _parse_uniform(text, delimiter)
+    if table is not None:
+        return list(table.columns), np.full(table.num_rows, table.num_columns, dtype=np.intp)
     other: list[Any] = []
     try:
         table = _parse(text, delimiter, on_other_width=other.append)
@@ -251,6 +256,20 @@ def _read_records(text: bytes, delimiter: str, name: str) -> tuple[list[Any], np
     order = pa.array(np.argsort(np.concatenate(places), kind="stable"))
     records = [pa.concat_arrays([p[j] for p in pieces]).take(order) for j in range(width)]
     return records, widths
+
+
+def _parse_uniform(text: bytes, delimiter: str) -> Any | None:
+    """Read the usual file, every record as wide as the first, with all of pyarrow's threads.
+
+    The threads split the text into blocks at line breaks without minding quotes
+    (``newlines_in_values=False``). A record of another width, or a quoted line break
+    at a block's end, stops the reader: ``None``, and :func:`_read_records` reads the
+    file the careful way, in one thread.
+    """
+    try:
+        return _parse(text, delimiter, threads=True)
+    except pa.ArrowInvalid:
+        return None
 
 
 def _padded(table: Any, width: int) -> list[Any]:
