@@ -119,8 +119,8 @@ class _Found:
         severity: Severity = "warning",
     ) -> None:
         """Add one problem for every row in ``index``."""
-        headers = self.rows.headers
-        columns = [headers.get(f, f) for f in fld]
+        header_of = {f: self.rows.headers.get(f, f) for f in set(fld)}
+        columns = list(map(header_of.__getitem__, fld))
         self._add(index, severity, code, params, columns, value, fld)
 
     def _add(self, index: Sequence[int] | np.ndarray, *columns: Any) -> None:
