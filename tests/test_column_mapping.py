@@ -64,6 +64,25 @@ def test_the_suggested_mapping_imports_every_row_and_place(real_csv: Path, ref) 
     assert data.report.location_counts["abroad"] == 1
 
 
+def test_a_file_read_once_serves_the_preview_and_the_import(real_csv: Path, ref) -> None:  # type: ignore[no-untyped-def]
+    read = og.read_file(real_csv)
+    real_csv.unlink()  # what follows cannot read the file again
+    preview = og.preview_columns(read, reference=ref)
+    assert preview.mapping()["organisation"] == "partner_organisation"
+    data = og.read_partnerships(read, columns=preview.mapping(), reference=ref)
+    assert data.ok and data.source_name == "goedgekeurd.csv"
+    assert data.partners["organisation"].tolist() == [
+        "Bibliotheek Lommel",
+        "GC De Rinck",
+        "Erfgoedcel Brugge",
+        "Théâtre X",
+    ]
+    assert data.partners["source_row"].tolist() == [2, 3, 4, 5]
+    again = og.read_partnerships(REAL.encode(), source_name="goedgekeurd.csv", reference=ref)
+    refused = og.read_partnerships(read, reference=ref)  # the same file, no mapping
+    assert refused.report == again.report
+
+
 def test_a_column_of_municipality_names_is_a_place_column(ref) -> None:  # type: ignore[no-untyped-def]
     from optil_geo.gazetteer import Gazetteer
 

@@ -39,19 +39,19 @@ def _parse(
     inputs_digest: str,
     columns_json: str,
     name: str,
-    _content: bytes,
+    _read: og.ReadFile,
     _fixes: dict[tuple[str, str], str],
     _remembered: dict[str, str],
 ) -> og.PartnershipData:
-    """Read and validate an upload, once per file content, column mapping and set of fixes.
+    """Validate an upload, once per file content, column mapping and set of fixes.
 
-    Keyed on the content's hash and the fixes' digest (the bytes and the fixes
+    Keyed on the content's hash and the fixes' digest (the file and the fixes
     themselves are not hashed again): typing in the name box reruns the page but
-    does not re-read the file.
+    does not validate the file again. The file itself was read by :func:`_read`.
     """
     del content_hash, inputs_digest  # cache key only
     return og.read_partnerships(
-        _content,
+        _read,
         source_name=name,
         columns=json.loads(columns_json) or None,
         fixes=_fixes,
@@ -62,11 +62,18 @@ def _parse(
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _preview(content_hash: str, name: str, _content: bytes) -> og.ColumnPreview:
-    """Read an upload's headers and first rows, and suggest the columns (once per content)."""
+def _read(content_hash: str, name: str, _content: bytes) -> og.ReadFile:
+    """Read an upload as sheets of text, once per content: the preview and the import share it."""
+    del content_hash  # cache key only
+    return og.read_file(_content, source_name=name, settings=data.settings())
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _preview(content_hash: str, name: str, _read: og.ReadFile) -> og.ColumnPreview:
+    """Suggest the columns of an upload from its headers and first rows (once per content)."""
     del content_hash  # cache key only
     return og.preview_columns(
-        _content, source_name=name, reference=data.reference(), settings=data.settings()
+        _read, source_name=name, reference=data.reference(), settings=data.settings()
     )
 
 
@@ -187,7 +194,8 @@ def _upload() -> None:
     fixes = data.fixes()
     try:
         with st.spinner(t("spinner_upload")):
-            preview = _preview(digest, file.name, content)
+            read = _read(digest, file.name, content)
+            preview = _preview(digest, file.name, read)
         chosen = st.session_state.get(_CHOSEN, {}).get(digest)
         remembered = workspace_ui.remembered_mapping(preview.key) if chosen is None else None
         columns = chosen if chosen is not None else remembered
@@ -197,7 +205,7 @@ def _upload() -> None:
                 data.inputs_digest(),
                 json.dumps(columns or {}, sort_keys=True),
                 file.name,
-                content,
+                read,
                 fixes,
                 data.remembered(),
             )

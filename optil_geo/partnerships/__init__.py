@@ -22,6 +22,7 @@ Modules, in the order an import runs through them:
 
 ========================  ================================================================
 ``readers``               bytes within the size cap; a workbook or delimited text as sheets
+                          (:func:`read_file`: read once for the preview and the import)
 ``workbooks``             zip and sheet-size checks before calamine; workbook cells as text
 ``delimited``             CSV: encoding, delimiter, pyarrow's reader (also for ragged rows),
                           stray quotes, NUL bytes
@@ -36,8 +37,8 @@ Modules, in the order an import runs through them:
 ``locations``             gazetteer answers spread over the rows, with their messages
 ``importing``             :func:`read_partnerships`: the recipe of the steps above
 ``fixes``                 a location fix made by hand, checked, saved in the workspace
-``problems``              :class:`Problem`, :class:`ValidationReport` (plain lists of
-                          problems), :class:`PartnershipData`
+``problems``              :class:`Problem`, :class:`ValidationReport` (one table of
+                          problems; a Problem is made when read), :class:`PartnershipData`
 ``report``                ``optil-geo validate`` and the text summary
 ``writers``               safe CSV/XLSX writers and the empty template
 ``_text``                 text-column helpers shared by the steps; type aliases
@@ -62,9 +63,9 @@ from optil_geo.partnerships.problems import (
     problem_message,
     problem_title,
 )
-from optil_geo.partnerships.readers import TextTable, read_table
+from optil_geo.partnerships.readers import TextTable, read_file, read_table
 from optil_geo.partnerships.report import format_report, validate_command
-from optil_geo.partnerships.sheets import MAX_ROWS
+from optil_geo.partnerships.sheets import MAX_ROWS, ReadFile
 from optil_geo.partnerships.suggestions import (
     ColumnSuggestion,
     parse_columns_option,
@@ -88,6 +89,7 @@ __all__ = [
     "ColumnSuggestion",
     "PartnershipData",
     "Problem",
+    "ReadFile",
     "TextTable",
     "ValidationReport",
     "column_help",
@@ -101,6 +103,7 @@ __all__ = [
     "preview_columns",
     "problem_message",
     "problem_title",
+    "read_file",
     "read_partnerships",
     "read_table",
     "save_location_fix",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import IO, Any, BinaryIO, Literal
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -27,10 +27,14 @@ Severity = Literal["error", "warning"]
 PathOrBuffer = str | os.PathLike[str] | IO[bytes] | IO[str]
 
 
-SingleSource = str | os.PathLike[str] | bytes | bytearray | BinaryIO
+if TYPE_CHECKING:
+    from optil_geo.partnerships.sheets import ReadFile
+
+# A file as a path, its bytes or a binary file object, or already read (ReadFile).
+SingleSource: TypeAlias = "str | os.PathLike[str] | bytes | bytearray | BinaryIO | ReadFile"
 
 
-Source = SingleSource | tuple[SingleSource, SingleSource]
+Source: TypeAlias = "SingleSource | tuple[SingleSource, SingleSource]"
 
 
 # OWASP "CSV Injection": a cell starting with one of these may be run as a formula by

@@ -11,18 +11,48 @@ from typing import Any, cast
 import pandas as pd
 
 from optil_geo._errors import InputError
-from optil_geo.partnerships._text import Source, _column_letter
+from optil_geo.partnerships._text import SingleSource, Source, _column_letter
 from optil_geo.partnerships.delimited import _UTF8_BOM, _read_csv, _read_delimited
-from optil_geo.partnerships.sheets import _Sheet
+from optil_geo.partnerships.sheets import ReadFile, _Sheet
 from optil_geo.partnerships.workbooks import _read_workbook
 from optil_geo.settings import Settings
 
 _MB = 1024 * 1024
 
 
+def read_file(
+    source: SingleSource, *, source_name: str | None = None, settings: Settings | None = None
+) -> ReadFile:
+    """Read a file once as sheets of text, for :func:`preview_columns` and the import.
+
+    Parameters
+    ----------
+    source
+        A path, the file's bytes or a binary file object (as :func:`read_partnerships`).
+    source_name
+        Name used in messages; default: the file name (``"upload"`` for bytes).
+    settings
+        ``max_upload_mb``, the size cap; default :meth:`Settings.from_env`.
+
+    Returns
+    -------
+    ReadFile
+
+    Raises
+    ------
+    InputError
+        As :func:`read_partnerships`, when the file cannot be read at all.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    name = _name_of(source, source_name)
+    return ReadFile(name, tuple(_read_single(source, name, settings)))
+
+
 def _name_of(source: object, given: str | None) -> str:
     if given:
         return given
+    if isinstance(source, ReadFile):
+        return source.name
     if isinstance(source, str | os.PathLike):
         return Path(source).name
     name = getattr(source, "name", None)
@@ -32,7 +62,9 @@ def _name_of(source: object, given: str | None) -> str:
 
 
 def _read_single(source: object, name: str, settings: Settings) -> list[_Sheet]:
-    """Return the sheets of one file (one for CSV)."""
+    """Return the sheets of one file (one for CSV); a file already read is not read again."""
+    if isinstance(source, ReadFile):
+        return list(source.sheets)
     data = _load_nonempty(source, name, settings)
     if _is_workbook(data):
         return _read_workbook(data, name)

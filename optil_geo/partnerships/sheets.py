@@ -45,6 +45,25 @@ class _Sheet:
         return len(self.numbers)
 
 
+@dataclass(frozen=True)
+class ReadFile:
+    """A file read once, as sheets of text (see :func:`read_file`).
+
+    :func:`preview_columns` and :func:`read_partnerships` take it in place of the
+    file itself, so that the mapping step and the import read an upload once.
+
+    Attributes
+    ----------
+    name
+        The file's name, as the report names it.
+    sheets
+        Its sheets as read (one for delimited text); not to be changed.
+    """
+
+    name: str
+    sheets: tuple[_Sheet, ...]
+
+
 def _clean_text(text: str) -> str:
     text = text.strip()
     # A cell our own writers neutralised ("'=SUM(…)") reads back as it was meant.
