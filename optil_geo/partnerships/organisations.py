@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from optil_geo._distinct import Distinct, distinct
+from optil_geo._distinct import TEXT, Distinct
 
 __all__ = ["organisation_key", "organisation_key_codes", "organisation_keys"]
 
@@ -42,11 +42,15 @@ def organisation_key_codes(names: pd.Series) -> Distinct:
     Each distinct name is keyed once; names with the same key (``CC Gent vzw``,
     ``cc gent``) share a code, so that comparing organisations compares integers.
     """
-    found = distinct(names)
-    texts = pa.array([str(v) for v in found.values], type=pa.large_string())
-    key_of_name = pc.dictionary_encode(_keys_of(texts))
-    codes = np.asarray(key_of_name.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
-    return Distinct(codes[found.codes], key_of_name.dictionary.to_pylist())
+    text = pd.Series(names, copy=False).astype(TEXT).fillna("")
+    arrow = pa.array(text.array)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    found = pc.dictionary_encode(arrow)  # each distinct name once
+    keys = pc.dictionary_encode(_keys_of(found.dictionary))  # equal keys, one code
+    key_of_name = keys.indices.to_numpy(zero_copy_only=False)
+    codes = key_of_name[found.indices.to_numpy(zero_copy_only=False)]
+    return Distinct(np.asarray(codes, dtype=np.intp), keys.dictionary.to_pylist())
 
 
 def _keys_of(names: pa.Array) -> pa.Array:
