@@ -560,6 +560,18 @@ def test_flat_conflicting_project_values(tmp_path: Path) -> None:
     assert data.projects.loc[0, "title"] == "Verhalen"
 
 
+def test_flat_conflict_in_projects_whose_rows_alternate(ref) -> None:  # type: ignore[no-untyped-def]
+    text = "projectnummer,titel,aanvrager,gemeente aanvrager,organisatie,gemeente\n"
+    text += "P1,Een,CC Gent,Gent,Bib A,Gent\n"
+    text += "P2,Twee,CC Gent,Gent,Bib B,Gent\n"
+    text += "P1,Een,CC Gent,Gent,Bib C,Gent\n"
+    text += "P2,Drie,CC Gent,Gent,Bib D,Gent\n"
+    data = read_partnerships(text.encode(), source_name="t.csv", reference=ref)
+    problem = only(data, "conflicting_project_values")
+    assert (problem.row, problem.value, problem.params["first_row"]) == (5, "Drie", 3)
+    assert data.projects["title"].tolist() == ["Een", "Twee"]
+
+
 def test_lead_outside_flanders(tmp_path: Path) -> None:
     projects = [list(PROJECT_ROWS[0])]
     projects[0][5] = "Namur"

@@ -127,6 +127,12 @@ class _FlatProjects:
         """Whether every member row holds the value of its project's first row."""
         values = column.array
         members = values if len(self.members) == len(values) else values.take(self.members)
+        starts = np.diff(self.project_of)  # > 0 where the next member begins another project
+        if len(members) > 1 and (starts >= 0).all():
+            # The usual flat file, a project's rows one after the other: comparing each
+            # row with the one above it, within a project, is enough.
+            same = np.asarray(members[1:] == members[:-1], dtype=bool)
+            return bool((same | (starts > 0)).all())
         return bool((members == values.take(self.rows[self.project_of])).all())
 
 
