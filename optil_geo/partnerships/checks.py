@@ -163,7 +163,8 @@ class _Found:
         for at, (severity, code, params, headers, value, fld) in zip(
             self.at, self.columns, strict=True
         ):
-            np.maximum.at(self.rows.marks, at, 2 if severity == "error" else 1)
+            marks = self.rows.marks
+            marks[at] = np.maximum(marks[at], 2 if severity == "error" else 1)
             report.add_columns(
                 severity=[severity] * len(at),
                 code=code,

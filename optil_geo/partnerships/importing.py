@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from optil_geo import _schema
+from optil_geo._distinct import TEXT
 from optil_geo._errors import InputError
 from optil_geo._schema import TableKind
 from optil_geo.gazetteer import Gazetteer
@@ -377,13 +380,19 @@ def _stack(first: pd.Series, second: pd.Series) -> pd.Series:
     return pd.concat([first, second], ignore_index=True)
 
 
-def _replace_at(column: pd.Series, at: np.ndarray, values: list[str]) -> pd.Series:
-    """Return ``column`` with the cells at positions ``at`` replaced by ``values``."""
+def _replace_at(column: pd.Series, at: np.ndarray, values: Sequence[str] | np.ndarray) -> pd.Series:
+    """Return the text ``column`` with the cells at positions ``at`` replaced by ``values``."""
     if not len(at):
         return column
-    replaced = column.copy()
-    replaced.iloc[at] = values
-    return replaced
+    order = np.argsort(at, kind="stable")  # pyarrow takes the new values in row order
+    put = np.zeros(len(column), dtype=bool)
+    put[at] = True
+    cells = pa.array(column.array)
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    new = pa.array(np.asarray(values, dtype=object)[order], type=cells.type)
+    replaced = pc.replace_with_mask(cells, put, new)
+    return pd.Series(pd.array(replaced, dtype=TEXT), index=column.index)
 
 
 def _apply_evidence(places: pd.DataFrame, evidence: PlaceEvidence) -> pd.DataFrame:
@@ -400,11 +409,12 @@ def _apply_evidence(places: pd.DataFrame, evidence: PlaceEvidence) -> pd.DataFra
         places.loc[ambiguous, ["location", "status"]] = "ambiguous"
         places.loc[ambiguous, "candidates"] = [";".join(c) for c in evidence.candidates if c]
     at = evidence.rows
-    places.loc[at, "status"] = evidence_statuses(
+    statuses = evidence_statuses(
         places["status"].iloc[at].to_numpy(dtype=object),
         places["location"].iloc[at].to_numpy(dtype=object),
         evidence,
     )
+    places["status"] = _replace_at(places["status"], at, statuses)
     return places
 
 
