@@ -100,6 +100,7 @@ class Session:
         self.widgets: dict[str, str] = {}  # label -> widget id
         self.options: dict[str, list[str]] = {}  # label -> the options offered
         self.page_hash = ""
+        self.page_path = ""  # the page the server last ran (its address)
         self._ws: Any = None
 
     async def __aenter__(self) -> Session:
@@ -132,14 +133,27 @@ class Session:
             fwd = ForwardMsg()
             fwd.ParseFromString(data)
             kind = fwd.WhichOneof("type")
-            if kind == "new_session":
-                self.page_hash = fwd.new_session.page_script_hash or self.page_hash
+            if kind == "navigation":
+                # The page the script ran, as the browser's frontend remembers it: sent
+                # back with the next request. (``new_session`` names the main script,
+                # whose hash would make the server run the default page instead.)
+                self.page_hash = fwd.navigation.page_script_hash
+                self.page_path = next(
+                    (
+                        p.url_pathname
+                        for p in fwd.navigation.app_pages
+                        if p.page_script_hash == self.page_hash
+                    ),
+                    "",
+                )
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 self._read_element(fwd.delta.new_element, errors)
             elif kind == "script_finished":
                 status = ForwardMsg.ScriptFinishedStatus.Name(fwd.script_finished)
                 if status == "FINISHED_EARLY_FOR_RERUN":
                     continue  # the script was rerun (st.rerun): wait for that run
+                if self.page_path != page_name:
+                    errors.append(f"the server ran page {self.page_path!r}, not {page_name!r}")
                 return Run(time.perf_counter() - start, status, errors, received)
 
     def _read_element(self, element: Any, errors: list[str]) -> None:
