@@ -32,8 +32,11 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
+import secrets
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -43,7 +46,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from optil_geo import _assets, _mapjs
@@ -161,6 +164,72 @@ def _municipality_features(reference: Reference) -> tuple[dict[str, Any], ...]:
     web = _sent_geometry(reference.municipalities_web[["nis", "geometry"]])
     data = json.loads(web.to_json(drop_id=True))
     return tuple(data["features"])
+
+
+@lru_cache(maxsize=4)
+def _geometry_json(reference: Reference) -> tuple[str, ...]:
+    """Each web polygon's geometry as the JSON text a map template writes for it.
+
+    The same text as Jinja's ``tojson`` (sorted keys, HTML-safe), written once per
+    reference: see :func:`geometry_marks`.
+    """
+    return tuple(
+        json.dumps(feat["geometry"], sort_keys=True)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+        for feat in _municipality_features(reference)
+    )
+
+
+class _Areas(folium.GeoJson):
+    """The municipalities' GeoJSON layer, knowing each feature's geometry as JSON text."""
+
+    def __init__(self, data: dict[str, Any], *, geometry_json: Sequence[str], **kwargs: Any):
+        super().__init__(data, **kwargs)
+        self.geometry_json = geometry_json
+
+
+# A mark no user text can be mistaken for (it changes with every process).
+_MARK = f"og-geometry-{secrets.token_hex(8)}-"
+_MARKED = re.compile(f'\\{{"mark": "{_MARK}(\\d+)", "type": "\\w+"\\}}')
+
+
+@contextmanager
+def geometry_marks(layer: Element) -> Iterator[Callable[[str], str]]:
+    """Render a layer's municipality polygons without passing their geometry through folium.
+
+    Inside the ``with`` block every polygon of the municipalities' GeoJSON layers
+    under ``layer`` is a short mark (``{"mark": …, "type": "Polygon"}``); the
+    function it yields puts each polygon's geometry (JSON text written once per
+    reference) back in place of its mark in the rendered script. The script is the
+    same text as when rendered whole, but folium's templates, Jinja and the map component's regular
+    expressions then handle ~60 KB of tooltips and colours instead of ~0.6 MB of
+    coordinates: a new filter renders its choropleth in a fraction of the time.
+    The geometry is back in the layer after the block (exports and bounds need it).
+    """
+    areas = [el for el in _descendants(layer) if isinstance(el, _Areas)]
+    saved = [[f["geometry"] for f in area.data["features"]] for area in areas]
+    texts: list[str] = []
+    for area in areas:
+        for feature, text in zip(area.data["features"], area.geometry_json, strict=True):
+            # A geometry of the same type (folium checks it), standing for the polygon.
+            kind = feature["geometry"]["type"]
+            feature["geometry"] = {"mark": f"{_MARK}{len(texts)}", "type": kind}
+            texts.append(text)
+    try:
+        yield lambda script: _MARKED.sub(lambda found: texts[int(found[1])], script)
+    finally:
+        for area, geometries in zip(areas, saved, strict=True):
+            for feature, geometry in zip(area.data["features"], geometries, strict=True):
+                feature["geometry"] = geometry
+
+
+def _descendants(element: Element) -> Iterator[Element]:
+    yield element
+    for child in list(getattr(element, "_children", {}).values()):
+        yield from _descendants(child)
 
 
 @lru_cache(maxsize=4)
@@ -286,14 +355,18 @@ class _Style(MacroElement):
         self.legend_max = "calc(100vh - 120px)"
 
 
-def _label_items(reference: Reference) -> list[dict[str, Any]]:
+@lru_cache(maxsize=4)
+def _label_items(reference: Reference) -> tuple[dict[str, Any], ...]:
     """Labels by rank: Brussel, the centrumsteden by population, then every other
-    municipality by population, named only once zoomed in one step."""
+    municipality by population, named only once zoomed in one step.
+
+    Once per reference: every base map (each new filter's too) shows the same labels.
+    """
     m = reference.municipalities
     major = m["is_centrumstad"] | (m["nis"] == _BRUSSELS_NIS)
     rank = m["population"].astype(float) + major * 1e8 + (m["nis"] == _BRUSSELS_NIS) * 1e9
     order = np.argsort(-rank.to_numpy(), kind="stable")
-    return [
+    return tuple(
         {
             "lat": round(float(m["lat"].iat[i]), 5),
             "lon": round(float(m["lon"].iat[i]), 5),
@@ -302,7 +375,7 @@ def _label_items(reference: Reference) -> list[dict[str, Any]]:
             **({} if bool(major.iat[i]) else {"zoomIn": 1.0}),
         }
         for i in order
-    ]
+    )
 
 
 def base_map(
@@ -386,7 +459,7 @@ def base_map(
     setup = {
         "label": _t("mp_map_label", lang),
         "roledescription": _t("mp_roledescription", lang),
-        "labels": _label_items(reference) if labels else [],
+        "labels": list(_label_items(reference)) if labels else [],
         "labelPx": label_px,
         "bounds": _BOUNDS,
     }
@@ -570,8 +643,9 @@ def _polygon_group(
         features.append({"type": "Feature", "geometry": feat["geometry"], "properties": props})
     group = folium.FeatureGroup(name=name, control=True)
     group.add_child(_mapjs.Runtime())
-    layer = folium.GeoJson(
+    layer = _Areas(
         {"type": "FeatureCollection", "features": features},
+        geometry_json=_geometry_json(reference),
         name=name,
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],

@@ -140,3 +140,49 @@ def test_a_base_map_is_rendered_once_per_base_key(
     again = mapview.component_args(*parts(pd.Series({"13008": 5.0})))
     assert '"Gemeenten" : feature_group_feature_group_0' in again["layer_control"]
     assert again == fresh
+
+
+def test_polygons_put_in_after_rendering_give_the_same_script(ref: og.Reference) -> None:
+    # Tooltip text that needs escaping, and a tooltip that pretends to be a mark.
+    names = ref.municipalities["nis"]
+    fake = f'{{"mark": "{maps._MARK}0", "type": "Polygon"}}'
+    extra = pd.DataFrame({"Naam <b>&'": ["O'Brien <script>&amp;", fake, *["x"] * (len(names) - 2)]})
+    extra.index = names
+
+    def layer() -> folium.FeatureGroup:  # a fresh one each time: rendering renames it
+        values = pd.Series({"13008": 3.0, "11002": 7.0})
+        return maps.choropleth_layer(ref, values, title="<i>Projecten</i>", extra=extra)[0]
+
+    base = maps.base_map(ref)
+    base.get_root().render()
+    whole = sf._get_feature_group_string(layer(), map=base, idx=0)
+    marked_layer = layer()
+    with maps.geometry_marks(marked_layer) as restore:
+        marked = sf._get_feature_group_string(marked_layer, map=base, idx=0)
+    assert "coordinates" not in marked  # folium and the component never saw them
+    assert restore(marked) == whole
+    # The layer has its polygons back (exports and bounds read them).
+    areas = next(c for c in marked_layer._children.values() if isinstance(c, folium.GeoJson))
+    geometry = areas.data["features"][0]["geometry"]
+    assert geometry["type"] in {"Polygon", "MultiPolygon"} and geometry["coordinates"]
+
+
+def test_a_new_filter_renders_the_polygons_through_folium_without_coordinates(
+    ref: og.Reference, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[int] = []
+    real = sf._get_feature_group_string
+
+    def counted(layer: folium.FeatureGroup, map: folium.Map, idx: int = 0) -> str:
+        script = real(layer, map=map, idx=idx)
+        rendered.append(len(script))
+        return script
+
+    monkeypatch.setattr(sf, "_get_feature_group_string", counted)
+    monkeypatch.setattr(mapview, "_LAYER_SCRIPTS", OrderedDict())
+    layer, _ = maps.choropleth_layer(ref, pd.Series({"13008": 4.0}), title="Projecten")
+    args = mapview.component_args(maps.base_map(ref), [layer], None)
+    # What folium rendered had marks; what the browser gets has every polygon.
+    assert len(rendered) == 1 and rendered[0] < len(args["feature_group"]) / 4
+    assert args["feature_group"].count('"coordinates"') == len(ref.municipalities)
+    assert maps._MARK not in args["feature_group"]

@@ -218,14 +218,20 @@ def _layer_script(layer: folium.FeatureGroup, m: folium.Map, idx: int) -> str:
     that only changes the flows does not render the 304 polygons again.
     """
     key = (idx, layer._id, *(child._id for child in layer._children.values()))
-    script = _LAYER_SCRIPTS.get(key)
+    with _BASE_LOCK:
+        script = _LAYER_SCRIPTS.get(key)
+        if script is not None:
+            _LAYER_SCRIPTS.move_to_end(key)
     if script is None:
-        script = sf._get_feature_group_string(layer, map=m, idx=idx)
-        _LAYER_SCRIPTS[key] = script
-        while len(_LAYER_SCRIPTS) > _LAYER_SCRIPTS_MAX:
-            _LAYER_SCRIPTS.popitem(last=False)
+        # The polygons' coordinates are put in after folium and the component's
+        # own steps: those handle only the tooltips and colours (see geometry_marks).
+        with maps.geometry_marks(layer) as restore:
+            script = restore(sf._get_feature_group_string(layer, map=m, idx=idx))
+        with _BASE_LOCK:
+            _LAYER_SCRIPTS[key] = script
+            while len(_LAYER_SCRIPTS) > _LAYER_SCRIPTS_MAX:
+                _LAYER_SCRIPTS.popitem(last=False)
     else:
-        _LAYER_SCRIPTS.move_to_end(key)
         # Named and placed as st_folium does, so that the layer control still lists it.
         layer._id = f"feature_group_{idx}"
         layer.add_to(m)
