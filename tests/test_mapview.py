@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
+import traceback
 from collections import OrderedDict
 from typing import Any
 
@@ -186,3 +190,48 @@ def test_a_new_filter_renders_the_polygons_through_folium_without_coordinates(
     assert len(rendered) == 1 and rendered[0] < len(args["feature_group"]) / 4
     assert args["feature_group"].count('"coordinates"') == len(ref.municipalities)
     assert maps._MARK not in args["feature_group"]
+
+
+def test_sessions_asking_for_the_same_new_map_at_once_build_it_once(ref: og.Reference) -> None:
+    # Twenty sessions changing to the same filter ask for the same map at the same
+    # moment: the first builds it, the others wait for it (one lock per map, not one
+    # for all maps), instead of each building their own.
+    builds: list[str] = []
+    waiting = threading.Event()
+    key = f"same-map-{threading.get_ident()}-{id(builds)}"
+
+    def second_is_waiting() -> bool:
+        frames = sys._current_frames()
+        return any(
+            "_handle_cache_miss" in [f.name for f in traceback.extract_stack(frames[t.ident])]
+            for t in threading.enumerate()
+            if t.name == "second" and t.ident in frames
+        )
+
+    def build() -> mapview.MapParts:
+        builds.append("built")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if second_is_waiting():
+                waiting.set()  # the second session is waiting for this very map
+                break
+            time.sleep(0.01)
+        layer, _ = maps.choropleth_layer(ref, pd.Series({"13008": 2.0}), title="Projecten")
+        return mapview.MapParts(maps.base_map(ref), [layer])
+
+    results: dict[str, Any] = {}
+
+    def ask(name: str) -> None:
+        results[name] = mapview._cached_args(key, build, False)
+
+    first = threading.Thread(target=ask, args=("first",), name="first")
+    first.start()
+    while not builds:
+        time.sleep(0.01)
+    second = threading.Thread(target=ask, args=("second",), name="second")
+    second.start()
+    first.join(30)
+    second.join(30)
+    assert waiting.is_set()
+    assert builds == ["built"]
+    assert results["first"][0]["feature_group"] == results["second"][0]["feature_group"]
