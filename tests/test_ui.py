@@ -84,7 +84,7 @@ def _selection(links: pd.DataFrame, projects: pd.DataFrame, ref: og.Reference) -
         links=links,
         projects=projects,
         municipalities=og.municipality_measures(links, projects, reference=ref),
-        projects_table=og.project_measures(links, projects, reference=ref),
+        project_table=lambda: og.project_measures(links, projects, reference=ref),
     )
 
 
@@ -759,3 +759,21 @@ def test_a_count_of_one_takes_the_singular_text() -> None:
     assert t("fix_rows", n=0) == "0 rijen"
     assert t("fix_rows", n=number(1001)) == "1.001 rijen"
     assert t("fix_rows:1") == "1 rij"
+
+
+def test_the_project_table_is_worked_out_only_when_a_page_asks(
+    ref, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    del ref
+    made: list[int] = []
+    real = og.project_measures
+    monkeypatch.setattr(og, "project_measures", lambda *a, **k: made.append(1) or real(*a, **k))
+    filters = og.Filters(rounds=("2021-1",))
+    data._projects_table.clear()
+    selection = data.select(data.DEMO_KEY, og.LinkRules(), filters)
+    assert made == []  # a map page reads the municipalities only
+    table = selection.projects_table
+    again = data.select(data.DEMO_KEY, og.LinkRules(), filters).projects_table
+    assert made == [1] and again is table  # once per filter, shared
+    links, projects = selection.links, selection.projects
+    pd.testing.assert_frame_equal(table, real(links, projects, reference=data.reference()))
