@@ -1196,6 +1196,8 @@ def _unique_labels(frame: pd.DataFrame) -> pd.Series:
     stamps = frame["created_at"].astype(str)
     labels = names + " (" + stamps.str[:10] + ")"
     repeated = labels.duplicated(keep=False)
+    if not repeated.any():
+        return labels  # the usual case, on every page's run: no further pandas steps
     labels = labels.where(~repeated, names + " (" + stamps.str[:10] + " " + stamps.str[11:16] + ")")
     repeated = labels.duplicated(keep=False)
     # The listing is newest first: count from the oldest so a label never changes later.
