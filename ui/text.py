@@ -12,14 +12,15 @@ import streamlit as st
 from optil_geo import texts
 
 LANGS = texts.LANGUAGES
+# The bound language widget writes its label into the URL (?lang=English).
+_CODE_OF_LABEL = {label: code for code, label in LANGS.items()}
 
 
 def lang() -> str:
     """Return the current interface language (``nl`` or ``en``)."""
     # Before the sidebar's widget exists in this run, the URL holds the choice.
     value = st.session_state.get("lang") or st.query_params.get("lang", "nl")
-    # The bound language widget writes its label into the URL (?lang=English).
-    value = {label: code for code, label in LANGS.items()}.get(value, value)
+    value = _CODE_OF_LABEL.get(value, value)
     return value if value in LANGS else "nl"
 
 
