@@ -33,9 +33,11 @@ never deleted or overwritten.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -94,6 +96,10 @@ Access = Literal["ok", "forbidden", "gone", "missing"]
 TEXT_DTYPE = pd.StringDtype(na_value=np.nan)
 
 _DEFAULT_TIMEOUT_S = 5.0
+#: Tokens of :meth:`Workspace.change_token` while the file is missing (never the same twice).
+_MISSING_FILE_TOKENS = itertools.count()
+#: A number for every connection that watches a workspace file (part of its tokens).
+_WATCH_NUMBERS = itertools.count()
 _NIS_RE = re.compile(r"[0-9]{5}")
 _TABLE_KINDS = ("projects", "partners")
 
@@ -289,6 +295,11 @@ class Workspace:
         self._path = Path(path)
         self._timeout = float(timeout)
         self._closed = False
+        # The one connection kept open: it only asks SQLite whether the file changed.
+        self._watch: sqlite3.Connection | None = None
+        self._watched_file: tuple[int, int] | None = None
+        self._watch_number = -1
+        self._watch_lock = threading.Lock()
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -310,8 +321,57 @@ class Workspace:
         return self._path
 
     def close(self) -> None:
-        """Stop using the workspace; there is no connection left open to release."""
+        """Stop using the workspace (and close the connection of :meth:`change_token`)."""
         self._closed = True
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
+
+    def change_token(self) -> tuple[int, ...]:
+        """Return a value that differs whenever the workspace may hold other data.
+
+        For caches of what was read (the app reads the dataset listing, the fixes
+        and the remembered places on every page run): equal tokens mean no
+        transaction was committed in between, by this process or another, so what
+        was read then is still what the file holds. SQLite's ``PRAGMA
+        data_version`` says so: on one connection kept open, it changes whenever
+        *another* connection commits (every read and write here uses its own).
+        A file put in place of the workspace (another device or inode) is watched
+        with a new connection, and each connection opened gets its own number in
+        the token, so tokens never repeat within a process. While the file is
+        missing, every call returns a new token (nothing is cached).
+
+        Raises
+        ------
+        WorkspaceError
+            If the workspace was closed or SQLite cannot read the file.
+        """
+        if self._closed:
+            raise WorkspaceError(f"the workspace {str(self._path)!r} was closed", code="closed")
+        try:
+            stat = self._path.stat()
+        except OSError:
+            return (-1, next(_MISSING_FILE_TOKENS))
+        ident = (stat.st_dev, stat.st_ino)
+        with self._watch_lock:
+            try:
+                if self._watch is None or self._watched_file != ident:
+                    if self._watch is not None:
+                        self._watch.close()
+                        self._watch = None
+                    self._watch = sqlite3.connect(
+                        self._path,
+                        timeout=self._timeout,
+                        isolation_level=None,
+                        check_same_thread=False,  # used under this lock by the app's threads
+                    )
+                    self._watched_file = ident
+                    self._watch_number = next(_WATCH_NUMBERS)
+                version = int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error as exc:
+                raise _translate(exc, self._path) from exc
+            return (self._watch_number, version)
 
     def __enter__(self) -> Self:
         return self

@@ -996,3 +996,62 @@ def _message(call, *args) -> str:  # type: ignore[no-untyped-def]
     with pytest.raises(WorkspaceError) as err:
         call(*args)
     return str(err.value)
+
+
+# ------------------------------------------------------------------ change token
+
+
+def test_change_token_stays_while_only_reading_and_moves_with_every_commit(
+    ws: Workspace, db_path: Path, tmp_path: Path
+) -> None:
+    token = ws.change_token()
+    ws.list_datasets()
+    ws.fix_lookup()
+    assert ws.change_token() == token
+    # A write through the same object (its own short-lived connection) ...
+    dataset = _save(ws, "eerste")
+    after_save = ws.change_token()
+    assert after_save != token
+    assert ws.change_token() == after_save
+    # ... through another Workspace object on the same file ...
+    Workspace(db_path).save_fix("Xyzzy", None, "44021")
+    after_fix = ws.change_token()
+    assert after_fix not in (token, after_save)
+    # ... and through another program's plain connection.
+    other = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other.execute("UPDATE datasets SET name = 'hernoemd' WHERE id = ?", (dataset,))
+    finally:
+        other.close()
+    after_other = ws.change_token()
+    assert after_other not in (token, after_save, after_fix)
+    # A refused write commits nothing: the token stays.
+    with pytest.raises(InputError):
+        ws.save_fix("Xyzzy", None, "not a nis")
+    assert ws.change_token() == after_other
+    # A restore writes the backup into the same file.
+    backup = ws.backup(tmp_path / "backup.sqlite")
+    Workspace.restore(db_path, backup)
+    assert ws.change_token() != after_other
+
+
+def test_change_token_moves_when_the_file_is_replaced_or_missing(
+    ws: Workspace, db_path: Path, tmp_path: Path
+) -> None:
+    _save(ws, "eerste")
+    token = ws.change_token()
+    copy = ws.backup(tmp_path / "copy.sqlite")
+    copy.replace(db_path)  # another file, same contents
+    assert ws.change_token() != token
+    assert ws.list_datasets()["name"].tolist() == ["eerste"]
+    # Tokens never repeat in a process, not even for another object on the same file.
+    assert Workspace(db_path).change_token() != ws.change_token()
+    db_path.unlink()
+    assert ws.change_token() != ws.change_token()
+
+
+def test_change_token_of_a_closed_workspace_is_refused(ws: Workspace) -> None:
+    ws.change_token()
+    ws.close()
+    with pytest.raises(WorkspaceError, match="closed"):
+        ws.change_token()

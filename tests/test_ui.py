@@ -777,3 +777,15 @@ def test_the_project_table_is_worked_out_only_when_a_page_asks(
     assert made == [1] and again is table  # once per filter, shared
     links, projects = selection.links, selection.projects
     pd.testing.assert_frame_equal(table, real(links, projects, reference=data.reference()))
+
+
+def test_filtered_links_keep_their_own_worded_reasons(demo) -> None:  # type: ignore[no-untyped-def]
+    """Reasons are worded once per dataset; a filtered selection must still get its own."""
+    rounds = sorted(demo.projects["round"].unique())
+    for filters in (og.Filters(rounds=(rounds[-1],)), og.Filters(classes=("supra_regional",))):
+        narrowed = data.select(data.DEMO_KEY, og.LinkRules(), filters)
+        assert 0 < len(narrowed.links) < len(demo.links)
+        expected = og.link_reasons(narrowed.links.drop(columns="reason"), "nl")
+        pd.testing.assert_series_equal(
+            narrowed.links["reason"], expected, check_names=False, check_dtype=False
+        )

@@ -101,8 +101,7 @@ def workspace() -> og.Workspace:
     return og.Workspace.open(settings())
 
 
-_RUN_FIXES = "_fixes_of_run"
-_RUN_REMEMBERED = "_remembered_of_run"
+_RUN_INPUTS = "_inputs_of_run"
 _SESSION_FIXES = "_session_fixes"
 _SESSION_PLACES = "_session_places"
 _SESSION_MAPPINGS = "_session_mappings"
@@ -152,66 +151,100 @@ def own_user() -> str | None:
     return ident.fix_owner if ident.can_store and ident.fix_owner != NETWORK else None
 
 
-def _read_fixes() -> dict[tuple[str, str], str]:
+@dataclass(frozen=True)
+class Inputs:
+    """What an analysis depends on besides the data: location fixes and remembered places."""
+
+    fixes: dict[tuple[str, str], str]
+    """Manual location fixes, ``fix_key(place, postcode)`` → NIS code."""
+    remembered: dict[str, str]
+    """Organisations placed in earlier imports, organisation key → NIS code."""
+    digest: str
+    """A short digest of both (part of the analysis cache key)."""
+
+
+def _digest(fixes: dict[tuple[str, str], str], remembered: dict[str, str]) -> str:
+    h = hashlib.sha1(usedforsecurity=False)
+    for (place, postcode), nis in sorted(fixes.items()):
+        h.update(f"{place}\x1f{postcode}\x1f{nis}\n".encode())
+    h.update(b"\x1e")
+    for key, nis in sorted(remembered.items()):
+        h.update(f"{key}\x1f{nis}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def _inputs(fixes: dict[tuple[str, str], str], remembered: dict[str, str]) -> Inputs:
+    return Inputs(fixes, remembered, _digest(fixes, remembered))
+
+
+# Read once per state of the workspace file, not on every run of every page: the token
+# changes with every commit, by this process or another (Workspace.change_token).
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _stored_inputs(token: tuple[int, ...], user: str | None) -> Inputs:
+    del token  # cache key only
+    ws = workspace()
+    return _inputs(ws.fix_lookup(user=user), ws.remembered_places(user=user))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _stored_datasets(token: tuple[int, ...], viewer: str, editor: bool) -> pd.DataFrame:
+    del token  # cache key only
+    return workspace().list_datasets(viewer=viewer, editor=editor)
+
+
+_NO_INPUTS = _inputs({}, {})
+
+
+def _read_inputs() -> Inputs:
     try:
-        stored = workspace().fix_lookup(user=own_user())
+        stored = _stored_inputs(workspace().change_token(), own_user())
     except og.WorkspaceError as exc:
         note_workspace_error(exc)
-        stored = {}
-    return {**stored, **session_fixes()}
+        stored = _NO_INPUTS
+    fixes, places = session_fixes(), session_places()
+    if not fixes and not places:
+        return stored
+    return _inputs({**stored.fixes, **fixes}, {**stored.remembered, **places})
 
 
 def begin_run() -> None:
-    """Read the location fixes once for this script run (``app.py`` calls this first)."""
+    """Read the location fixes and remembered places once for this script run.
+
+    ``app.py`` calls this first. A page that saves or deletes a fix calls
+    :func:`forget_analyses`, and the next use reads them afresh.
+    """
     st.session_state.pop(_RUN_WORKSPACE_ERROR, None)
     st.session_state[SHOWN_ERRORS] = set()
-    st.session_state[_RUN_FIXES] = _read_fixes()
-    st.session_state.pop(_RUN_REMEMBERED, None)
+    st.session_state[_RUN_INPUTS] = _read_inputs()
+
+
+def inputs() -> Inputs:
+    """Return this run's location fixes and remembered places (empty when unreadable).
+
+    The network's, those of published datasets and this user's own (or, for a
+    visitor, this session's).
+    """
+    held = st.session_state.get(_RUN_INPUTS)
+    if isinstance(held, Inputs):
+        return held
+    held = _read_inputs()
+    st.session_state[_RUN_INPUTS] = held
+    return held
 
 
 def fixes() -> dict[tuple[str, str], str]:
-    """Return the manual location fixes of this run (empty when the workspace cannot be read).
-
-    Read once per run (see :func:`begin_run`) instead of at every use; a page that
-    saves or deletes a fix reruns the script, which reads them afresh.
-    """
-    lookup = st.session_state.get(_RUN_FIXES)
-    return lookup if isinstance(lookup, dict) else _read_fixes()
-
-
-def fixes_digest(lookup: dict[tuple[str, str], str]) -> str:
-    """Return a short digest of the fixes (part of the analysis cache key)."""
-    h = hashlib.sha1(usedforsecurity=False)
-    for (place, postcode), nis in sorted(lookup.items()):
-        h.update(f"{place}\x1f{postcode}\x1f{nis}\n".encode())
-    return h.hexdigest()[:12]
+    """Return the manual location fixes of this run (empty when the workspace cannot be read)."""
+    return inputs().fixes
 
 
 def remembered() -> dict[str, str]:
-    """Return the organisations placed in earlier imports (organisation key → NIS).
-
-    The network's, those of published datasets and this user's own (or, for a
-    visitor, this session's); read once per run.
-    """
-    lookup = st.session_state.get(_RUN_REMEMBERED)
-    if isinstance(lookup, dict):
-        return lookup
-    try:
-        stored = workspace().remembered_places(user=own_user())
-    except og.WorkspaceError:
-        log.exception("workspace unreadable; no remembered places")
-        stored = {}
-    lookup = {**stored, **session_places()}
-    st.session_state[_RUN_REMEMBERED] = lookup
-    return lookup
+    """Return the organisations placed in earlier imports (organisation key → NIS)."""
+    return inputs().remembered
 
 
 def inputs_digest() -> str:
     """Digest of what an analysis depends on besides the data: fixes and remembered places."""
-    h = hashlib.sha1(usedforsecurity=False)
-    for key, nis in sorted(remembered().items()):
-        h.update(f"{key}\x1f{nis}\n".encode())
-    return f"{fixes_digest(fixes())}-{h.hexdigest()[:12]}"
+    return inputs().digest
 
 
 @dataclass(frozen=True)
@@ -237,10 +270,13 @@ def is_stored_key(key: str) -> bool:
 
 
 def visible_datasets() -> pd.DataFrame:
-    """The workspace's datasets this user may see (empty when the workspace fails)."""
+    """The workspace's datasets this user may see (empty when the workspace fails).
+
+    Read once per state of the workspace file and shared: treat it as read-only.
+    """
     ident = who()
     try:
-        return workspace().list_datasets(viewer=ident.user, editor=ident.editor)
+        return _stored_datasets(workspace().change_token(), ident.user, ident.editor)
     except og.WorkspaceError as exc:
         note_workspace_error(exc)
         return pd.DataFrame(columns=list(DATASET_COLUMNS))
@@ -380,6 +416,12 @@ class Selection:
         return self.project_table()
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _reasons(key: str, digest: str, rules: og.LinkRules, language: str) -> pd.Series:
+    """Every link's reason, worded (a reason does not depend on the filters)."""
+    return og.link_reasons(_analysis(key, digest, rules).links, language)
+
+
 # cache_resource, not cache_data: the frames are shared read-only (like the analysis),
 # so a rerun does not unpickle the frames.
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -388,8 +430,13 @@ def _measures(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     base = _analysis(key, digest, rules)
     links, projects = og.apply_filters(base.links, base.data.projects, filters)
-    # The library gives each reason as a code; the pages show it worded, in this language.
-    links = links.assign(reason=og.link_reasons(links, language))
+    # The library gives each reason as a code; the pages show it worded, in this language:
+    # worded once per analysis, the filtered links take theirs by index.
+    reasons = _reasons(key, digest, rules, language)
+    if reasons.index.is_unique:
+        links = links.assign(reason=reasons.reindex(links.index))
+    else:
+        links = links.assign(reason=og.link_reasons(links, language))
     mun = og.municipality_measures(links, projects, reference=reference())
     return links, projects, mun
 
@@ -420,12 +467,12 @@ def select(key: str, rules: og.LinkRules, filters: og.Filters) -> Selection:
 
 
 def forget_analyses() -> None:
-    """Drop cached analyses and this run's copy of the fixes (after an import or a fix)."""
+    """Drop cached analyses and this run's fixes and places (after an import or a fix)."""
     _analysis.clear()
+    _reasons.clear()
     _measures.clear()
     _projects_table.clear()
-    st.session_state.pop(_RUN_FIXES, None)
-    st.session_state.pop(_RUN_REMEMBERED, None)
+    st.session_state.pop(_RUN_INPUTS, None)
 
 
 def current_or_none() -> Selection | None:

@@ -110,7 +110,7 @@ def selection_key(selection: data.Selection) -> str:
     return repr(
         (
             selection.analysis.key,
-            data.fixes_digest(data.fixes()),
+            data.inputs_digest(),
             selection.rules,
             selection.filters,
         )
