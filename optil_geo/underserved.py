@@ -448,14 +448,22 @@ def add_comparison_averages(
         raise SettingsError(
             f"`metric` was {metric!r} but must be one of {list(INVOLVEMENT_METRICS)!r}"
         )
-    value = measures[metric].astype(float)
-    pop = measures["population"].astype(float)
+    value = np.nan_to_num(measures[metric].to_numpy(dtype=float), nan=0.0)
+    pop = np.nan_to_num(measures["population"].to_numpy(dtype=float), nan=0.0)
     brussels = _is_brussels(measures)
 
     def group_rate(keys: pd.Series) -> np.ndarray:
-        totals = pd.DataFrame({"v": value, "p": pop, "k": keys}).groupby("k")[["v", "p"]].sum()
-        rate = (10_000 * totals["v"] / totals["p"].where(totals["p"] > 0)).round(3)
-        return rate.reindex(keys).to_numpy(dtype=float)
+        # Totals per group with one bincount each (a few groups, 304 rows); a row
+        # without a group (-1) gets no value, a missing value counts as 0.
+        group, _ = pd.factorize(keys)
+        known = group >= 0
+        total_value = np.bincount(group[known], weights=value[known])
+        total_pop = np.bincount(group[known], weights=pop[known])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.round(10_000 * total_value / np.where(total_pop > 0, total_pop, np.nan), 3)
+        out = np.full(len(group), np.nan)
+        out[known] = rate[group[known]]
+        return out
 
     region = pd.Series(np.where(brussels, "brussels", "flanders"), index=measures.index)
     by_region = group_rate(region)
