@@ -184,6 +184,45 @@ def test_first_reference_load_shows_a_spinner_in_the_language(
     assert not _problems(shown, lang)
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_analysis_shows_a_spinner_only_while_it_is_made(
+    lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from collections import OrderedDict
+    from contextlib import contextmanager
+
+    import ui.data
+
+    _speak(lang, monkeypatch)
+    shown: list[str] = []
+
+    @contextmanager
+    def spinner(text: str) -> Iterator[None]:
+        shown.append(text)
+        yield
+
+    made: list[tuple[object, ...]] = []
+
+    def analyse(*args: object) -> tuple[object, ...]:
+        made.append(args)
+        return args
+
+    monkeypatch.setattr(ui.data.st, "spinner", spinner)
+    monkeypatch.setattr(ui.data, "_ANALYSED", OrderedDict())
+    monkeypatch.setattr(ui.data, "_analysis", analyse)
+    monkeypatch.setattr(ui.data, "inputs_digest", lambda: "d")
+    rules = og.LinkRules()
+    ui.data.analysis("a", rules)
+    ui.data.analysis("a", rules)  # made: no second spinner
+    assert shown == [og.text("spinner_analysis", lang)]
+    for i in range(ui.data._ANALYSES_KEPT):  # "a" drops out, as from the cache
+        ui.data.analysis(f"other {i}", rules)
+    ui.data.analysis("a", rules)
+    assert len(shown) == ui.data._ANALYSES_KEPT + 2
+    assert len(made) == len(shown) + 1
+    assert not _problems(shown, lang)
+
+
 # ------------------------------------------------------------------ exports
 
 

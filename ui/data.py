@@ -14,6 +14,7 @@ import hashlib
 import logging
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -349,7 +350,10 @@ def keep_import(key: str, digest: str, imported: og.PartnershipData) -> None:
     _just_imported()[(key, digest)] = imported
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+_ANALYSES_KEPT = 8
+
+
+@st.cache_resource(max_entries=_ANALYSES_KEPT, show_spinner=False)
 def _analysis(key: str, digest: str, rules: og.LinkRules) -> Analysis:
     # ``digest`` is part of the cache key: new fixes give a new analysis.
     lookup = fixes()
@@ -387,10 +391,30 @@ def _analysis(key: str, digest: str, rules: og.LinkRules) -> Analysis:
     return Analysis(key=key, data=data, links=links)
 
 
+# The analyses the cache holds, in the same least-recently-used order and number: a
+# spinner costs a timer thread and two messages (~12 % of a warm page run), so it is
+# shown only when the analysis will be made. Should the two ever disagree, an analysis
+# is made without its spinner; nothing else depends on this record.
+_ANALYSED: OrderedDict[tuple[str, str, og.LinkRules], None] = OrderedDict()
+_ANALYSED_LOCK = threading.Lock()
+
+
 def analysis(key: str, rules: og.LinkRules) -> Analysis:
     """Return the analysed dataset ``key`` under ``rules`` with the current fixes."""
-    with st.spinner(t("spinner_analysis")):
-        return _analysis(key, inputs_digest(), rules)
+    args = (key, inputs_digest(), rules)
+    with _ANALYSED_LOCK:
+        made = args in _ANALYSED
+    if made:
+        result = _analysis(*args)
+    else:
+        with st.spinner(t("spinner_analysis")):
+            result = _analysis(*args)
+    with _ANALYSED_LOCK:
+        _ANALYSED[args] = None
+        _ANALYSED.move_to_end(args)
+        while len(_ANALYSED) > _ANALYSES_KEPT:
+            _ANALYSED.popitem(last=False)
+    return result
 
 
 @dataclass(frozen=True)
@@ -469,6 +493,8 @@ def select(key: str, rules: og.LinkRules, filters: og.Filters) -> Selection:
 def forget_analyses() -> None:
     """Drop cached analyses and this run's fixes and places (after an import or a fix)."""
     _analysis.clear()
+    with _ANALYSED_LOCK:
+        _ANALYSED.clear()
     _reasons.clear()
     _measures.clear()
     _projects_table.clear()
