@@ -17,6 +17,8 @@ process (the app is unchanged). Per rerun it prints:
   script waits for the interpreter while the other sessions' scripts run (one
   Python process runs one script at a time: the GIL);
 - *script CPU*: the CPU time of the script's own thread: what one rerun costs;
+- *garbage collection*: the CPU time Python's collector took inside these runs, and
+  how many full collections (they walk every object the process holds);
 - *queue*: from the request reaching the server to the script starting;
 - *client view*: from the client sending the request to receiving
   ``script_finished`` (all of the above, plus sending the page over loopback and
@@ -383,6 +385,12 @@ def main() -> None:
         print(f"    {'':<15} script CPU  {_stats([r['cpu'] for r in runs])}")
         print(f"    {'':<15} queue       {_stats([r['wait'] for r in runs])}")
         print(f"    {'':<15} client view {_stats(seen)}")
+        full = sum(r.get("gc_full", 0) for r in runs)
+        collected = sum(r.get("gc", 0.0) for r in runs)
+        print(
+            f"    {'':<15} garbage collection in these runs: {collected:.2f} s CPU,"
+            f" {full} full collection{'' if full == 1 else 's'}"
+        )
     script_cpu = sum(r["cpu"] for r in load_runs)
     print(
         f"  wall time for all sessions: {wall:.2f} s · server CPU {cpu_used:.1f} s "

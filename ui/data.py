@@ -292,8 +292,9 @@ def dataset_options() -> dict[str, str]:
     options = {DEMO_KEY: t("demo_label")}
     for key, held in reversed(session_datasets().items()):
         options[key] = t("ws_session_label", name=held.name)
-    for row in visible_datasets().itertuples(index=False):
-        options[str(row.id)] = str(row.label)
+    listing = visible_datasets()
+    for dataset_id, label in zip(listing["id"].tolist(), listing["label"].tolist(), strict=True):
+        options[str(dataset_id)] = str(label)
     return options
 
 
