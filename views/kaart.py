@@ -40,7 +40,7 @@ CHOICE_KEY = "gemeente"
 
 
 def _controls() -> tuple[str, bool, str, int, bool, int, str]:
-    c1, c2, c3, c4 = st.columns([1.25, 1.25, 0.9, 1.6], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([1.15, 1.1, 1.15, 1.5], vertical_alignment="bottom")
     metric = c1.selectbox(
         t("metric"), METRICS, format_func=lambda m: t(f"m_{m}"), key="maat", bind="query-params"
     )
