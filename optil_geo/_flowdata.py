@@ -21,14 +21,17 @@ CRS: node positions are EPSG:4326 longitude/latitude.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
 
+from optil_geo._distinct import Distinct, distinct, distinct_rows
 from optil_geo._errors import SettingsError
 from optil_geo.classify import CLASSES
 from optil_geo.gazetteer import normalize_place
@@ -59,18 +62,21 @@ FLOW_COLUMNS = ["lead", "partner", "class", "links", "projects"]
 _WALLOON_FIRST_DIGIT = {"5": "50000", "6": "60000", "8": "80000", "9": "90000"}
 
 
+def _walloon_province_of(code: object) -> str:
+    """The Walloon province code of one 5-digit NIS code ('' when not Walloon)."""
+    text = str(code)
+    if len(text) != 5:
+        return ""
+    if text.startswith("25"):
+        return "20002"
+    return _WALLOON_FIRST_DIGIT.get(text[:1], "")
+
+
 def walloon_province(nis: pd.Series) -> pd.Series:
     """Return the Walloon province code of 5-digit NIS codes (empty when not Walloon)."""
-
-    def one(code: object) -> str:
-        text = str(code)
-        if len(text) != 5:
-            return ""
-        if text.startswith("25"):
-            return "20002"
-        return _WALLOON_FIRST_DIGIT.get(text[:1], "")
-
-    return pd.Series([one(c) for c in nis.to_numpy(dtype=object)], index=nis.index, dtype=object)
+    codes = distinct(nis, missing=None)
+    found = codes.decide(_walloon_province_of)
+    return pd.Series(codes.spread(found), index=nis.index, dtype=object)
 
 
 @lru_cache(maxsize=1)
@@ -89,27 +95,40 @@ def _country_codes() -> dict[str, str]:
     }
 
 
+_PLACE_IN_COUNTRY = re.compile(r"\(([^()]*)\)\s*$")
+
+
+def _country_of(name: str, country: str) -> str:
+    """The ISO code of one foreign partner's place (see :func:`country_code`)."""
+    codes = _country_codes()
+    found = _PLACE_IN_COUNTRY.search(name)
+    code = codes.get(normalize_place(found[1] if found else name), "")
+    if code == "":
+        code = codes.get(normalize_place(country), "")
+    return code if code in _ANCHORS else "XX"  # (Belgium itself is no foreign anchor)
+
+
+def _partner_places(links: pd.DataFrame) -> Distinct:
+    """The links' distinct (partner name, country) pairs, as text ('' when missing)."""
+    columns = [
+        distinct(links[column]) if column in links else distinct(pd.Series("", index=links.index))
+        for column in ("partner_name", "country")
+    ]
+    pairs = distinct_rows(*columns)
+    return Distinct(pairs.codes, [(str(name), str(country)) for name, country in pairs.values])
+
+
 def country_code(links: pd.DataFrame) -> pd.Series:
     """Return the ISO country code of each foreign partner (``XX`` when not recognised).
 
     The gazetteer names a foreign place ``Place (Country)`` or just ``Country``;
-    the country column is used when the name says nothing.
+    the country column is used when the name says nothing. Worked out once per
+    distinct (name, country) pair.
     """
-    names = links.get("partner_name", pd.Series("", index=links.index)).astype(object).fillna("")
-    country = links.get("country", pd.Series("", index=links.index)).astype(object).fillna("")
-    inner = names.astype(str).str.extract(r"\(([^()]*)\)\s*$", expand=False).fillna(names)
-    codes = _country_codes()
-
-    def lookup(values: pd.Series) -> pd.Series:
-        distinct = values.astype(str).unique()
-        table = {v: codes.get(normalize_place(v), "") for v in distinct}
-        return values.astype(str).map(table)
-
-    out = lookup(inner)
-    missing = out == ""
-    out[missing] = lookup(country[missing])
-    out[(out == "") | (out == "BE")] = "XX"
-    return out.where(out.isin(list(_ANCHORS)), "XX")
+    places = _partner_places(links)
+    return pd.Series(
+        places.spread_text(places.decide(lambda pair: _country_of(*pair))), index=links.index
+    )
 
 
 @lru_cache(maxsize=4)
@@ -188,7 +207,11 @@ def focus_municipalities(reference: Reference, focus: str | Iterable[str] | None
 
 
 @lru_cache(maxsize=4)
-def _region_of(reference: Reference) -> dict[str, str]:
+def municipality_regions(reference: Reference) -> dict[str, str]:
+    """Every municipality on the map (NIS) → its region node (referentieregio or ``BHG``).
+
+    Shared and cached: copy it before changing it.
+    """
     m = reference.municipalities
     return dict(zip(m["nis"].astype(str), m["refreg_code"].astype(str), strict=True))
 
@@ -196,39 +219,56 @@ def _region_of(reference: Reference) -> dict[str, str]:
 def link_nodes(
     links: pd.DataFrame, reference: Reference, *, level: str, focus: frozenset[str] = frozenset()
 ) -> tuple[pd.Series, pd.Series]:
-    """Return the lead node and the partner node of every link ('' when it has none).
+    """Return the lead node and the partner node of every link, as text ('' when none).
 
     ``level`` is ``"municipalities"`` (NIS codes; Walloon and foreign partners
     have no node) or ``"regions"`` (region codes; municipalities of ``focus``
     keep their own NIS code, so a focus area is seen in detail and the rest of
-    the country by region).
+    the country by region). At region level a partner in Wallonia without a
+    node of its own goes to its Walloon province, a partner abroad to its
+    country (:func:`country_code`).
+
+    The node is decided once per distinct lead, and once per distinct partner
+    (NIS code, region, place name, country): a selection has a few hundred of
+    them for thousands of links.
     """
-    region_of = _region_of(reference)
-    # Plain object arrays: pandas' Arrow-backed strings are slow element by element.
-    lead = pd.Series(links["lead_nis"].fillna("").to_numpy(dtype=object), index=links.index)
-    partner = pd.Series(links["partner_nis"].fillna("").to_numpy(dtype=object), index=links.index)
-    on_map = set(region_of)
-    if level == "municipalities":
-        return lead.where(lead.isin(on_map), ""), partner.where(partner.isin(on_map), "")
-    if level != "regions":
+    if level not in ("regions", "municipalities"):
         raise SettingsError(f"`level` was {level!r} but must be 'regions' or 'municipalities'")
+    region_of = municipality_regions(reference)
+    lead = distinct(links["lead_nis"])
 
-    def to_region(codes: pd.Series) -> pd.Series:
-        out = codes.map(region_of).fillna("")
-        if focus:
-            keep = codes.isin(focus)
-            out[keep] = codes[keep]
-        return out
+    if level == "municipalities":
+        partner = distinct(links["partner_nis"])
 
-    lead_node = to_region(lead)
-    partner_node = to_region(partner)
-    region = links["partner_region"].fillna("").to_numpy(dtype=object)
-    wallonia = (region == "wallonia") & (partner_node == "")
-    partner_node[wallonia] = walloon_province(partner[wallonia])
-    abroad = region == "abroad"
-    if abroad.any():
-        partner_node[abroad] = country_code(links[abroad])
-    return lead_node, partner_node
+        def on_map(code: Any) -> Any:
+            return code if code in region_of else ""
+
+        return (
+            pd.Series(lead.spread_text(lead.decide(on_map)), index=links.index),
+            pd.Series(partner.spread_text(partner.decide(on_map)), index=links.index),
+        )
+
+    def to_region(code: Any) -> Any:
+        return code if code in focus else region_of.get(code, "")
+
+    places = _partner_places(links)
+    partner = distinct_rows(
+        distinct(links["partner_nis"]), distinct(links["partner_region"]), places
+    )
+
+    def partner_node(row: tuple[Any, Any, tuple[str, str]]) -> Any:
+        code, region, place = row
+        if region == "abroad":
+            return _country_of(*place)
+        node = to_region(code)
+        if node == "" and region == "wallonia":
+            return _walloon_province_of(code)
+        return node
+
+    return (
+        pd.Series(lead.spread_text(lead.decide(to_region)), index=links.index),
+        pd.Series(partner.spread_text(partner.decide(partner_node)), index=links.index),
+    )
 
 
 def aggregate_flows(
@@ -242,53 +282,69 @@ def aggregate_flows(
     :data:`FLOW_COLUMNS` plus one ``n_<class>`` column per class, sorted by
     ``links`` descending (ties by codes).
     """
-    keep = ((lead != "") & (partner != "") & (lead != partner)).to_numpy()
+    # Nodes as numbers: one code per distinct node, shared by both sides, so the
+    # pairs, their counts and their projects are counted on integers.
+    n_rows = len(lead)
+    node, nodes = pd.factorize(
+        np.concatenate([lead.to_numpy(dtype=object), partner.to_numpy(dtype=object)]),
+        use_na_sentinel=False,
+    )
+    a, b = node[:n_rows], node[n_rows:]
+    empty = np.flatnonzero(np.asarray(nodes, dtype=object) == "")
+    none = int(empty[0]) if len(empty) else -1
+    keep = (a != none) & (b != none) & (a != b)
     if not keep.any():
         return pd.DataFrame(columns=[*FLOW_COLUMNS, *(f"n_{c}" for c in CLASSES)])
-    a = lead.to_numpy(dtype=object)[keep]
-    b = partner.to_numpy(dtype=object)[keep]
-    pair = a + "\t" + b
-    keys, inverse = np.unique(pair.astype(str), return_inverse=True)
+    pairs, inverse = np.unique(a[keep] * len(nodes) + b[keep], return_inverse=True)
+    inverse = inverse.reshape(-1)
+    classes = distinct(links["class"])
     class_index = {c: i for i, c in enumerate(CLASSES)}
-    cls = np.array(
-        [class_index.get(c, len(CLASSES) - 1) for c in links["class"].to_numpy(dtype=object)[keep]]
-    )
-    w = links[weight].to_numpy(dtype=np.int64)[keep] if weight else np.ones(len(a), np.int64)
-    n = np.zeros((len(keys), len(CLASSES)), dtype=np.int64)
+    cls = classes.spread(
+        classes.decide(lambda c: class_index.get(c, len(CLASSES) - 1)), dtype=np.intp
+    )[keep]
+    w = links[weight].to_numpy(dtype=np.int64)[keep] if weight else np.ones(len(inverse), np.int64)
+    n = np.zeros((len(pairs), len(CLASSES)), dtype=np.int64)
     np.add.at(n, (inverse, cls), w)
     if weight:
         # Already counted: a project can sit in two merged pairs, so the sum is an
         # upper bound (without a ``projects`` column, the links are).
         column = "projects" if "projects" in links else weight
         projects = np.bincount(
-            inverse, weights=links[column].to_numpy(dtype=float)[keep], minlength=len(keys)
+            inverse, weights=links[column].to_numpy(dtype=float)[keep], minlength=len(pairs)
         ).astype(np.int64)
     else:
-        pid = links["project_id"].to_numpy(dtype=object)[keep].astype(str)
-        distinct = np.unique(np.char.add(np.char.add(inverse.astype(str), "\t"), pid))
-        owner = np.array([int(x.split("\t", 1)[0]) for x in distinct], dtype=np.int64)
-        projects = np.bincount(owner, minlength=len(keys))
-    split = np.char.partition(keys, "\t")
-    table = pd.DataFrame(
-        {
-            "lead": split[:, 0].astype(object),
-            "partner": split[:, 2].astype(object),
-            # argmax takes the first maximum: ties go to the class listed first.
-            "class": np.asarray(CLASSES, dtype=object)[n.argmax(axis=1)],
-            "links": n.sum(axis=1),
-            "projects": projects,
-        }
-    )
+        project, known = pd.factorize(
+            links["project_id"].to_numpy(dtype=object)[keep], use_na_sentinel=False
+        )
+        distinct_pairs = np.unique(inverse.astype(np.int64) * max(len(known), 1) + project)
+        projects = np.bincount(distinct_pairs // max(len(known), 1), minlength=len(pairs))
+    names = np.asarray(nodes, dtype=object)
+    lead_of, partner_of = names[pairs // len(nodes)], names[pairs % len(nodes)]
+    links_of = n.sum(axis=1)
+    # Largest first, ties by the codes' text order (the pairs are distinct).
+    order = np.lexsort((_text_rank(partner_of), _text_rank(lead_of), -links_of))
+    columns: dict[str, np.ndarray] = {
+        "lead": lead_of[order],
+        "partner": partner_of[order],
+        # argmax takes the first maximum: ties go to the class listed first.
+        "class": np.asarray(CLASSES, dtype=object)[n.argmax(axis=1)][order],
+        "links": links_of[order],
+        "projects": projects[order],
+    }
     for i, c in enumerate(CLASSES):
-        table[f"n_{c}"] = n[:, i]
-    return table.sort_values(
-        ["links", "lead", "partner"], ascending=[False, True, True], ignore_index=True
-    )
+        columns[f"n_{c}"] = n[order, i]
+    return pd.DataFrame(columns)
+
+
+def _text_rank(values: np.ndarray) -> np.ndarray:
+    """The rank of each text in sorted order (equal texts, equal ranks)."""
+    return np.unique(values.astype(str), return_inverse=True)[1].reshape(-1)
 
 
 def stays(lead: pd.Series, partner: pd.Series) -> pd.Series:
     """Count the links that stay at one node (local at municipality level), per node."""
-    same = (lead != "") & (lead == partner)
+    a = lead.to_numpy(dtype=object)
+    same = (a != "") & (a == partner.to_numpy(dtype=object))
     return lead[same].value_counts()
 
 
