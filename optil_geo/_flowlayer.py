@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from optil_geo import _flowdata, _mapjs
+from optil_geo._distinct import distinct
 from optil_geo._errors import SettingsError
 from optil_geo._mapcommon import (
     _BOUNDS,
@@ -112,10 +113,11 @@ def outside_summary(links: pd.DataFrame) -> FlowSummary:
 
     Cheap: for a map without flows, which still tells where those partners are.
     """
-    region = links["partner_region"].astype(object)
-    names = links.get("partner_name", pd.Series("", index=links.index)).astype(object).fillna("")
-    wallonia_places = names[region == "wallonia"].value_counts().to_dict()
-    abroad_places = names[region == "abroad"].value_counts().to_dict()
+    region = links["partner_region"].to_numpy(dtype=object)
+    wallonia, abroad = region == "wallonia", region == "abroad"
+    names = links.get("partner_name", pd.Series("", index=links.index)).to_numpy(dtype=object)
+    wallonia_places = pd.Series(names[wallonia], dtype=object).fillna("").value_counts().to_dict()
+    abroad_places = pd.Series(names[abroad], dtype=object).fillna("").value_counts().to_dict()
     return FlowSummary(
         pairs_total=0,
         pairs_shown=0,
@@ -123,8 +125,8 @@ def outside_summary(links: pd.DataFrame) -> FlowSummary:
         links_hidden=0,
         local_municipalities=0,
         local_links=0,
-        wallonia=int((region == "wallonia").sum()),
-        abroad=int((region == "abroad").sum()),
+        wallonia=int(wallonia.sum()),
+        abroad=int(abroad.sum()),
         unknown=int((links["class"] == "unknown").sum()),
         wallonia_places={str(k): int(v) for k, v in wallonia_places.items()},
         abroad_places={str(k): int(v) for k, v in abroad_places.items()},
@@ -343,7 +345,7 @@ def flow_layer(
     name = name or _t("mp_layer_flows", lang)
     focus_set = _flowdata.focus_municipalities(reference, focus)
     selected = str(selected) if selected else None
-    if selected is not None and selected not in set(reference.municipalities["nis"]):
+    if selected is not None and selected not in _flowdata.municipality_regions(reference):
         raise SettingsError(
             f"`selected` was {selected!r} but must be the NIS code of a municipality"
         )
@@ -411,7 +413,7 @@ def flow_layer(
         ]
         used |= set(t["lead"]) | set(t["partner"]) | set(c.rings.index.astype(str))
     view = _view_bounds(reference, focus_set)
-    node_kinds = _flowdata.region_nodes(reference).set_index("code")["kind"]
+    node_kinds = _node_kinds(reference)
     node_labels = [
         {
             "lat": nodes[code][0],
@@ -439,13 +441,7 @@ def flow_layer(
                 inside["lat"], inside["lon"], inside["name_nl"], inside["population"], strict=True
             )
         ]
-    nis_node = dict(
-        zip(
-            reference.municipalities["nis"].astype(str),
-            reference.municipalities["refreg_code"].astype(str),
-            strict=True,
-        )
-    )
+    nis_node = dict(_flowdata.municipality_regions(reference))
     for code in focus_set:
         nis_node[code] = code
     cfg = {
@@ -471,17 +467,19 @@ def flow_layer(
 
     muni = computed.get("municipalities")
     region = computed.get("regions")
-    local = links[
-        (links["class"] == "local") & links["lead_nis"].isin(reference.municipalities["nis"])
-    ]
+    leads = distinct(links["lead_nis"])
+    lead_on_map = leads.spread(
+        leads.decide(_flowdata.municipality_regions(reference).__contains__), dtype=bool
+    )
+    local = lead_on_map & (links["class"].to_numpy(dtype=object) == "local")
     summary = replace(
         outside_summary(links),
         pairs_total=muni.total if muni is not None else 0,
         pairs_shown=len(muni.table) if muni is not None else 0,
         links_shown=int(muni.table["links"].sum()) if muni is not None else 0,
         links_hidden=(muni.total_links - int(muni.table["links"].sum()) if muni is not None else 0),
-        local_municipalities=int(local["lead_nis"].nunique()),
-        local_links=len(local),
+        local_municipalities=len(np.unique(leads.codes[local])),
+        local_links=int(local.sum()),
         level=level,
         region_pairs_total=region.total if region is not None else 0,
         region_pairs_shown=len(region.table) if region is not None else 0,
@@ -506,8 +504,15 @@ def flow_layer(
 
 def _leaves_the_map(table: pd.DataFrame, reference: Reference) -> bool:
     """Whether a region-level flow table has a line to Wallonia or abroad."""
-    kinds = _flowdata.region_nodes(reference).set_index("code")["kind"]
-    return bool(table["partner"].map(kinds).isin(["wallonia", "abroad"]).any())
+    kinds = _node_kinds(reference)
+    return any(kinds.get(code) in ("wallonia", "abroad") for code in table["partner"])
+
+
+@lru_cache(maxsize=4)
+def _node_kinds(reference: Reference) -> dict[str, str]:
+    """Every region node's kind (``refreg``, ``brussels``, ``wallonia``, ``abroad``)."""
+    nodes = _flowdata.region_nodes(reference)
+    return dict(zip(nodes["code"].astype(str), nodes["kind"].astype(str), strict=True))
 
 
 def _width_steps(top: float) -> list[tuple[int, float]]:
