@@ -11,8 +11,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from branca.element import Element, MacroElement
+from branca.element import Element
 from jinja2 import Template
+
+from optil_geo._mapjs import PlainMacroElement
 
 # Chosen for colour-vision deficiencies: every pair stays at least 20 CAM02-UCS
 # units apart under deuteranopia, protanopia and tritanopia simulation (severity
@@ -134,7 +136,7 @@ class Legend:
         return "".join(parts)
 
 
-class _LegendControl(MacroElement):
+class _LegendControl(PlainMacroElement):
     """A Leaflet control holding a legend, shown while its parent layer is on the map."""
 
     _template = Template(

@@ -46,7 +46,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element
 from jinja2 import Template
 
 from optil_geo import _assets, _mapjs
@@ -183,8 +183,12 @@ def _geometry_json(reference: Reference) -> tuple[str, ...]:
     )
 
 
-class _Areas(folium.GeoJson):
-    """The municipalities' GeoJSON layer, knowing each feature's geometry as JSON text."""
+class _Areas(folium.GeoJson, _mapjs.PlainMacroElement):
+    """The municipalities' GeoJSON layer, knowing each feature's geometry as JSON text.
+
+    Its script (every tooltip) goes into the page as text: see
+    :class:`~optil_geo._mapjs.PlainMacroElement`.
+    """
 
     def __init__(self, data: dict[str, Any], *, geometry_json: Sequence[str], **kwargs: Any):
         super().__init__(data, **kwargs)
@@ -239,7 +243,7 @@ def _outline_geojson(reference: Reference, level: str) -> dict[str, Any]:
     return json.loads(part.to_json(drop_id=True))
 
 
-class _Attribution(MacroElement):
+class _Attribution(_mapjs.PlainMacroElement):
     """Add the data credit to Leaflet's attribution control (also without tiles)."""
 
     _template = Template(
@@ -257,7 +261,7 @@ class _Attribution(MacroElement):
         self.text = text
 
 
-class _FitBounds(MacroElement):
+class _FitBounds(_mapjs.PlainMacroElement):
     """Fit Flanders and Brussels into the map, again when the container is resized.
 
     In Streamlit the map's iframe gets its final width after the map was made;
@@ -296,7 +300,7 @@ class _FitBounds(MacroElement):
         self.bounds = bounds
 
 
-class _MetricScale(MacroElement):
+class _MetricScale(_mapjs.PlainMacroElement):
     """A scale bar in kilometres only."""
 
     _template = Template(
@@ -309,7 +313,7 @@ class _MetricScale(MacroElement):
     )
 
 
-class _Style(MacroElement):
+class _Style(_mapjs.PlainMacroElement):
     """Map-wide CSS: background, labels, compact tooltips and legends, message box.
 
     ``projector`` raises the legend and tooltip type for a room; the legend box
@@ -904,7 +908,7 @@ def category_layer(
 # --------------------------------------------------------------------------- export
 
 
-class _TitleBox(MacroElement):
+class _TitleBox(_mapjs.PlainMacroElement):
     """Title, date, filters and credit in a box at the top of an exported map."""
 
     _template = Template(

@@ -106,6 +106,79 @@ def test_tooltip_text_is_escaped(ref, nis_of) -> None:
     assert "<b>t</b>" not in rendered
 
 
+# Template syntax as a person may type it in a name or title.
+_JINJA_TEXT = "Kunst {{ 7*7 }} {% raw %} {# niet #} {%- endraw %}"
+
+
+def _map_with_everything(ref, nis_of, text: str = "Projecten"):  # type: ignore[no-untyped-def]
+    """A base map with a choropleth (tooltips with ``text``) and flows with a legend."""
+    gent, genk = nis_of("Gent"), nis_of("Genk")
+    extra = pd.DataFrame({"Organisatie": {gent: text}})
+    choro, _ = maps.choropleth_layer(ref, pd.Series({gent: 2.0}), title=text, extra=extra)
+    links = links_frame([(gent, genk, "flanders", "urban"), (genk, gent, "abroad", "urban")])
+    links["partner_name"] = ["", text]
+    flows, _ = maps.flow_layer(links, ref, level="municipalities")
+    m = maps.base_map(ref)
+    choro.add_to(m)
+    flows.add_to(m)
+    return m, choro
+
+
+def test_template_syntax_in_user_text_comes_out_as_written(ref, nis_of) -> None:
+    # branca used to parse each rendered script as a template again: "{{ 7*7 }}"
+    # in a name came out as 49, and "{% raw %}" stopped the map with an error.
+    m, choro = _map_with_everything(ref, nis_of, text=_JINJA_TEXT)
+    page = maps.map_html(m, title=_JINJA_TEXT, lines=[_JINJA_TEXT])
+    tooltip = next(f for f in _features(choro) if f["properties"]["nis"] == nis_of("Gent"))
+    assert _JINJA_TEXT in tooltip["properties"]["tip"]
+    assert page.count(_JINJA_TEXT) >= 304 + 2  # every tooltip's title, the title box (twice)
+    assert "Kunst 49" not in page
+
+
+def test_the_page_is_the_text_branca_would_render(ref, nis_of, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from branca.element import MacroElement
+
+    from optil_geo import _mapjs
+
+    def page() -> str:
+        # Only folium's own random ids differ from one build of the map to the next.
+        html = _map_with_everything(ref, nis_of)[0].get_root().render()
+        return re.sub(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])", "id", html)
+
+    ours = page()
+    # The same map through branca's own render (the parts parsed a second time).
+    monkeypatch.setattr(_mapjs.PlainMacroElement, "render", MacroElement.render)
+    assert page() == ours
+
+
+@pytest.mark.parametrize("text", ["x", "a\n", "a\n\n", "a\r\nb\rc\n", "\n  var a = 1;\n    "])
+def test_a_rendered_part_is_what_jinja_makes_of_plain_text(text: str) -> None:
+    from branca.element import Element
+
+    from optil_geo._mapjs import _Rendered
+
+    assert _Rendered(text).render() == Element(text).render()
+
+
+def test_the_flows_and_tooltips_are_not_read_as_templates(ref, nis_of, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import jinja2
+
+    compiled: list[str] = []
+    compile_template = jinja2.Environment.compile
+
+    def spy(self, source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        compiled.append(str(source))
+        return compile_template(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", spy)
+    page = _map_with_everything(ref, nis_of)[0].get_root().render()
+    assert page.count("OptilMap.flows(") == 1 and page.count("window.OptilMap = ") >= 1
+    assert not [s for s in compiled if "OptilMap.flows(" in s or '"tip":' in s]
+    assert not [s for s in compiled if "window.OptilMap = " in s]
+
+
 def test_layers_have_stable_ids(ref, nis_of) -> None:
     values = pd.Series({nis_of("Gent"): 3.0})
     a, _ = maps.choropleth_layer(ref, values, title="Projecten")

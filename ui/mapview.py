@@ -30,11 +30,11 @@ import folium
 import pandas as pd
 import streamlit as st
 import streamlit_folium as sf
-from branca.element import MacroElement
 from jinja2 import Template
 
 import optil_geo as og
 from optil_geo import maps
+from optil_geo._mapjs import PlainMacroElement
 from ui import data
 from ui.text import t
 
@@ -68,7 +68,7 @@ Builder = Callable[[], MapParts]
 # ------------------------------------------------------------------ the frame's title
 
 
-class FrameTitle(MacroElement):
+class FrameTitle(PlainMacroElement):
     """Name the map's frame (for screen readers and the keyboard) from inside the map.
 
     The map lives in an iframe of the same origin; its script names the frame
