@@ -455,6 +455,7 @@ def flow_layer(
         "level": level,
         "levelBounds": view,
         "view": view,
+        "focus": bool(focus_set),  # a focus area is fitted clear of the legend
         "selected": selected,
         "nisNode": nis_node,
         "labels": labels,

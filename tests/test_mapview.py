@@ -174,20 +174,23 @@ def test_polygons_put_in_after_rendering_give_the_same_script(ref: og.Reference)
 def test_a_new_filter_renders_the_polygons_through_folium_without_coordinates(
     ref: og.Reference, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rendered: list[int] = []
+    rendered: list[str] = []
     real = sf._get_feature_group_string
 
     def counted(layer: folium.FeatureGroup, map: folium.Map, idx: int = 0) -> str:
         script = real(layer, map=map, idx=idx)
-        rendered.append(len(script))
+        rendered.append(script)
         return script
 
     monkeypatch.setattr(sf, "_get_feature_group_string", counted)
     monkeypatch.setattr(mapview, "_LAYER_SCRIPTS", OrderedDict())
     layer, _ = maps.choropleth_layer(ref, pd.Series({"13008": 4.0}), title="Projecten")
     args = mapview.component_args(maps.base_map(ref), [layer], None)
-    # What folium rendered had marks; what the browser gets has every polygon.
-    assert len(rendered) == 1 and rendered[0] < len(args["feature_group"]) / 4
+    # What folium rendered had a mark for every polygon and no coordinates; what the
+    # browser gets has every polygon.
+    assert len(rendered) == 1 and '"coordinates"' not in rendered[0]
+    assert rendered[0].count(maps._MARK) == len(ref.municipalities)
+    assert len(rendered[0]) < len(args["feature_group"]) / 3
     assert args["feature_group"].count('"coordinates"') == len(ref.municipalities)
     assert maps._MARK not in args["feature_group"]
 

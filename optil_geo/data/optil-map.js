@@ -153,19 +153,48 @@
   }
 
   // ------------------------------------------------------------------ extent
-  function fitView(map, view) {
+  // How to fit an extent so that the controls in the top-right corner (the legend,
+  // the layer switch) do not cover it: beside them or below them, whichever shows
+  // the extent larger; as before when that would cost more than one zoom level.
+  function fitOptions(map, view, margin) {
+    var plain = {padding: [margin, margin], animate: false};
+    var corner = map.getContainer().querySelector(".leaflet-top.leaflet-right");
+    if (!corner) { return plain; }
+    var box = corner.getBoundingClientRect();
+    if (!box.width || !box.height) { return plain; }
+    var frame = map.getContainer().getBoundingClientRect();
+    var w = Math.ceil(frame.right - box.left) + margin;
+    var h = Math.ceil(box.bottom - frame.top) + margin;
+    var bounds = L.latLngBounds(view), size = map.getSize();
+    function zoom(x, y) {  // -Infinity where the room left is too small to fit into
+      if (x > size.x / 2 + margin || y > size.y / 2 + margin) { return -Infinity; }
+      var z = map.getBoundsZoom(bounds, false, L.point(x, y));
+      return isFinite(z) ? z : -Infinity;
+    }
+    var zPlain = zoom(2 * margin, 2 * margin);
+    var zBeside = zoom(margin + w, 2 * margin), zBelow = zoom(2 * margin, margin + h);
+    if (!(Math.max(zBeside, zBelow) >= zPlain - 1)) { return plain; }
+    if (zBelow >= zBeside) {
+      return {paddingTopLeft: [margin, h], paddingBottomRight: [margin, margin], animate: false};
+    }
+    return {paddingTopLeft: [margin, margin], paddingBottomRight: [w, margin], animate: false};
+  }
+
+  // ``area``: the extent is a focus area, fitted clear of the legend (not Flanders).
+  function fitView(map, view, area) {
     // Fit once per extent: a new filter with the same focus keeps the user's view.
     var key = JSON.stringify(view);
     if (map._ogView === key) { return; }
     map._ogView = key;
     map._ogFit = view;  // the base map's refit on resize keeps this extent
+    map._ogFitArea = !!area;
     // A hidden frame has no size yet: fitting then gives NaN; the resize refit does it.
     var size = map.getSize();
     if (!size.x || !size.y) { return; }
-    map.fitBounds(view, {padding: [12, 12], animate: false});
+    map.fitBounds(view, area ? fitOptions(map, view, 12) : {padding: [12, 12], animate: false});
   }
   function fit(layer, view) {
-    function onAdd() { if (layer._map) { fitView(layer._map, view); } }
+    function onAdd() { if (layer._map) { fitView(layer._map, view, true); } }
     layer.on("add", onAdd);
     onAdd();
   }
@@ -273,7 +302,7 @@
       var map = group._map;
       if (!map || mapRef === map) { return; }
       mapRef = map;
-      if (cfg.view) { fitView(map, cfg.view); }
+      if (cfg.view) { fitView(map, cfg.view, cfg.focus); }
       handlers = {
         zoomend: function () { show(map, chosen(map)); },
         "og:hover": function (e) { state.hover = e.nis || null; restyle(); },
@@ -341,5 +370,5 @@
 
   window.OptilMap = {flows: flows, areas: areas, fit: fit, setup: setup, addLabels: addLabels,
                      removeLabels: removeLabels, place: place, untab: untab, message: message,
-                     arc: arc};
+                     arc: arc, fitOptions: fitOptions};
 })();

@@ -329,17 +329,35 @@ def test_focus_area_kempen_zooms_the_map(
     frame = _map(page)
     south, west, north, east = _settled_bounds(frame)
     (k_south, k_west, k_north, k_east), _ = _kempen(ref)
+    # The controls in the map's top-right corner (a legend, the layer switch), in
+    # pixels from the right and the top, and Kempen's box on screen.
+    corner_w, corner_h, width, height, (left, top, right, bottom) = frame.evaluate(
+        """([s, w, n, e]) => {
+            const m = window.map, c = m.getContainer(), f = c.getBoundingClientRect();
+            const k = c.querySelector(".leaflet-top.leaflet-right").getBoundingClientRect();
+            const a = m.latLngToContainerPoint([n, w]), b = m.latLngToContainerPoint([s, e]);
+            const room = k.width && k.height;
+            return [room ? f.right - k.left : 0, room ? k.bottom - f.top : 0,
+                    f.width, f.height, [a.x, a.y, b.x, b.y]];
+        }""",
+        [k_south, k_west, k_north, k_east],
+    )
     # The view may be wider than Kempen in one direction (the frame's shape differs:
-    # Spreiding's low, wide frame leaves room beside the tall Kempen) but stays within
-    # Kempen plus its larger side, as seen on screen, on each side; all of Flanders
-    # (2.54-5.91 degrees east) does not.
+    # Spreiding's low, wide frame leaves room beside the tall Kempen), and it leaves
+    # room beside or below the corner's controls, but stays within Kempen plus its
+    # larger side (as seen on screen) and that room; all of Flanders (2.54-5.91
+    # degrees east) does not.
     shrink = math.cos(math.radians((k_south + k_north) / 2))  # a degree east, on screen
     side = max(k_north - k_south, (k_east - k_west) * shrink)
     dy, dx = side, side / shrink
-    assert k_south - dy <= south and north <= k_north + dy, (south, north)
-    assert k_west - dx <= west and east <= k_east + dx, (west, east)
-    # And all of Kempen is in view.
+    room_e = corner_w * (east - west) / width
+    room_n = corner_h * (north - south) / height
+    assert k_south - dy <= south and north <= k_north + dy + room_n, (south, north)
+    assert k_west - dx <= west and east <= k_east + dx + room_e, (west, east)
+    # All of Kempen is in view, and the corner's controls cover none of it.
     assert south <= k_south and west <= k_west and north >= k_north and east >= k_east
+    covered = right > width - corner_w and top < corner_h
+    assert not covered, ((left, top, right, bottom), (corner_w, corner_h), (width, height))
     page.context.close()
 
 
