@@ -157,11 +157,8 @@ def test_cached_functions_show_no_spinner_of_their_own() -> None:
         assert isinstance(spinner[0], ast.Constant) and spinner[0].value is False, name
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_first_reference_load_shows_a_spinner_in_the_language(
-    lang: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import threading
+def _spinners_shown(lang: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Speak ``lang``; return the list the texts of the spinners ``ui.data`` shows go to."""
     from contextlib import contextmanager
 
     import ui.data
@@ -175,6 +172,18 @@ def test_first_reference_load_shows_a_spinner_in_the_language(
         yield
 
     monkeypatch.setattr(ui.data.st, "spinner", spinner)
+    return shown
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_first_reference_load_shows_a_spinner_in_the_language(
+    lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import ui.data
+
+    shown = _spinners_shown(lang, monkeypatch)
     monkeypatch.setattr(ui.data, "_REFERENCE_LOADED", threading.Event())
     loaded = object()
     monkeypatch.setattr(ui.data, "_reference", lambda: loaded)
@@ -189,25 +198,16 @@ def test_an_analysis_shows_a_spinner_only_while_it_is_made(
     lang: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from collections import OrderedDict
-    from contextlib import contextmanager
 
     import ui.data
 
-    _speak(lang, monkeypatch)
-    shown: list[str] = []
-
-    @contextmanager
-    def spinner(text: str) -> Iterator[None]:
-        shown.append(text)
-        yield
-
+    shown = _spinners_shown(lang, monkeypatch)
     made: list[tuple[object, ...]] = []
 
     def analyse(*args: object) -> tuple[object, ...]:
         made.append(args)
         return args
 
-    monkeypatch.setattr(ui.data.st, "spinner", spinner)
     monkeypatch.setattr(ui.data, "_ANALYSED", OrderedDict())
     monkeypatch.setattr(ui.data, "_analysis", analyse)
     monkeypatch.setattr(ui.data, "inputs_digest", lambda: "d")
