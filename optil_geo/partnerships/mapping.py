@@ -22,7 +22,7 @@ from optil_geo.partnerships._text import (
 )
 from optil_geo.partnerships.evidence import ADDRESS_HEADERS
 from optil_geo.partnerships.problems import NO_PARAMS, Problem, ValidationReport
-from optil_geo.partnerships.readers import _name_of, _read_single
+from optil_geo.partnerships.readers import read_file
 from optil_geo.partnerships.sheets import _Sheet
 from optil_geo.reference import Reference, load_reference
 from optil_geo.settings import Settings
@@ -114,10 +114,8 @@ def preview_columns(
 
     Parameters
     ----------
-    source
-        A path, the file's bytes or a binary file object (as :func:`read_partnerships`).
-    source_name
-        Name used in messages; default: the file name.
+    source, source_name
+        As in :func:`read_file` (a :class:`ReadFile` is not read again).
     rows
         How many data rows to keep for the preview.
     reference
@@ -135,10 +133,8 @@ def preview_columns(
     InputError
         As :func:`read_partnerships`, when the file cannot be read at all.
     """
-    settings = settings if settings is not None else Settings.from_env()
-    name = _name_of(source, source_name)
-    sheets = _read_single(source, name, settings)
-    form, tables = _choose_tables(sheets, name, ValidationReport())
+    read = read_file(source, source_name=source_name, settings=settings)
+    form, tables = _choose_tables(list(read.sheets), read.name, ValidationReport())
     gazetteer = Gazetteer.for_reference(reference if reference is not None else load_reference())
     by_field: dict[str, suggestions.ColumnSuggestion] = {}
     fields: list[str] = []
