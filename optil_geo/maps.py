@@ -48,6 +48,7 @@ import pandas as pd
 import shapely
 from branca.element import Element
 from jinja2 import Template
+from jinja2.utils import htmlsafe_json_dumps
 
 from optil_geo import _assets, _mapjs
 from optil_geo._errors import SettingsError
@@ -170,15 +171,11 @@ def _municipality_features(reference: Reference) -> tuple[dict[str, Any], ...]:
 def _geometry_json(reference: Reference) -> tuple[str, ...]:
     """Each web polygon's geometry as the JSON text a map template writes for it.
 
-    The same text as Jinja's ``tojson`` (sorted keys, HTML-safe), written once per
-    reference: see :func:`geometry_marks`.
+    Jinja's own ``tojson`` (sorted keys, HTML-safe), written once per reference:
+    see :func:`geometry_marks`.
     """
     return tuple(
-        json.dumps(feat["geometry"], sort_keys=True)
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("'", "\\u0027")
+        str(htmlsafe_json_dumps(feat["geometry"], sort_keys=True))
         for feat in _municipality_features(reference)
     )
 
@@ -213,7 +210,7 @@ def geometry_marks(layer: Element) -> Iterator[Callable[[str], str]]:
     coordinates: a new filter renders its choropleth in a fraction of the time.
     The geometry is back in the layer after the block (exports and bounds need it).
     """
-    areas = [el for el in _descendants(layer) if isinstance(el, _Areas)]
+    areas = [el for el in _assets._walk(layer) if isinstance(el, _Areas)]
     saved = [[f["geometry"] for f in area.data["features"]] for area in areas]
     texts: list[str] = []
     for area in areas:
@@ -228,12 +225,6 @@ def geometry_marks(layer: Element) -> Iterator[Callable[[str], str]]:
         for area, geometries in zip(areas, saved, strict=True):
             for feature, geometry in zip(area.data["features"], geometries, strict=True):
                 feature["geometry"] = geometry
-
-
-def _descendants(element: Element) -> Iterator[Element]:
-    yield element
-    for child in list(getattr(element, "_children", {}).values()):
-        yield from _descendants(child)
 
 
 @lru_cache(maxsize=4)
@@ -266,7 +257,8 @@ class _FitBounds(_mapjs.PlainMacroElement):
 
     In Streamlit the map's iframe gets its final width after the map was made;
     until the user pans or zooms, the view follows the container's size. A flow
-    layer with a focus area sets ``map._ogFit``: the refit then keeps that extent.
+    layer sets ``map._ogFit`` (and, for a focus area, ``map._ogRefit``): the refit
+    then keeps that extent.
     """
 
     _template = Template(

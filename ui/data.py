@@ -457,11 +457,7 @@ def _measures(
     links, projects = og.apply_filters(base.links, base.data.projects, filters)
     # The library gives each reason as a code; the pages show it worded, in this language:
     # worded once per analysis, the filtered links take theirs by index.
-    reasons = _reasons(key, digest, rules, language)
-    if reasons.index.is_unique:
-        links = links.assign(reason=reasons.reindex(links.index))
-    else:
-        links = links.assign(reason=og.link_reasons(links, language))
+    links = links.assign(reason=_reasons(key, digest, rules, language).reindex(links.index))
     mun = og.municipality_measures(links, projects, reference=reference())
     return links, projects, mun
 

@@ -61,7 +61,9 @@ def _parse(
     )
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+# cache_resource, not cache_data: the sheets are shared read-only, not unpickled anew (up
+# to the whole upload) on every run of the page.
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _read(content_hash: str, name: str, _content: bytes) -> og.ReadFile:
     """Read an upload as sheets of text, once per content: the preview and the import share it."""
     del content_hash  # cache key only
@@ -232,11 +234,11 @@ def _upload() -> None:
         st.table(
             head.rename(columns={c: _field_label(str(c)) for c in head if c != "partner_name"})
         )
-    errors, warnings = imported.report.errors, imported.report.warnings
+    errors, warnings = imported.report.n_errors, imported.report.n_warnings
     if errors:
-        st.error(t("has_errors", n=len(errors)))
+        st.error(t("has_errors", n=errors))
     else:
-        st.success(t("no_errors", n=len(warnings)))
+        st.success(t("no_errors", n=warnings))
     if errors or warnings:
         st.markdown(f"**{t('report')}**")
         st.dataframe(imported.report.to_frame(lang()), hide_index=True, width="stretch")

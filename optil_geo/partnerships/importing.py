@@ -55,7 +55,7 @@ from optil_geo.partnerships.problems import (
     Problem,
     ValidationReport,
 )
-from optil_geo.partnerships.readers import _name_of, _read_single
+from optil_geo.partnerships.readers import _name_of, _read_single, read_file
 from optil_geo.partnerships.sheets import _Sheet
 from optil_geo.reference import Reference, load_reference
 from optil_geo.settings import Settings
@@ -151,8 +151,8 @@ def _read_sheets(
 ) -> tuple[str, list[_Sheet]]:
     """Return the name to report and the sheets of one file, or the first sheet of each of two."""
     if not isinstance(source, tuple | list):
-        name = _name_of(source, source_name)
-        return name, _read_single(source, name, settings)
+        read = read_file(source, source_name=source_name, settings=settings)
+        return read.name, list(read.sheets)
     if len(source) != 2:
         raise InputError(
             f"`source` was a tuple of {len(source)} items but must be a pair (projects, partners)"

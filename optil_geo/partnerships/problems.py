@@ -536,7 +536,3 @@ def _dicts(problems: list[Problem], lang: str) -> list[dict[str, Any]]:
     """Return :meth:`Problem.to_dict` of each problem, the messages worded together."""
     messages = problem_messages(problems, lang)
     return [p._unworded() | {"message": m} for p, m in zip(problems, messages, strict=True)]
-
-
-def _problem_order(p: Problem) -> tuple[str, str, int]:
-    return (p.file, p.sheet or "", -1 if p.row is None else p.row)
