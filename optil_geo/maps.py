@@ -272,8 +272,8 @@ class _FitBounds(_mapjs.PlainMacroElement):
             if (touched) { return; }
             var size = map.getSize();  // a frame without size yet: wait for its resize
             if (!size.x || !size.y) { return; }
-            if (map._ogFit && map._ogFitArea && window.OptilMap) {  // clear of the legend
-              map.fitBounds(map._ogFit, OptilMap.fitOptions(map, map._ogFit, 12));
+            if (map._ogRefit) {  // a focus area, fitted clear of the legend
+              map._ogRefit();
             } else {
               map.fitBounds(map._ogFit || bounds, {padding: [4, 4], animate: false});
             }

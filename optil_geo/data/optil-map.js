@@ -186,12 +186,20 @@
     var key = JSON.stringify(view);
     if (map._ogView === key) { return; }
     map._ogView = key;
-    map._ogFit = view;  // the base map's refit on resize keeps this extent
-    map._ogFitArea = !!area;
+    map._ogFit = view;
+    // The base map's refit on resize keeps this extent, fitted the same way.
+    map._ogRefit = area ? function () { map.fitBounds(view, fitOptions(map, view, 12)); } : null;
     // A hidden frame has no size yet: fitting then gives NaN; the resize refit does it.
     var size = map.getSize();
     if (!size.x || !size.y) { return; }
-    map.fitBounds(view, area ? fitOptions(map, view, 12) : {padding: [12, 12], animate: false});
+    if (!map._ogRefit) {
+      map.fitBounds(view, {padding: [12, 12], animate: false});
+      return;
+    }
+    map._ogRefit();
+    // A legend added later in the same script (after this layer) is not in the corner
+    // yet: fit again once the script has run, clear of it.
+    setTimeout(function () { if (map._ogFit === view) { map._ogRefit(); } }, 0);
   }
   function fit(layer, view) {
     function onAdd() { if (layer._map) { fitView(layer._map, view, true); } }
@@ -370,5 +378,5 @@
 
   window.OptilMap = {flows: flows, areas: areas, fit: fit, setup: setup, addLabels: addLabels,
                      removeLabels: removeLabels, place: place, untab: untab, message: message,
-                     arc: arc, fitOptions: fitOptions};
+                     arc: arc};
 })();
