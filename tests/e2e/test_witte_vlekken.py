@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,13 +59,17 @@ def test_default_flags_and_the_export_keeps_the_table_order(
     server: StreamlitServer, page: Page, page_log: PageLog, tmp_path: Path
 ) -> None:
     from openpyxl import load_workbook
+    from playwright.sync_api import expect
 
     # The browser's native save dialog would swallow the table's CSV; use a plain download.
     page.context.add_init_script("delete window.showSaveFilePicker;")
     open_app(page, server.url + "/witte-vlekken")
-    figure = page.locator('[data-testid="stMetricValue"]').first
-    figure.wait_for(timeout=60_000)
-    counted = figure.inner_text()
+    # The figure labelled "Witte vlekken" itself (not whichever figure is drawn first),
+    # once it has its value.
+    figure = page.locator('[data-testid="stMetric"]', has_text=re.compile(r"^\s*Witte vlekken"))
+    value = figure.locator('[data-testid="stMetricValue"]')
+    expect(value).to_have_text(re.compile(r"\d+ van 304"), timeout=60_000)
+    counted = value.inner_text()
     rows = _table_rows(page, tmp_path)
     assert list(rows[0])[:2] == ["Rang", "Gemeente"]
     names = [row["Gemeente"] for row in rows]
